@@ -1,0 +1,677 @@
+//! Claim files: the TOML schema of the Contract (`[[claim]]` tables with `id`, `source`,
+//! `text`, ordered `params`, `let`, `holds` or `chain`, optional `threshold` and
+//! `best_constant`), loading from files, folders and the catalogue compiled into the binary,
+//! and validation. Every error names the file, the claim and the line and column of the
+//! offending text. This module parses and checks; it decides nothing.
+
+use crate::exact::{self, Budget, Env};
+use crate::expr::{self, DomainSpec, Expr, NameUses, Rel, Relation};
+use serde::Deserialize;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The claim files of the paper, compiled into the binary (name, contents).
+pub const CATALOGUE: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
+
+/// A validated claim.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    /// unique id (`lemma3`); chain steps are reported as `<id>.step<k>`
+    pub id: String,
+    /// the paper's label (`Lemma 3`)
+    pub source: String,
+    /// the paper's wording
+    pub text: String,
+    /// the file it came from
+    pub file: String,
+    /// parameters in declaration order (later domains may use earlier parameters)
+    pub params: Vec<Param>,
+    /// named definitions, in order (each may use parameters and earlier definitions)
+    pub lets: Vec<Def>,
+    /// what is claimed
+    pub body: Body,
+    /// parameter whose threshold is searched
+    pub threshold: Option<String>,
+    /// free symbol of `holds` whose best value is searched
+    pub best_constant: Option<String>,
+}
+
+/// A parameter and its domain.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// name
+    pub name: String,
+    /// domain, bounds still expressions in earlier parameters
+    pub domain: DomainSpec,
+}
+
+/// A named definition (`let`).
+#[derive(Clone, Debug)]
+pub struct Def {
+    /// name
+    pub name: String,
+    /// value
+    pub expr: Expr,
+}
+
+/// A claim's statement.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// `holds = "lhs REL rhs"`
+    Holds(Relation),
+    /// `chain = ["E1", REL, "E2", REL, "E3", ...]`: `exprs.len() == rels.len() + 1`
+    Chain {
+        /// the links
+        exprs: Vec<Expr>,
+        /// relation between link k and link k+1
+        rels: Vec<Rel>,
+    },
+}
+
+/// A claim file that could not be loaded: where and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct LoadError {
+    /// file path (or catalogue name)
+    pub file: String,
+    /// the claim, when the error is inside one
+    pub claim: Option<String>,
+    /// 1-based line (0 when there is no position)
+    pub line: usize,
+    /// 1-based column in characters
+    pub col: usize,
+    /// what is wrong
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.col)?;
+        }
+        f.write_str(": ")?;
+        if let Some(c) = &self.claim {
+            write!(f, "claim `{c}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    claim: Vec<Spanned<RawClaim>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClaim {
+    id: Spanned<String>,
+    source: Spanned<String>,
+    text: Spanned<String>,
+    #[serde(default)]
+    params: Vec<Spanned<String>>,
+    #[serde(default, rename = "let")]
+    lets: Vec<Spanned<String>>,
+    holds: Option<Spanned<String>>,
+    chain: Option<Spanned<Vec<Spanned<String>>>>,
+    threshold: Option<Spanned<String>>,
+    best_constant: Option<Spanned<String>>,
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+    claim: Option<String>,
+}
+
+impl Ctx<'_> {
+    fn at(&self, offset: usize, message: impl Into<String>) -> LoadError {
+        let (line, col) = expr::line_col(self.text, offset);
+        LoadError {
+            file: self.file.to_string(),
+            claim: self.claim.clone(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+
+    /// Byte offset in the file of byte `inner` of the string value `s`.
+    fn inner(&self, s: &Spanned<String>, inner: usize) -> usize {
+        let start = s.span().start;
+        let rest = &self.text[start.min(self.text.len())..];
+        let quote = if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
+            3
+        } else {
+            1
+        };
+        start + quote + inner
+    }
+
+    fn parse_err(&self, s: &Spanned<String>, e: expr::ParseError) -> LoadError {
+        self.at(self.inner(s, e.offset), e.message)
+    }
+}
+
+/// Loads and validates every claim in one file's text.
+pub fn load_str(file: &str, text: &str) -> Result<Vec<Claim>, LoadError> {
+    let mut ctx = Ctx {
+        file,
+        text,
+        claim: None,
+    };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let off = e.span().map_or(0, |s| s.start);
+        let msg = e.message().to_string();
+        ctx.at(off, msg)
+    })?;
+    let mut out = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for rc in &raw.claim {
+        let rc = rc.get_ref();
+        ctx.claim = Some(rc.id.get_ref().clone());
+        let c = validate(&ctx, rc)?;
+        if let Some(_prev) = seen.insert(c.id.clone(), rc.id.span().start) {
+            return Err(ctx.at(rc.id.span().start, "duplicate claim id"));
+        }
+        out.push(c);
+    }
+    if out.is_empty() {
+        return Err(ctx.at(0, "no [[claim]] tables in this file"));
+    }
+    Ok(out)
+}
+
+/// Loads a claim file or every `*.toml` file of a folder (sorted by name).
+pub fn load_path(path: &Path) -> Result<Vec<Claim>, LoadError> {
+    let io_err = |p: &Path, e: std::io::Error| LoadError {
+        file: p.display().to_string(),
+        claim: None,
+        line: 0,
+        col: 0,
+        message: format!("cannot read: {e}"),
+    };
+    let mut files: Vec<PathBuf> = Vec::new();
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).map_err(|e| io_err(path, e))? {
+            let p = entry.map_err(|e| io_err(path, e))?.path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                files.push(p);
+            }
+        }
+        files.sort();
+        if files.is_empty() {
+            return Err(LoadError {
+                file: path.display().to_string(),
+                claim: None,
+                line: 0,
+                col: 0,
+                message: "folder holds no .toml claim files".into(),
+            });
+        }
+    } else {
+        files.push(path.to_path_buf());
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
+        out.extend(load_str(&f.display().to_string(), &text)?);
+    }
+    Ok(out)
+}
+
+/// Loads several paths and checks that claim ids are unique across all of them.
+pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Claim>, LoadError> {
+    let mut out = Vec::new();
+    for p in paths {
+        out.extend(load_path(p)?);
+    }
+    unique_ids(&out)?;
+    Ok(out)
+}
+
+/// Loads the catalogue compiled into the binary.
+pub fn load_catalogue() -> Result<Vec<Claim>, LoadError> {
+    let mut out = Vec::new();
+    for (name, text) in CATALOGUE {
+        out.extend(load_str(&format!("<catalogue>/{name}"), text)?);
+    }
+    unique_ids(&out)?;
+    Ok(out)
+}
+
+fn unique_ids(claims: &[Claim]) -> Result<(), LoadError> {
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for c in claims {
+        if let Some(prev) = seen.insert(&c.id, &c.file) {
+            return Err(LoadError {
+                file: c.file.clone(),
+                claim: Some(c.id.clone()),
+                line: 0,
+                col: 0,
+                message: format!("claim id already used in {prev}"),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Checks that every name used is known; `known` are the names visible at this point and
+/// `later` those declared further down (a forward reference gets its own message).
+fn check_names(
+    ctx: &Ctx,
+    s: &Spanned<String>,
+    uses: &NameUses,
+    known: &BTreeSet<String>,
+    later: &BTreeSet<String>,
+    what: &str,
+) -> Result<(), LoadError> {
+    for (name, off) in uses {
+        if known.contains(name) {
+            continue;
+        }
+        let msg = if later.contains(name) {
+            format!(
+                "{what} refers to `{name}`, which is declared later (only earlier parameters and definitions may be used)"
+            )
+        } else {
+            format!("unknown name `{name}` in {what}")
+        };
+        return Err(ctx.at(ctx.inner(s, *off), msg));
+    }
+    Ok(())
+}
+
+fn validate(ctx: &Ctx, rc: &RawClaim) -> Result<Claim, LoadError> {
+    let id = rc.id.get_ref().trim().to_string();
+    if !valid_id(&id) {
+        return Err(ctx.at(
+            rc.id.span().start,
+            "claim id must be non-empty and use only letters, digits, `.`, `_` and `-`",
+        ));
+    }
+    // parameters
+    let mut specs = Vec::new();
+    for s in &rc.params {
+        let (spec, uses) = expr::parse_param(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
+        specs.push((s, spec, uses));
+    }
+    let all_params: Vec<String> = specs.iter().map(|(_, p, _)| p.name.clone()).collect();
+    let lets_raw: Vec<_> = rc
+        .lets
+        .iter()
+        .map(|s| {
+            expr::parse_definition(s.get_ref())
+                .map(|d| (s, d))
+                .map_err(|e| ctx.parse_err(s, e))
+        })
+        .collect::<Result<_, _>>()?;
+    let all_lets: Vec<String> = lets_raw.iter().map(|(_, d)| d.0.clone()).collect();
+
+    let mut known: BTreeSet<String> = BTreeSet::new();
+    let mut params = Vec::new();
+    for (i, (s, spec, uses)) in specs.iter().enumerate() {
+        if known.contains(&spec.name) {
+            return Err(ctx.at(
+                ctx.inner(s, spec.name_offset),
+                format!("parameter `{}` is declared twice", spec.name),
+            ));
+        }
+        let later: BTreeSet<String> = all_params[i..].iter().cloned().collect();
+        check_names(
+            ctx,
+            s,
+            uses,
+            &known,
+            &later,
+            &format!("the domain of `{}`", spec.name),
+        )?;
+        if uses.is_empty() {
+            check_constant_domain(&spec.domain)
+                .map_err(|m| ctx.at(ctx.inner(s, spec.name_offset), m))?;
+        }
+        known.insert(spec.name.clone());
+        params.push(Param {
+            name: spec.name.clone(),
+            domain: spec.domain.clone(),
+        });
+    }
+    // definitions
+    let mut lets = Vec::new();
+    for (i, (s, (name, at, e, uses))) in lets_raw.iter().enumerate() {
+        if known.contains(name) {
+            return Err(ctx.at(
+                ctx.inner(s, *at),
+                format!("`{name}` is already a parameter or an earlier definition"),
+            ));
+        }
+        let later: BTreeSet<String> = all_lets[i..].iter().cloned().collect();
+        check_names(
+            ctx,
+            s,
+            uses,
+            &known,
+            &later,
+            &format!("the definition of `{name}`"),
+        )?;
+        known.insert(name.clone());
+        lets.push(Def {
+            name: name.clone(),
+            expr: e.clone(),
+        });
+    }
+    // the constant searched for is a free symbol of `holds`
+    let mut known_body = known.clone();
+    if let Some(k) = &rc.best_constant {
+        let name = k.get_ref().trim();
+        if known.contains(name) {
+            return Err(ctx.at(
+                k.span().start,
+                format!(
+                    "best_constant `{name}` must be a free symbol, not a parameter or definition"
+                ),
+            ));
+        }
+        if !valid_name(name) {
+            return Err(ctx.at(k.span().start, format!("`{name}` is not a valid name")));
+        }
+        known_body.insert(name.to_string());
+    }
+    let none = BTreeSet::new();
+    let body = match (&rc.holds, &rc.chain) {
+        (Some(_), Some(c)) => {
+            return Err(ctx.at(c.span().start, "a claim has `holds` or `chain`, not both"));
+        }
+        (None, None) => {
+            return Err(ctx.at(rc.id.span().start, "a claim needs `holds` or `chain`"));
+        }
+        (Some(h), None) => {
+            let (rel, uses) =
+                expr::parse_relation_uses(h.get_ref()).map_err(|e| ctx.parse_err(h, e))?;
+            check_names(ctx, h, &uses, &known_body, &none, "`holds`")?;
+            if let Some(k) = &rc.best_constant {
+                let name = k.get_ref().trim();
+                if !uses.iter().any(|(n, _)| n == name) {
+                    return Err(ctx.at(
+                        k.span().start,
+                        format!("best_constant `{name}` does not occur in `holds`"),
+                    ));
+                }
+            }
+            Body::Holds(rel)
+        }
+        (None, Some(c)) => {
+            if rc.best_constant.is_some() {
+                return Err(ctx.at(
+                    c.span().start,
+                    "best_constant needs `holds`; a chain has no single constant",
+                ));
+            }
+            let items = c.get_ref();
+            if items.len() < 3 || items.len() % 2 == 0 {
+                return Err(ctx.at(
+                    c.span().start,
+                    "a chain is [\"E1\", REL, \"E2\", ...]: an odd number (at least 3) of entries",
+                ));
+            }
+            let mut exprs = Vec::new();
+            let mut rels = Vec::new();
+            for (k, item) in items.iter().enumerate() {
+                if k % 2 == 1 {
+                    let r = Rel::from_symbol(item.get_ref()).ok_or_else(|| {
+                        ctx.at(
+                            item.span().start,
+                            format!(
+                                "expected a relation (`<=`, `<`, `>=`, `>`, `=`) between chain links, found `{}`",
+                                item.get_ref()
+                            ),
+                        )
+                    })?;
+                    rels.push(r);
+                } else {
+                    let (e, uses) = expr::parse_expr_uses(item.get_ref())
+                        .map_err(|e| ctx.parse_err(item, e))?;
+                    check_names(ctx, item, &uses, &known, &none, "the chain")?;
+                    exprs.push(e);
+                }
+            }
+            if rels
+                .iter()
+                .try_fold(Rel::Eq, |a, r| a.compose(*r))
+                .is_none()
+            {
+                return Err(ctx.at(
+                    c.span().start,
+                    "a chain mixes `<`-type and `>`-type relations, so it relates nothing",
+                ));
+            }
+            Body::Chain { exprs, rels }
+        }
+    };
+    let threshold = match &rc.threshold {
+        None => None,
+        Some(t) => {
+            let name = t.get_ref().trim();
+            let Some(p) = params.iter().find(|p| p.name == name) else {
+                return Err(ctx.at(
+                    t.span().start,
+                    format!("threshold `{name}` is not a parameter of this claim"),
+                ));
+            };
+            if matches!(p.domain, DomainSpec::Fixed(_)) {
+                return Err(ctx.at(
+                    t.span().start,
+                    format!("threshold `{name}` is a fixed parameter; give it a range"),
+                ));
+            }
+            Some(name.to_string())
+        }
+    };
+    Ok(Claim {
+        id,
+        source: rc.source.get_ref().clone(),
+        text: rc.text.get_ref().clone(),
+        file: ctx.file.to_string(),
+        params,
+        lets,
+        body,
+        threshold,
+        best_constant: rc
+            .best_constant
+            .as_ref()
+            .map(|k| k.get_ref().trim().to_string()),
+    })
+}
+
+fn valid_name(s: &str) -> bool {
+    let mut ch = s.chars();
+    ch.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && ch.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'')
+        && !expr::RESERVED.contains(&s)
+}
+
+/// Rejects domains with constant bounds that are empty or inverted.
+fn check_constant_domain(d: &DomainSpec) -> Result<(), String> {
+    let b = Budget::default();
+    let val = |e: &Expr| -> Result<Option<rug::Rational>, String> {
+        match exact::eval(e, &mut Env::new(), &b) {
+            Ok(v) => Ok(Some(v)),
+            Err(exact::ExactError::NotRational(_)) => Ok(None),
+            Err(e) => Err(format!("bad domain bound: {e}")),
+        }
+    };
+    match d {
+        DomainSpec::Fixed(e) => {
+            val(e)?;
+        }
+        DomainSpec::Set(vs) => {
+            for v in vs {
+                val(v)?;
+            }
+        }
+        DomainSpec::IntRange {
+            lo, hi, inclusive, ..
+        } => {
+            if let (Some(lo), Some(hi)) = (val(lo)?, val(hi)?) {
+                let lo_i = lo.clone().ceil();
+                let mut hi_i = hi.clone().floor();
+                if !inclusive && hi.is_integer() {
+                    hi_i -= 1;
+                }
+                if lo_i > hi_i {
+                    return Err(format!(
+                        "empty integer range: no integer from {lo} to {hi}{}",
+                        if *inclusive {
+                            " inclusive"
+                        } else {
+                            " (exclusive)"
+                        }
+                    ));
+                }
+            }
+        }
+        DomainSpec::Real {
+            lo,
+            lo_closed,
+            hi,
+            hi_closed,
+        } => {
+            if let (Some(l), Some(h)) = (val(lo)?, val(hi)?)
+                && (l > h || (l == h && !(*lo_closed && *hi_closed)))
+            {
+                return Err(format!("empty or inverted interval: from {l} to {h}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[[claim]]
+id = "lemma3"
+source = "Lemma 3"
+text = "x_T >= y (T/t0)^a"
+params = ["a in (0, 1/10]", "t0 in 1..=100", "T in t0+1..=1000", "y = 1"]
+let = ["x = rec(x, t, t0, T, 0, (1 + a/(0.99*t))*x + y/t)"]
+holds = "x >= y*(T/t0)^a"
+threshold = "a"
+
+[[claim]]
+id = "ch"
+source = "eq. (1)"
+text = "a chain"
+params = ["n in 2..=5"]
+chain = ["1/n", "<=", "1/2", "<", "1"]
+"#;
+
+    fn err(src: &str) -> LoadError {
+        load_str("f.toml", src).unwrap_err()
+    }
+
+    fn claim(body: &str) -> String {
+        format!("[[claim]]\nid = \"c\"\nsource = \"S\"\ntext = \"t\"\n{body}\n")
+    }
+
+    #[test]
+    fn loads_the_contract_example() {
+        let cs = load_str("f.toml", GOOD).unwrap();
+        assert_eq!(cs.len(), 2);
+        assert_eq!(cs[0].params.len(), 4);
+        assert_eq!(cs[0].threshold.as_deref(), Some("a"));
+        assert!(matches!(cs[1].body, Body::Chain { ref rels, .. } if rels.len() == 2));
+    }
+
+    #[test]
+    fn errors_name_file_claim_line_and_column() {
+        let e = err(&claim("params = [\"n in 1..=5\"]\nholds = \"n <= m\""));
+        assert_eq!(e.claim.as_deref(), Some("c"));
+        assert_eq!((e.line, e.col), (6, 15), "{e}");
+        assert!(e.message.contains("unknown name `m`"));
+        assert!(e.to_string().starts_with("f.toml:6:15: claim `c`:"), "{e}");
+
+        let e = err(&claim(
+            "params = [\"t0 in 1..=T\", \"T in 1..=5\"]\nholds = \"1 <= 2\"",
+        ));
+        assert!(e.message.contains("declared later"), "{e}");
+        assert_eq!((e.line, e.col), (5, 22), "{e}");
+
+        let e = err(&claim("params = [\"n in 5..=1\"]\nholds = \"n <= 1\""));
+        assert!(e.message.contains("empty integer range"), "{e}");
+        let e = err(&claim("params = [\"a in (1, 1]\"]\nholds = \"a <= 1\""));
+        assert!(e.message.contains("empty or inverted"), "{e}");
+        let e = err(&claim("params = [\"n in 1..=1/0\"]\nholds = \"n <= 1\""));
+        assert!(e.message.contains("division by zero"), "{e}");
+        let e = err(&claim("params = [\"n in 1..=3\"]\nholds = \"n <= (1\""));
+        assert!(e.message.contains("expected `)`"), "{e}");
+        assert_eq!((e.line, e.col), (6, 17), "just after `(1`");
+    }
+
+    #[test]
+    fn schema_errors() {
+        let e = err(&claim("holds = \"1 <= 2\"\nbogus = 1"));
+        assert!(e.message.contains("unknown field"), "{e}");
+        assert!(e.line > 0);
+        let e = err(&claim("params = [\"n in 1..=3\"]"));
+        assert!(e.message.contains("needs `holds` or `chain`"));
+        let e = err(&claim("chain = [\"1\", \"<=\"]"));
+        assert!(e.message.contains("odd number"));
+        let e = err(&claim("chain = [\"1\", \"<=\", \"2\", \">=\", \"0\"]"));
+        assert!(e.message.contains("mixes"));
+        let e = err(&claim("chain = [\"1\", \"<==\", \"2\"]"));
+        assert!(e.message.contains("expected a relation"));
+        let e = err(&claim(
+            "params = [\"n in 1..=3\"]\nholds = \"n <= 3\"\nthreshold = \"m\"",
+        ));
+        assert!(e.message.contains("threshold `m` is not a parameter"));
+        let e = err(&claim(
+            "params = [\"n in 1..=3\"]\nholds = \"n <= 3\"\nbest_constant = \"K\"",
+        ));
+        assert!(e.message.contains("does not occur"));
+        let e = err(&claim(
+            "params = [\"n in 1..=3\"]\nholds = \"n <= K*3\"\nbest_constant = \"n\"",
+        ));
+        assert!(e.message.contains("free symbol"));
+        let e = err(&claim(
+            "params = [\"n in 1..=3\", \"n = 2\"]\nholds = \"n <= 3\"",
+        ));
+        assert!(e.message.contains("declared twice"));
+        let e = err(&claim(
+            "params = [\"n in 1..=3\"]\nlet = [\"m = k + 1\", \"k = n\"]\nholds = \"m <= 3\"",
+        ));
+        assert!(e.message.contains("declared later"), "{e}");
+        let e = err("[[claim]]\nid = \"a b\"\nsource = \"S\"\ntext = \"t\"\nholds = \"1 <= 2\"");
+        assert!(e.message.contains("claim id"));
+        let e = err("x = 1");
+        assert!(e.message.contains("unknown field"), "{e}");
+        let e = err("");
+        assert!(e.message.contains("no [[claim]]"));
+        let two = format!(
+            "{}{}",
+            claim("holds = \"1 <= 2\""),
+            claim("holds = \"1 <= 2\"")
+        );
+        assert!(err(&two).message.contains("duplicate claim id"));
+    }
+
+    #[test]
+    fn catalogue_loads() {
+        let cs = load_catalogue().unwrap();
+        assert!(!cs.is_empty());
+    }
+}

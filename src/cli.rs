@@ -1,0 +1,188 @@
+//! The commands behind the binary (`eval`, `check`), as library functions that return their
+//! output or a [`CliError`] that says whether the input was bad (exit 2) or the tool failed
+//! (exit 1). `main.rs` parses arguments with clap and maps these to exit codes.
+
+use crate::claims::{self, Claim};
+use crate::decide::{self, Options, Outcome};
+use crate::exact::{self, Budget, Env, ExactError};
+use crate::expr;
+use crate::report;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A command's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad input: exit code 2, with a message naming the place.
+    #[error("{0}")]
+    Input(String),
+    /// Internal failure: exit code 1.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl CliError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Input(_) => 2,
+            CliError::Internal(_) => 1,
+        }
+    }
+}
+
+/// How `eval` prints its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvalMode {
+    /// one line `p/q` in lowest terms, or an integer
+    Exact,
+    /// one line `[lo, hi]` with this many significant digits
+    Digits(u32),
+}
+
+fn expr_error(label: &str, src: &str, e: &expr::ParseError) -> CliError {
+    let (line, col) = e.line_col(src);
+    CliError::Input(format!("{label}:{line}:{col}: {}", e.message))
+}
+
+/// `stabcert eval EXPR --set NAME=VALUE ... [--exact | --digits N]`.
+pub fn eval_command(
+    src: &str,
+    sets: &[String],
+    mode: EvalMode,
+    time_limit: Duration,
+) -> Result<String, CliError> {
+    let budget = Budget::with_time(time_limit);
+    let mut env = Env::new();
+    for s in sets {
+        let Some((name, value)) = s.split_once('=') else {
+            return Err(CliError::Input(format!("--set {s}: expected NAME=VALUE")));
+        };
+        let name = name.trim();
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'')
+            && !expr::RESERVED.contains(&name);
+        if !valid {
+            return Err(CliError::Input(format!(
+                "--set {s}: `{name}` is not a valid name"
+            )));
+        }
+        let label = format!("--set {name}");
+        let e = expr::parse_expr(value).map_err(|e| expr_error(&label, value, &e))?;
+        let v = exact::eval(&e, &mut Env::new(), &budget)
+            .map_err(|e| CliError::Input(format!("{label}: {e}")))?;
+        env.push(name, v);
+    }
+    let (e, uses) = expr::parse_expr_uses(src).map_err(|e| expr_error("EXPR", src, &e))?;
+    for (name, off) in &uses {
+        if env.get(name).is_none() {
+            let (line, col) = expr::line_col(src, *off);
+            return Err(CliError::Input(format!(
+                "EXPR:{line}:{col}: unknown name `{name}` (give it a value with --set {name}=VALUE)"
+            )));
+        }
+    }
+    let v = match exact::eval(&e, &mut env, &budget) {
+        Ok(v) => v,
+        Err(ExactError::NotRational(m)) => {
+            return Err(CliError::Input(format!(
+                "the value is not rational ({m}); this build has no interval engine to enclose it"
+            )));
+        }
+        Err(e) => return Err(CliError::Input(format!("EXPR: {e}"))),
+    };
+    Ok(match mode {
+        EvalMode::Exact => v.to_string(),
+        EvalMode::Digits(d) => {
+            let (lo, hi) = exact::decimal_enclosure(&v, d);
+            format!("[{lo}, {hi}]")
+        }
+    })
+}
+
+/// Where `check` takes its claims from when given no path.
+pub const DEFAULT_PATH: &str = "proofs/paper";
+
+/// Loads the claims of `paths`, or of `proofs/paper` in the working directory, or else the
+/// catalogue compiled into the binary.
+pub fn load_claims(paths: &[PathBuf]) -> Result<Vec<Claim>, CliError> {
+    let r = if !paths.is_empty() {
+        for p in paths {
+            if !p.exists() {
+                return Err(CliError::Input(format!(
+                    "{}: no such file or folder",
+                    p.display()
+                )));
+            }
+        }
+        claims::load_paths(paths)
+    } else if Path::new(DEFAULT_PATH).is_dir() {
+        claims::load_paths(&[PathBuf::from(DEFAULT_PATH)])
+    } else {
+        claims::load_catalogue()
+    };
+    r.map_err(|e| CliError::Input(e.to_string()))
+}
+
+/// Decides the claims, keeping only the outcomes `only` names (a claim id selects the
+/// claim and all its steps; `<id>.step<k>` selects one step).
+pub fn decide_claims(
+    claims: &[Claim],
+    only: &[String],
+    opts: &Options,
+) -> Result<Vec<Outcome>, CliError> {
+    let wanted =
+        |id: &str, claim: &str| only.is_empty() || only.iter().any(|o| o == id || o == claim);
+    for o in only {
+        let known = claims.iter().any(|c| {
+            c.id == *o
+                || o.strip_prefix(&format!("{}.step", c.id))
+                    .is_some_and(|k| k.parse::<usize>().is_ok_and(|k| k >= 1 && k <= steps(c)))
+        });
+        if !known {
+            return Err(CliError::Input(format!(
+                "--only {o}: no claim or step with this id"
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    for c in claims {
+        if !only.is_empty()
+            && !only
+                .iter()
+                .any(|o| o == &c.id || o.starts_with(&format!("{}.step", c.id)))
+        {
+            continue;
+        }
+        out.extend(
+            decide::decide(c, opts)
+                .into_iter()
+                .filter(|o| wanted(&o.id, &c.id)),
+        );
+    }
+    Ok(out)
+}
+
+fn steps(c: &Claim) -> usize {
+    match &c.body {
+        claims::Body::Holds(_) => 0,
+        claims::Body::Chain { rels, .. } => rels.len(),
+    }
+}
+
+/// `stabcert check [PATH]... [--json] [--only ID]...`.
+pub fn check_command(paths: &[PathBuf], only: &[String], json: bool) -> Result<String, CliError> {
+    let claims = load_claims(paths)?;
+    let outcomes = decide_claims(&claims, only, &Options::default())?;
+    Ok(if json {
+        serde_json::to_string_pretty(&report::json_document(&outcomes))
+            .map_err(|e| CliError::Internal(e.to_string()))?
+    } else {
+        report::table(&outcomes)
+    })
+}

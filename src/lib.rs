@@ -1,0 +1,15 @@
+//! stabcert: audits stability bounds for stochastic gradient descent with the rigour of a
+//! proof checker.
+//!
+//! Claims of a paper are written as claim files ([`claims`]) whose formulas are expressions
+//! of one language ([`expr`]). The exact engine ([`exact`]) evaluates them with big
+//! rationals, the decision engine ([`decide`]) sweeps their domains into verdicts, and
+//! [`report`] presents the result. [`cli`] holds the commands the binary exposes, so that
+//! `main.rs` only parses arguments and sets exit codes. See `ARCHITECTURE.md`.
+
+pub mod claims;
+pub mod cli;
+pub mod decide;
+pub mod exact;
+pub mod expr;
+pub mod report;

@@ -1,0 +1,95 @@
+//! The `stabcert` command line: parses arguments, calls the library, sets exit codes
+//! (0 the run completed, 2 bad input, 1 internal failure).
+
+use clap::{Parser, Subcommand};
+use stabcert::cli::{self, CliError, EvalMode};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "stabcert",
+    version,
+    about = "Audits stability bounds for SGD: exact, rigorous, checkable"
+)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate an expression exactly at given parameter values.
+    Eval {
+        /// the expression, e.g. "rec(x, t, 1, T, 0, (1 + a/(0.99*t))*x + 1/(t*n))"
+        expr: String,
+        /// a parameter value, NAME=VALUE (VALUE is an exact expression: 1/100, 0.99, 1e-3)
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        sets: Vec<String>,
+        /// print the exact value p/q in lowest terms (the default)
+        #[arg(long, conflicts_with = "digits")]
+        exact: bool,
+        /// print an enclosure [lo, hi] with N significant digits
+        #[arg(long, value_name = "N")]
+        digits: Option<u32>,
+        /// give up after this many seconds
+        #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+        time_limit: u64,
+    },
+    /// Decide the claims of claim files and print a table (or JSON).
+    Check {
+        /// claim files or folders of them (default: proofs/paper, else the built-in catalogue)
+        paths: Vec<PathBuf>,
+        /// print the Contract's JSON document instead of the table
+        #[arg(long)]
+        json: bool,
+        /// decide only this claim (or chain step); repeatable
+        #[arg(long = "only", value_name = "ID")]
+        only: Vec<String>,
+    },
+}
+
+fn run(args: Args) -> Result<String, CliError> {
+    match args.command {
+        Command::Eval {
+            expr,
+            sets,
+            exact: _,
+            digits,
+            time_limit,
+        } => {
+            let mode = digits.map_or(EvalMode::Exact, EvalMode::Digits);
+            cli::eval_command(&expr, &sets, mode, Duration::from_secs(time_limit))
+        }
+        Command::Check { paths, json, only } => cli::check_command(&paths, &only, json),
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match std::panic::catch_unwind(|| run(args)) {
+        Ok(Ok(out)) => {
+            print!("{out}");
+            if !out.ends_with('\n') {
+                println!();
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(Err(e)) => {
+            eprintln!("stabcert: {e}");
+            ExitCode::from(e.exit_code())
+        }
+        Err(_) => {
+            eprintln!("stabcert: internal error (a bug: please report it with the command line)");
+            ExitCode::from(1)
+        }
+    }
+}

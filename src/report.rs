@@ -1,0 +1,178 @@
+//! Presentation of results: the terminal table and the Contract's JSON document for
+//! `stabcert check`. It formats what the engines computed and computes nothing itself.
+
+use crate::decide::{Counterexample, Outcome, Side, Verdict};
+use crate::exact::approx;
+use rug::Rational;
+use serde_json::{Value, json};
+
+/// Significant digits of `approx` fields.
+pub const APPROX_DIGITS: u32 = 6;
+
+fn exact_str(v: &Rational) -> String {
+    v.to_string()
+}
+
+fn side_json(s: &Side) -> Value {
+    match s {
+        Side::Exact(v) => json!({
+            "lo": exact_str(v), "hi": exact_str(v), "approx": approx(v, APPROX_DIGITS),
+            "undefined": null,
+        }),
+        Side::Undefined(why) => json!({
+            "lo": null, "hi": null, "approx": null, "undefined": why,
+        }),
+    }
+}
+
+fn point_json(cx: &Counterexample) -> Value {
+    let mut m = serde_json::Map::new();
+    for (n, v) in &cx.point {
+        m.insert(n.clone(), Value::String(exact_str(v)));
+    }
+    Value::Object(m)
+}
+
+/// One claim's JSON object, as the Contract shows it (absent analyses are `null`).
+pub fn outcome_json(o: &Outcome) -> Value {
+    json!({
+        "id": o.id,
+        "source": o.source,
+        "relation": o.relation,
+        "file": o.file,
+        "verdict": o.verdict.as_str(),
+        "coverage": {
+            "points": o.coverage.points,
+            "boxes": o.coverage.boxes,
+            "exhaustive": o.coverage.exhaustive,
+        },
+        "failures": o.failures,
+        "counterexample": o.counterexample.as_ref().map(|cx| json!({
+            "point": point_json(cx),
+            "lhs": side_json(&cx.lhs),
+            "rhs": side_json(&cx.rhs),
+        })),
+        "threshold": null,
+        "best_constant": null,
+        "reason": o.reason,
+        "certificate": null,
+    })
+}
+
+/// The whole `check --json` document.
+pub fn json_document(outcomes: &[Outcome]) -> Value {
+    json!({ "claims": outcomes.iter().map(outcome_json).collect::<Vec<_>>() })
+}
+
+fn side_text(s: &Side) -> String {
+    match s {
+        Side::Exact(v) => {
+            let a = approx(v, APPROX_DIGITS);
+            let e = exact_str(v);
+            if e.len() <= 24 && e != a {
+                format!("{e} ≈ {a}")
+            } else if e.len() <= 24 {
+                e
+            } else {
+                format!("≈ {a}")
+            }
+        }
+        Side::Undefined(why) => format!("undefined ({why})"),
+    }
+}
+
+/// The evidence column: what the verdict rests on, in one line.
+pub fn evidence(o: &Outcome) -> String {
+    let pts = o.coverage.points;
+    let mut s = match o.verdict {
+        Verdict::Certified => format!("holds at all {pts} points, exactly"),
+        Verdict::NoCounterexample => format!("holds at {pts} sampled points, exactly"),
+        Verdict::Refuted => {
+            let cx = o.counterexample.as_ref();
+            let at = cx.map_or_else(String::new, |cx| {
+                let p = cx
+                    .point
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "fails at {}: lhs = {}, rhs = {}",
+                    if p.is_empty() {
+                        "the only point".into()
+                    } else {
+                        p
+                    },
+                    side_text(&cx.lhs),
+                    side_text(&cx.rhs)
+                )
+            });
+            format!("{at} ({} of {pts} points fail)", o.failures)
+        }
+        Verdict::Undecided => o.reason.clone().unwrap_or_default(),
+    };
+    if o.verdict != Verdict::Undecided
+        && let Some(r) = &o.reason
+    {
+        s.push_str("; ");
+        s.push_str(r);
+    }
+    s
+}
+
+/// The terminal table: id, source, verdict, evidence.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let rows: Vec<[String; 4]> = outcomes
+        .iter()
+        .map(|o| {
+            [
+                o.id.clone(),
+                o.source.clone(),
+                o.verdict.as_str().to_string(),
+                evidence(o),
+            ]
+        })
+        .collect();
+    let head = ["id", "source", "verdict", "evidence"];
+    let mut w = [0usize; 3];
+    for r in rows.iter().map(|r| [&r[0], &r[1], &r[2]]) {
+        for k in 0..3 {
+            w[k] = w[k].max(r[k].chars().count());
+        }
+    }
+    for k in 0..3 {
+        w[k] = w[k].max(head[k].len());
+    }
+    let line = |c: [&str; 4]| {
+        format!(
+            "{:<w0$}  {:<w1$}  {:<w2$}  {}\n",
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2]
+        )
+    };
+    let mut out = line(head);
+    out.push_str(&line([
+        &"-".repeat(w[0]),
+        &"-".repeat(w[1]),
+        &"-".repeat(w[2]),
+        "--------",
+    ]));
+    for r in &rows {
+        out.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
+    }
+    let count = |v: Verdict| outcomes.iter().filter(|o| o.verdict == v).count();
+    out.push_str(&format!(
+        "\n{} relations: {} certified, {} refuted, {} no-counterexample, {} undecided\n",
+        outcomes.len(),
+        count(Verdict::Certified),
+        count(Verdict::Refuted),
+        count(Verdict::NoCounterexample),
+        count(Verdict::Undecided)
+    ));
+    out
+}
