@@ -422,7 +422,7 @@ impl Sweep<'_> {
             let v = Float::with_val(128, (&wf).pow(&e));
             let off = v.round().to_integer().unwrap_or_default() - 1u32;
             let off = off.clamp(&Integer::new(), &width);
-            pts.push(Integer::from(lo + off));
+            pts.push(lo + off);
         }
         let mut h = fnv(self.opts.seed.to_le_bytes().as_slice());
         h = fnv_more(h, self.claim.id.as_bytes());
@@ -438,7 +438,7 @@ impl Sweep<'_> {
                 r += rng.r#gen::<u64>();
             }
             r %= &span;
-            pts.push(Integer::from(lo + r));
+            pts.push(lo + r);
         }
         pts.sort();
         pts.dedup();
@@ -455,7 +455,7 @@ impl Sweep<'_> {
             self.points -= 1;
             return;
         }
-        if self.points % 256 == 0 && Instant::now() > self.deadline {
+        if self.points.is_multiple_of(256) && Instant::now() > self.deadline {
             self.stopped = Some(format!(
                 "time budget of {:?} exhausted after {} points",
                 self.opts.time_per_claim, self.points

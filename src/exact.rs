@@ -343,8 +343,8 @@ fn call(f: Func, mut v: Vec<Rational>, budget: &Budget) -> Result<Rational, Exac
             pow(&x, &Rational::from((1, 2)), budget)?
         }
         Func::Abs => x.abs(),
-        Func::Floor => Rational::from(x.floor()),
-        Func::Ceil => Rational::from(x.ceil()),
+        Func::Floor => x.floor(),
+        Func::Ceil => x.ceil(),
         Func::Min => v
             .drain(..)
             .reduce(|a, b| if b < a { b } else { a })
@@ -415,6 +415,8 @@ impl TreeFold {
     }
 }
 
+// the loop counter is a big Integer; clippy's `zip` suggestion needs a `Step` type
+#[allow(clippy::explicit_counter_loop)]
 fn big(
     op: BigOp,
     var: &str,
@@ -712,33 +714,10 @@ fn rec_affine(
     env: &mut Env,
     budget: &Budget,
 ) -> Result<Rational, ExactError> {
-    // `x` cannot occur in p or q; hide any outer binding of it all the same.
-    let _ = x;
+    let _ = x; // `x` cannot occur in p or q (affine_split guarantees it)
     let p = fold_constants(p, env, &[t]);
     let q = fold_constants(q, env, &[t]);
-    let mut maps = Vec::with_capacity(steps as usize);
-    let mut total_bits: u64 = 0;
-    env.push(t, Rational::from(start.clone()));
-    let mut ti = start.clone();
-    for k in 0..steps {
-        if k % 4096 == 0 {
-            budget.tick()?;
-        }
-        env.set_top(t, Rational::from(ti.clone()));
-        let pv = eval(&p, env, budget)?;
-        let qv = eval(&q, env, budget)?;
-        let m = AffineMap::from_coefficients(&pv, &qv);
-        total_bits = total_bits.saturating_add(m.bits());
-        if total_bits > budget.max_bits {
-            return Err(ExactError::Budget(format!(
-                "size budget exceeded: rec's exact value would need more than {} bits after {} of {steps} steps",
-                budget.max_bits,
-                k + 1
-            )));
-        }
-        maps.push(m);
-        ti += 1;
-    }
+    let maps = affine_leaves(&p, &q, t, start, steps, env, budget)?;
     budget.tick()?;
     let m = compose_tree(&maps);
     drop(maps);
@@ -746,7 +725,68 @@ fn rec_affine(
     Ok(m.apply(x0))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The integer affine maps of steps `from .. from+count` (two threads for long ranges; the
+/// maps, and so the result, do not depend on the split).
+// the loop counter is a big Integer; clippy's `zip` suggestion needs a `Step` type
+#[allow(clippy::explicit_counter_loop)]
+fn affine_leaves(
+    p: &Expr,
+    q: &Expr,
+    t: &str,
+    from: &Integer,
+    count: u64,
+    env: &Env,
+    budget: &Budget,
+) -> Result<Vec<AffineMap>, ExactError> {
+    let run = |from: Integer, count: u64| -> Result<(Vec<AffineMap>, u64), ExactError> {
+        let mut env = env.clone();
+        let mut maps = Vec::with_capacity(count as usize);
+        let mut total_bits: u64 = 0;
+        env.push(t, Rational::from(from.clone()));
+        let mut ti = from;
+        for k in 0..count {
+            if k % 4096 == 0 {
+                budget.tick()?;
+            }
+            env.set_top(t, Rational::from(ti.clone()));
+            let pv = eval(p, &mut env, budget)?;
+            let qv = eval(q, &mut env, budget)?;
+            let m = AffineMap::from_coefficients(&pv, &qv);
+            total_bits = total_bits.saturating_add(m.bits());
+            if total_bits > budget.max_bits {
+                return Err(size_overrun(budget));
+            }
+            maps.push(m);
+            ti += 1;
+        }
+        Ok((maps, total_bits))
+    };
+    if count < 8192 {
+        return run(from.clone(), count).map(|(m, _)| m);
+    }
+    let half = count / 2;
+    let mid = Integer::from(from + half);
+    let (a, b) = std::thread::scope(|s| {
+        let h = s.spawn(|| run(mid, count - half));
+        (run(from.clone(), half), h.join().expect("leaf thread"))
+    });
+    let (mut ma, ba) = a?;
+    let (mb, bb) = b?;
+    if ba.saturating_add(bb) > budget.max_bits {
+        return Err(size_overrun(budget));
+    }
+    ma.extend(mb);
+    Ok(ma)
+}
+
+fn size_overrun(budget: &Budget) -> ExactError {
+    ExactError::Budget(format!(
+        "size budget exceeded: the recurrence's exact value would need more than {} bits",
+        budget.max_bits
+    ))
+}
+
+#[allow(clippy::too_many_arguments, clippy::explicit_counter_loop)]
 fn rec_stepwise(
     x: &str,
     t: &str,
@@ -779,6 +819,7 @@ fn rec_stepwise(
 /// Iterates an affine recurrence one exact rational step at a time. This is the reference
 /// the binary-splitting path is tested and benchmarked against; the engine itself never
 /// uses it for affine steps.
+#[allow(clippy::too_many_arguments)]
 pub fn rec_affine_naive(
     x: &str,
     t: &str,

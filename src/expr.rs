@@ -1034,7 +1034,7 @@ pub fn rational_literal(v: &Rational) -> String {
     let twos = d.remove_factor_mut(&Integer::from(2));
     let fives = d.remove_factor_mut(&Integer::from(5));
     let k = twos.max(fives);
-    let scaled = Integer::from(v.numer() * Integer::from(10).pow(k)) / v.denom();
+    let scaled = (v.numer() * Integer::from(10).pow(k)) / v.denom();
     let neg = scaled < 0;
     let digits = scaled.abs().to_string();
     let k = k as usize;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what stabcert needs on a Debian machine that has only Rust, and skips what is
+# present: m4 (GMP's build needs it), a C compiler and make (GMP/MPFR build from source),
+# and Coq 8.16 with the Interval library (the formal certificates).
+# Uses sudo when not root. Sourced or run by scripts/main.sh and scripts/test.sh.
+set -euo pipefail
+
+need=()
+command -v m4 >/dev/null 2>&1 || need+=(m4)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v cc >/dev/null 2>&1 || need+=(gcc)
+command -v coqc >/dev/null 2>&1 || need+=(coq)
+# the Interval library lives under coq's user-contrib once installed
+if ! ls /usr/lib/*/coq/user-contrib/Interval >/dev/null 2>&1 \
+   && ! ls /usr/lib/coq/user-contrib/Interval >/dev/null 2>&1; then
+  need+=(libcoq-interval)
+fi
+
+if [ ${#need[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: missing ${need[*]} and no apt-get to install them; install them by hand" >&2
+    exit 1
+  fi
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found; install Rust (rustup) first" >&2; exit 1; }
