@@ -6,6 +6,7 @@ use crate::claims::{self, Claim};
 use crate::decide::{self, Options, Outcome};
 use crate::exact::{self, Budget, Env, ExactError};
 use crate::expr;
+use crate::real;
 use crate::report;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -54,6 +55,7 @@ pub fn eval_command(
 ) -> Result<String, CliError> {
     let budget = Budget::with_time(time_limit);
     let mut env = Env::new();
+    let mut sets_vals = Vec::new();
     for s in sets {
         let Some((name, value)) = s.split_once('=') else {
             return Err(CliError::Input(format!("--set {s}: expected NAME=VALUE")));
@@ -76,7 +78,8 @@ pub fn eval_command(
         let e = expr::parse_expr(value).map_err(|e| expr_error(&label, value, &e))?;
         let v = exact::eval(&e, &mut Env::new(), &budget)
             .map_err(|e| CliError::Input(format!("{label}: {e}")))?;
-        env.push(name, v);
+        env.push(name, v.clone());
+        sets_vals.push((name.to_string(), v));
     }
     let (e, uses) = expr::parse_expr_uses(src).map_err(|e| expr_error("EXPR", src, &e))?;
     for (name, off) in &uses {
@@ -87,22 +90,29 @@ pub fn eval_command(
             )));
         }
     }
-    let v = match exact::eval(&e, &mut env, &budget) {
-        Ok(v) => v,
-        Err(ExactError::NotRational(m)) => {
-            return Err(CliError::Input(format!(
-                "the value is not rational ({m}); this build has no interval engine to enclose it"
-            )));
+    let vars: Vec<(String, rug::Rational)> = sets_vals;
+    match exact::eval(&e, &mut env, &budget) {
+        Ok(v) => Ok(match mode {
+            EvalMode::Exact => v.to_string(),
+            EvalMode::Digits(d) => {
+                let (lo, hi) = exact::decimal_enclosure(&v, d);
+                format!("[{lo}, {hi}]")
+            }
+        }),
+        Err(ExactError::NotRational(m)) | Err(ExactError::Budget(m)) if mode != EvalMode::Exact => {
+            let _ = m;
+            let EvalMode::Digits(d) = mode else {
+                unreachable!("checked")
+            };
+            let (lo, hi) = real::enclose_digits(&e, &vars, d.clamp(1, 1000), 1 << 16, &budget)
+                .map_err(|e| CliError::Input(format!("EXPR: {e}")))?;
+            Ok(format!("[{lo}, {hi}]"))
         }
-        Err(e) => return Err(CliError::Input(format!("EXPR: {e}"))),
-    };
-    Ok(match mode {
-        EvalMode::Exact => v.to_string(),
-        EvalMode::Digits(d) => {
-            let (lo, hi) = exact::decimal_enclosure(&v, d);
-            format!("[{lo}, {hi}]")
-        }
-    })
+        Err(ExactError::NotRational(m)) => Err(CliError::Input(format!(
+            "the value is not rational ({m}); use --digits N for a rigorous enclosure"
+        ))),
+        Err(e) => Err(CliError::Input(format!("EXPR: {e}"))),
+    }
 }
 
 /// Where `check` takes its claims from when given no path.

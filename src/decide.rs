@@ -1,26 +1,35 @@
 //! The decision engine: sweeps a claim's domain and turns every relation of the claim into a
-//! verdict with its coverage and evidence.
+//! verdict with its coverage and evidence, and runs the searches (`threshold`,
+//! `best_constant`).
 //!
-//! This version decides with the exact engine: every point of a finite domain (fixed
-//! values, sets, integer ranges) is enumerated in lexicographic order — earlier parameters
-//! outer, smallest values first — so the first failing point found is the minimal
-//! counterexample. Sampled ranges (`sample N`) are covered by log-spaced plus seeded random
-//! points and yield at best `no-counterexample`. A point where a side is irrational, or where
-//! the budget runs out, makes the claim `undecided` (unless another point refutes it); a
-//! point where a side is undefined refutes the claim as written, and says so. Real-interval
-//! parameters and the threshold/best-constant searches need the rigorous real-number engine
-//! and are reported as `undecided` with that reason.
+//! - Integer, fixed and set parameters are enumerated in lexicographic order (earlier
+//!   parameters outer, smallest values first), so the first failing point is the minimal
+//!   counterexample; `sample N` ranges are covered by log-spaced plus seeded random points.
+//! - At a point, both sides are first evaluated exactly; a side that is irrational (or too
+//!   large for the exact budget) is enclosed by the interval engine at rising precision until
+//!   the relation is decided. Two monomials in rational powers of rationals that intervals
+//!   cannot separate are compared exactly by exponent clearing (`x^q` vs `y^q`).
+//! - Real parameters are covered by branch and bound: a box is proven when interval
+//!   evaluation over the whole box proves the relation; otherwise its simplest interior
+//!   rational is tested as a candidate counterexample, and the box is split. A box still open
+//!   at the budget makes the relation `undecided`, and the reason names it.
+//! - Counterexamples are minimised: smallest integers first (enumeration order), and in real
+//!   parameters the simplest rational (smallest denominator) of the largest interval around
+//!   the first failure on which interval arithmetic proves the failure.
+//! - A point where a side is undefined refutes the relation as written, and says so.
 //!
-//! A chain `E1 r1 E2 r2 E3` is decided as its steps `<id>.step<k>` (`E_k r_k E_{k+1}`) and as
-//! its conclusion `<id>` (`E1 r E_last`, r the composition of the r_k), all from one sweep.
+//! A chain `E1 r1 E2 r2 E3` is decided as its steps `<id>.step<k>` and as its conclusion
+//! `<id>` (`E1 r E_last`, r the composition of the r_k).
 
-use crate::claims::{Body, Claim};
+use crate::claims::{Body, Claim, Param};
 use crate::exact::{self, Budget, Env, ExactError};
-use crate::expr::{DomainSpec, Expr, Rel};
+use crate::expr::{BinOp, DomainSpec, Expr, Rel};
+use crate::real::{self, Arith, Interval, RealEnv, RealError};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rug::ops::Pow;
 use rug::{Float, Integer, Rational};
+use std::cmp::Ordering;
 use std::time::{Duration, Instant};
 
 /// What a verdict promises (see DESIGN.md's verdict table).
@@ -32,7 +41,7 @@ pub enum Verdict {
     Refuted,
     /// the domain was sampled, and no sampled point fails
     NoCounterexample,
-    /// some point could not be decided; the reason says which
+    /// some point or box could not be decided; the reason says which
     Undecided,
 }
 
@@ -51,11 +60,11 @@ impl Verdict {
 /// How much of the domain the verdict rests on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Coverage {
-    /// points evaluated
+    /// points evaluated (integer points, and candidate points tested inside real boxes)
     pub points: u64,
-    /// real boxes proven (interval engine; 0 here)
+    /// real boxes on which interval arithmetic proved the relation
     pub boxes: u64,
-    /// whether every point of the domain was evaluated
+    /// whether the whole domain is covered (every integer point, every real box)
     pub exhaustive: bool,
 }
 
@@ -64,6 +73,8 @@ pub struct Coverage {
 pub enum Side {
     /// exact value
     Exact(Rational),
+    /// rigorous enclosure `[lo, hi]` (exact rational ends)
+    Enclosure(Rational, Rational),
     /// the side has no value there (division by zero, …)
     Undefined(String),
 }
@@ -77,6 +88,21 @@ pub struct Counterexample {
     pub lhs: Side,
     /// right side there
     pub rhs: Side,
+}
+
+/// A rigorous bracket found by a search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bracket {
+    /// the searched parameter or constant
+    pub param: String,
+    /// lower end (exact)
+    pub lo: Rational,
+    /// upper end (exact)
+    pub hi: Rational,
+    /// the point where the relation fails at the failing end (the witness)
+    pub witness: Vec<(String, Rational)>,
+    /// what the bracket means, in words
+    pub meaning: String,
 }
 
 /// The decision about one relation (a `holds`, a chain's conclusion, or one chain step).
@@ -100,6 +126,10 @@ pub struct Outcome {
     pub failures: u64,
     /// why the verdict is not stronger (undecided), or what else the reader must know
     pub reason: Option<String>,
+    /// `threshold` search result
+    pub threshold: Option<Bracket>,
+    /// `best_constant` search result
+    pub best_constant: Option<Bracket>,
 }
 
 /// Limits of one decision run.
@@ -107,196 +137,178 @@ pub struct Outcome {
 pub struct Options {
     /// most points swept per claim
     pub max_points: u64,
-    /// wall-clock allowance per claim
+    /// most boxes examined per relation and integer point
+    pub max_boxes: u64,
+    /// wall-clock allowance per claim (searches get it once more per step, bounded below)
     pub time_per_claim: Duration,
     /// limits of each exact evaluation (its deadline is set per claim)
     pub budget: Budget,
     /// seed of the named sampling generator (ChaCha8)
     pub seed: u64,
+    /// starting and largest precision (bits) of interval evaluation at a point
+    pub prec: (u32, u32),
+    /// relative width at which a search bracket is accepted
+    pub search_rel_width: Rational,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             max_points: 2_000_000,
+            max_boxes: 4_000,
             time_per_claim: Duration::from_secs(60),
             budget: Budget::default(),
             seed: 0x5ab_ce27,
+            prec: (64, 4096),
+            search_rel_width: Rational::from((1, 1_000_000_000)),
         }
     }
 }
 
 /// One relation to decide over the sweep: link `a` rel link `b`.
+#[derive(Clone, Debug)]
 struct Check {
     id: String,
     a: usize,
     rel: Rel,
     b: usize,
+}
+
+/// What the sweep found for one relation.
+#[derive(Clone, Debug, Default)]
+struct Tally {
     failures: u64,
     counterexample: Option<Counterexample>,
     undecided: Option<String>,
-    undecided_points: u64,
+    undecided_count: u64,
+    boxes: u64,
 }
 
-/// Decides every relation of `claim` (one outcome for `holds`; the conclusion then each
-/// step for a chain).
-pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
-    let (links, mut checks): (Vec<&Expr>, Vec<Check>) = match &claim.body {
-        Body::Holds(r) => (
-            vec![&r.lhs, &r.rhs],
-            vec![check(claim.id.clone(), 0, r.rel, 1)],
-        ),
-        Body::Chain { exprs, rels } => {
-            let mut cs = Vec::new();
-            if let Some(comp) = rels.iter().try_fold(Rel::Eq, |a, r| a.compose(*r)) {
-                cs.push(check(claim.id.clone(), 0, comp, exprs.len() - 1));
-            }
-            for (k, r) in rels.iter().enumerate() {
-                cs.push(check(format!("{}.step{}", claim.id, k + 1), k, *r, k + 1));
-            }
-            (exprs.iter().collect(), cs)
-        }
-    };
-    let finish = |checks: Vec<Check>, coverage: Coverage, stopped: Option<String>, note| {
-        checks
-            .into_iter()
-            .map(|c| outcome(claim, c, &links, coverage.clone(), &stopped, &note))
-            .collect()
-    };
-
-    if let Some(k) = &claim.best_constant {
-        return finish(
-            checks,
-            Coverage::default(),
-            Some(format!(
-                "`holds` has the free constant `{k}`; the best-constant search needs the rigorous real-number engine, which this build does not have"
-            )),
-            None,
-        );
-    }
-    if let Some(p) = claim
-        .params
-        .iter()
-        .find(|p| matches!(p.domain, DomainSpec::Real { .. }))
-    {
-        return finish(
-            checks,
-            Coverage::default(),
-            Some(format!(
-                "parameter `{}` ranges over a real interval; deciding it needs the rigorous real-number engine (interval branch and bound), which this build does not have",
-                p.name
-            )),
-            None,
-        );
-    }
-
-    let mut budget = opts.budget.clone();
-    let deadline = Instant::now() + opts.time_per_claim;
-    budget.deadline = Some(deadline);
-    let mut sweep = Sweep {
-        claim,
-        links: &links,
-        checks: &mut checks,
-        budget,
-        opts,
-        deadline,
-        env: Env::new(),
-        point: Vec::new(),
-        points: 0,
-        exhaustive: true,
-        stopped: None,
-    };
-    sweep.run(0);
-    let coverage = Coverage {
-        points: sweep.points,
-        boxes: 0,
-        exhaustive: sweep.exhaustive && sweep.stopped.is_none(),
-    };
-    let stopped = sweep.stopped.take();
-    let note = claim.threshold.as_ref().map(|t| {
-        format!(
-            "the threshold search on `{t}` needs the rigorous real-number engine, which this build does not have"
-        )
-    });
-    finish(checks, coverage, stopped, note)
-}
-
-fn check(id: String, a: usize, rel: Rel, b: usize) -> Check {
-    Check {
-        id,
-        a,
-        rel,
-        b,
-        failures: 0,
-        counterexample: None,
-        undecided: None,
-        undecided_points: 0,
-    }
-}
-
-fn outcome(
-    claim: &Claim,
-    c: Check,
-    links: &[&Expr],
-    coverage: Coverage,
-    stopped: &Option<String>,
-    note: &Option<String>,
-) -> Outcome {
-    let verdict = if c.failures > 0 {
-        Verdict::Refuted
-    } else if c.undecided.is_some() || stopped.is_some() || coverage.points == 0 {
-        Verdict::Undecided
-    } else if coverage.exhaustive {
-        Verdict::Certified
-    } else {
-        Verdict::NoCounterexample
-    };
-    let mut reasons: Vec<String> = Vec::new();
-    if let Some(u) = &c.undecided {
-        reasons.push(format!(
-            "{u}{}",
-            if c.undecided_points > 1 {
-                format!(" ({} points undecided)", c.undecided_points)
-            } else {
-                String::new()
-            }
-        ));
-    }
-    reasons.extend(stopped.iter().cloned());
-    reasons.extend(note.iter().cloned());
-    if verdict == Verdict::Undecided && coverage.points == 0 && reasons.is_empty() {
-        reasons.push("the domain has no points".into());
-    }
-    Outcome {
-        id: c.id,
-        source: claim.source.clone(),
-        relation: format!("{} {} {}", links[c.a], c.rel, links[c.b]),
-        file: claim.file.clone(),
-        verdict,
-        coverage,
-        counterexample: c.counterexample,
-        failures: c.failures,
-        reason: if reasons.is_empty() {
-            None
-        } else {
-            Some(reasons.join("; "))
-        },
-    }
-}
-
-struct Sweep<'a> {
-    claim: &'a Claim,
-    links: &'a [&'a Expr],
-    checks: &'a mut Vec<Check>,
-    budget: Budget,
-    opts: &'a Options,
-    deadline: Instant,
-    env: Env,
-    point: Vec<(String, Rational)>,
+/// What a sweep found, for every relation of the claim.
+#[derive(Clone, Debug)]
+struct SweepResult {
+    tallies: Vec<Tally>,
     points: u64,
     exhaustive: bool,
     stopped: Option<String>,
 }
+
+fn plan(claim: &Claim) -> (Vec<Expr>, Vec<Check>) {
+    match &claim.body {
+        Body::Holds(r) => (
+            vec![r.lhs.clone(), r.rhs.clone()],
+            vec![Check {
+                id: claim.id.clone(),
+                a: 0,
+                rel: r.rel,
+                b: 1,
+            }],
+        ),
+        Body::Chain { exprs, rels } => {
+            let mut cs = Vec::new();
+            if let Some(comp) = rels.iter().try_fold(Rel::Eq, |a, r| a.compose(*r)) {
+                cs.push(Check {
+                    id: claim.id.clone(),
+                    a: 0,
+                    rel: comp,
+                    b: exprs.len() - 1,
+                });
+            }
+            for (k, r) in rels.iter().enumerate() {
+                cs.push(Check {
+                    id: format!("{}.step{}", claim.id, k + 1),
+                    a: k,
+                    rel: *r,
+                    b: k + 1,
+                });
+            }
+            (exprs.clone(), cs)
+        }
+    }
+}
+
+/// Decides every relation of `claim` (one outcome for `holds`; the conclusion then each
+/// step for a chain), and runs its searches.
+pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
+    let (links, checks) = plan(claim);
+    let deadline = Instant::now() + opts.time_per_claim;
+    if let Some(k) = &claim.best_constant {
+        return vec![best_constant(claim, k, &links, &checks[0], opts, deadline)];
+    }
+    let res = sweep(claim, &links, &checks, opts, deadline);
+    let mut outs = outcomes(claim, &links, &checks, &res);
+    if let Some(t) = &claim.threshold {
+        let (bracket, note) = threshold(claim, t, &links, &checks[0], opts, deadline);
+        outs[0].threshold = bracket;
+        if let Some(n) = note {
+            append_reason(&mut outs[0], n);
+        }
+    }
+    outs
+}
+
+fn append_reason(o: &mut Outcome, note: String) {
+    o.reason = Some(match o.reason.take() {
+        Some(r) => format!("{r}; {note}"),
+        None => note,
+    });
+}
+
+fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) -> Vec<Outcome> {
+    checks
+        .iter()
+        .zip(&res.tallies)
+        .map(|(c, t)| {
+            let verdict = if t.failures > 0 {
+                Verdict::Refuted
+            } else if t.undecided.is_some() || res.stopped.is_some() || res.points + t.boxes == 0 {
+                Verdict::Undecided
+            } else if res.exhaustive {
+                Verdict::Certified
+            } else {
+                Verdict::NoCounterexample
+            };
+            let mut reasons: Vec<String> = Vec::new();
+            if let Some(u) = &t.undecided {
+                reasons.push(if t.undecided_count > 1 {
+                    format!(
+                        "{u} (and {} more undecided points or boxes)",
+                        t.undecided_count - 1
+                    )
+                } else {
+                    u.clone()
+                });
+            }
+            reasons.extend(res.stopped.iter().cloned());
+            if verdict == Verdict::Undecided && reasons.is_empty() {
+                reasons.push("the domain has no points".into());
+            }
+            Outcome {
+                id: c.id.clone(),
+                source: claim.source.clone(),
+                relation: format!("{} {} {}", links[c.a], c.rel, links[c.b]),
+                file: claim.file.clone(),
+                verdict,
+                coverage: Coverage {
+                    points: res.points,
+                    boxes: t.boxes,
+                    exhaustive: res.exhaustive && res.stopped.is_none(),
+                },
+                counterexample: t.counterexample.clone(),
+                failures: t.failures,
+                reason: if reasons.is_empty() {
+                    None
+                } else {
+                    Some(reasons.join("; "))
+                },
+                threshold: None,
+                best_constant: None,
+            }
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------ the sweep
 
 fn fmt_point(p: &[(String, Rational)]) -> String {
     p.iter()
@@ -305,22 +317,113 @@ fn fmt_point(p: &[(String, Rational)]) -> String {
         .join(", ")
 }
 
+/// A real parameter's interval at the current integer point.
+#[derive(Clone, Debug)]
+struct RealDim {
+    name: String,
+    lo: Rational,
+    lo_closed: bool,
+    hi: Rational,
+    hi_closed: bool,
+}
+
+struct Sweep<'a> {
+    claim: &'a Claim,
+    links: &'a [Expr],
+    checks: &'a [Check],
+    tallies: Vec<Tally>,
+    budget: Budget,
+    opts: &'a Options,
+    deadline: Instant,
+    env: Env,
+    point: Vec<(String, Rational)>,
+    points: u64,
+    exhaustive: bool,
+    stopped: Option<String>,
+    /// indices of the enumerated (integer, set, fixed) parameters, in declaration order
+    nonreal: Vec<usize>,
+    /// indices of the real-interval parameters, in declaration order
+    reals: Vec<usize>,
+}
+
+fn sweep(
+    claim: &Claim,
+    links: &[Expr],
+    checks: &[Check],
+    opts: &Options,
+    deadline: Instant,
+) -> SweepResult {
+    let mut budget = opts.budget.clone();
+    budget.deadline = Some(deadline);
+    let is_real = |p: &Param| matches!(p.domain, DomainSpec::Real { .. });
+    let (reals, nonreal): (Vec<usize>, Vec<usize>) =
+        (0..claim.params.len()).partition(|&i| is_real(&claim.params[i]));
+    let mut sw = Sweep {
+        claim,
+        links,
+        checks,
+        tallies: vec![Tally::default(); checks.len()],
+        budget,
+        opts,
+        deadline,
+        env: Env::new(),
+        point: Vec::new(),
+        points: 0,
+        exhaustive: true,
+        stopped: None,
+        nonreal,
+        reals,
+    };
+    let real_names: Vec<&str> = sw
+        .reals
+        .iter()
+        .map(|&i| claim.params[i].name.as_str())
+        .collect();
+    for p in &claim.params {
+        let bounds: Vec<&Expr> = match &p.domain {
+            DomainSpec::Fixed(e) => vec![e],
+            DomainSpec::Set(v) => v.iter().collect(),
+            DomainSpec::IntRange { lo, hi, .. } | DomainSpec::Real { lo, hi, .. } => vec![lo, hi],
+        };
+        if let Some(r) = real_names
+            .iter()
+            .find(|r| bounds.iter().any(|b| b.mentions(r)))
+        {
+            sw.stopped = Some(format!(
+                "the domain of `{}` depends on the real parameter `{r}`: real parameters must span a box (branch and bound) and integer parameters are enumerated first",
+                p.name
+            ));
+        }
+    }
+    if sw.stopped.is_none() {
+        sw.run(0);
+    }
+    SweepResult {
+        tallies: sw.tallies,
+        points: sw.points,
+        exhaustive: sw.exhaustive,
+        stopped: sw.stopped,
+    }
+}
+
 impl Sweep<'_> {
-    /// Enumerates parameter `i` (and all later ones) under the values bound so far.
     fn run(&mut self, i: usize) {
         if self.stopped.is_some() {
             return;
         }
-        if i == self.claim.params.len() {
-            self.evaluate_point();
+        if i == self.nonreal.len() {
+            if self.reals.is_empty() {
+                self.point_decide();
+            } else {
+                self.boxes_decide();
+            }
             return;
         }
-        let p = &self.claim.params[i];
+        let p = &self.claim.params[self.nonreal[i]];
         let values = match self.values(&p.domain, &p.name) {
             Ok(v) => v,
             Err(msg) => {
-                // the domain itself cannot be enumerated here: every relation is undecided
-                let msg = format!(
+                self.stopped = Some(format!(
                     "the domain of `{}` at {}: {msg}",
                     p.name,
                     if self.point.is_empty() {
@@ -328,8 +431,7 @@ impl Sweep<'_> {
                     } else {
                         fmt_point(&self.point)
                     }
-                );
-                self.stopped = Some(msg);
+                ));
                 return;
             }
         };
@@ -345,13 +447,13 @@ impl Sweep<'_> {
         }
     }
 
-    fn eval(&mut self, e: &Expr) -> Result<Rational, ExactError> {
+    fn exact(&mut self, e: &Expr) -> Result<Rational, ExactError> {
         exact::eval(e, &mut self.env, &self.budget)
     }
 
     /// The values of one parameter under the current bindings, in ascending order.
     fn values(&mut self, d: &DomainSpec, name: &str) -> Result<Vec<Rational>, String> {
-        let ev = |s: &mut Self, e: &Expr| s.eval(e).map_err(|e| e.to_string());
+        let ev = |s: &mut Self, e: &Expr| s.exact(e).map_err(|e| e.to_string());
         match d {
             DomainSpec::Fixed(e) => Ok(vec![ev(self, e)?]),
             DomainSpec::Set(vs) => {
@@ -403,7 +505,7 @@ impl Sweep<'_> {
                     }
                 }
             }
-            DomainSpec::Real { .. } => Err("real intervals need the interval engine".into()),
+            DomainSpec::Real { .. } => Err("a real interval cannot be enumerated".into()),
         }
     }
 
@@ -445,115 +547,1210 @@ impl Sweep<'_> {
         pts.into_iter().map(Rational::from).collect()
     }
 
-    fn evaluate_point(&mut self) {
+    fn count_point(&mut self) -> bool {
         self.points += 1;
         if self.points > self.opts.max_points {
+            self.points -= 1;
             self.stopped = Some(format!(
                 "point budget of {} exhausted",
                 self.opts.max_points
             ));
-            self.points -= 1;
-            return;
+            return false;
         }
-        if self.points.is_multiple_of(256) && Instant::now() > self.deadline {
+        if self.points.is_multiple_of(64) && Instant::now() > self.deadline {
             self.stopped = Some(format!(
                 "time budget of {:?} exhausted after {} points",
                 self.opts.time_per_claim, self.points
             ));
+            return false;
+        }
+        true
+    }
+
+    /// Decides every relation at the current point (all parameters bound to rationals).
+    fn point_decide(&mut self) {
+        if !self.count_point() {
             return;
         }
-        let mark = self.env.len();
-        // definitions, in order; a failing definition fails every link that uses it
-        let mut let_err: Vec<(String, ExactError)> = Vec::new();
-        for d in &self.claim.lets {
-            if let_err.iter().any(|(n, _)| d.expr.mentions(n)) {
-                let e = let_err
-                    .iter()
-                    .find(|(n, _)| d.expr.mentions(n))
-                    .map(|(_, e)| e.clone())
-                    .expect("found above");
-                let_err.push((d.name.clone(), e));
+        let pe = PointEval::new(self.claim, self.links, &self.point, &self.budget, self.opts);
+        let results = pe.decide_checks(self.checks);
+        for (k, r) in results.into_iter().enumerate() {
+            record(&mut self.tallies[k], &self.point, r);
+        }
+    }
+
+    /// Branch and bound over the real parameters at the current integer point.
+    fn boxes_decide(&mut self) {
+        let mut dims = Vec::new();
+        for i in self.reals.clone() {
+            let p = &self.claim.params[i];
+            let DomainSpec::Real {
+                lo,
+                lo_closed,
+                hi,
+                hi_closed,
+            } = &p.domain
+            else {
+                unreachable!("checked in sweep()")
+            };
+            let (l, h) = match (self.exact(lo), self.exact(hi)) {
+                (Ok(l), Ok(h)) => (l, h),
+                (Err(e), _) | (_, Err(e)) => {
+                    self.stopped = Some(format!(
+                        "the interval of `{}` at {}: its ends must be rational ({e})",
+                        p.name,
+                        fmt_point(&self.point)
+                    ));
+                    return;
+                }
+            };
+            if l > h || (l == h && !(*lo_closed && *hi_closed)) {
+                return; // empty at this point: nothing to decide
+            }
+            dims.push(RealDim {
+                name: p.name.clone(),
+                lo: l,
+                lo_closed: *lo_closed,
+                hi: h,
+                hi_closed: *hi_closed,
+            });
+        }
+        for k in 0..self.checks.len() {
+            if self.tallies[k].failures > 0 {
+                // already refuted at a smaller integer point: keep the minimal counterexample
                 continue;
             }
-            match self.eval(&d.expr) {
-                Ok(v) => self.env.push(&d.name, v),
-                Err(e) => let_err.push((d.name.clone(), e)),
-            }
-        }
-        let links = self.links;
-        let vals: Vec<Result<Rational, ExactError>> = links
-            .iter()
-            .map(|e| {
-                if let Some((n, err)) = let_err.iter().find(|(n, _)| e.mentions(n)) {
-                    return Err(prefix(err, &format!("in the definition of `{n}`: ")));
-                }
-                self.eval(e)
-            })
-            .collect();
-        self.env.truncate(mark);
-        for c in self.checks.iter_mut() {
-            let (a, b) = (&vals[c.a], &vals[c.b]);
-            match (a, b) {
-                (Ok(x), Ok(y)) => {
-                    if !c.rel.holds(x.cmp(y)) {
-                        c.failures += 1;
-                        if c.counterexample.is_none() {
-                            c.counterexample = Some(Counterexample {
-                                point: self.point.clone(),
-                                lhs: Side::Exact(x.clone()),
-                                rhs: Side::Exact(y.clone()),
-                            });
-                        }
-                    }
-                }
-                _ => {
-                    let undefined = |r: &Result<Rational, ExactError>| match r {
-                        Err(ExactError::Undefined(m) | ExactError::NotInteger(m)) => {
-                            Some(m.clone())
-                        }
-                        _ => None,
-                    };
-                    if undefined(a).is_some() || undefined(b).is_some() {
-                        c.failures += 1;
-                        if c.counterexample.is_none() {
-                            let side = |r: &Result<Rational, ExactError>| match r {
-                                Ok(v) => Side::Exact(v.clone()),
-                                Err(e) => Side::Undefined(e.to_string()),
-                            };
-                            c.counterexample = Some(Counterexample {
-                                point: self.point.clone(),
-                                lhs: side(a),
-                                rhs: side(b),
-                            });
-                        }
-                    } else {
-                        c.undecided_points += 1;
-                        if c.undecided.is_none() {
-                            let (side, e) = match (a, b) {
-                                (Err(e), _) => ("lhs", e),
-                                (_, Err(e)) => ("rhs", e),
-                                _ => unreachable!("one side failed"),
-                            };
-                            c.undecided = Some(format!(
-                                "at {}: the {side} has no exact value ({e}); deciding it needs the rigorous real-number engine",
-                                fmt_point(&self.point)
-                            ));
-                        }
-                    }
-                }
+            let bb = BranchAndBound {
+                claim: self.claim,
+                links: self.links,
+                check: &self.checks[k],
+                fixed: &self.point,
+                budget: &self.budget,
+                opts: self.opts,
+                deadline: self.deadline,
+            };
+            let r = bb.run(&dims);
+            self.points += r.points;
+            let t = &mut self.tallies[k];
+            t.boxes += r.proven;
+            if let Some(cx) = r.counterexample {
+                t.failures += 1;
+                t.counterexample = Some(cx);
+            } else if let Some(u) = r.open {
+                t.undecided_count += 1;
+                t.undecided.get_or_insert(u);
             }
         }
     }
 }
 
-fn prefix(e: &ExactError, p: &str) -> ExactError {
-    match e {
-        ExactError::NotRational(m) => ExactError::NotRational(format!("{p}{m}")),
-        ExactError::Undefined(m) => ExactError::Undefined(format!("{p}{m}")),
-        ExactError::NotInteger(m) => ExactError::NotInteger(format!("{p}{m}")),
-        ExactError::Budget(m) => ExactError::Budget(format!("{p}{m}")),
-        ExactError::Unbound(m) => ExactError::Unbound(m.clone()),
+/// The outcome of one relation at one exact point.
+#[derive(Clone, Debug)]
+enum PointVerdict {
+    Holds,
+    Fails(Side, Side),
+    Unknown(String),
+}
+
+fn record(t: &mut Tally, point: &[(String, Rational)], r: PointVerdict) {
+    match r {
+        PointVerdict::Holds => {}
+        PointVerdict::Fails(lhs, rhs) => {
+            t.failures += 1;
+            if t.counterexample.is_none() {
+                t.counterexample = Some(Counterexample {
+                    point: point.to_vec(),
+                    lhs,
+                    rhs,
+                });
+            }
+        }
+        PointVerdict::Unknown(why) => {
+            t.undecided_count += 1;
+            if t.undecided.is_none() {
+                t.undecided = Some(format!("at {}: {why}", fmt_point(point)));
+            }
+        }
     }
+}
+
+// ------------------------------------------------------------------ decisions at a point
+
+/// A link's value at an exact point.
+#[derive(Clone, Debug)]
+enum LinkVal {
+    Exact(Rational),
+    Undefined(String),
+    /// not rational (or too large for the exact budget): needs intervals
+    Inexact(String),
+}
+
+/// Evaluates links of a claim at one exact point: exactly where possible, otherwise by
+/// intervals at rising precision.
+struct PointEval<'a> {
+    claim: &'a Claim,
+    links: &'a [Expr],
+    point: &'a [(String, Rational)],
+    budget: &'a Budget,
+    opts: &'a Options,
+}
+
+fn undefined_msg(e: &ExactError) -> Option<String> {
+    match e {
+        ExactError::Undefined(m) | ExactError::NotInteger(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+impl<'a> PointEval<'a> {
+    fn new(
+        claim: &'a Claim,
+        links: &'a [Expr],
+        point: &'a [(String, Rational)],
+        budget: &'a Budget,
+        opts: &'a Options,
+    ) -> Self {
+        PointEval {
+            claim,
+            links,
+            point,
+            budget,
+            opts,
+        }
+    }
+
+    /// Exact values of the links that need them (`None` for links not needed).
+    fn exact_links(&self, needed: &[bool]) -> Vec<Option<LinkVal>> {
+        let mut env = Env::new();
+        for (n, v) in self.point {
+            env.push(n, v.clone());
+        }
+        let mut let_err: Vec<(String, LinkVal)> = Vec::new();
+        for d in &self.claim.lets {
+            if let Some((_, e)) = let_err.iter().find(|(n, _)| d.expr.mentions(n)) {
+                let e = e.clone();
+                let_err.push((d.name.clone(), e));
+                continue;
+            }
+            match exact::eval(&d.expr, &mut env, self.budget) {
+                Ok(v) => env.push(&d.name, v),
+                Err(e) => {
+                    let lv = match undefined_msg(&e) {
+                        Some(m) => LinkVal::Undefined(format!("in `{}`: {m}", d.name)),
+                        None => LinkVal::Inexact(format!("`{}`: {e}", d.name)),
+                    };
+                    let_err.push((d.name.clone(), lv));
+                }
+            }
+        }
+        self.links
+            .iter()
+            .zip(needed)
+            .map(|(e, need)| {
+                if !need {
+                    return None;
+                }
+                if let Some((_, lv)) = let_err.iter().find(|(n, _)| e.mentions(n)) {
+                    // an undefined definition makes the link undefined; an inexact one
+                    // leaves it to intervals
+                    return Some(lv.clone());
+                }
+                Some(match exact::eval(e, &mut env, self.budget) {
+                    Ok(v) => LinkVal::Exact(v),
+                    Err(err) => match undefined_msg(&err) {
+                        Some(m) => LinkVal::Undefined(m),
+                        None => LinkVal::Inexact(err.to_string()),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Interval values of the links that need them, at `prec` bits.
+    fn interval_links(
+        &self,
+        needed: &[bool],
+        prec: u32,
+    ) -> Vec<Option<Result<Interval, RealError>>> {
+        let mut env = RealEnv::new();
+        for (n, v) in self.point {
+            env.push_exact(n, v, prec);
+        }
+        let ar = Arith { prec };
+        let mut let_err: Vec<(String, RealError)> = Vec::new();
+        for d in &self.claim.lets {
+            if let Some((_, e)) = let_err.iter().find(|(n, _)| d.expr.mentions(n)) {
+                let e = e.clone();
+                let_err.push((d.name.clone(), e));
+                continue;
+            }
+            match real::eval(&d.expr, &mut env, ar, self.budget) {
+                Ok(iv) => env.push(&d.name, iv),
+                Err(e) => let_err.push((d.name.clone(), e)),
+            }
+        }
+        self.links
+            .iter()
+            .zip(needed)
+            .map(|(e, need)| {
+                if !need {
+                    return None;
+                }
+                if let Some((n, err)) = let_err.iter().find(|(n, _)| e.mentions(n)) {
+                    return Some(Err(match err {
+                        RealError::Undefined(m) => RealError::Undefined(format!("in `{n}`: {m}")),
+                        other => other.clone(),
+                    }));
+                }
+                Some(real::eval(e, &mut env, ar, self.budget))
+            })
+            .collect()
+    }
+
+    /// Decides each check at this point.
+    fn decide_checks(&self, checks: &[Check]) -> Vec<PointVerdict> {
+        let mut needed = vec![false; self.links.len()];
+        for c in checks {
+            needed[c.a] = true;
+            needed[c.b] = true;
+        }
+        let ex = self.exact_links(&needed);
+        let mut out: Vec<Option<PointVerdict>> = vec![None; checks.len()];
+        let mut pending = vec![false; self.links.len()];
+        for (k, c) in checks.iter().enumerate() {
+            let (a, b) = (
+                ex[c.a].as_ref().expect("needed"),
+                ex[c.b].as_ref().expect("needed"),
+            );
+            out[k] = match (a, b) {
+                (LinkVal::Exact(x), LinkVal::Exact(y)) => Some(if c.rel.holds(x.cmp(y)) {
+                    PointVerdict::Holds
+                } else {
+                    PointVerdict::Fails(Side::Exact(x.clone()), Side::Exact(y.clone()))
+                }),
+                (LinkVal::Undefined(_), _) | (_, LinkVal::Undefined(_)) => {
+                    let side = |v: &LinkVal| match v {
+                        LinkVal::Exact(x) => Side::Exact(x.clone()),
+                        LinkVal::Undefined(m) => Side::Undefined(m.clone()),
+                        LinkVal::Inexact(m) => Side::Undefined(format!("not evaluated: {m}")),
+                    };
+                    Some(PointVerdict::Fails(side(a), side(b)))
+                }
+                _ => {
+                    pending[c.a] = true;
+                    pending[c.b] = true;
+                    None
+                }
+            };
+        }
+        if out.iter().all(Option::is_some) {
+            return out.into_iter().map(|o| o.expect("all decided")).collect();
+        }
+        // intervals at rising precision for the rest
+        let mut prec = self.opts.prec.0;
+        let last = loop {
+            let iv = self.interval_links(&pending, prec);
+            for (k, c) in checks.iter().enumerate() {
+                if out[k].is_some() {
+                    continue;
+                }
+                let a = enclosure_of(&ex[c.a], &iv[c.a], prec);
+                let b = enclosure_of(&ex[c.b], &iv[c.b], prec);
+                out[k] = match (&a, &b) {
+                    (Err(RealError::Undefined(m)), _) => {
+                        Some(PointVerdict::Fails(Side::Undefined(m.clone()), side_of(&b)))
+                    }
+                    (_, Err(RealError::Undefined(m))) => {
+                        Some(PointVerdict::Fails(side_of(&a), Side::Undefined(m.clone())))
+                    }
+                    (Err(RealError::Budget(m)), _) | (_, Err(RealError::Budget(m))) => {
+                        Some(PointVerdict::Unknown(m.clone()))
+                    }
+                    (Ok(x), Ok(y)) => decide_intervals(c.rel, x, y).map(|holds| {
+                        if holds {
+                            PointVerdict::Holds
+                        } else {
+                            PointVerdict::Fails(side_iv(x), side_iv(y))
+                        }
+                    }),
+                    _ => None,
+                };
+            }
+            if out.iter().all(Option::is_some) || prec >= self.opts.prec.1 {
+                break iv;
+            }
+            prec = (prec * 2).min(self.opts.prec.1);
+        };
+        // still open: exact comparison of monomials in rational powers, else undecided
+        checks
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                if let Some(v) = out[k].take() {
+                    return v;
+                }
+                if let Some(ord) = self.monomial_cmp(&self.links[c.a], &self.links[c.b]) {
+                    return if c.rel.holds(ord) {
+                        PointVerdict::Holds
+                    } else {
+                        let a = enclosure_of(&ex[c.a], &last[c.a], prec);
+                        let b = enclosure_of(&ex[c.b], &last[c.b], prec);
+                        PointVerdict::Fails(side_of(&a), side_of(&b))
+                    };
+                }
+                let a = enclosure_of(&ex[c.a], &last[c.a], prec);
+                let b = enclosure_of(&ex[c.b], &last[c.b], prec);
+                PointVerdict::Unknown(match (&a, &b) {
+                    (Ok(x), Ok(y)) => format!(
+                        "lhs in [{}, {}] and rhs in [{}, {}] are not separated at {prec} bits (they may be equal)",
+                        approx_f(&x.lo),
+                        approx_f(&x.hi),
+                        approx_f(&y.lo),
+                        approx_f(&y.hi)
+                    ),
+                    (Err(e), _) | (_, Err(e)) => format!("{e} (at {prec} bits)"),
+                })
+            })
+            .collect()
+    }
+
+    /// For sides that are products of rationals and rational powers of positive rationals,
+    /// the exact order: `x <=> y` iff `(x/y)^q <=> 1` with q the common denominator.
+    fn monomial_cmp(&self, a: &Expr, b: &Expr) -> Option<Ordering> {
+        let mut env = Env::new();
+        for (n, v) in self.point {
+            env.push(n, v.clone());
+        }
+        // definitions must be inlined to be seen as monomials; only exact ones qualify
+        for d in &self.claim.lets {
+            if let Ok(v) = exact::eval(&d.expr, &mut env, self.budget) {
+                env.push(&d.name, v);
+            }
+        }
+        let ma = monomial(a, &mut env, self.budget)?;
+        let mb = monomial(b, &mut env, self.budget)?;
+        compare_monomials(&ma, &mb, self.budget)
+    }
+}
+
+fn approx_f(f: &Float) -> String {
+    match f.to_rational() {
+        Some(q) => exact::approx(&q, 8),
+        None => f.to_string(),
+    }
+}
+
+/// The enclosure of a link: its exact value when it has one, else its interval.
+fn enclosure_of(
+    ex: &Option<LinkVal>,
+    iv: &Option<Result<Interval, RealError>>,
+    prec: u32,
+) -> Result<Interval, RealError> {
+    match ex {
+        Some(LinkVal::Exact(v)) => Ok(Interval::from_rational(v, prec)),
+        Some(LinkVal::Undefined(m)) => Err(RealError::Undefined(m.clone())),
+        _ => iv
+            .clone()
+            .unwrap_or_else(|| Err(RealError::MaybeUndefined("not evaluated".into()))),
+    }
+}
+
+fn side_iv(iv: &Interval) -> Side {
+    match iv.to_rational_bounds() {
+        (Some(l), Some(h)) if l == h => Side::Exact(l),
+        (Some(l), Some(h)) => Side::Enclosure(l, h),
+        _ => Side::Undefined("unbounded enclosure".into()),
+    }
+}
+
+fn side_of(r: &Result<Interval, RealError>) -> Side {
+    match r {
+        Ok(iv) => side_iv(iv),
+        Err(e) => Side::Undefined(e.to_string()),
+    }
+}
+
+/// `Some(true)` when `x rel y` holds for every pair of values of the enclosures,
+/// `Some(false)` when it fails for every pair, `None` otherwise.
+fn decide_intervals(rel: Rel, x: &Interval, y: &Interval) -> Option<bool> {
+    let le_all = x.hi <= y.lo; // every x <= every y
+    let lt_all = x.hi < y.lo;
+    let ge_all = x.lo >= y.hi;
+    let gt_all = x.lo > y.hi;
+    match rel {
+        Rel::Le => {
+            if le_all {
+                Some(true)
+            } else if gt_all {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        Rel::Lt => {
+            if lt_all {
+                Some(true)
+            } else if ge_all {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        Rel::Ge => {
+            if ge_all {
+                Some(true)
+            } else if lt_all {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        Rel::Gt => {
+            if gt_all {
+                Some(true)
+            } else if le_all {
+                Some(false)
+            } else {
+                None
+            }
+        }
+        Rel::Eq => {
+            if lt_all || gt_all {
+                Some(false)
+            } else if x.is_point() && y.is_point() && x.lo == y.lo {
+                Some(true)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// `c · Π b_i^(e_i)` with `c` rational, `b_i > 0` rational, `e_i` rational.
+type Monomial = (Rational, Vec<(Rational, Rational)>);
+
+/// The monomial form of `e` at an exact point, if it has one (products, quotients, and
+/// powers with exact rational exponents of exact rationals; anything exactly rational is a
+/// constant).
+fn monomial(e: &Expr, env: &mut Env, budget: &Budget) -> Option<Monomial> {
+    if let Ok(v) = exact::eval(e, env, budget) {
+        return Some((v, Vec::new()));
+    }
+    match e {
+        Expr::Bin(BinOp::Mul, a, b) => {
+            let (ca, mut fa) = monomial(a, env, budget)?;
+            let (cb, fb) = monomial(b, env, budget)?;
+            fa.extend(fb);
+            Some((ca * cb, fa))
+        }
+        Expr::Bin(BinOp::Div, a, b) => {
+            let (ca, mut fa) = monomial(a, env, budget)?;
+            let (cb, fb) = monomial(b, env, budget)?;
+            if cb == 0 {
+                return None;
+            }
+            fa.extend(fb.into_iter().map(|(base, ex)| (base, -ex)));
+            Some((ca / cb, fa))
+        }
+        Expr::Neg(a) => {
+            let (c, f) = monomial(a, env, budget)?;
+            Some((-c, f))
+        }
+        Expr::Bin(BinOp::Pow, a, b) => {
+            let ex = exact::eval(b, env, budget).ok()?;
+            let (c, f) = monomial(a, env, budget)?;
+            if c <= 0 || ex.denom().significant_bits() > 16 || ex.numer().significant_bits() > 16 {
+                return None;
+            }
+            let mut out = vec![(c, ex.clone())];
+            out.extend(f.into_iter().map(|(base, e2)| (base, e2 * &ex)));
+            Some((Rational::from(1), out))
+        }
+        Expr::Call(crate::expr::Func::Sqrt, args) => {
+            let (c, f) = monomial(&args[0], env, budget)?;
+            if c <= 0 {
+                return None;
+            }
+            let half = Rational::from((1, 2));
+            let mut out = vec![(c, half.clone())];
+            out.extend(f.into_iter().map(|(base, e2)| (base, e2 * &half)));
+            Some((Rational::from(1), out))
+        }
+        _ => None,
+    }
+}
+
+/// Exact order of two monomials by exponent clearing.
+fn compare_monomials(a: &Monomial, b: &Monomial, budget: &Budget) -> Option<Ordering> {
+    // signs: all bases are positive, so the sign is the coefficient's
+    let sa = a.0.cmp0();
+    let sb = b.0.cmp0();
+    if sa != sb || sa == Ordering::Equal {
+        return Some(match (sa, sb) {
+            (Ordering::Equal, Ordering::Equal) => Ordering::Equal,
+            _ => sa.cmp(&sb),
+        });
+    }
+    // x / y = (ca/cb) Π b^e, compare with 1; flip when both negative
+    let mut factors: Vec<(Rational, Rational)> = a.1.clone();
+    factors.extend(b.1.iter().map(|(base, e)| (base.clone(), -e.clone())));
+    let ratio = Rational::from(&a.0 / &b.0); // positive
+    let q = factors
+        .iter()
+        .fold(Integer::from(1), |acc, (_, e)| acc.lcm(e.denom()));
+    let q = q.to_u32().filter(|q| *q <= 1 << 12)?;
+    // (ratio^q) * Π base^(e q)  vs 1
+    let mut num = Rational::from(1);
+    let qq = Rational::from(q);
+    for (base, e) in std::iter::once((ratio, Rational::from(1))).chain(factors) {
+        if base <= 0 {
+            return None;
+        }
+        let ex = Rational::from(&e * &qq);
+        debug_assert!(ex.is_integer());
+        num *= exact::pow(&base, &ex, budget).ok()?;
+    }
+    let ord = num.cmp(&Rational::from(1));
+    Some(if sa == Ordering::Less {
+        ord.reverse()
+    } else {
+        ord
+    })
+}
+
+// ------------------------------------------------------------------ branch and bound
+
+struct BranchAndBound<'a> {
+    claim: &'a Claim,
+    links: &'a [Expr],
+    check: &'a Check,
+    fixed: &'a [(String, Rational)],
+    budget: &'a Budget,
+    opts: &'a Options,
+    deadline: Instant,
+}
+
+struct BoxResult {
+    proven: u64,
+    points: u64,
+    counterexample: Option<Counterexample>,
+    open: Option<String>,
+}
+
+/// What interval evaluation says about a whole box.
+enum BoxVerdict {
+    Proven,
+    AllFail,
+    Unknown,
+}
+
+impl BranchAndBound<'_> {
+    fn box_eval(&self, dims: &[RealDim], boxv: &[(Rational, Rational)], prec: u32) -> BoxVerdict {
+        let mut env = RealEnv::new();
+        for (n, v) in self.fixed {
+            env.push_exact(n, v, prec);
+        }
+        for (d, (lo, hi)) in dims.iter().zip(boxv) {
+            if lo == hi {
+                env.push_exact(&d.name, lo, prec);
+            } else {
+                env.push(&d.name, Interval::from_bounds(lo, hi, prec));
+            }
+        }
+        let ar = Arith { prec };
+        for d in &self.claim.lets {
+            match real::eval(&d.expr, &mut env, ar, self.budget) {
+                Ok(iv) => env.push(&d.name, iv),
+                Err(_) => return BoxVerdict::Unknown,
+            }
+        }
+        let a = real::eval(&self.links[self.check.a], &mut env, ar, self.budget);
+        let b = real::eval(&self.links[self.check.b], &mut env, ar, self.budget);
+        match (a, b) {
+            (Ok(x), Ok(y)) => match decide_intervals(self.check.rel, &x, &y) {
+                Some(true) => BoxVerdict::Proven,
+                Some(false) => BoxVerdict::AllFail,
+                None => BoxVerdict::Unknown,
+            },
+            _ => BoxVerdict::Unknown,
+        }
+    }
+
+    fn point_eval(
+        &self,
+        dims: &[RealDim],
+        pt: &[Rational],
+    ) -> (Vec<(String, Rational)>, PointVerdict) {
+        let mut point = self.fixed.to_vec();
+        point.extend(dims.iter().map(|d| d.name.clone()).zip(pt.iter().cloned()));
+        let pe = PointEval::new(self.claim, self.links, &point, self.budget, self.opts);
+        let v = pe.decide_checks(std::slice::from_ref(self.check)).remove(0);
+        (point, v)
+    }
+
+    fn run(&self, dims: &[RealDim]) -> BoxResult {
+        let mut res = BoxResult {
+            proven: 0,
+            points: 0,
+            counterexample: None,
+            open: None,
+        };
+        let root: Vec<(Rational, Rational)> =
+            dims.iter().map(|d| (d.lo.clone(), d.hi.clone())).collect();
+        let mut stack = vec![(root, 0u32)];
+        let mut examined = 0u64;
+        let max_depth = 60;
+        while let Some((bx, depth)) = stack.pop() {
+            examined += 1;
+            if examined > self.opts.max_boxes || Instant::now() > self.deadline {
+                res.open.get_or_insert_with(|| {
+                    format!(
+                        "{} at {}: box {} still open when the {} ran out",
+                        if examined > self.opts.max_boxes {
+                            "box budget"
+                        } else {
+                            "time budget"
+                        },
+                        if self.fixed.is_empty() {
+                            "-".into()
+                        } else {
+                            fmt_point(self.fixed)
+                        },
+                        fmt_box(dims, &bx),
+                        if examined > self.opts.max_boxes {
+                            "box budget"
+                        } else {
+                            "time budget"
+                        }
+                    )
+                });
+                break;
+            }
+            // a box touching an open end is proven only on its closed hull, which is fine:
+            // proving the relation on a superset of the box proves it on the box
+            match self.box_eval(dims, &bx, 64) {
+                BoxVerdict::Proven => {
+                    res.proven += 1;
+                    continue;
+                }
+                BoxVerdict::AllFail | BoxVerdict::Unknown => {}
+            }
+            // a candidate point: the simplest rational inside the box (respecting open ends)
+            let pt: Vec<Rational> = dims
+                .iter()
+                .zip(&bx)
+                .map(|(d, (lo, hi))| {
+                    simplest_in(
+                        lo,
+                        lo != &d.lo || d.lo_closed,
+                        hi,
+                        hi != &d.hi || d.hi_closed,
+                    )
+                })
+                .collect();
+            res.points += 1;
+            let (point, v) = self.point_eval(dims, &pt);
+            match v {
+                PointVerdict::Fails(lhs, rhs) => {
+                    let cx = self.minimise(dims, Counterexample { point, lhs, rhs });
+                    res.counterexample = Some(cx);
+                    return res;
+                }
+                PointVerdict::Holds => {}
+                PointVerdict::Unknown(_) => {}
+            }
+            // also try the box's exact midpoint when it differs from the simplest point
+            if depth >= max_depth || bx.iter().all(|(lo, hi)| lo == hi) {
+                res.open.get_or_insert_with(|| {
+                    format!(
+                        "at {}: box {} cannot be decided by interval arithmetic (it may touch the boundary where both sides are equal)",
+                        if self.fixed.is_empty() { "-".into() } else { fmt_point(self.fixed) },
+                        fmt_box(dims, &bx)
+                    )
+                });
+                continue;
+            }
+            // split the widest dimension (relative to its domain) at its midpoint
+            let k = (0..dims.len())
+                .max_by(|&i, &j| {
+                    let wi = Rational::from(&bx[i].1 - &bx[i].0) / dom_width(&dims[i]);
+                    let wj = Rational::from(&bx[j].1 - &bx[j].0) / dom_width(&dims[j]);
+                    wi.cmp(&wj).then(j.cmp(&i))
+                })
+                .expect("at least one dimension");
+            let mid = Rational::from(&bx[k].0 + &bx[k].1) / 2u32;
+            let mut lo_half = bx.clone();
+            lo_half[k].1 = mid.clone();
+            let mut hi_half = bx;
+            hi_half[k].0 = mid;
+            // depth first, lower half first: small values are examined (and refuted) first
+            stack.push((hi_half, depth + 1));
+            stack.push((lo_half, depth + 1));
+        }
+        res
+    }
+
+    /// The simplest rational (smallest denominator) in the largest interval around the
+    /// failing point, per real parameter in order, on which intervals prove the failure:
+    /// each end is pushed outward greedily by halving steps while the added piece is proven
+    /// to fail too.
+    fn minimise(&self, dims: &[RealDim], mut cx: Counterexample) -> Counterexample {
+        let nfixed = self.fixed.len();
+        for k in 0..dims.len() {
+            let cur: Vec<Rational> = cx.point[nfixed..].iter().map(|(_, v)| v.clone()).collect();
+            let d = &dims[k];
+            let fails_on = |a: &Rational, b: &Rational| {
+                let mut bx: Vec<(Rational, Rational)> =
+                    cur.iter().map(|v| (v.clone(), v.clone())).collect();
+                bx[k] = (a.clone(), b.clone());
+                matches!(self.box_eval(dims, &bx, 128), BoxVerdict::AllFail)
+            };
+            let (mut l, mut r) = (cur[k].clone(), cur[k].clone());
+            let mut w = dom_width(d);
+            for _ in 0..48 {
+                if Instant::now() > self.deadline {
+                    break;
+                }
+                let nl = Rational::from(&l - &w).max(d.lo.clone());
+                if nl < l && fails_on(&nl, &l) {
+                    l = nl;
+                }
+                let nr = Rational::from(&r + &w).min(d.hi.clone());
+                if nr > r && fails_on(&r, &nr) {
+                    r = nr;
+                }
+                w /= 2u32;
+            }
+            if l < r {
+                let q = simplest_in(&l, l != d.lo || d.lo_closed, &r, r != d.hi || d.hi_closed);
+                let mut pt = cur.clone();
+                pt[k] = q;
+                let (point, v) = self.point_eval(dims, &pt);
+                if let PointVerdict::Fails(lhs, rhs) = v {
+                    cx = Counterexample { point, lhs, rhs };
+                }
+            }
+        }
+        cx
+    }
+}
+
+fn dom_width(d: &RealDim) -> Rational {
+    let w = Rational::from(&d.hi - &d.lo);
+    if w == 0 { Rational::from(1) } else { w }
+}
+
+fn fmt_box(dims: &[RealDim], bx: &[(Rational, Rational)]) -> String {
+    dims.iter()
+        .zip(bx)
+        .map(|(d, (lo, hi))| {
+            if lo == hi {
+                format!("{}={}", d.name, lo)
+            } else {
+                format!(
+                    "{} in [{}, {}]",
+                    d.name,
+                    exact::approx(lo, 6),
+                    exact::approx(hi, 6)
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The simplest rational (smallest denominator, then smallest absolute value) in the
+/// interval from `lo` to `hi` (`lo <= hi`), each end included or not.
+pub fn simplest_in(lo: &Rational, lo_in: bool, hi: &Rational, hi_in: bool) -> Rational {
+    if lo == hi {
+        return lo.clone();
+    }
+    if *hi < 0 || (*hi == 0 && !hi_in) {
+        return -simplest_in(&Rational::from(-hi), hi_in, &Rational::from(-lo), lo_in);
+    }
+    if *lo < 0 || (*lo == 0 && lo_in) {
+        return Rational::new(); // 0 is inside
+    }
+    simplest_pos(lo, lo_in, Some(hi), hi_in)
+}
+
+/// Simplest rational in an interval of positive reals (`hi = None` is +∞).
+fn simplest_pos(lo: &Rational, lo_in: bool, hi: Option<&Rational>, hi_in: bool) -> Rational {
+    // the smallest integer inside, if any
+    let fl = lo.clone().floor();
+    let first_int = if lo.is_integer() && lo_in {
+        fl.clone()
+    } else {
+        fl.clone() + 1u32
+    };
+    let inside = match hi {
+        None => true,
+        Some(h) => first_int < *h || (first_int == *h && hi_in),
+    };
+    if inside {
+        return first_int;
+    }
+    // lo and hi share the integer part n: n + 1/simplest(1/(hi-n), 1/(lo-n))
+    let n = fl;
+    let h = hi.expect("finite when no integer fits");
+    let fh = Rational::from(h - &n);
+    let fl_ = Rational::from(lo - &n);
+    let inv_lo = Rational::from(fh.recip_ref());
+    let inv_hi = if fl_ == 0 {
+        None
+    } else {
+        Some(Rational::from(fl_.recip_ref()))
+    };
+    let s = simplest_pos(&inv_lo, hi_in, inv_hi.as_ref(), lo_in);
+    n + s.recip()
+}
+
+// ------------------------------------------------------------------ searches
+
+/// A copy of `claim` with parameter `name` fixed to `v` (or, for `best_constant`, the free
+/// constant bound as a new fixed parameter).
+fn with_fixed(claim: &Claim, name: &str, v: &Rational) -> Claim {
+    let mut c = claim.clone();
+    let dom = DomainSpec::Fixed(Expr::Num(v.clone()));
+    if let Some(p) = c.params.iter_mut().find(|p| p.name == name) {
+        p.domain = dom;
+    } else {
+        c.params.insert(
+            0,
+            Param {
+                name: name.to_string(),
+                domain: dom,
+            },
+        );
+    }
+    c.threshold = None;
+    c.best_constant = None;
+    c
+}
+
+/// Does the relation hold on the claim's domain with `name = v`? `Some(Ok(()))` holds
+/// (certified or no counterexample), `Some(Err(cx))` refuted, `None` undecided.
+fn holds_with(
+    claim: &Claim,
+    name: &str,
+    v: &Rational,
+    links: &[Expr],
+    check: &Check,
+    opts: &Options,
+    deadline: Instant,
+) -> Option<Result<(), Counterexample>> {
+    let c = with_fixed(claim, name, v);
+    let res = sweep(&c, links, std::slice::from_ref(check), opts, deadline);
+    let t = &res.tallies[0];
+    if let Some(cx) = &t.counterexample {
+        return Some(Err(cx.clone()));
+    }
+    if t.undecided.is_some() || res.stopped.is_some() || res.points + t.boxes == 0 {
+        return None;
+    }
+    Some(Ok(()))
+}
+
+fn rel_small(lo: &Rational, hi: &Rational, tol: &Rational) -> bool {
+    let w = Rational::from(hi - lo).abs();
+    let m = Rational::from(lo.abs_ref()).max(Rational::from(hi.abs_ref()));
+    if m == 0 {
+        return true;
+    }
+    w <= Rational::from(&m * tol)
+}
+
+/// Bisection between `good` (holds) and `bad` (refuted, with its counterexample). Integer
+/// parameters bisect on integers. Returns the final (good, bad, witness) or why it stopped.
+#[allow(clippy::too_many_arguments)]
+fn bisect(
+    claim: &Claim,
+    name: &str,
+    mut good: Rational,
+    mut bad: Rational,
+    mut witness: Counterexample,
+    integer: bool,
+    links: &[Expr],
+    check: &Check,
+    opts: &Options,
+    deadline: Instant,
+) -> (Rational, Rational, Counterexample, Option<String>) {
+    for _ in 0..200 {
+        if integer {
+            if Rational::from(&bad - &good).abs() <= 1 {
+                break;
+            }
+        } else if rel_small(&good, &bad, &opts.search_rel_width) {
+            break;
+        }
+        if Instant::now() > deadline {
+            return (
+                good,
+                bad,
+                witness,
+                Some("time budget exhausted during the search".into()),
+            );
+        }
+        let mut mid = Rational::from(&good + &bad) / 2u32;
+        if integer {
+            mid = mid.floor();
+        } else {
+            // a short dyadic midpoint keeps the numbers small
+            let lo = good.clone().min(bad.clone());
+            let hi = good.clone().max(bad.clone());
+            let w = Rational::from(&hi - &lo) / 8u32;
+            mid = simplest_in(
+                &Rational::from(&mid - &w),
+                true,
+                &Rational::from(&mid + &w),
+                true,
+            );
+        }
+        match holds_with(claim, name, &mid, links, check, opts, deadline) {
+            Some(Ok(())) => good = mid,
+            Some(Err(cx)) => {
+                bad = mid;
+                witness = cx;
+            }
+            None => {
+                return (
+                    good,
+                    bad,
+                    witness,
+                    Some(format!(
+                        "the claim could not be decided at {name} = {mid}; the bracket stops there"
+                    )),
+                );
+            }
+        }
+    }
+    (good, bad, witness, None)
+}
+
+/// `threshold = "p"`: the supremum (or infimum) of `p` for which the relation holds on the
+/// rest of the domain, as a bracket `[lo, hi]`: the relation holds at the safe end and is
+/// refuted (with the witness) at the other.
+fn threshold(
+    claim: &Claim,
+    name: &str,
+    links: &[Expr],
+    check: &Check,
+    opts: &Options,
+    deadline: Instant,
+) -> (Option<Bracket>, Option<String>) {
+    let p = claim
+        .params
+        .iter()
+        .find(|p| p.name == name)
+        .expect("validated");
+    let env = Env::new();
+    let _ = env;
+    let b = &opts.budget;
+    let ends = |lo: &Expr, hi: &Expr| -> Option<(Rational, Rational)> {
+        if !lo.free_vars().is_empty() || !hi.free_vars().is_empty() {
+            return None;
+        }
+        Some((
+            exact::eval_closed(lo, b).ok()?,
+            exact::eval_closed(hi, b).ok()?,
+        ))
+    };
+    let (lo, lo_in, hi, hi_in, integer) = match &p.domain {
+        DomainSpec::Real {
+            lo,
+            lo_closed,
+            hi,
+            hi_closed,
+        } => match ends(lo, hi) {
+            Some((l, h)) => (l, *lo_closed, h, *hi_closed, false),
+            None => {
+                return (
+                    None,
+                    Some(format!("threshold search needs constant ends for `{name}`")),
+                );
+            }
+        },
+        DomainSpec::IntRange {
+            lo, hi, inclusive, ..
+        } => match ends(lo, hi) {
+            Some((l, h)) => {
+                let h = if *inclusive || !h.is_integer() {
+                    h.floor()
+                } else {
+                    h - 1u32
+                };
+                (l.ceil(), true, h, true, true)
+            }
+            None => {
+                return (
+                    None,
+                    Some(format!("threshold search needs constant ends for `{name}`")),
+                );
+            }
+        },
+        _ => {
+            return (
+                None,
+                Some(format!("threshold search needs a range for `{name}`")),
+            );
+        }
+    };
+    // probe points near both ends (inside the domain)
+    let inner = |x: &Rational, toward: &Rational, closed: bool| -> Rational {
+        if closed || integer {
+            x.clone()
+        } else {
+            // a point 1e-6 of the width inside an open end
+            x + Rational::from(toward - x) / 1_000_000u32
+        }
+    };
+    let plo = inner(&lo, &hi, lo_in);
+    let phi = inner(&hi, &lo, hi_in);
+    let at_lo = holds_with(claim, name, &plo, links, check, opts, deadline);
+    let at_hi = holds_with(claim, name, &phi, links, check, opts, deadline);
+    let (good, bad, cx, sup) = match (at_lo, at_hi) {
+        (Some(Ok(())), Some(Err(cx))) => (plo, phi, cx, true),
+        (Some(Err(cx)), Some(Ok(()))) => (phi, plo, cx, false),
+        (Some(Ok(())), Some(Ok(()))) => {
+            return (
+                None,
+                Some(format!(
+                    "threshold: the relation holds at both ends of `{name}`'s range; no threshold inside it"
+                )),
+            );
+        }
+        (Some(Err(_)), Some(Err(_))) => {
+            return (
+                None,
+                Some(format!(
+                    "threshold: the relation fails at both ends of `{name}`'s range"
+                )),
+            );
+        }
+        _ => {
+            return (
+                None,
+                Some(format!(
+                    "threshold: the relation could not be decided at an end of `{name}`'s range"
+                )),
+            );
+        }
+    };
+    let (good, bad, witness, note) = bisect(
+        claim, name, good, bad, cx, integer, links, check, opts, deadline,
+    );
+    let (l, h) = if good < bad {
+        (good.clone(), bad.clone())
+    } else {
+        (bad.clone(), good.clone())
+    };
+    let meaning = if sup {
+        format!(
+            "the relation holds with {name} = {good} and fails with {name} = {bad}: the supremum of {name} for which it holds lies in [{l}, {h}] (if it holds on an interval)"
+        )
+    } else {
+        format!(
+            "the relation holds with {name} = {good} and fails with {name} = {bad}: the infimum of {name} for which it holds lies in [{l}, {h}] (if it holds on an interval)"
+        )
+    };
+    (
+        Some(Bracket {
+            param: name.to_string(),
+            lo: l,
+            hi: h,
+            witness: witness.point,
+            meaning,
+        }),
+        note,
+    )
+}
+
+/// `best_constant = "K"`: the optimal `K` for which the relation holds on the whole domain,
+/// bracketed by bisection on `K` (monotone in `K` for `lhs <= K*rhs`-type claims).
+fn best_constant(
+    claim: &Claim,
+    k: &str,
+    links: &[Expr],
+    check: &Check,
+    opts: &Options,
+    deadline: Instant,
+) -> Outcome {
+    let base = |verdict, reason: Option<String>, bracket: Option<Bracket>| Outcome {
+        id: check.id.clone(),
+        source: claim.source.clone(),
+        relation: format!("{} {} {}", links[check.a], check.rel, links[check.b]),
+        file: claim.file.clone(),
+        verdict,
+        coverage: Coverage::default(),
+        counterexample: None,
+        failures: 0,
+        reason,
+        threshold: None,
+        best_constant: bracket,
+    };
+    // find a K that holds and one that fails by exponential probing from 1 both ways
+    let mut probes: Vec<Rational> = Vec::new();
+    for e in 0..=40u32 {
+        let p = Rational::from(Integer::from(1) << (e * 2));
+        probes.push(p.clone());
+        if e > 0 {
+            probes.push(p.clone().recip());
+            probes.push(-p);
+        }
+    }
+    probes.push(Rational::new());
+    probes.push(Rational::from(-1));
+    let mut good: Option<Rational> = None;
+    let mut bad: Option<(Rational, Counterexample)> = None;
+    for p in &probes {
+        if Instant::now() > deadline {
+            break;
+        }
+        match holds_with(claim, k, p, links, check, opts, deadline) {
+            Some(Ok(())) if good.is_none() => good = Some(p.clone()),
+            Some(Err(cx)) if bad.is_none() => bad = Some((p.clone(), cx)),
+            _ => {}
+        }
+        if good.is_some() && bad.is_some() {
+            break;
+        }
+    }
+    let (Some(g), Some((b, cx))) = (good, bad) else {
+        return base(
+            Verdict::Undecided,
+            Some(format!(
+                "best_constant: no value of `{k}` between -2^80 and 2^80 was found both holding and failing"
+            )),
+            None,
+        );
+    };
+    let (g, b, w, note) = bisect(claim, k, g, b, cx, false, links, check, opts, deadline);
+    let (l, h) = if g < b {
+        (g.clone(), b.clone())
+    } else {
+        (b.clone(), g.clone())
+    };
+    let meaning = format!(
+        "the relation holds on the whole domain with {k} = {g} and fails with {k} = {b} (at the witness): the best {k} lies in [{l}, {h}]"
+    );
+    // the verdict of the claim with its best constant: certified at the safe end
+    let c = with_fixed(claim, k, &g);
+    let res = sweep(&c, links, std::slice::from_ref(check), opts, deadline);
+    let mut o = outcomes(&c, links, std::slice::from_ref(check), &res).remove(0);
+    o.best_constant = Some(Bracket {
+        param: k.to_string(),
+        lo: l,
+        hi: h,
+        witness: w.point.into_iter().filter(|(n, _)| n != k).collect(),
+        meaning,
+    });
+    o.relation = base(Verdict::Undecided, None, None).relation;
+    let msg = format!("verdict with {k} = {g}, the safe end of its bracket");
+    append_reason(&mut o, msg);
+    if let Some(n) = note {
+        append_reason(&mut o, n);
+    }
+    o
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
@@ -579,6 +1776,10 @@ mod tests {
         decide(&cs[0], &Options::default())
     }
 
+    fn q(s: &str) -> Rational {
+        s.parse().unwrap()
+    }
+
     #[test]
     fn certifies_a_true_finite_claim() {
         let o = run("params = [\"n in 1..=50\", \"r in 1..=n\"]\nholds = \"(n-r)/n <= (1-1/n)^r\"");
@@ -589,7 +1790,6 @@ mod tests {
 
     #[test]
     fn refutes_with_the_lexicographically_smallest_point() {
-        // 2^n <= n^2 fails for n = 3 (8 > 9? no: 8 <= 9), n = 1 (2 > 1): smallest n = 1
         let o = run("params = [\"n in 1..=10\"]\nholds = \"2^n <= n^2\"");
         assert_eq!(o[0].verdict, Verdict::Refuted);
         let cx = o[0].counterexample.as_ref().unwrap();
@@ -600,23 +1800,56 @@ mod tests {
     }
 
     #[test]
-    fn undefined_points_refute_and_irrational_ones_are_undecided() {
+    fn undefined_points_refute_and_irrational_points_are_decided_by_intervals() {
         let o = run("params = [\"n in 0..=3\"]\nholds = \"1/n <= 1\"");
         assert_eq!(o[0].verdict, Verdict::Refuted);
         assert!(matches!(
             o[0].counterexample.as_ref().unwrap().lhs,
             Side::Undefined(_)
         ));
-        let o = run("params = [\"n in 1..=3\"]\nholds = \"n^(1/2) <= n\"");
+        let o = run("params = [\"n in 1..=30\"]\nholds = \"n^(1/2) <= n\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason);
+        let o = run("params = [\"n in 1..=30\"]\nholds = \"ln(n) <= n - 1\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason);
+        let o = run("params = [\"n in 1..=30\"]\nholds = \"exp(n) <= 3^n\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason);
+        let o = run("params = [\"n in 1..=30\"]\nholds = \"3^n <= exp(n)*1.1\"");
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        // 3 > 1.1 e = 2.990...
+        assert_eq!(o[0].counterexample.as_ref().unwrap().point[0].1, 1);
+    }
+
+    #[test]
+    fn touching_radicals_are_decided_exactly() {
+        // 2 * 2^(1/2) = 8^(1/2): equal, intervals cannot tell, exponent clearing can
+        let o = run("params = [\"n = 2\"]\nholds = \"n*n^(1/2) <= 8^(1/2)\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason);
+        let o = run("params = [\"n = 2\"]\nholds = \"n*n^(1/2) < 8^(1/2)\"");
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        // touching transcendental values are undecided, never refuted
+        let o = run("params = [\"n = 2\"]\nholds = \"exp(ln(n)) < n\"");
+        assert_eq!(o[0].verdict, Verdict::Undecided, "{:?}", o[0].reason);
+        let o = run("params = [\"n = 2\"]\nholds = \"exp(ln(n)) <= n\"");
         assert_eq!(o[0].verdict, Verdict::Undecided);
-        assert!(
-            o[0].reason.as_ref().unwrap().contains("n=2"),
-            "{:?}",
-            o[0].reason
-        );
-        let o = run("params = [\"a in (0, 1]\"]\nholds = \"a <= 1\"");
-        assert_eq!(o[0].verdict, Verdict::Undecided);
-        assert!(o[0].reason.as_ref().unwrap().contains("real interval"));
+    }
+
+    #[test]
+    fn real_boxes_are_proven_or_refuted() {
+        let o = run("params = [\"a in (0, 1]\"]\nholds = \"exp(a) >= 1 + a\"");
+        // equality at a = 0 (excluded): intervals near 0 cannot separate, so boxes stay open
+        assert_ne!(o[0].verdict, Verdict::Refuted);
+        let o = run("params = [\"a in [1/10, 1]\"]\nholds = \"exp(a) >= 1 + a\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason);
+        assert!(o[0].coverage.boxes >= 1);
+        let o = run("params = [\"a in [0, 2]\"]\nholds = \"a^2 <= 2\"");
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        // simplest rational in the failing region (sqrt 2, 2]: 3/2? no: 2 is simpler
+        let cx = o[0].counterexample.as_ref().unwrap();
+        assert_eq!(cx.point[0].1, q("2"));
+        let o = run("params = [\"a in [0, 3/2)\"]\nholds = \"a^2 <= 2\"");
+        let cx = o[0].counterexample.as_ref().unwrap();
+        // failing set (sqrt 2, 3/2): simplest rational 10/7 (denominator 7)
+        assert_eq!(cx.point[0].1, q("10/7"));
     }
 
     #[test]
@@ -641,7 +1874,6 @@ mod tests {
         assert!(!a[0].coverage.exhaustive);
         assert!(a[0].coverage.points >= 30 && a[0].coverage.points <= 40);
         assert_eq!(a[0].coverage, b[0].coverage);
-        // a sampled range small enough to enumerate is enumerated
         let c = run("params = [\"n in 1..=10 sample 40\"]\nholds = \"n >= 1\"");
         assert_eq!(c[0].verdict, Verdict::Certified);
     }
@@ -654,5 +1886,44 @@ mod tests {
         let o = run("params = [\"n in 1..=10^9\"]\nholds = \"n >= 1\"");
         assert_eq!(o[0].verdict, Verdict::Undecided);
         assert!(o[0].reason.as_ref().unwrap().contains("point budget"));
+    }
+
+    #[test]
+    fn simplest_rationals() {
+        assert_eq!(simplest_in(&q("1/3"), true, &q("1/2"), true), q("1/2"));
+        assert_eq!(simplest_in(&q("1/3"), true, &q("1/2"), false), q("1/3"));
+        assert_eq!(simplest_in(&q("1/3"), false, &q("1/2"), false), q("2/5"));
+        assert_eq!(simplest_in(&q("0"), false, &q("1/10"), true), q("1/10"));
+        assert_eq!(simplest_in(&q("3/10"), true, &q("7/10"), true), q("1/2"));
+        assert_eq!(simplest_in(&q("-7/10"), true, &q("-3/10"), true), q("-1/2"));
+        assert_eq!(simplest_in(&q("-1"), true, &q("5"), true), q("0"));
+        assert_eq!(simplest_in(&q("2"), false, &q("3"), false), q("5/2"));
+        assert_eq!(
+            simplest_in(&q("314/100"), true, &q("315/100"), true),
+            q("22/7")
+        );
+    }
+
+    #[test]
+    fn threshold_and_best_constant() {
+        // (1 + 1/n)^n <= 2 + a*n ... simpler: a*n <= 1 for n in 1..=4 holds iff a <= 1/4
+        let o = run(
+            "params = [\"a in [0, 1]\", \"n in 1..=4\"]\nholds = \"a*n <= 1\"\nthreshold = \"a\"",
+        );
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        // integers are enumerated first: the smallest n at which some a fails is n = 2
+        let cx = o[0].counterexample.as_ref().unwrap();
+        assert_eq!(cx.point[0], ("n".to_string(), q("2")));
+        let t = o[0].threshold.as_ref().expect("threshold");
+        assert!(t.lo <= q("1/4") && q("1/4") <= t.hi, "{t:?}");
+        assert!(rel_small(&t.lo, &t.hi, &q("1/1000000000")));
+        // best K with n <= K*ln(n+1) over n in 1..=20: the max of n/ln(n+1) is at n = 20
+        let o =
+            run("params = [\"n in 1..=20\"]\nholds = \"n <= K*ln(n+1)\"\nbest_constant = \"K\"");
+        let b = o[0].best_constant.as_ref().expect("best constant");
+        // 20/ln 21 = 6.5691...
+        assert!(b.lo < q("65692/10000") && q("65691/10000") < b.hi, "{b:?}");
+        assert_eq!(b.witness, vec![("n".to_string(), q("20"))]);
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason);
     }
 }

@@ -12,4 +12,5 @@ pub mod cli;
 pub mod decide;
 pub mod exact;
 pub mod expr;
+pub mod real;
 pub mod report;

@@ -1,7 +1,7 @@
 //! Presentation of results: the terminal table and the Contract's JSON document for
 //! `stabcert check`. It formats what the engines computed and computes nothing itself.
 
-use crate::decide::{Counterexample, Outcome, Side, Verdict};
+use crate::decide::{Bracket, Counterexample, Outcome, Side, Verdict};
 use crate::exact::approx;
 use rug::Rational;
 use serde_json::{Value, json};
@@ -19,18 +19,46 @@ fn side_json(s: &Side) -> Value {
             "lo": exact_str(v), "hi": exact_str(v), "approx": approx(v, APPROX_DIGITS),
             "undefined": null,
         }),
+        Side::Enclosure(lo, hi) => json!({
+            "lo": exact_str(lo), "hi": exact_str(hi), "approx": approx(&mid(lo, hi), APPROX_DIGITS),
+            "undefined": null,
+        }),
         Side::Undefined(why) => json!({
             "lo": null, "hi": null, "approx": null, "undefined": why,
         }),
     }
 }
 
-fn point_json(cx: &Counterexample) -> Value {
+fn mid(lo: &Rational, hi: &Rational) -> Rational {
+    Rational::from(lo + hi) / 2u32
+}
+
+fn point_map(p: &[(String, Rational)]) -> Value {
     let mut m = serde_json::Map::new();
-    for (n, v) in &cx.point {
+    for (n, v) in p {
         m.insert(n.clone(), Value::String(exact_str(v)));
     }
     Value::Object(m)
+}
+
+fn bracket_json(b: &Bracket, with_param: bool) -> Value {
+    let mut v = json!({
+        "lo": exact_str(&b.lo),
+        "hi": exact_str(&b.hi),
+        "approx": approx(&mid(&b.lo, &b.hi), 10),
+        "witness": point_map(&b.witness),
+        "meaning": b.meaning,
+    });
+    if with_param {
+        v["param"] = Value::String(b.param.clone());
+    } else {
+        v["constant"] = Value::String(b.param.clone());
+    }
+    v
+}
+
+fn point_json(cx: &Counterexample) -> Value {
+    point_map(&cx.point)
 }
 
 /// One claim's JSON object, as the Contract shows it (absent analyses are `null`).
@@ -52,8 +80,8 @@ pub fn outcome_json(o: &Outcome) -> Value {
             "lhs": side_json(&cx.lhs),
             "rhs": side_json(&cx.rhs),
         })),
-        "threshold": null,
-        "best_constant": null,
+        "threshold": o.threshold.as_ref().map(|b| bracket_json(b, true)),
+        "best_constant": o.best_constant.as_ref().map(|b| bracket_json(b, false)),
         "reason": o.reason,
         "certificate": null,
     })
@@ -77,6 +105,11 @@ fn side_text(s: &Side) -> String {
                 format!("≈ {a}")
             }
         }
+        Side::Enclosure(lo, hi) => format!(
+            "in [{}, {}]",
+            approx(lo, APPROX_DIGITS + 2),
+            approx(hi, APPROX_DIGITS + 2)
+        ),
         Side::Undefined(why) => format!("undefined ({why})"),
     }
 }
@@ -85,8 +118,12 @@ fn side_text(s: &Side) -> String {
 pub fn evidence(o: &Outcome) -> String {
     let pts = o.coverage.points;
     let mut s = match o.verdict {
-        Verdict::Certified => format!("holds at all {pts} points, exactly"),
-        Verdict::NoCounterexample => format!("holds at {pts} sampled points, exactly"),
+        Verdict::Certified if o.coverage.boxes > 0 => format!(
+            "holds on {} proven boxes ({pts} points tested)",
+            o.coverage.boxes
+        ),
+        Verdict::Certified => format!("holds at all {pts} points"),
+        Verdict::NoCounterexample => format!("holds at {pts} sampled points"),
         Verdict::Refuted => {
             let cx = o.counterexample.as_ref();
             let at = cx.map_or_else(String::new, |cx| {
@@ -111,6 +148,22 @@ pub fn evidence(o: &Outcome) -> String {
         }
         Verdict::Undecided => o.reason.clone().unwrap_or_default(),
     };
+    if let Some(t) = &o.threshold {
+        s.push_str(&format!(
+            "; threshold {} in [{}, {}]",
+            t.param,
+            approx(&t.lo, 10),
+            approx(&t.hi, 10)
+        ));
+    }
+    if let Some(b) = &o.best_constant {
+        s.push_str(&format!(
+            "; best {} in [{}, {}]",
+            b.param,
+            approx(&b.lo, 10),
+            approx(&b.hi, 10)
+        ));
+    }
     if o.verdict != Verdict::Undecided
         && let Some(r) = &o.reason
     {

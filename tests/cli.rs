@@ -284,29 +284,27 @@ fn check_bad_claim_files_exit_2_naming_file_line_column() {
 }
 
 #[test]
-fn check_reports_undecided_claims_with_a_reason() {
+fn check_decides_real_and_irrational_claims_and_says_why_when_it_cannot() {
     let d = tmpdir("undecided");
     let p = d.join("c.toml");
     std::fs::write(
         &p,
         "[[claim]]\nid = \"real\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"a in (0, 1]\"]\nholds = \"a <= 1\"\n\n\
          [[claim]]\nid = \"irr\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 1..=4\"]\nholds = \"n^(1/2) <= n\"\n\n\
-         [[claim]]\nid = \"undef\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 0..=4\"]\nholds = \"ln(n) <= n\"\n",
+         [[claim]]\nid = \"undef\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 0..=4\"]\nholds = \"ln(n) <= n\"\n\n\
+         [[claim]]\nid = \"touch\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 2..=3\"]\nholds = \"exp(ln(n)) < n\"\n",
     )
     .unwrap();
     let v = json_of(&run(&["check", "--json", p.to_str().unwrap()], &d));
     let c = v["claims"].as_array().unwrap();
-    assert_eq!(c[0]["verdict"], "undecided");
-    assert!(c[0]["reason"].as_str().unwrap().contains("real interval"));
-    assert_eq!(c[1]["verdict"], "undecided");
-    assert!(c[1]["reason"].as_str().unwrap().contains("n=2"));
+    assert_eq!(c[0]["verdict"], "certified");
+    assert!(c[0]["coverage"]["boxes"].as_u64().unwrap() >= 1);
+    assert_eq!(c[1]["verdict"], "certified");
     // ln(0) is undefined: reported at the point, not skipped
     assert_eq!(c[2]["verdict"], "refuted");
     assert_eq!(c[2]["counterexample"]["point"]["n"], "0");
-    assert!(
-        c[2]["counterexample"]["lhs"]["undefined"]
-            .as_str()
-            .unwrap()
-            .contains("ln")
-    );
+    assert!(c[2]["counterexample"]["lhs"]["undefined"].as_str().unwrap().contains("ln"));
+    // exp(ln n) = n: intervals can never separate the sides, so never refuted
+    assert_eq!(c[3]["verdict"], "undecided");
+    assert!(c[3]["reason"].as_str().unwrap().contains("not separated"), "{}", c[3]["reason"]);
 }

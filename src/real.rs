@@ -1,0 +1,818 @@
+//! The rigorous real engine: interval evaluation of any [`Expr`] on `rug::Float` endpoints
+//! with outward rounding for every operation (lower ends rounded toward −∞, upper ends toward
+//! +∞), so that the true value at every point of the input box lies in the result.
+//!
+//! Conventions that keep it sound:
+//! - an interval is `[lo, hi]` with `lo <= hi`; ends may be infinite, never NaN;
+//! - endpoint products use `0 · ∞ = 0`, which is what the exact set of products gives;
+//! - a function applied where it is undefined on the *whole* input (`ln` of `[-2, -1]`) is
+//!   [`RealError::Undefined`]; where it may be undefined on *part* of the input (`ln` of
+//!   `[-1, 1]`, `1/[-1, 1]`) it is [`RealError::MaybeUndefined`], so a prover splits the box
+//!   or raises the precision rather than trusting a value;
+//! - `x^y` with a non-integer `y` is defined for `x > 0`, and for `x = 0` when `y > 0`,
+//!   like the exact engine; on a box it is monotone in each argument, so its range is spanned
+//!   by the corner values, each computed by MPFR (correctly rounded) in the outward direction;
+//! - binder bounds (`sum`, `prod`, `rec`) must enclose a single integer.
+//!
+//! [`Interval::to_rational_bounds`] converts the ends exactly, so verdicts can quote them.
+
+use crate::exact::{self, Budget, Env, ExactError};
+use crate::expr::{BigOp, BinOp, Expr, Func};
+use rug::float::{Round, Special};
+use rug::ops::Pow;
+use rug::{Float, Integer, Rational};
+use std::cmp::Ordering;
+
+/// A closed interval with `rug::Float` ends (possibly infinite, never NaN).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interval {
+    /// lower end
+    pub lo: Float,
+    /// upper end
+    pub hi: Float,
+}
+
+/// Why an interval value could not be produced.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RealError {
+    /// undefined at every point of the input
+    #[error("undefined: {0}")]
+    Undefined(String),
+    /// possibly undefined on part of the input, or not separable from an undefined point at
+    /// this precision
+    #[error("possibly undefined: {0}")]
+    MaybeUndefined(String),
+    /// a name with no value
+    #[error("unknown name `{0}`")]
+    Unbound(String),
+    /// a size, step or time limit was hit
+    #[error("{0}")]
+    Budget(String),
+}
+
+impl Interval {
+    /// The point interval of an exact rational, rounded outward at `prec` bits.
+    pub fn from_rational(q: &Rational, prec: u32) -> Interval {
+        let (lo, _) = Float::with_val_round(prec, q, Round::Down);
+        let (hi, _) = Float::with_val_round(prec, q, Round::Up);
+        Interval { lo, hi }
+    }
+
+    /// `[lo, hi]` from two exact rationals (lo <= hi), rounded outward.
+    pub fn from_bounds(lo: &Rational, hi: &Rational, prec: u32) -> Interval {
+        let (l, _) = Float::with_val_round(prec, lo, Round::Down);
+        let (h, _) = Float::with_val_round(prec, hi, Round::Up);
+        Interval { lo: l, hi: h }
+    }
+
+    /// The whole real line.
+    pub fn entire(prec: u32) -> Interval {
+        Interval {
+            lo: Float::with_val(prec, Special::NegInfinity),
+            hi: Float::with_val(prec, Special::Infinity),
+        }
+    }
+
+    /// Whether both ends are equal (a single representable point).
+    pub fn is_point(&self) -> bool {
+        self.lo == self.hi
+    }
+
+    /// Exact rational ends (`None` for an infinite end).
+    pub fn to_rational_bounds(&self) -> (Option<Rational>, Option<Rational>) {
+        (self.lo.to_rational(), self.hi.to_rational())
+    }
+
+    /// Whether the exact rational lies in the interval.
+    pub fn contains_rational(&self, q: &Rational) -> bool {
+        self.lo
+            .partial_cmp(q)
+            .is_some_and(|o| o != Ordering::Greater)
+            && self.hi.partial_cmp(q).is_some_and(|o| o != Ordering::Less)
+    }
+
+    fn prec(&self) -> u32 {
+        self.lo.prec().max(self.hi.prec())
+    }
+
+    /// Width `hi - lo` rounded up.
+    pub fn width(&self) -> Float {
+        Float::with_val_round(self.prec(), &self.hi - &self.lo, Round::Up).0
+    }
+
+    /// The single integer the interval encloses, if it encloses exactly one.
+    pub fn single_integer(&self) -> Option<Integer> {
+        if !self.lo.is_finite() || !self.hi.is_finite() {
+            return None;
+        }
+        let a = self.lo.clone().ceil();
+        let b = self.hi.clone().floor();
+        if a == b { a.to_integer() } else { None }
+    }
+
+    /// Compares two intervals: `Some(ord)` when every value of `self` relates to every value
+    /// of `other` by `ord` (`Equal` only for equal point intervals), `None` when they overlap.
+    pub fn certain_cmp(&self, other: &Interval) -> Option<Ordering> {
+        if self.hi < other.lo {
+            Some(Ordering::Less)
+        } else if self.lo > other.hi {
+            Some(Ordering::Greater)
+        } else if self.is_point() && other.is_point() && self.lo == other.lo {
+            Some(Ordering::Equal)
+        } else {
+            None
+        }
+    }
+}
+
+/// `a + b` rounded in direction `r`.
+fn add_r(prec: u32, a: &Float, b: &Float, r: Round) -> Float {
+    Float::with_val_round(prec, a + b, r).0
+}
+
+fn sub_r(prec: u32, a: &Float, b: &Float, r: Round) -> Float {
+    Float::with_val_round(prec, a - b, r).0
+}
+
+/// `a * b` rounded in direction `r`, with `0 · ∞ = 0`.
+fn mul_r(prec: u32, a: &Float, b: &Float, r: Round) -> Float {
+    if a.is_zero() || b.is_zero() {
+        return Float::new(prec);
+    }
+    Float::with_val_round(prec, a * b, r).0
+}
+
+fn div_r(prec: u32, a: &Float, b: &Float, r: Round) -> Float {
+    if a.is_zero() {
+        return Float::new(prec);
+    }
+    Float::with_val_round(prec, a / b, r).0
+}
+
+/// The least of the candidates; a NaN candidate (∞/∞, ∞−∞) makes the bound −∞, which is
+/// always sound for a lower end.
+fn min_f(v: Vec<Float>) -> Float {
+    let prec = v[0].prec();
+    if v.iter().any(|x| x.is_nan()) {
+        return Float::with_val(prec, Special::NegInfinity);
+    }
+    v.into_iter()
+        .reduce(|a, b| if b < a { b } else { a })
+        .expect("non-empty")
+}
+
+/// The greatest of the candidates; a NaN candidate makes the bound +∞.
+fn max_f(v: Vec<Float>) -> Float {
+    let prec = v[0].prec();
+    if v.iter().any(|x| x.is_nan()) {
+        return Float::with_val(prec, Special::Infinity);
+    }
+    v.into_iter()
+        .reduce(|a, b| if b > a { b } else { a })
+        .expect("non-empty")
+}
+
+/// Widens NaN ends to infinities (never produced by the operations above on valid input,
+/// but an interval with a NaN end must never leave this module).
+fn fix(mut iv: Interval) -> Interval {
+    if iv.lo.is_nan() {
+        iv.lo = Float::with_val(iv.lo.prec(), Special::NegInfinity);
+    }
+    if iv.hi.is_nan() {
+        iv.hi = Float::with_val(iv.hi.prec(), Special::Infinity);
+    }
+    iv
+}
+
+/// Interval arithmetic at a working precision.
+#[derive(Clone, Copy, Debug)]
+pub struct Arith {
+    /// bits of every endpoint
+    pub prec: u32,
+}
+
+impl Arith {
+    /// `a + b`
+    pub fn add(&self, a: &Interval, b: &Interval) -> Interval {
+        Interval {
+            lo: add_r(self.prec, &a.lo, &b.lo, Round::Down),
+            hi: add_r(self.prec, &a.hi, &b.hi, Round::Up),
+        }
+    }
+
+    /// `a - b`
+    pub fn sub(&self, a: &Interval, b: &Interval) -> Interval {
+        Interval {
+            lo: sub_r(self.prec, &a.lo, &b.hi, Round::Down),
+            hi: sub_r(self.prec, &a.hi, &b.lo, Round::Up),
+        }
+    }
+
+    /// `-a`
+    pub fn neg(&self, a: &Interval) -> Interval {
+        Interval {
+            lo: Float::with_val_round(self.prec, -&a.hi, Round::Down).0,
+            hi: Float::with_val_round(self.prec, -&a.lo, Round::Up).0,
+        }
+    }
+
+    /// `a * b`
+    pub fn mul(&self, a: &Interval, b: &Interval) -> Interval {
+        let p = self.prec;
+        let lo = min_f(vec![
+            mul_r(p, &a.lo, &b.lo, Round::Down),
+            mul_r(p, &a.lo, &b.hi, Round::Down),
+            mul_r(p, &a.hi, &b.lo, Round::Down),
+            mul_r(p, &a.hi, &b.hi, Round::Down),
+        ]);
+        let hi = max_f(vec![
+            mul_r(p, &a.lo, &b.lo, Round::Up),
+            mul_r(p, &a.lo, &b.hi, Round::Up),
+            mul_r(p, &a.hi, &b.lo, Round::Up),
+            mul_r(p, &a.hi, &b.hi, Round::Up),
+        ]);
+        Interval { lo, hi }
+    }
+
+    /// `a / b`
+    pub fn div(&self, a: &Interval, b: &Interval) -> Result<Interval, RealError> {
+        if b.lo.is_zero() && b.hi.is_zero() {
+            return Err(RealError::Undefined("division by zero".into()));
+        }
+        if b.lo <= 0 && b.hi >= 0 {
+            return Err(RealError::MaybeUndefined(
+                "the divisor's enclosure contains 0".into(),
+            ));
+        }
+        let p = self.prec;
+        let lo = min_f(vec![
+            div_r(p, &a.lo, &b.lo, Round::Down),
+            div_r(p, &a.lo, &b.hi, Round::Down),
+            div_r(p, &a.hi, &b.lo, Round::Down),
+            div_r(p, &a.hi, &b.hi, Round::Down),
+        ]);
+        let hi = max_f(vec![
+            div_r(p, &a.lo, &b.lo, Round::Up),
+            div_r(p, &a.lo, &b.hi, Round::Up),
+            div_r(p, &a.hi, &b.lo, Round::Up),
+            div_r(p, &a.hi, &b.hi, Round::Up),
+        ]);
+        Ok(Interval { lo, hi })
+    }
+
+    /// `a^n` for an integer `n`.
+    pub fn powi(&self, a: &Interval, n: &Integer) -> Result<Interval, RealError> {
+        let p = self.prec;
+        if *n == 0 {
+            // x^0 = 1 everywhere, including 0^0 = 1 (the exact engine's convention)
+            return Ok(Interval::from_rational(&Rational::from(1), p));
+        }
+        if *n < 0 {
+            let pos = self.powi(a, &Integer::from(-n))?;
+            let one = Interval::from_rational(&Rational::from(1), p);
+            return self.div(&one, &pos).map_err(|e| match e {
+                RealError::Undefined(_) => {
+                    RealError::Undefined(format!("0 to the negative power {n}"))
+                }
+                other => other,
+            });
+        }
+        let pw = |x: &Float, r: Round| -> Float {
+            if x.is_zero() {
+                return Float::new(p);
+            }
+            Float::with_val_round(p, x.pow(n), r).0
+        };
+        if n.is_odd() || a.lo >= 0 {
+            // monotone increasing on the whole interval (odd n), or on [0, inf) (even n)
+            return Ok(Interval {
+                lo: pw(&a.lo, Round::Down),
+                hi: pw(&a.hi, Round::Up),
+            });
+        }
+        if a.hi <= 0 {
+            // even n on (-inf, 0]: decreasing
+            return Ok(Interval {
+                lo: pw(&a.hi, Round::Down),
+                hi: pw(&a.lo, Round::Up),
+            });
+        }
+        // even n, 0 inside
+        Ok(Interval {
+            lo: Float::new(p),
+            hi: max_f(vec![pw(&a.lo, Round::Up), pw(&a.hi, Round::Up)]),
+        })
+    }
+
+    /// `x^y` for a real exponent interval (see the module doc for the domain).
+    pub fn powr(&self, x: &Interval, y: &Interval) -> Result<Interval, RealError> {
+        let p = self.prec;
+        if x.hi < 0 || (x.hi.is_zero() && y.hi <= 0) {
+            return Err(RealError::Undefined(
+                "a non-positive base with a non-integer exponent".into(),
+            ));
+        }
+        if x.lo < 0 {
+            return Err(RealError::MaybeUndefined(
+                "the base's enclosure reaches below 0 under a non-integer exponent".into(),
+            ));
+        }
+        if x.lo.is_zero() && y.lo <= 0 {
+            return Err(RealError::MaybeUndefined(
+                "the base's enclosure reaches 0 under an exponent that may be <= 0".into(),
+            ));
+        }
+        let pw = |b: &Float, e: &Float, r: Round| -> Float {
+            if b.is_zero() {
+                return Float::new(p); // y > 0 here
+            }
+            Float::with_val_round(p, b.pow(e), r).0
+        };
+        let corners = [
+            (&x.lo, &y.lo),
+            (&x.lo, &y.hi),
+            (&x.hi, &y.lo),
+            (&x.hi, &y.hi),
+        ];
+        let lo = min_f(corners.iter().map(|(b, e)| pw(b, e, Round::Down)).collect());
+        let hi = max_f(corners.iter().map(|(b, e)| pw(b, e, Round::Up)).collect());
+        Ok(Interval { lo, hi })
+    }
+
+    /// `exp(a)`
+    pub fn exp(&self, a: &Interval) -> Interval {
+        // monotone increasing: round the inputs outward too (they may carry more bits)
+        let mut lo = Float::with_val_round(self.prec, &a.lo, Round::Down).0;
+        lo.exp_round(Round::Down);
+        let mut hi = Float::with_val_round(self.prec, &a.hi, Round::Up).0;
+        hi.exp_round(Round::Up);
+        Interval { lo, hi }
+    }
+
+    /// `ln(a)`
+    pub fn ln(&self, a: &Interval) -> Result<Interval, RealError> {
+        if a.hi <= 0 {
+            return Err(RealError::Undefined("ln of a non-positive number".into()));
+        }
+        if a.lo <= 0 {
+            return Err(RealError::MaybeUndefined(
+                "the argument of ln reaches 0 or below".into(),
+            ));
+        }
+        // monotone increasing: round the inputs outward too (they may carry more bits)
+        let mut lo = Float::with_val_round(self.prec, &a.lo, Round::Down).0;
+        lo.ln_round(Round::Down);
+        let mut hi = Float::with_val_round(self.prec, &a.hi, Round::Up).0;
+        hi.ln_round(Round::Up);
+        Ok(Interval { lo, hi })
+    }
+
+    /// `sqrt(a)`
+    pub fn sqrt(&self, a: &Interval) -> Result<Interval, RealError> {
+        if a.hi < 0 {
+            return Err(RealError::Undefined("sqrt of a negative number".into()));
+        }
+        if a.lo < 0 {
+            return Err(RealError::MaybeUndefined(
+                "the argument of sqrt reaches below 0".into(),
+            ));
+        }
+        // monotone increasing: round the inputs outward too (they may carry more bits)
+        let mut lo = Float::with_val_round(self.prec, &a.lo, Round::Down).0;
+        lo.sqrt_round(Round::Down);
+        let mut hi = Float::with_val_round(self.prec, &a.hi, Round::Up).0;
+        hi.sqrt_round(Round::Up);
+        Ok(Interval { lo, hi })
+    }
+
+    /// `abs(a)`
+    pub fn abs(&self, a: &Interval) -> Interval {
+        let p = self.prec;
+        if a.lo >= 0 {
+            self.round_out(a)
+        } else if a.hi <= 0 {
+            self.neg(a)
+        } else {
+            Interval {
+                lo: Float::new(p),
+                hi: max_f(vec![
+                    Float::with_val_round(p, -&a.lo, Round::Up).0,
+                    Float::with_val_round(p, &a.hi, Round::Up).0,
+                ]),
+            }
+        }
+    }
+
+    /// `a` with its ends rounded outward to the working precision.
+    pub fn round_out(&self, a: &Interval) -> Interval {
+        Interval {
+            lo: Float::with_val_round(self.prec, &a.lo, Round::Down).0,
+            hi: Float::with_val_round(self.prec, &a.hi, Round::Up).0,
+        }
+    }
+
+    /// `min(a, b)`
+    pub fn min(&self, a: &Interval, b: &Interval) -> Interval {
+        self.round_out(&Interval {
+            lo: min_f(vec![a.lo.clone(), b.lo.clone()]),
+            hi: min_f(vec![a.hi.clone(), b.hi.clone()]),
+        })
+    }
+
+    /// `max(a, b)`
+    pub fn max(&self, a: &Interval, b: &Interval) -> Interval {
+        self.round_out(&Interval {
+            lo: max_f(vec![a.lo.clone(), b.lo.clone()]),
+            hi: max_f(vec![a.hi.clone(), b.hi.clone()]),
+        })
+    }
+
+    /// `floor(a)` (exact on finite ends)
+    pub fn floor(&self, a: &Interval) -> Interval {
+        Interval {
+            lo: a.lo.clone().floor(),
+            hi: a.hi.clone().floor(),
+        }
+    }
+
+    /// `ceil(a)` (exact on finite ends)
+    pub fn ceil(&self, a: &Interval) -> Interval {
+        Interval {
+            lo: a.lo.clone().ceil(),
+            hi: a.hi.clone().ceil(),
+        }
+    }
+}
+
+/// A binding of the interval environment: the enclosure, and the exact value when the name
+/// stands for a single rational (a point of the domain).
+#[derive(Clone, Debug)]
+struct Binding {
+    name: String,
+    iv: Interval,
+    exact: Option<Rational>,
+}
+
+/// A scoped environment of intervals (later bindings shadow earlier ones).
+#[derive(Clone, Debug, Default)]
+pub struct RealEnv {
+    vars: Vec<Binding>,
+}
+
+impl RealEnv {
+    /// An empty environment.
+    pub fn new() -> RealEnv {
+        RealEnv::default()
+    }
+
+    /// Binds `name` to an exact rational (enclosed at `prec` bits).
+    pub fn push_exact(&mut self, name: &str, v: &Rational, prec: u32) {
+        self.vars.push(Binding {
+            name: name.to_string(),
+            iv: Interval::from_rational(v, prec),
+            exact: Some(v.clone()),
+        });
+    }
+
+    /// Binds `name` to an interval of values.
+    pub fn push(&mut self, name: &str, iv: Interval) {
+        self.vars.push(Binding {
+            name: name.to_string(),
+            iv,
+            exact: None,
+        });
+    }
+
+    /// Removes the latest binding.
+    pub fn pop(&mut self) {
+        self.vars.pop();
+    }
+
+    /// Number of bindings.
+    pub fn len(&self) -> usize {
+        self.vars.len()
+    }
+
+    /// Whether there are no bindings.
+    pub fn is_empty(&self) -> bool {
+        self.vars.is_empty()
+    }
+
+    /// Drops bindings beyond the first `n`.
+    pub fn truncate(&mut self, n: usize) {
+        self.vars.truncate(n);
+    }
+
+    fn get(&self, name: &str) -> Option<&Binding> {
+        self.vars.iter().rev().find(|b| b.name == name)
+    }
+
+    /// The exact environment of the names bound to rationals (for the exact shortcut).
+    fn exact_env(&self, names: &std::collections::BTreeSet<String>) -> Option<Env> {
+        let mut env = Env::new();
+        for n in names {
+            let b = self.get(n)?;
+            env.push(n, b.exact.clone()?);
+        }
+        Some(env)
+    }
+}
+
+/// Steps of a recurrence or terms of a sum evaluated exactly (then enclosed) when all its
+/// inputs are exact: above this many, intervals are iterated instead.
+pub const EXACT_SHORTCUT_STEPS: u64 = 20_000;
+
+/// Encloses the value of `e` over every point of the environment's intervals.
+// the loop counter of sums is a big Integer; clippy's `zip` suggestion needs a `Step` type
+#[allow(clippy::explicit_counter_loop)]
+pub fn eval(
+    e: &Expr,
+    env: &mut RealEnv,
+    ar: Arith,
+    budget: &Budget,
+) -> Result<Interval, RealError> {
+    let p = ar.prec;
+    Ok(fix(match e {
+        Expr::Num(v) => Interval::from_rational(v, p),
+        Expr::Var(n) => {
+            let b = env.get(n).ok_or_else(|| RealError::Unbound(n.clone()))?;
+            ar.round_out(&b.iv)
+        }
+        Expr::Neg(a) => ar.neg(&eval(a, env, ar, budget)?),
+        Expr::Bin(op, a, b) => {
+            let x = eval(a, env, ar, budget)?;
+            let y = eval(b, env, ar, budget)?;
+            match op {
+                BinOp::Add => ar.add(&x, &y),
+                BinOp::Sub => ar.sub(&x, &y),
+                BinOp::Mul => ar.mul(&x, &y),
+                BinOp::Div => ar.div(&x, &y)?,
+                BinOp::Pow => {
+                    if y.is_point() && y.lo.is_integer() {
+                        let n = y.lo.to_integer().expect("finite integer");
+                        if n.significant_bits() > 62 {
+                            return Err(RealError::Budget(format!(
+                                "integer exponent {n} too large"
+                            )));
+                        }
+                        ar.powi(&x, &n)?
+                    } else {
+                        ar.powr(&x, &y)?
+                    }
+                }
+            }
+        }
+        Expr::Call(f, args) => {
+            let mut v = Vec::with_capacity(args.len());
+            for a in args {
+                v.push(eval(a, env, ar, budget)?);
+            }
+            match f {
+                Func::Exp => ar.exp(&v[0]),
+                Func::Ln => ar.ln(&v[0])?,
+                Func::Sqrt => ar.sqrt(&v[0])?,
+                Func::Abs => ar.abs(&v[0]),
+                Func::Floor => ar.floor(&v[0]),
+                Func::Ceil => ar.ceil(&v[0]),
+                Func::Min => v[1..].iter().fold(v[0].clone(), |acc, x| ar.min(&acc, x)),
+                Func::Max => v[1..].iter().fold(v[0].clone(), |acc, x| ar.max(&acc, x)),
+            }
+        }
+        Expr::Big {
+            op,
+            var,
+            lo,
+            hi,
+            body,
+        } => {
+            if let Some(v) = exact_shortcut(e, env, p, budget)? {
+                return Ok(v);
+            }
+            let lo = bound(lo, env, ar, budget, "the lower bound of a sum/prod")?;
+            let hi = bound(hi, env, ar, budget, "the upper bound of a sum/prod")?;
+            let mut acc = match op {
+                BigOp::Sum => Interval::from_rational(&Rational::new(), p),
+                BigOp::Prod => Interval::from_rational(&Rational::from(1), p),
+            };
+            if hi < lo {
+                return Ok(acc);
+            }
+            let count = Integer::from(&hi - &lo) + 1;
+            let count = check_steps(budget, &count)?;
+            let mut i = lo;
+            for k in 0..count {
+                if k % 1024 == 0 {
+                    tick(budget)?;
+                }
+                env.push_exact(var, &Rational::from(i.clone()), p);
+                let v = eval(body, env, ar, budget);
+                env.pop();
+                let v = v?;
+                acc = match op {
+                    BigOp::Sum => ar.add(&acc, &v),
+                    BigOp::Prod => ar.mul(&acc, &v),
+                };
+                i += 1;
+            }
+            acc
+        }
+        Expr::Rec {
+            x,
+            t,
+            start,
+            end,
+            init,
+            step,
+        } => {
+            if let Some(v) = exact_shortcut(e, env, p, budget)? {
+                return Ok(v);
+            }
+            let start = bound(start, env, ar, budget, "the start of rec")?;
+            let end = bound(end, env, ar, budget, "the end of rec")?;
+            let x0 = eval(init, env, ar, budget)?;
+            if end < start {
+                return Err(RealError::Undefined(format!(
+                    "rec runs from {start} to the earlier {end}"
+                )));
+            }
+            let steps = check_steps(budget, &Integer::from(&end - &start))?;
+            rec_intervals(x, t, &start, steps, x0, step, env, ar, budget)?
+        }
+    }))
+}
+
+fn tick(budget: &Budget) -> Result<(), RealError> {
+    match budget.deadline {
+        Some(d) if std::time::Instant::now() > d => Err(RealError::Budget(
+            "time budget exceeded during interval evaluation".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_steps(budget: &Budget, n: &Integer) -> Result<u64, RealError> {
+    match n.to_u64() {
+        Some(s) if s <= budget.max_steps => Ok(s),
+        _ => Err(RealError::Budget(format!(
+            "step budget exceeded: {n} steps (limit {})",
+            budget.max_steps
+        ))),
+    }
+}
+
+/// A binder bound: the single integer its enclosure holds.
+fn bound(
+    e: &Expr,
+    env: &mut RealEnv,
+    ar: Arith,
+    budget: &Budget,
+    what: &str,
+) -> Result<Integer, RealError> {
+    let v = eval(e, env, ar, budget)?;
+    if let Some(n) = v.single_integer() {
+        return Ok(n);
+    }
+    if v.is_point() {
+        return Err(RealError::Undefined(format!("{what} is not an integer")));
+    }
+    Err(RealError::MaybeUndefined(format!(
+        "{what} is not determined as one integer (enclosure [{}, {}])",
+        v.lo, v.hi
+    )))
+}
+
+/// When every input of a sum/product/recurrence is exact and it is short, its exact value
+/// (enclosed outward) is both tighter and cheaper than iterating intervals.
+fn exact_shortcut(
+    e: &Expr,
+    env: &RealEnv,
+    prec: u32,
+    budget: &Budget,
+) -> Result<Option<Interval>, RealError> {
+    let fv = e.free_vars();
+    let Some(mut xenv) = env.exact_env(&fv) else {
+        return Ok(None);
+    };
+    let small = Budget {
+        max_steps: EXACT_SHORTCUT_STEPS,
+        max_bits: 1 << 22,
+        deadline: budget.deadline,
+    };
+    match exact::eval(e, &mut xenv, &small) {
+        Ok(v) => Ok(Some(Interval::from_rational(&v, prec))),
+        Err(ExactError::Undefined(m)) | Err(ExactError::NotInteger(m)) => {
+            Err(RealError::Undefined(m))
+        }
+        Err(ExactError::Budget(m)) if m.starts_with("time") => Err(RealError::Budget(m)),
+        Err(_) => Ok(None),
+    }
+}
+
+#[allow(clippy::too_many_arguments, clippy::explicit_counter_loop)]
+fn rec_intervals(
+    x: &str,
+    t: &str,
+    start: &Integer,
+    steps: u64,
+    x0: Interval,
+    step: &Expr,
+    env: &mut RealEnv,
+    ar: Arith,
+    budget: &Budget,
+) -> Result<Interval, RealError> {
+    let p = ar.prec;
+    let mark = env.len();
+    let affine = exact::affine_split(step, x);
+    // constant parts folded once: coefficient expressions then only depend on t
+    let mut xcur = x0;
+    let mut ti = start.clone();
+    let res = (|| {
+        for k in 0..steps {
+            if k % 1024 == 0 {
+                tick(budget)?;
+            }
+            env.push_exact(t, &Rational::from(ti.clone()), p);
+            let next = match &affine {
+                Some((pc, qc)) => {
+                    let pv = eval(pc, env, ar, budget)?;
+                    let qv = eval(qc, env, ar, budget)?;
+                    ar.add(&ar.mul(&pv, &xcur), &qv)
+                }
+                None => {
+                    env.push(x, xcur.clone());
+                    let v = eval(step, env, ar, budget);
+                    env.pop();
+                    v?
+                }
+            };
+            env.pop();
+            xcur = fix(next);
+            ti += 1;
+        }
+        Ok(xcur)
+    })();
+    env.truncate(mark);
+    res
+}
+
+/// Encloses `e` at an exact point given by `vars` (every free name bound to a rational).
+pub fn eval_at(
+    e: &Expr,
+    vars: &[(String, Rational)],
+    prec: u32,
+    budget: &Budget,
+) -> Result<Interval, RealError> {
+    let mut env = RealEnv::new();
+    for (n, v) in vars {
+        env.push_exact(n, v, prec);
+    }
+    eval(e, &mut env, Arith { prec }, budget)
+}
+
+/// Relative width used to judge whether an enclosure is tight enough to print `digits`
+/// digits; returns an enclosure whose decimal rendering has the requested digits, raising
+/// the precision until the rounded ends agree or `max_prec` is reached.
+pub fn enclose_digits(
+    e: &Expr,
+    vars: &[(String, Rational)],
+    digits: u32,
+    max_prec: u32,
+    budget: &Budget,
+) -> Result<(String, String), RealError> {
+    let mut prec = (f64::from(digits) * 3.33) as u32 + 32;
+    loop {
+        let iv = eval_at(e, vars, prec, budget)?;
+        let (lo, hi) = decimal_ends(&iv, digits);
+        if lo == hi || prec >= max_prec {
+            return Ok((lo, hi));
+        }
+        // the ends differ in the last digit: a tighter enclosure may round to one value
+        if iv.lo.is_finite() && iv.hi.is_finite() {
+            let w = iv.width();
+            let mag = Float::with_val(prec, iv.hi.clone().abs().max(&iv.lo.clone().abs()));
+            // stop when the enclosure is already far narrower than one unit in the last place
+            let ulp_rel = Float::with_val(64, 10u32).pow(-(digits as i32) - 2);
+            if !mag.is_zero() && Float::with_val(64, &w / &mag) < ulp_rel {
+                return Ok((lo, hi));
+            }
+        }
+        prec = prec.saturating_mul(2).min(max_prec);
+    }
+}
+
+/// Outward decimal rendering of an interval with `digits` significant digits.
+pub fn decimal_ends(iv: &Interval, digits: u32) -> (String, String) {
+    let end = |f: &Float, up: bool| -> String {
+        if f.is_infinite() {
+            return if f.is_sign_negative() {
+                "-inf".into()
+            } else {
+                "inf".into()
+            };
+        }
+        let q = f.to_rational().expect("finite");
+        let (lo, hi) = exact::decimal_enclosure(&q, digits);
+        if up { hi } else { lo }
+    };
+    (end(&iv.lo, false), end(&iv.hi, true))
+}
