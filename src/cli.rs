@@ -91,7 +91,15 @@ pub fn eval_command(
         }
     }
     let vars: Vec<(String, rug::Rational)> = sets_vals;
-    match exact::eval(&e, &mut env, &budget) {
+    // --digits only needs an enclosure: the exact value is tried first only while it is cheap
+    let exact_budget = match mode {
+        EvalMode::Exact => budget.clone(),
+        EvalMode::Digits(_) => Budget {
+            max_steps: 200_000,
+            ..budget.clone()
+        },
+    };
+    match exact::eval(&e, &mut env, &exact_budget) {
         Ok(v) => Ok(match mode {
             EvalMode::Exact => v.to_string(),
             EvalMode::Digits(d) => {

@@ -1168,12 +1168,172 @@ impl BranchAndBound<'_> {
         let b = real::eval(&self.links[self.check.b], &mut env, ar, self.budget);
         match (a, b) {
             (Ok(x), Ok(y)) => match decide_intervals(self.check.rel, &x, &y) {
-                Some(true) => BoxVerdict::Proven,
-                Some(false) => BoxVerdict::AllFail,
-                None => BoxVerdict::Unknown,
+                Some(true) => return BoxVerdict::Proven,
+                Some(false) => return BoxVerdict::AllFail,
+                None => {}
             },
-            _ => BoxVerdict::Unknown,
+            _ => return BoxVerdict::Unknown,
         }
+        self.refined(dims, boxv, prec)
+    }
+
+    /// `g` with `relation holds <=> g >= 0` (or `> 0` when strict), definitions inlined;
+    /// `None` for equalities.
+    fn margin(&self) -> Option<(Expr, bool)> {
+        let (a, b) = (&self.links[self.check.a], &self.links[self.check.b]);
+        let (g, strict) = match self.check.rel {
+            Rel::Le => (Expr::bin(BinOp::Sub, b.clone(), a.clone()), false),
+            Rel::Lt => (Expr::bin(BinOp::Sub, b.clone(), a.clone()), true),
+            Rel::Ge => (Expr::bin(BinOp::Sub, a.clone(), b.clone()), false),
+            Rel::Gt => (Expr::bin(BinOp::Sub, a.clone(), b.clone()), true),
+            Rel::Eq => return None,
+        };
+        let mut g = g;
+        for d in self.claim.lets.iter().rev() {
+            if g.mentions(&d.name) {
+                g = g.substitute(&d.name, &d.expr);
+            }
+        }
+        Some((g, strict))
+    }
+
+    fn env_for(&self, dims: &[RealDim], boxv: &[(Rational, Rational)], prec: u32) -> RealEnv {
+        let mut env = RealEnv::new();
+        for (n, v) in self.fixed {
+            env.push_exact(n, v, prec);
+        }
+        for (d, (lo, hi)) in dims.iter().zip(boxv) {
+            if lo == hi {
+                env.push_exact(&d.name, lo, prec);
+            } else {
+                env.push(&d.name, Interval::from_bounds(lo, hi, prec));
+            }
+        }
+        env
+    }
+
+    /// Second-order tests on a box that plain interval evaluation could not decide: the
+    /// margin `g` is monotone in every variable whose partial derivative has a constant sign
+    /// on the box, so its minimum lies on the face where those variables sit at their
+    /// minimising ends; on that face the mean-value form `g(c) + Σ g_i'(X)(X_i - c_i)` bounds
+    /// it. Both rest on interval derivatives (`real::eval_dual`), so they are as rigorous as
+    /// plain evaluation and far tighter near points where the two sides touch.
+    fn refined(&self, dims: &[RealDim], boxv: &[(Rational, Rational)], prec: u32) -> BoxVerdict {
+        let Some((g, strict)) = self.margin() else {
+            return BoxVerdict::Unknown;
+        };
+        let ar = Arith { prec };
+        let ok = |iv: &Interval| if strict { iv.lo > 0 } else { iv.lo >= 0 };
+        let bad = |iv: &Interval| if strict { iv.hi <= 0 } else { iv.hi < 0 };
+        // lower bound of g on the minimising face, upper bound on the whole box
+        let mut face = boxv.to_vec();
+        for _round in 0..2 {
+            let vars: Vec<String> = dims
+                .iter()
+                .zip(&face)
+                .filter(|(_, (lo, hi))| lo != hi)
+                .map(|(d, _)| d.name.clone())
+                .collect();
+            if vars.is_empty() {
+                break;
+            }
+            let mut env = self.env_for(dims, &face, prec);
+            let Ok(dual) = real::eval_dual(&g, &mut env, &vars, ar, self.budget) else {
+                return BoxVerdict::Unknown;
+            };
+            if ok(&dual.v) {
+                return BoxVerdict::Proven;
+            }
+            let mut moved = false;
+            for (name, dv) in vars.iter().zip(&dual.d) {
+                let k = dims
+                    .iter()
+                    .position(|d| &d.name == name)
+                    .expect("a box dimension");
+                if dv.lo >= 0 {
+                    face[k].1 = face[k].0.clone();
+                    moved = true;
+                } else if dv.hi <= 0 {
+                    face[k].0 = face[k].1.clone();
+                    moved = true;
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+        let lower = self.mean_value(&g, dims, &face, ar);
+        if let Some(l) = &lower
+            && ok(l)
+        {
+            return BoxVerdict::Proven;
+        }
+        if face.as_slice() == boxv {
+            if let Some(l) = &lower
+                && bad(l)
+            {
+                return BoxVerdict::AllFail;
+            }
+        } else if let Some(u) = self.mean_value(&g, dims, boxv, ar)
+            && bad(&u)
+        {
+            return BoxVerdict::AllFail;
+        }
+        BoxVerdict::Unknown
+    }
+
+    /// The mean-value enclosure of `g` over the box (or its value, for a point box).
+    fn mean_value(
+        &self,
+        g: &Expr,
+        dims: &[RealDim],
+        boxv: &[(Rational, Rational)],
+        ar: Arith,
+    ) -> Option<Interval> {
+        let center: Vec<(Rational, Rational)> = boxv
+            .iter()
+            .map(|(lo, hi)| {
+                let c = Rational::from(lo + hi) / 2u32;
+                (c.clone(), c)
+            })
+            .collect();
+        let mut cenv = self.env_for(dims, &center, ar.prec);
+        let gc = real::eval(g, &mut cenv, ar, self.budget).ok()?;
+        let vars: Vec<(usize, String)> = dims
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| boxv[*k].0 != boxv[*k].1)
+            .map(|(k, d)| (k, d.name.clone()))
+            .collect();
+        if vars.is_empty() {
+            return Some(gc);
+        }
+        let names: Vec<String> = vars.iter().map(|(_, n)| n.clone()).collect();
+        let mut env = self.env_for(dims, boxv, ar.prec);
+        let dual = real::eval_dual(g, &mut env, &names, ar, self.budget).ok()?;
+        let mut acc = gc;
+        for ((k, _), dv) in vars.iter().zip(&dual.d) {
+            let c = &center[*k].0;
+            let off = Interval::from_bounds(
+                &Rational::from(&boxv[*k].0 - c),
+                &Rational::from(&boxv[*k].1 - c),
+                ar.prec,
+            );
+            acc = ar.add(&acc, &ar.mul(dv, &off));
+        }
+        // the plain enclosure is valid too: keep the tighter ends
+        Some(Interval {
+            lo: if acc.lo > dual.v.lo {
+                acc.lo
+            } else {
+                dual.v.lo
+            },
+            hi: if acc.hi < dual.v.hi {
+                acc.hi
+            } else {
+                dual.v.hi
+            },
+        })
     }
 
     fn point_eval(

@@ -15,8 +15,9 @@
 //! budget overrun is an error that names which limit was hit, never a hang.
 
 use crate::expr::{BigOp, BinOp, Expr, Func};
+use rug::ops::NegAssign;
 use rug::ops::Pow;
-use rug::{Integer, Rational};
+use rug::{Assign, Integer, Rational};
 use std::time::{Duration, Instant};
 
 /// Limits for one exact evaluation.
@@ -738,7 +739,14 @@ fn affine_leaves(
     env: &Env,
     budget: &Budget,
 ) -> Result<Vec<AffineMap>, ExactError> {
+    let compiled = match (IntRatFn::compile(p, t), IntRatFn::compile(q, t)) {
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => None,
+    };
     let run = |from: Integer, count: u64| -> Result<(Vec<AffineMap>, u64), ExactError> {
+        if let Some((pf, qf)) = &compiled {
+            return compiled_leaves(pf, qf, from, count, budget);
+        }
         let mut env = env.clone();
         let mut maps = Vec::with_capacity(count as usize);
         let mut total_bits: u64 = 0;
@@ -777,6 +785,62 @@ fn affine_leaves(
     }
     ma.extend(mb);
     Ok(ma)
+}
+
+/// Leaf maps from compiled coefficients: integer Horner evaluations and two small gcds per
+/// step.
+#[allow(clippy::explicit_counter_loop)]
+fn compiled_leaves(
+    pf: &IntRatFn,
+    qf: &IntRatFn,
+    from: Integer,
+    count: u64,
+    budget: &Budget,
+) -> Result<(Vec<AffineMap>, u64), ExactError> {
+    let mut maps = Vec::with_capacity(count as usize);
+    let mut total_bits: u64 = 0;
+    let (mut pn, mut pd, mut qn, mut qd) = (
+        Integer::new(),
+        Integer::new(),
+        Integer::new(),
+        Integer::new(),
+    );
+    let mut g = Integer::new();
+    let mut ti = from;
+    for k in 0..count {
+        if k % 4096 == 0 {
+            budget.tick()?;
+        }
+        pf.eval_into(&ti, &mut pn, &mut pd);
+        qf.eval_into(&ti, &mut qn, &mut qd);
+        if pd == 0 || qd == 0 {
+            return Err(ExactError::Undefined(format!(
+                "division by zero in the recurrence's step at t = {ti}"
+            )));
+        }
+        for (n, d) in [(&mut pn, &mut pd), (&mut qn, &mut qd)] {
+            g.assign(n.gcd_ref(d));
+            if g != 1 && g != 0 {
+                n.div_exact_mut(&g);
+                d.div_exact_mut(&g);
+            }
+            if *d < 0 {
+                n.neg_assign();
+                d.neg_assign();
+            }
+        }
+        let c = Integer::from(pd.lcm_ref(&qd));
+        let a = Integer::from(&c / &pd) * &pn;
+        let b = Integer::from(&c / &qd) * &qn;
+        let m = AffineMap { a, b, c };
+        total_bits = total_bits.saturating_add(m.bits());
+        if total_bits > budget.max_bits {
+            return Err(size_overrun(budget));
+        }
+        maps.push(m);
+        ti += 1;
+    }
+    Ok((maps, total_bits))
 }
 
 fn size_overrun(budget: &Budget) -> ExactError {
@@ -1200,5 +1264,203 @@ mod enclosure_tests {
             };
             assert!(parse(&lo) <= v && v <= parse(&hi), "{s}: [{lo}, {hi}]");
         }
+    }
+}
+
+// ------------------------------------------------------------------ rational functions of t
+
+/// A polynomial with rational coefficients (index = degree).
+type QPoly = Vec<Rational>;
+
+fn qp_trim(mut p: QPoly) -> QPoly {
+    while p.len() > 1 && p.last().is_some_and(|c| *c == 0) {
+        p.pop();
+    }
+    p
+}
+
+fn qp_add(a: &QPoly, b: &QPoly, sign: i32) -> QPoly {
+    let n = a.len().max(b.len());
+    let z = Rational::new();
+    qp_trim(
+        (0..n)
+            .map(|i| {
+                let x = a.get(i).unwrap_or(&z);
+                let y = b.get(i).unwrap_or(&z);
+                if sign > 0 {
+                    Rational::from(x + y)
+                } else {
+                    Rational::from(x - y)
+                }
+            })
+            .collect(),
+    )
+}
+
+fn qp_mul(a: &QPoly, b: &QPoly) -> QPoly {
+    let mut out = vec![Rational::new(); a.len() + b.len() - 1];
+    for (i, x) in a.iter().enumerate() {
+        for (j, y) in b.iter().enumerate() {
+            out[i + j] += Rational::from(x * y);
+        }
+    }
+    qp_trim(out)
+}
+
+/// Most degree allowed in a compiled rational function.
+const MAX_RATFN_DEGREE: usize = 24;
+
+/// A rational function of one integer variable with integer coefficients,
+/// `num(t) / den(t)`, compiled from an expression so that evaluating it at many `t` costs a
+/// few small-integer operations instead of a walk over the expression tree.
+#[derive(Clone, Debug)]
+pub struct IntRatFn {
+    /// numerator coefficients (index = degree)
+    pub num: Vec<Integer>,
+    /// denominator coefficients (index = degree)
+    pub den: Vec<Integer>,
+}
+
+impl IntRatFn {
+    /// Compiles `e`, whose only free name must be `t` (fold other names first with
+    /// [`fold_constants`]), when it is built from literals, `t`, `+ - * /` and integer
+    /// powers.
+    pub fn compile(e: &Expr, t: &str) -> Option<IntRatFn> {
+        let (n, d) = ratfn(e, t)?;
+        // clear denominators of all coefficients
+        let l = n
+            .iter()
+            .chain(d.iter())
+            .fold(Integer::from(1), |acc, c| acc.lcm(c.denom()));
+        let to_int = |p: &QPoly| -> Vec<Integer> {
+            p.iter()
+                .map(|c| Integer::from(&l / c.denom()) * c.numer())
+                .collect()
+        };
+        Some(IntRatFn {
+            num: to_int(&n),
+            den: to_int(&d),
+        })
+    }
+
+    /// `(num(t), den(t))` into the given integers (Horner, no allocation once warm).
+    pub fn eval_into(&self, t: &Integer, num: &mut Integer, den: &mut Integer) {
+        horner(&self.num, t, num);
+        horner(&self.den, t, den);
+    }
+}
+
+fn horner(c: &[Integer], t: &Integer, out: &mut Integer) {
+    out.assign(&c[c.len() - 1]);
+    for k in (0..c.len() - 1).rev() {
+        *out *= t;
+        *out += &c[k];
+    }
+}
+
+fn ratfn(e: &Expr, t: &str) -> Option<(QPoly, QPoly)> {
+    let one = || vec![Rational::from(1)];
+    Some(match e {
+        Expr::Num(c) => (vec![c.clone()], one()),
+        Expr::Var(v) if v == t => (vec![Rational::new(), Rational::from(1)], one()),
+        Expr::Neg(a) => {
+            let (n, d) = ratfn(a, t)?;
+            (n.into_iter().map(|c| -c).collect(), d)
+        }
+        Expr::Bin(op, a, b) => {
+            let (n1, d1) = ratfn(a, t)?;
+            match op {
+                BinOp::Pow => {
+                    let Expr::Num(k) = &**b else { return None };
+                    if !k.is_integer() {
+                        return None;
+                    }
+                    let k = k.numer().to_i32().filter(|k| k.unsigned_abs() <= 8)?;
+                    let (mut n, mut d) = (one(), one());
+                    for _ in 0..k.unsigned_abs() {
+                        n = qp_mul(&n, &n1);
+                        d = qp_mul(&d, &d1);
+                    }
+                    if k < 0 {
+                        if n.iter().all(|c| *c == 0) {
+                            return None;
+                        }
+                        // keep the base's denominator as a factor of the result's, so the
+                        // compiled form is undefined wherever the expression is
+                        (qp_mul(&d, &d), qp_mul(&n, &d))
+                    } else {
+                        (n, d)
+                    }
+                }
+                _ => {
+                    let (n2, d2) = ratfn(b, t)?;
+                    match op {
+                        BinOp::Add => (
+                            qp_add(&qp_mul(&n1, &d2), &qp_mul(&n2, &d1), 1),
+                            qp_mul(&d1, &d2),
+                        ),
+                        BinOp::Sub => (
+                            qp_add(&qp_mul(&n1, &d2), &qp_mul(&n2, &d1), -1),
+                            qp_mul(&d1, &d2),
+                        ),
+                        BinOp::Mul => (qp_mul(&n1, &n2), qp_mul(&d1, &d2)),
+                        BinOp::Div => {
+                            if n2.iter().all(|c| *c == 0) {
+                                return None; // division by the zero polynomial: let the evaluator report it
+                            }
+                            // d2 stays a factor of the denominator (see above)
+                            (
+                                qp_mul(&qp_mul(&n1, &d2), &d2),
+                                qp_mul(&qp_mul(&d1, &n2), &d2),
+                            )
+                        }
+                        BinOp::Pow => unreachable!("handled above"),
+                    }
+                }
+            }
+        }
+        _ => return None,
+    })
+    .filter(|(n, d)| n.len() <= MAX_RATFN_DEGREE + 1 && d.len() <= MAX_RATFN_DEGREE + 1)
+}
+
+fn ip_mul(a: &[Integer], b: &[Integer]) -> Vec<Integer> {
+    let mut out = vec![Integer::new(); a.len() + b.len() - 1];
+    for (i, x) in a.iter().enumerate() {
+        for (j, y) in b.iter().enumerate() {
+            out[i + j] += Integer::from(x * y);
+        }
+    }
+    out
+}
+
+/// The affine step `x -> P(t) x + Q(t)` as one map `x -> (A(t) x + B(t)) / C(t)` with
+/// integer polynomials, `A = Pn Qd`, `B = Qn Pd`, `C = Pd Qd`: three Horner evaluations per
+/// step and no gcd.
+#[derive(Clone, Debug)]
+pub struct AffinePoly {
+    /// coefficient of x
+    pub a: Vec<Integer>,
+    /// constant term
+    pub b: Vec<Integer>,
+    /// denominator
+    pub c: Vec<Integer>,
+}
+
+impl AffinePoly {
+    /// Combines compiled `P` and `Q`.
+    pub fn new(p: &IntRatFn, q: &IntRatFn) -> AffinePoly {
+        AffinePoly {
+            a: ip_mul(&p.num, &q.den),
+            b: ip_mul(&q.num, &p.den),
+            c: ip_mul(&p.den, &q.den),
+        }
+    }
+
+    /// `(A(t), B(t), C(t))` into the given integers.
+    pub fn eval_into(&self, t: &Integer, a: &mut Integer, b: &mut Integer, c: &mut Integer) {
+        horner(&self.a, t, a);
+        horner(&self.b, t, b);
+        horner(&self.c, t, c);
     }
 }

@@ -980,6 +980,117 @@ impl Expr {
         }
     }
 
+    /// `self` with every free occurrence of `name` replaced by `repl`, renaming bound
+    /// variables that would capture a free name of `repl`.
+    pub fn substitute(&self, name: &str, repl: &Expr) -> Expr {
+        let rfv = repl.free_vars();
+        self.subst(name, repl, &rfv)
+    }
+
+    fn subst(&self, name: &str, repl: &Expr, rfv: &BTreeSet<String>) -> Expr {
+        let fresh = |v: &str, avoid: &dyn Fn(&str) -> bool| -> String {
+            (1..)
+                .map(|k| format!("{v}_{k}"))
+                .find(|c| !avoid(c))
+                .expect("unbounded")
+        };
+        match self {
+            Expr::Num(_) => self.clone(),
+            Expr::Var(v) => {
+                if v == name {
+                    repl.clone()
+                } else {
+                    self.clone()
+                }
+            }
+            Expr::Neg(a) => Expr::Neg(Box::new(a.subst(name, repl, rfv))),
+            Expr::Bin(op, a, b) => {
+                Expr::bin(*op, a.subst(name, repl, rfv), b.subst(name, repl, rfv))
+            }
+            Expr::Call(f, args) => {
+                Expr::Call(*f, args.iter().map(|a| a.subst(name, repl, rfv)).collect())
+            }
+            Expr::Big {
+                op,
+                var,
+                lo,
+                hi,
+                body,
+            } => {
+                let lo = Box::new(lo.subst(name, repl, rfv));
+                let hi = Box::new(hi.subst(name, repl, rfv));
+                if var == name {
+                    return Expr::Big {
+                        op: *op,
+                        var: var.clone(),
+                        lo,
+                        hi,
+                        body: body.clone(),
+                    };
+                }
+                let (var, body) = if rfv.contains(var) {
+                    let bfv = body.free_vars();
+                    let nv = fresh(var, &|c| rfv.contains(c) || bfv.contains(c) || c == name);
+                    (
+                        nv.clone(),
+                        body.subst(var, &Expr::Var(nv), &BTreeSet::new()),
+                    )
+                } else {
+                    (var.clone(), (**body).clone())
+                };
+                Expr::Big {
+                    op: *op,
+                    var,
+                    lo,
+                    hi,
+                    body: Box::new(body.subst(name, repl, rfv)),
+                }
+            }
+            Expr::Rec {
+                x,
+                t,
+                start,
+                end,
+                init,
+                step,
+            } => {
+                let start = Box::new(start.subst(name, repl, rfv));
+                let end = Box::new(end.subst(name, repl, rfv));
+                let init = Box::new(init.subst(name, repl, rfv));
+                if x == name || t == name {
+                    return Expr::Rec {
+                        x: x.clone(),
+                        t: t.clone(),
+                        start,
+                        end,
+                        init,
+                        step: step.clone(),
+                    };
+                }
+                let mut step = (**step).clone();
+                let mut x = x.clone();
+                let mut t = t.clone();
+                for v in [&mut x, &mut t] {
+                    if rfv.contains(v.as_str()) {
+                        let sfv = step.free_vars();
+                        let nv = fresh(v, &|c| rfv.contains(c) || sfv.contains(c) || c == name);
+                        step = step.subst(v, &Expr::Var(nv.clone()), &BTreeSet::new());
+                        *v = nv;
+                    }
+                }
+                let step = Box::new(step.subst(name, repl, rfv));
+                Expr::Rec {
+                    x,
+                    t,
+                    start,
+                    end,
+                    init,
+                    step,
+                }
+            }
+        }
+    }
+
     /// Convenience constructor for a literal.
     pub fn num(v: impl Into<Rational>) -> Expr {
         Expr::Num(v.into())
@@ -1201,6 +1312,12 @@ mod tests {
         let e = parse_expr("sum(i, 1, n, i^2) + i").unwrap();
         assert!(e.mentions("i") && e.mentions("n"));
         assert!(parse_expr("rec(x, x, 0, 1, 0, x)").is_err());
+        // substitution avoids capture
+        let e = parse_expr("sum(i, 1, n, i*y)").unwrap();
+        let s = e.substitute("y", &parse_expr("i + 1").unwrap());
+        assert_eq!(s.to_string(), "sum(i_1, 1, n, i_1*(i + 1))");
+        let s = e.substitute("n", &parse_expr("m").unwrap());
+        assert_eq!(s.to_string(), "sum(i, 1, m, i*y)");
         let (_, uses) = parse_expr_uses("sum(i, 1, n, i*x) + i").unwrap();
         let names: Vec<_> = uses.iter().map(|(n, o)| (n.as_str(), *o)).collect();
         assert_eq!(names, vec![("n", 10), ("x", 15), ("i", 20)]);

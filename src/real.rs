@@ -307,7 +307,22 @@ impl Arith {
     /// `x^y` for a real exponent interval (see the module doc for the domain).
     pub fn powr(&self, x: &Interval, y: &Interval) -> Result<Interval, RealError> {
         let p = self.prec;
-        if x.hi < 0 || (x.hi.is_zero() && y.hi <= 0) {
+        // integer exponents give values at negative bases (and 0^0 = 1): only an exponent
+        // interval without integers makes a non-positive base undefined everywhere
+        let has_integer = y.lo.is_finite() && y.hi.is_finite() && {
+            let c = y.lo.clone().ceil();
+            c <= y.hi
+        } || y.lo.is_infinite()
+            || y.hi.is_infinite();
+        if x.hi < 0
+            || (x.hi.is_zero() && y.hi < 0)
+            || (x.hi.is_zero() && x.lo.is_zero() && y.hi <= 0)
+        {
+            if has_integer || (x.hi.is_zero() && y.hi.is_zero()) {
+                return Err(RealError::MaybeUndefined(
+                    "a non-positive base under an exponent interval that holds integers".into(),
+                ));
+            }
             return Err(RealError::Undefined(
                 "a non-positive base with a non-integer exponent".into(),
             ));
@@ -723,6 +738,11 @@ fn rec_intervals(
     let p = ar.prec;
     let mark = env.len();
     let affine = exact::affine_split(step, x);
+    if let Some((pc, qc)) = &affine
+        && let Some((pf, qf)) = compile_coefficients(pc, qc, t, env)
+    {
+        return rec_intervals_compiled(&pf, &qf, start, steps, x0, p, budget);
+    }
     // constant parts folded once: coefficient expressions then only depend on t
     let mut xcur = x0;
     let mut ti = start.clone();
@@ -753,6 +773,88 @@ fn rec_intervals(
     })();
     env.truncate(mark);
     res
+}
+
+/// Compiles the affine coefficients `P(t)`, `Q(t)` to integer rational functions of `t`
+/// when every other name they use is bound to an exact rational.
+fn compile_coefficients(
+    pc: &Expr,
+    qc: &Expr,
+    t: &str,
+    env: &RealEnv,
+) -> Option<(exact::IntRatFn, exact::IntRatFn)> {
+    let mut names = pc.free_vars();
+    names.extend(qc.free_vars());
+    names.remove(t);
+    let mut xenv = env.exact_env(&names)?;
+    let pf = exact::fold_constants(pc, &mut xenv, &[t]);
+    let qf = exact::fold_constants(qc, &mut xenv, &[t]);
+    Some((
+        exact::IntRatFn::compile(&pf, t)?,
+        exact::IntRatFn::compile(&qf, t)?,
+    ))
+}
+
+/// `x(t+1) = P(t) x(t) + Q(t)` on intervals with exact integer coefficients per step: each
+/// end is multiplied and divided by integers with directed rounding, in place.
+#[allow(clippy::explicit_counter_loop)]
+fn rec_intervals_compiled(
+    pf: &exact::IntRatFn,
+    qf: &exact::IntRatFn,
+    start: &Integer,
+    steps: u64,
+    x0: Interval,
+    prec: u32,
+    budget: &Budget,
+) -> Result<Interval, RealError> {
+    use rug::Assign;
+    use rug::ops::{AddAssignRound, DivAssignRound, MulAssignRound, NegAssign};
+    let (mut lo, mut hi) = (
+        Float::with_val_round(prec, &x0.lo, Round::Down).0,
+        Float::with_val_round(prec, &x0.hi, Round::Up).0,
+    );
+    let map = exact::AffinePoly::new(pf, qf);
+    let (mut a, mut b, mut c) = (Integer::new(), Integer::new(), Integer::new());
+    let mut tmp = Float::new(prec);
+    let mut ti = start.clone();
+    for k in 0..steps {
+        if k % 4096 == 0 {
+            tick(budget)?;
+        }
+        map.eval_into(&ti, &mut a, &mut b, &mut c);
+        if c == 0 {
+            return Err(RealError::Undefined(format!(
+                "division by zero in the recurrence's step at t = {ti}"
+            )));
+        }
+        if c < 0 {
+            a.neg_assign();
+            b.neg_assign();
+            c.neg_assign();
+        }
+        // x' = (a x + b) / c with c > 0: lower end from the end that minimises a x
+        if a == 0 {
+            lo.assign(0);
+            hi.assign(0);
+        } else {
+            if a < 0 {
+                std::mem::swap(&mut lo, &mut hi);
+            }
+            lo.mul_assign_round(&a, Round::Down);
+            hi.mul_assign_round(&a, Round::Up);
+        }
+        lo.add_assign_round(&b, Round::Down);
+        lo.div_assign_round(&c, Round::Down);
+        hi.add_assign_round(&b, Round::Up);
+        hi.div_assign_round(&c, Round::Up);
+        if lo.is_nan() || hi.is_nan() {
+            tmp.assign(Special::NegInfinity);
+            lo.assign(&tmp);
+            hi.assign(Special::Infinity);
+        }
+        ti += 1;
+    }
+    Ok(fix(Interval { lo, hi }))
 }
 
 /// Encloses `e` at an exact point given by `vars` (every free name bound to a rational).
@@ -815,4 +917,344 @@ pub fn decimal_ends(iv: &Interval, digits: u32) -> (String, String) {
         if up { hi } else { lo }
     };
     (end(&iv.lo, false), end(&iv.hi, true))
+}
+
+// ------------------------------------------------------------------ interval derivatives
+
+/// An enclosure of a value and of its partial derivatives with respect to the box's
+/// variables (forward-mode automatic differentiation over intervals). Used for the mean-value
+/// form and monotonicity tests that let branch and bound prove tight inequalities without
+/// shrinking boxes to the size of the gap.
+#[derive(Clone, Debug)]
+pub struct Dual {
+    /// enclosure of the value
+    pub v: Interval,
+    /// enclosures of the partial derivatives, one per differentiated variable
+    pub d: Vec<Interval>,
+}
+
+/// Evaluates `e` and its gradient with respect to `vars` (each bound in `env` to its box
+/// interval). Fails where a derivative is not defined on the whole box (a discontinuity of
+/// `floor`/`ceil`, `sqrt` or a real power at 0, …); the caller then falls back to plain
+/// interval evaluation, so this can only make proofs easier, never unsound.
+#[allow(clippy::explicit_counter_loop)]
+pub fn eval_dual(
+    e: &Expr,
+    env: &mut RealEnv,
+    vars: &[String],
+    ar: Arith,
+    budget: &Budget,
+) -> Result<Dual, RealError> {
+    let p = ar.prec;
+    let zero = || Interval::from_rational(&Rational::new(), p);
+    let fv = e.free_vars();
+    if !vars.iter().any(|v| fv.contains(v)) {
+        return Ok(Dual {
+            v: eval(e, env, ar, budget)?,
+            d: vec![zero(); vars.len()],
+        });
+    }
+    let scale = |s: &Interval, d: &[Interval]| -> Vec<Interval> {
+        d.iter().map(|x| ar.mul(s, x)).collect()
+    };
+    let combine = |a: &[Interval],
+                   b: &[Interval],
+                   f: &dyn Fn(&Interval, &Interval) -> Interval|
+     -> Vec<Interval> { a.iter().zip(b).map(|(x, y)| f(x, y)).collect() };
+    let not_diff =
+        |what: &str| RealError::MaybeUndefined(format!("{what} is not differentiable on the box"));
+    Ok(match e {
+        Expr::Num(_) => unreachable!("constant handled above"),
+        Expr::Var(n) => {
+            let b = env.get(n).ok_or_else(|| RealError::Unbound(n.clone()))?;
+            let v = ar.round_out(&b.iv);
+            let one = Interval::from_rational(&Rational::from(1), p);
+            Dual {
+                v,
+                d: vars
+                    .iter()
+                    .map(|x| if x == n { one.clone() } else { zero() })
+                    .collect(),
+            }
+        }
+        Expr::Neg(a) => {
+            let a = eval_dual(a, env, vars, ar, budget)?;
+            Dual {
+                v: ar.neg(&a.v),
+                d: a.d.iter().map(|x| ar.neg(x)).collect(),
+            }
+        }
+        Expr::Bin(op, a, b) => {
+            let x = eval_dual(a, env, vars, ar, budget)?;
+            let y = eval_dual(b, env, vars, ar, budget)?;
+            match op {
+                BinOp::Add => Dual {
+                    v: ar.add(&x.v, &y.v),
+                    d: combine(&x.d, &y.d, &|s, t| ar.add(s, t)),
+                },
+                BinOp::Sub => Dual {
+                    v: ar.sub(&x.v, &y.v),
+                    d: combine(&x.d, &y.d, &|s, t| ar.sub(s, t)),
+                },
+                BinOp::Mul => Dual {
+                    v: ar.mul(&x.v, &y.v),
+                    d: combine(&scale(&y.v, &x.d), &scale(&x.v, &y.d), &|s, t| ar.add(s, t)),
+                },
+                BinOp::Div => {
+                    let q = ar.div(&x.v, &y.v)?;
+                    // (x' - q y') / y
+                    let mut d = Vec::with_capacity(vars.len());
+                    for (dx, dy) in x.d.iter().zip(&y.d) {
+                        d.push(ar.div(&ar.sub(dx, &ar.mul(&q, dy)), &y.v)?);
+                    }
+                    Dual { v: q, d }
+                }
+                BinOp::Pow => {
+                    let exponent_const = y.d.iter().all(|g| g.lo.is_zero() && g.hi.is_zero());
+                    if exponent_const && y.v.is_point() && y.v.lo.is_integer() {
+                        let n = y.v.lo.to_integer().expect("finite integer");
+                        if n.significant_bits() > 62 {
+                            return Err(RealError::Budget(format!(
+                                "integer exponent {n} too large"
+                            )));
+                        }
+                        let v = ar.powi(&x.v, &n)?;
+                        if n == 0 {
+                            return Ok(Dual {
+                                v,
+                                d: vec![zero(); vars.len()],
+                            });
+                        }
+                        // n x^(n-1) x'
+                        let nm1 = ar.powi(&x.v, &Integer::from(&n - 1u32))?;
+                        let c = ar.mul(&Interval::from_rational(&Rational::from(n), p), &nm1);
+                        Dual {
+                            v,
+                            d: scale(&c, &x.d),
+                        }
+                    } else {
+                        if x.v.lo <= 0 {
+                            return Err(not_diff("a real power at a base that may be 0"));
+                        }
+                        let v = ar.powr(&x.v, &y.v)?;
+                        // v (y' ln x + y x'/x)
+                        let lnx = ar.ln(&x.v)?;
+                        let yx = ar.div(&y.v, &x.v)?;
+                        let d =
+                            x.d.iter()
+                                .zip(&y.d)
+                                .map(|(dx, dy)| {
+                                    ar.mul(&v, &ar.add(&ar.mul(dy, &lnx), &ar.mul(&yx, dx)))
+                                })
+                                .collect();
+                        Dual { v, d }
+                    }
+                }
+            }
+        }
+        Expr::Call(f, args) => {
+            let mut xs = Vec::with_capacity(args.len());
+            for a in args {
+                xs.push(eval_dual(a, env, vars, ar, budget)?);
+            }
+            let x = &xs[0];
+            match f {
+                Func::Exp => {
+                    let v = ar.exp(&x.v);
+                    Dual {
+                        d: scale(&v, &x.d),
+                        v,
+                    }
+                }
+                Func::Ln => {
+                    let v = ar.ln(&x.v)?;
+                    let mut d = Vec::new();
+                    for g in &x.d {
+                        d.push(ar.div(g, &x.v)?);
+                    }
+                    Dual { v, d }
+                }
+                Func::Sqrt => {
+                    if x.v.lo <= 0 {
+                        return Err(not_diff("sqrt at a point that may be 0"));
+                    }
+                    let v = ar.sqrt(&x.v)?;
+                    let two_v = ar.add(&v, &v);
+                    let mut d = Vec::new();
+                    for g in &x.d {
+                        d.push(ar.div(g, &two_v)?);
+                    }
+                    Dual { v, d }
+                }
+                Func::Abs => {
+                    let v = ar.abs(&x.v);
+                    if x.v.lo >= 0 {
+                        Dual { v, d: x.d.clone() }
+                    } else if x.v.hi <= 0 {
+                        Dual {
+                            v,
+                            d: x.d.iter().map(|g| ar.neg(g)).collect(),
+                        }
+                    } else {
+                        // Clarke gradient: sign in [-1, 1]
+                        let s = Interval::from_bounds(&Rational::from(-1), &Rational::from(1), p);
+                        Dual {
+                            v,
+                            d: scale(&s, &x.d),
+                        }
+                    }
+                }
+                Func::Floor | Func::Ceil => {
+                    let v = if *f == Func::Floor {
+                        ar.floor(&x.v)
+                    } else {
+                        ar.ceil(&x.v)
+                    };
+                    if v.is_point() {
+                        Dual {
+                            v,
+                            d: vec![zero(); vars.len()],
+                        }
+                    } else {
+                        return Err(not_diff("floor/ceil across an integer"));
+                    }
+                }
+                Func::Min | Func::Max => {
+                    let mut acc = xs[0].clone();
+                    for y in &xs[1..] {
+                        let is_min = *f == Func::Min;
+                        // which argument is certainly the result on the whole box, if either
+                        let acc_wins = if is_min {
+                            acc.v.hi <= y.v.lo
+                        } else {
+                            acc.v.lo >= y.v.hi
+                        };
+                        let y_wins = if is_min {
+                            y.v.hi <= acc.v.lo
+                        } else {
+                            y.v.lo >= acc.v.hi
+                        };
+                        acc = if acc_wins {
+                            acc
+                        } else if y_wins {
+                            y.clone()
+                        } else {
+                            // Clarke gradient: the hull of both gradients
+                            Dual {
+                                v: if is_min {
+                                    ar.min(&acc.v, &y.v)
+                                } else {
+                                    ar.max(&acc.v, &y.v)
+                                },
+                                d: acc.d.iter().zip(&y.d).map(|(a, b)| hull(a, b)).collect(),
+                            }
+                        };
+                    }
+                    acc
+                }
+            }
+        }
+        Expr::Big {
+            op,
+            var,
+            lo,
+            hi,
+            body,
+        } => {
+            let lo = bound(lo, env, ar, budget, "the lower bound of a sum/prod")?;
+            let hi = bound(hi, env, ar, budget, "the upper bound of a sum/prod")?;
+            let mut acc = Dual {
+                v: Interval::from_rational(
+                    &Rational::from(if *op == BigOp::Sum { 0 } else { 1 }),
+                    p,
+                ),
+                d: vec![zero(); vars.len()],
+            };
+            if hi < lo {
+                return Ok(acc);
+            }
+            let count = check_steps(budget, &(Integer::from(&hi - &lo) + 1))?;
+            let mut i = lo;
+            for k in 0..count {
+                if k % 1024 == 0 {
+                    tick(budget)?;
+                }
+                env.push_exact(var, &Rational::from(i.clone()), p);
+                let t = eval_dual(body, env, vars, ar, budget);
+                env.pop();
+                let t = t?;
+                acc = match op {
+                    BigOp::Sum => Dual {
+                        v: ar.add(&acc.v, &t.v),
+                        d: combine(&acc.d, &t.d, &|s, u| ar.add(s, u)),
+                    },
+                    BigOp::Prod => Dual {
+                        v: ar.mul(&acc.v, &t.v),
+                        d: combine(&scale(&t.v, &acc.d), &scale(&acc.v, &t.d), &|s, u| {
+                            ar.add(s, u)
+                        }),
+                    },
+                };
+                i += 1;
+            }
+            acc
+        }
+        Expr::Rec {
+            x,
+            t,
+            start,
+            end,
+            init,
+            step,
+        } => {
+            let start = bound(start, env, ar, budget, "the start of rec")?;
+            let end = bound(end, env, ar, budget, "the end of rec")?;
+            if end < start {
+                return Err(RealError::Undefined(format!(
+                    "rec runs from {start} to the earlier {end}"
+                )));
+            }
+            let steps = check_steps(budget, &Integer::from(&end - &start))?;
+            let mut cur = eval_dual(init, env, vars, ar, budget)?;
+            // the state is a dual variable of its own: differentiate the step with respect to
+            // the box variables and x, then chain
+            let mut ext: Vec<String> = vars.to_vec();
+            ext.push(x.clone());
+            let mut ti = start;
+            for k in 0..steps {
+                if k % 1024 == 0 {
+                    tick(budget)?;
+                }
+                env.push_exact(t, &Rational::from(ti.clone()), p);
+                env.push(x, cur.v.clone());
+                let s = eval_dual(step, env, &ext, ar, budget);
+                env.pop();
+                env.pop();
+                let s = s?;
+                let dx = &s.d[vars.len()];
+                let d = (0..vars.len())
+                    .map(|i| ar.add(&s.d[i], &ar.mul(dx, &cur.d[i])))
+                    .collect();
+                cur = Dual { v: s.v, d };
+                ti += 1;
+            }
+            cur
+        }
+    })
+}
+
+/// The smallest interval holding both.
+pub fn hull(a: &Interval, b: &Interval) -> Interval {
+    Interval {
+        lo: if a.lo < b.lo {
+            a.lo.clone()
+        } else {
+            b.lo.clone()
+        },
+        hi: if a.hi > b.hi {
+            a.hi.clone()
+        } else {
+            b.hi.clone()
+        },
+    }
 }

@@ -303,8 +303,17 @@ fn check_decides_real_and_irrational_claims_and_says_why_when_it_cannot() {
     // ln(0) is undefined: reported at the point, not skipped
     assert_eq!(c[2]["verdict"], "refuted");
     assert_eq!(c[2]["counterexample"]["point"]["n"], "0");
-    assert!(c[2]["counterexample"]["lhs"]["undefined"].as_str().unwrap().contains("ln"));
+    assert!(
+        c[2]["counterexample"]["lhs"]["undefined"]
+            .as_str()
+            .unwrap()
+            .contains("ln")
+    );
     // exp(ln n) = n: intervals can never separate the sides, so never refuted
     assert_eq!(c[3]["verdict"], "undecided");
-    assert!(c[3]["reason"].as_str().unwrap().contains("not separated"), "{}", c[3]["reason"]);
+    assert!(
+        c[3]["reason"].as_str().unwrap().contains("not separated"),
+        "{}",
+        c[3]["reason"]
+    );
 }

@@ -1,0 +1,93 @@
+//! The mutation suite: true inequalities with a known tight constant. Tightening the constant
+//! by a relative 1e-9 must give `refuted`; loosening it must give `certified` or
+//! `undecided`, never `refuted`; claims that hold with equality at a point (exactly, or
+//! touching) must never be refuted.
+
+use stabcert::claims::load_str;
+use stabcert::decide::{Options, Verdict, decide};
+
+fn verdict(params: &str, holds: &str) -> (Verdict, Option<String>) {
+    let src = format!(
+        "[[claim]]\nid = \"m\"\nsource = \"S\"\ntext = \"t\"\nparams = [{params}]\nholds = \"{holds}\"\n"
+    );
+    let cs = load_str("m.toml", &src).unwrap();
+    let o = decide(&cs[0], &Options::default()).remove(0);
+    (o.verdict, o.reason)
+}
+
+/// (params, holds with `K` for the tight constant's factor, where K = 1 is tight)
+const TIGHT: &[(&str, &str)] = &[
+    // ln(1 + x) <= x, tight as x -> 0 (x in (0, 1])
+    ("\"x in (0, 1]\"", "ln(1 + x) <= K*x"),
+    // AM-GM: sqrt(x) <= (1 + x)/2, equality at x = 1
+    ("\"x in [0, 4]\"", "sqrt(x) <= K*(1 + x)/2"),
+    // exp(x) >= 1 + x, equality at x = 0 (as K*exp(x) >= 1 + x)
+    ("\"x in [-1, 1]\"", "K*exp(x) >= 1 + x"),
+    // max over n of n/ln(n+1) on 1..=20 is at n = 20
+    ("\"n in 1..=20\"", "n/ln(n + 1) <= K*20/ln(21)"),
+    // Bernoulli (n - r)/n <= (1 - 1/n)^r, equality at r = 1 (exact rationals)
+    (
+        "\"n in 2..=40\", \"r in 1..=n\"",
+        "(n - r)/n <= K*(1 - 1/n)^r",
+    ),
+    // T^a <= T^(1/10) on a in (0, 1/10], T in 2..=50: tight at a = 1/10
+    ("\"T in 2..=50\", \"a in (0, 1/10]\"", "T^a <= K*T^(1/10)"),
+];
+
+#[test]
+fn tightening_refutes_and_loosening_never_does() {
+    for (params, holds) in TIGHT {
+        // for `lhs <= K*rhs`, K < 1 tightens; for `K*lhs >= rhs`, K < 1 tightens too
+        let tight = holds.replace('K', "(1 - 1e-9)");
+        let loose = holds.replace('K', "(1 + 1e-9)");
+        let (v, r) = verdict(params, &tight);
+        assert_eq!(v, Verdict::Refuted, "tightened {holds}: {v:?} {r:?}");
+        let (v, r) = verdict(params, &loose);
+        assert!(
+            v == Verdict::Certified || v == Verdict::Undecided,
+            "loosened {holds}: {v:?} {r:?}"
+        );
+    }
+}
+
+#[test]
+fn loosened_claims_away_from_touching_points_are_certified() {
+    for (params, holds) in [
+        ("\"x in [0, 4]\"", "sqrt(x) <= (1 + 1e-9)*(1 + x)/2"),
+        ("\"n in 1..=20\"", "n/ln(n + 1) <= (1 + 1e-9)*20/ln(21)"),
+        (
+            "\"n in 2..=40\", \"r in 1..=n\"",
+            "(n - r)/n <= (1 + 1e-9)*(1 - 1/n)^r",
+        ),
+        ("\"x in [-1, 1]\"", "(1 + 1e-9)*exp(x) >= 1 + x"),
+    ] {
+        let (v, r) = verdict(params, holds);
+        assert_eq!(v, Verdict::Certified, "{holds}: {r:?}");
+    }
+}
+
+#[test]
+fn equality_at_a_point_is_never_refuted() {
+    for (params, holds) in [
+        // exact equality at r = 1
+        (
+            "\"n in 2..=40\", \"r in 1..=n\"",
+            "(n - r)/n <= (1 - 1/n)^r",
+        ),
+        // touching at x = 0 and x = 1 (transcendental / algebraic)
+        ("\"x in [-1, 1]\"", "exp(x) >= 1 + x"),
+        ("\"x in [0, 4]\"", "sqrt(x) <= (1 + x)/2"),
+        ("\"x in [0, 2]\"", "x^2 >= 2*x - 1"),
+        // equal transcendental values at every point
+        ("\"n in 2..=5\"", "exp(ln(n)) <= n"),
+        ("\"n in 2..=5\"", "exp(ln(n)) >= n"),
+        ("\"a in [1/10, 1/2]\"", "exp(a*ln(2)) <= 2^a"),
+        // equal radicals, decided exactly by exponent clearing
+        ("\"n in 1..=30\"", "n*n^(1/2) <= n^(3/2)"),
+    ] {
+        let (v, r) = verdict(params, holds);
+        assert_ne!(v, Verdict::Refuted, "{holds}: {r:?}");
+    }
+    let (v, _) = verdict("\"n in 1..=30\"", "n*n^(1/2) <= n^(3/2)");
+    assert_eq!(v, Verdict::Certified);
+}
