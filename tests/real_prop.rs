@@ -72,7 +72,7 @@ fn tree() -> impl Strategy<Value = Expr> {
 fn dim() -> impl Strategy<Value = (Rational, Rational, Rational)> {
     (small_q(), 0i64..=8, 0u32..=64).prop_map(|(c, wk, frac)| {
         let w = Rational::from((wk, 8));
-        let p = Rational::from(&c + Rational::from(&w * Rational::from((frac, 64))));
+        let p = &c + &w * Rational::from((frac, 64));
         let hi = Rational::from(&c + &w);
         (c, hi, p)
     })
@@ -112,10 +112,8 @@ proptest! {
         xenv.push("y", dy.2.clone());
         let ex = exact::eval(&e, &mut xenv, &b);
 
-        for r in [&boxed, &at, &at_low] {
-            if let Ok(iv) = r {
-                prop_assert!(no_nan(iv), "NaN or inverted enclosure {:?} for {}", iv, e);
-            }
+        for iv in [&boxed, &at, &at_low].into_iter().flatten() {
+            prop_assert!(no_nan(iv), "NaN or inverted enclosure {:?} for {}", iv, e);
         }
         if let Ok(v) = &ex {
             if let Ok(iv) = &boxed {
