@@ -105,11 +105,14 @@ fn side_text(s: &Side) -> String {
                 format!("≈ {a}")
             }
         }
-        Side::Enclosure(lo, hi) => format!(
-            "in [{}, {}]",
-            approx(lo, APPROX_DIGITS + 2),
-            approx(hi, APPROX_DIGITS + 2)
-        ),
+        Side::Enclosure(lo, hi) => {
+            let (l, h) = (approx(lo, APPROX_DIGITS + 2), approx(hi, APPROX_DIGITS + 2));
+            if l == h {
+                format!("≈ {l}")
+            } else {
+                format!("in [{l}, {h}]")
+            }
+        }
         Side::Undefined(why) => format!("undefined ({why})"),
     }
 }
@@ -144,7 +147,7 @@ pub fn evidence(o: &Outcome) -> String {
                     side_text(&cx.rhs)
                 )
             });
-            format!("{at} ({} of {pts} points fail)", o.failures)
+            format!("{at} ({} of {pts} tested points fail)", o.failures)
         }
         Verdict::Undecided => o.reason.clone().unwrap_or_default(),
     };
@@ -228,4 +231,67 @@ pub fn table(outcomes: &[Outcome]) -> String {
         count(Verdict::Undecided)
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decide::Coverage;
+
+    fn outcome(verdict: Verdict, cx: Option<Counterexample>) -> Outcome {
+        Outcome {
+            id: "c".into(),
+            source: "S".into(),
+            relation: "a <= b".into(),
+            file: "f".into(),
+            verdict,
+            coverage: Coverage {
+                points: 10,
+                boxes: 0,
+                exhaustive: true,
+            },
+            counterexample: cx,
+            failures: 3,
+            reason: None,
+            threshold: None,
+            best_constant: None,
+        }
+    }
+
+    #[test]
+    fn json_sides_and_points() {
+        let cx = Counterexample {
+            point: vec![("n".into(), Rational::from(2))],
+            lhs: Side::Exact(Rational::from((8, 15))),
+            rhs: Side::Enclosure(Rational::from((1, 7)), Rational::from((1, 6))),
+        };
+        let v = outcome_json(&outcome(Verdict::Refuted, Some(cx)));
+        assert_eq!(v["counterexample"]["point"]["n"], "2");
+        assert_eq!(v["counterexample"]["lhs"]["lo"], "8/15");
+        assert_eq!(v["counterexample"]["lhs"]["approx"], "0.533333");
+        assert_eq!(v["counterexample"]["rhs"]["lo"], "1/7");
+        assert_eq!(v["counterexample"]["rhs"]["hi"], "1/6");
+        assert!(v["threshold"].is_null() && v["certificate"].is_null());
+        let u = Counterexample {
+            point: vec![],
+            lhs: Side::Undefined("division by zero".into()),
+            rhs: Side::Exact(Rational::new()),
+        };
+        let v = outcome_json(&outcome(Verdict::Refuted, Some(u)));
+        assert!(v["counterexample"]["lhs"]["lo"].is_null());
+        assert_eq!(v["counterexample"]["lhs"]["undefined"], "division by zero");
+    }
+
+    #[test]
+    fn table_has_a_row_per_outcome_and_a_summary() {
+        let t = table(&[
+            outcome(Verdict::Certified, None),
+            outcome(Verdict::Undecided, None),
+        ]);
+        assert_eq!(t.lines().filter(|l| l.starts_with("c ")).count(), 2);
+        assert!(
+            t.contains("2 relations: 1 certified, 0 refuted, 0 no-counterexample, 1 undecided")
+        );
+        assert!(evidence(&outcome(Verdict::Certified, None)).contains("all 10 points"));
+    }
 }

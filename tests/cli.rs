@@ -244,6 +244,21 @@ fn check_bad_claim_files_exit_2_naming_file_line_column() {
     let d = tmpdir("bad");
     let cases = [
         (
+            "inverted.toml",
+            "[[claim]]\nid = \"x\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"a in (1, 1/2]\"]\nholds = \"a <= 1\"\n",
+            ":5:12: claim `x`: empty or inverted interval",
+        ),
+        (
+            "threshold.toml",
+            "[[claim]]\nid = \"x\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"a in (0, 1]\"]\nholds = \"a <= 1\"\nthreshold = \"b\"\n",
+            ":7:13: claim `x`: threshold `b` is not a parameter",
+        ),
+        (
+            "constant.toml",
+            "[[claim]]\nid = \"x\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"a in (0, 1]\"]\nholds = \"a <= 1\"\nbest_constant = \"K\"\n",
+            ":7:17: claim `x`: best_constant `K` does not occur in `holds`",
+        ),
+        (
             "unknown.toml",
             "[[claim]]\nid = \"x\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 1..=3\"]\nholds = \"n <= m\"\n",
             ":6:15: claim `x`: unknown name `m`",
@@ -316,4 +331,47 @@ fn check_decides_real_and_irrational_claims_and_says_why_when_it_cannot() {
         "{}",
         c[3]["reason"]
     );
+}
+
+#[test]
+fn eval_digits_encloses_irrational_values() {
+    // e = 2.718281828459045235360287..., ln 2 = 0.693147180559945309417232...
+    let o = run(&["eval", "exp(1)", "--digits", "12"], &root());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "[2.71828182845, 2.71828182846]\n");
+    let o = run(&["eval", "ln(n)", "--set", "n=2", "--digits", "8"], &root());
+    assert_eq!(stdout(&o), "[0.69314718, 0.69314719]\n");
+    let o = run(&["eval", "ln(0)", "--digits", "8"], &root());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("ln"), "{}", stderr(&o));
+}
+
+#[test]
+fn check_json_fills_threshold_and_best_constant() {
+    let d = tmpdir("searches");
+    let p = d.join("s.toml");
+    std::fs::write(
+        &p,
+        "[[claim]]\nid = \"thr\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 1..=10\", \"a in [0, 1]\"]\nholds = \"n^a <= 2\"\nthreshold = \"a\"\n\n\
+         [[claim]]\nid = \"best\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 1..=20\"]\nholds = \"n <= K*ln(n+1)\"\nbest_constant = \"K\"\n",
+    )
+    .unwrap();
+    let v = json_of(&run(&["check", "--json", p.to_str().unwrap()], &d));
+    let c = v["claims"].as_array().unwrap();
+    // sup a with n^a <= 2 for all n <= 10 is ln 2 / ln 10 = 0.30102999566... (mpmath/math)
+    let t = &c[0]["threshold"];
+    assert_eq!(t["param"], "a");
+    assert!(
+        t["approx"].as_str().unwrap().starts_with("0.3010299957"),
+        "{t}"
+    );
+    // best K with n <= K ln(n+1) on 1..=20 is 20/ln 21 = 6.5691747750...
+    let b = &c[1]["best_constant"];
+    assert_eq!(b["constant"], "K");
+    assert!(
+        b["approx"].as_str().unwrap().starts_with("6.56917477"),
+        "{b}"
+    );
+    assert_eq!(b["witness"]["n"], "20");
+    assert_eq!(c[1]["verdict"], "certified");
 }

@@ -1,0 +1,78 @@
+//! The rigorous real engine's speed targets (issue 3):
+//! - an enclosure of `rec(x, t, 1, T, 0, (1 + a/(0.99*t))*x + 1/(t*n))` at T = 10^7 with
+//!   128-bit endpoints;
+//! - deciding a one-parameter real claim that needs about a thousand boxes;
+//! - a threshold bracket 40 bits wide for a claim whose sides cost microseconds.
+//!
+//! Run: `cargo bench --bench real_engine`
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rug::Rational;
+use stabcert::claims::load_str;
+use stabcert::decide::{Options, decide};
+use stabcert::exact::Budget;
+use stabcert::expr::parse_expr;
+use stabcert::real;
+use std::time::Duration;
+
+const BOXES: &str = r#"
+[[claim]]
+id = "floor"
+source = "bench"
+text = "about a thousand boxes"
+params = ["x in [0, 7]"]
+holds = "floor(100*x) <= 100*x + 1/2"
+"#;
+
+const THRESHOLD: &str = r#"
+[[claim]]
+id = "thr"
+source = "bench"
+text = "n^a <= 2 for n <= 10 holds for a up to ln 2 / ln 10"
+params = ["n in 1..=10", "a in [0, 1]"]
+holds = "n^a <= 2"
+threshold = "a"
+"#;
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("real_engine");
+    g.sample_size(10).measurement_time(Duration::from_secs(30));
+
+    let e = parse_expr("rec(x, t, 1, T, 0, (1 + a/(0.99*t))*x + 1/(t*n))").expect("parses");
+    let pt = vec![
+        ("T".to_string(), Rational::from(10_000_000)),
+        ("a".to_string(), Rational::from((1, 100))),
+        ("n".to_string(), Rational::from(10)),
+    ];
+    g.bench_function("rec_enclosure_T1e7_128bit", |b| {
+        b.iter(|| real::eval_at(&e, &pt, 128, &Budget::default()).expect("encloses"))
+    });
+
+    let claim = load_str("bench.toml", BOXES).expect("loads").remove(0);
+    let o = decide(&claim, &Options::default()).remove(0);
+    eprintln!(
+        "boxes claim: verdict {}, {} boxes proven, {} points",
+        o.verdict.as_str(),
+        o.coverage.boxes,
+        o.coverage.points
+    );
+    g.bench_function("decide_about_1000_boxes", |b| {
+        b.iter(|| decide(&claim, &Options::default()))
+    });
+
+    let claim = load_str("bench.toml", THRESHOLD).expect("loads").remove(0);
+    let opts = Options {
+        search_rel_width: Rational::from((1, 1u64 << 40)),
+        ..Options::default()
+    };
+    let o = decide(&claim, &opts).remove(0);
+    let t = o.threshold.expect("a threshold");
+    eprintln!("threshold bracket: [{}, {}]", t.lo, t.hi);
+    g.bench_function("threshold_bracket_40_bits", |b| {
+        b.iter(|| decide(&claim, &opts))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
