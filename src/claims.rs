@@ -4,6 +4,7 @@
 //! and validation. Every error names the file, the claim and the line and column of the
 //! offending text. This module parses and checks; it decides nothing.
 
+use crate::construction::{Quantity, Sampling, Spec};
 use crate::exact::{self, Budget, Env};
 use crate::expr::{self, DomainSpec, Expr, NameUses, Rel, Relation};
 use serde::Deserialize;
@@ -36,6 +37,11 @@ pub struct Claim {
     pub threshold: Option<String>,
     /// free symbol of `holds` whose best value is searched
     pub best_constant: Option<String>,
+    /// the construction whose derived quantities the claim uses
+    pub construction: Option<String>,
+    /// relations that must hold at a point for the derived quantities to mean what they
+    /// say (a point where one fails is undecided, never a counterexample)
+    pub guards: Vec<(String, Relation)>,
 }
 
 /// A parameter and its domain.
@@ -104,6 +110,25 @@ impl fmt::Display for LoadError {
 struct RawFile {
     #[serde(default)]
     claim: Vec<Spanned<RawClaim>>,
+    #[serde(default)]
+    construction: Vec<Spanned<RawConstruction>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConstruction {
+    id: Spanned<String>,
+    source: Spanned<String>,
+    text: Spanned<String>,
+    loss: Spanned<String>,
+    eigenvalue: Spanned<String>,
+    x: Spanned<String>,
+    x_twin: Spanned<String>,
+    y: Spanned<String>,
+    y_twin: Spanned<String>,
+    step: Spanned<String>,
+    first_step: Option<Spanned<String>>,
+    sampling: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -120,6 +145,7 @@ struct RawClaim {
     chain: Option<Spanned<Vec<Spanned<String>>>>,
     threshold: Option<Spanned<String>>,
     best_constant: Option<Spanned<String>>,
+    construction: Option<Spanned<String>>,
 }
 
 struct Ctx<'a> {
@@ -169,12 +195,26 @@ pub fn load_str(file: &str, text: &str) -> Result<Vec<Claim>, LoadError> {
         let msg = e.message().to_string();
         ctx.at(off, msg)
     })?;
+    let mut constructions: HashMap<String, Spec> = HashMap::new();
+    for rc in &raw.construction {
+        let rc = rc.get_ref();
+        ctx.claim = Some(rc.id.get_ref().clone());
+        let spec = construction_spec(&ctx, rc)?;
+        if constructions
+            .insert(rc.id.get_ref().trim().to_string(), spec)
+            .is_some()
+        {
+            return Err(ctx.at(rc.id.span().start, "duplicate construction id"));
+        }
+        let _ = (&rc.source, &rc.text);
+    }
+    ctx.claim = None;
     let mut out = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for rc in &raw.claim {
         let rc = rc.get_ref();
         ctx.claim = Some(rc.id.get_ref().clone());
-        let c = validate(&ctx, rc)?;
+        let c = validate(&ctx, rc, &constructions)?;
         if let Some(_prev) = seen.insert(c.id.clone(), rc.id.span().start) {
             return Err(ctx.at(rc.id.span().start, "duplicate claim id"));
         }
@@ -277,11 +317,25 @@ fn check_names(
     later: &BTreeSet<String>,
     what: &str,
 ) -> Result<(), LoadError> {
+    check_names_hinted(ctx, s, uses, known, later, what, &HashMap::new())
+}
+
+fn check_names_hinted(
+    ctx: &Ctx,
+    s: &Spanned<String>,
+    uses: &NameUses,
+    known: &BTreeSet<String>,
+    later: &BTreeSet<String>,
+    what: &str,
+    hints: &HashMap<String, String>,
+) -> Result<(), LoadError> {
     for (name, off) in uses {
         if known.contains(name) {
             continue;
         }
-        let msg = if later.contains(name) {
+        let msg = if let Some(h) = hints.get(name) {
+            format!("{h}, which this claim does not declare")
+        } else if later.contains(name) {
             format!(
                 "{what} refers to `{name}`, which is declared later (only earlier parameters and definitions may be used)"
             )
@@ -293,7 +347,52 @@ fn check_names(
     Ok(())
 }
 
-fn validate(ctx: &Ctx, rc: &RawClaim) -> Result<Claim, LoadError> {
+fn construction_spec(ctx: &Ctx, rc: &RawConstruction) -> Result<Spec, LoadError> {
+    if rc.loss.get_ref().trim() != "quadratic" {
+        return Err(ctx.at(
+            rc.loss.span().start,
+            "the only construction loss is \"quadratic\" (f(w; z) = 1/2 w^T A w - y x^T w)",
+        ));
+    }
+    let field = |s: &Spanned<String>, what: &str, allowed: &[&str]| -> Result<Expr, LoadError> {
+        let (e, uses) = expr::parse_expr_uses(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
+        for (name, off) in &uses {
+            if allowed.contains(&name.as_str()) {
+                return Err(ctx.at(
+                    ctx.inner(s, *off),
+                    format!("`{name}` is reserved for the derived quantities and cannot appear in {what}"),
+                ));
+            }
+        }
+        Ok(e)
+    };
+    let reserved = ["T", "t0", "s"];
+    let step = field(&rc.step, "the step size", &reserved)?;
+    Ok(Spec {
+        eigenvalue: field(&rc.eigenvalue, "the eigenvalue", &["T", "t0", "s", "t"])?,
+        x: field(&rc.x, "x", &["T", "t0", "s", "t"])?,
+        x_twin: field(&rc.x_twin, "x_twin", &["T", "t0", "s", "t"])?,
+        y: field(&rc.y, "y", &["T", "t0", "s", "t"])?,
+        y_twin: field(&rc.y_twin, "y_twin", &["T", "t0", "s", "t"])?,
+        step,
+        first_step: match &rc.first_step {
+            Some(f) => field(f, "first_step", &["T", "t0", "s", "t"])?,
+            None => Expr::num(1),
+        },
+        sampling: Sampling::parse(rc.sampling.get_ref()).ok_or_else(|| {
+            ctx.at(
+                rc.sampling.span().start,
+                "sampling is \"with-replacement\" or \"reshuffle\"",
+            )
+        })?,
+    })
+}
+
+fn validate(
+    ctx: &Ctx,
+    rc: &RawClaim,
+    constructions: &HashMap<String, Spec>,
+) -> Result<Claim, LoadError> {
     let id = rc.id.get_ref().trim().to_string();
     if !valid_id(&id) {
         return Err(ctx.at(
@@ -347,6 +446,44 @@ fn validate(ctx: &Ctx, rc: &RawClaim) -> Result<Claim, LoadError> {
             domain: spec.domain.clone(),
         });
     }
+    // quantities derived from a construction: definitions placed before the claim's own
+    let mut derived: Vec<Quantity> = Vec::new();
+    let mut hints: HashMap<String, String> = HashMap::new();
+    if let Some(cn) = &rc.construction {
+        let name = cn.get_ref().trim();
+        let Some(spec) = constructions.get(name) else {
+            return Err(ctx.at(
+                cn.span().start,
+                format!("no [[construction]] with id `{name}` in this file"),
+            ));
+        };
+        for q in spec.quantities() {
+            if known.contains(q.name) {
+                return Err(ctx.at(
+                    cn.span().start,
+                    format!(
+                        "parameter `{}` clashes with the construction's quantity of that name",
+                        q.name
+                    ),
+                ));
+            }
+            match q.expr.free_vars().into_iter().find(|v| !known.contains(v)) {
+                None => derived.push(q),
+                Some(missing) => {
+                    hints.insert(
+                        q.name.to_string(),
+                        format!(
+                            "`{}` ({}) needs the parameter `{missing}`",
+                            q.name, q.meaning
+                        ),
+                    );
+                }
+            }
+        }
+        for q in &derived {
+            known.insert(q.name.to_string());
+        }
+    }
     // definitions
     let mut lets = Vec::new();
     for (i, (s, (name, at, e, uses))) in lets_raw.iter().enumerate() {
@@ -357,13 +494,14 @@ fn validate(ctx: &Ctx, rc: &RawClaim) -> Result<Claim, LoadError> {
             ));
         }
         let later: BTreeSet<String> = all_lets[i..].iter().cloned().collect();
-        check_names(
+        check_names_hinted(
             ctx,
             s,
             uses,
             &known,
             &later,
             &format!("the definition of `{name}`"),
+            &hints,
         )?;
         known.insert(name.clone());
         lets.push(Def {
@@ -399,7 +537,7 @@ fn validate(ctx: &Ctx, rc: &RawClaim) -> Result<Claim, LoadError> {
         (Some(h), None) => {
             let (rel, uses) =
                 expr::parse_relation_uses(h.get_ref()).map_err(|e| ctx.parse_err(h, e))?;
-            check_names(ctx, h, &uses, &known_body, &none, "`holds`")?;
+            check_names_hinted(ctx, h, &uses, &known_body, &none, "`holds`", &hints)?;
             if let Some(k) = &rc.best_constant {
                 let name = k.get_ref().trim();
                 if !uses.iter().any(|(n, _)| n == name) {
@@ -442,7 +580,7 @@ fn validate(ctx: &Ctx, rc: &RawClaim) -> Result<Claim, LoadError> {
                 } else {
                     let (e, uses) = expr::parse_expr_uses(item.get_ref())
                         .map_err(|e| ctx.parse_err(item, e))?;
-                    check_names(ctx, item, &uses, &known, &none, "the chain")?;
+                    check_names_hinted(ctx, item, &uses, &known, &none, "the chain", &hints)?;
                     exprs.push(e);
                 }
             }
@@ -478,6 +616,36 @@ fn validate(ctx: &Ctx, rc: &RawClaim) -> Result<Claim, LoadError> {
             Some(name.to_string())
         }
     };
+    // keep the derived quantities the claim uses (directly or through its definitions),
+    // as definitions ahead of its own, with their guards
+    let mut used: BTreeSet<String> = match &body {
+        Body::Holds(r) => {
+            let mut u = r.lhs.free_vars();
+            u.extend(r.rhs.free_vars());
+            u
+        }
+        Body::Chain { exprs, .. } => exprs.iter().flat_map(|e| e.free_vars()).collect(),
+    };
+    for d in lets.iter().rev() {
+        if used.contains(&d.name) {
+            used.extend(d.expr.free_vars());
+        }
+    }
+    let mut guards: Vec<(String, Relation)> = Vec::new();
+    let mut all_lets: Vec<Def> = Vec::new();
+    for q in derived.into_iter().filter(|q| used.contains(q.name)) {
+        for g in q.guards {
+            if !guards.iter().any(|(t, r)| *t == g.0 && *r == g.1) {
+                guards.push(g);
+            }
+        }
+        all_lets.push(Def {
+            name: q.name.to_string(),
+            expr: q.expr,
+        });
+    }
+    all_lets.extend(lets);
+    let lets = all_lets;
     Ok(Claim {
         id,
         source: rc.source.get_ref().clone(),
@@ -491,6 +659,11 @@ fn validate(ctx: &Ctx, rc: &RawClaim) -> Result<Claim, LoadError> {
             .best_constant
             .as_ref()
             .map(|k| k.get_ref().trim().to_string()),
+        construction: rc
+            .construction
+            .as_ref()
+            .map(|c| c.get_ref().trim().to_string()),
+        guards,
     })
 }
 

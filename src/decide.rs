@@ -688,7 +688,8 @@ enum LinkVal {
 /// Evaluates links of a claim at one exact point: exactly where possible, otherwise by
 /// intervals at rising precision.
 struct PointEval<'a> {
-    claim: &'a Claim,
+    lets: &'a [crate::claims::Def],
+    guards: &'a [(String, crate::expr::Relation)],
     links: &'a [Expr],
     point: &'a [(String, Rational)],
     budget: &'a Budget,
@@ -711,7 +712,8 @@ impl<'a> PointEval<'a> {
         opts: &'a Options,
     ) -> Self {
         PointEval {
-            claim,
+            lets: &claim.lets,
+            guards: &claim.guards,
             links,
             point,
             budget,
@@ -726,7 +728,7 @@ impl<'a> PointEval<'a> {
             env.push(n, v.clone());
         }
         let mut let_err: Vec<(String, LinkVal)> = Vec::new();
-        for d in &self.claim.lets {
+        for d in self.lets {
             if let Some((_, e)) = let_err.iter().find(|(n, _)| d.expr.mentions(n)) {
                 let e = e.clone();
                 let_err.push((d.name.clone(), e));
@@ -778,7 +780,7 @@ impl<'a> PointEval<'a> {
         }
         let ar = Arith { prec };
         let mut let_err: Vec<(String, RealError)> = Vec::new();
-        for d in &self.claim.lets {
+        for d in self.lets {
             if let Some((_, e)) = let_err.iter().find(|(n, _)| d.expr.mentions(n)) {
                 let e = e.clone();
                 let_err.push((d.name.clone(), e));
@@ -807,8 +809,53 @@ impl<'a> PointEval<'a> {
             .collect()
     }
 
-    /// Decides each check at this point.
+    /// Decides each check at this point, once the claim's guards hold here.
     fn decide_checks(&self, checks: &[Check]) -> Vec<PointVerdict> {
+        if let Some(why) = self.guard_failure() {
+            return checks
+                .iter()
+                .map(|_| PointVerdict::Unknown(why.clone()))
+                .collect();
+        }
+        self.decide_unguarded(checks)
+    }
+
+    /// Why the derived quantities do not apply at this point, if they do not.
+    fn guard_failure(&self) -> Option<String> {
+        for (text, r) in self.guards {
+            let links = [r.lhs.clone(), r.rhs.clone()];
+            let check = Check {
+                id: String::new(),
+                a: 0,
+                rel: r.rel,
+                b: 1,
+            };
+            let pe = PointEval {
+                lets: &[],
+                guards: &[],
+                links: &links,
+                point: self.point,
+                budget: self.budget,
+                opts: self.opts,
+            };
+            match pe.decide_unguarded(std::slice::from_ref(&check)).remove(0) {
+                PointVerdict::Holds => {}
+                PointVerdict::Fails(..) => {
+                    return Some(format!(
+                        "the construction's closed forms need that {text}, which fails here"
+                    ));
+                }
+                PointVerdict::Unknown(w) => {
+                    return Some(format!(
+                        "the construction's condition that {text} could not be checked ({w})"
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    fn decide_unguarded(&self, checks: &[Check]) -> Vec<PointVerdict> {
         let mut needed = vec![false; self.links.len()];
         for c in checks {
             needed[c.a] = true;
@@ -922,7 +969,7 @@ impl<'a> PointEval<'a> {
             env.push(n, v.clone());
         }
         // definitions must be inlined to be seen as monomials; only exact ones qualify
-        for d in &self.claim.lets {
+        for d in self.lets {
             if let Ok(v) = exact::eval(&d.expr, &mut env, self.budget) {
                 env.push(&d.name, v);
             }
@@ -1158,6 +1205,15 @@ impl BranchAndBound<'_> {
             }
         }
         let ar = Arith { prec };
+        // the construction's guards must hold on the whole box
+        for (_, r) in &self.claim.guards {
+            let l = real::eval(&r.lhs, &mut env, ar, self.budget);
+            let h = real::eval(&r.rhs, &mut env, ar, self.budget);
+            match (l, h) {
+                (Ok(x), Ok(y)) if decide_intervals(r.rel, &x, &y) == Some(true) => {}
+                _ => return BoxVerdict::Unknown,
+            }
+        }
         for d in &self.claim.lets {
             match real::eval(&d.expr, &mut env, ar, self.budget) {
                 Ok(iv) => env.push(&d.name, iv),

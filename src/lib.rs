@@ -9,6 +9,7 @@
 
 pub mod claims;
 pub mod cli;
+pub mod construction;
 pub mod decide;
 pub mod exact;
 pub mod expr;
