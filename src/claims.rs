@@ -112,10 +112,22 @@ struct RawFile {
     claim: Vec<Spanned<RawClaim>>,
     #[serde(default)]
     construction: Vec<Spanned<RawConstruction>>,
+    #[serde(default)]
+    definition: Vec<Spanned<RawDefinition>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawDefinition {
+    name: Spanned<String>,
+    source: Spanned<String>,
+    text: Spanned<String>,
+    expr: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // `source` and `text` document the construction; required, not read
 struct RawConstruction {
     id: Spanned<String>,
     source: Spanned<String>,
@@ -183,51 +195,133 @@ impl Ctx<'_> {
     }
 }
 
+/// A named definition shared by every claim of a load (`[[definition]]` tables), such as a
+/// theorem of another paper that claims compare against. Its expression may use only names
+/// that a claim declares as parameters; a claim that uses the name gets it as a definition.
+#[derive(Clone, Debug)]
+pub struct Definition {
+    /// the name claims use
+    pub name: String,
+    /// where it comes from
+    pub source: String,
+    /// its statement in words
+    pub text: String,
+    /// its value
+    pub expr: Expr,
+}
+
+/// Constructions and definitions visible to every claim of one load.
+#[derive(Clone, Debug, Default)]
+struct Shared {
+    constructions: HashMap<String, Spec>,
+    definitions: Vec<Definition>,
+}
+
 /// Loads and validates every claim in one file's text.
 pub fn load_str(file: &str, text: &str) -> Result<Vec<Claim>, LoadError> {
-    let mut ctx = Ctx {
-        file,
-        text,
-        claim: None,
-    };
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let off = e.span().map_or(0, |s| s.start);
-        let msg = e.message().to_string();
-        ctx.at(off, msg)
-    })?;
-    let mut constructions: HashMap<String, Spec> = HashMap::new();
-    for rc in &raw.construction {
-        let rc = rc.get_ref();
-        ctx.claim = Some(rc.id.get_ref().clone());
-        let spec = construction_spec(&ctx, rc)?;
-        if constructions
-            .insert(rc.id.get_ref().trim().to_string(), spec)
-            .is_some()
-        {
-            return Err(ctx.at(rc.id.span().start, "duplicate construction id"));
+    load_sources(&[(file.to_string(), text.to_string())])
+}
+
+/// Loads several files as one catalogue: constructions and definitions of any file are
+/// visible to the claims of every file; claim ids are unique across all of them.
+pub fn load_sources(sources: &[(String, String)]) -> Result<Vec<Claim>, LoadError> {
+    let mut raws = Vec::new();
+    let mut shared = Shared::default();
+    let mut total = 0usize;
+    for (file, text) in sources {
+        let mut ctx = Ctx {
+            file,
+            text,
+            claim: None,
+        };
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            let off = e.span().map_or(0, |s| s.start);
+            let msg = e.message().to_string();
+            ctx.at(off, msg)
+        })?;
+        for rc in &raw.construction {
+            let rc = rc.get_ref();
+            ctx.claim = Some(rc.id.get_ref().clone());
+            let spec = construction_spec(&ctx, rc)?;
+            if shared
+                .constructions
+                .insert(rc.id.get_ref().trim().to_string(), spec)
+                .is_some()
+            {
+                return Err(ctx.at(rc.id.span().start, "duplicate construction id"));
+            }
         }
-        let _ = (&rc.source, &rc.text);
+        for rd in &raw.definition {
+            let rd = rd.get_ref();
+            ctx.claim = Some(rd.name.get_ref().clone());
+            let name = rd.name.get_ref().trim().to_string();
+            if !valid_name(&name) {
+                return Err(ctx.at(
+                    rd.name.span().start,
+                    format!("`{name}` is not a valid name"),
+                ));
+            }
+            if shared.definitions.iter().any(|d| d.name == name) {
+                return Err(ctx.at(
+                    rd.name.span().start,
+                    format!("definition `{name}` is declared twice"),
+                ));
+            }
+            let e = expr::parse_expr(rd.expr.get_ref()).map_err(|e| ctx.parse_err(&rd.expr, e))?;
+            shared.definitions.push(Definition {
+                name,
+                source: rd.source.get_ref().clone(),
+                text: rd.text.get_ref().clone(),
+                expr: e,
+            });
+        }
+        total += raw.claim.len() + raw.construction.len() + raw.definition.len();
+        raws.push((file, text, raw));
     }
-    ctx.claim = None;
     let mut out = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for rc in &raw.claim {
-        let rc = rc.get_ref();
-        ctx.claim = Some(rc.id.get_ref().clone());
-        let c = validate(&ctx, rc, &constructions)?;
-        if let Some(_prev) = seen.insert(c.id.clone(), rc.id.span().start) {
-            return Err(ctx.at(rc.id.span().start, "duplicate claim id"));
+    for (file, text, raw) in &raws {
+        let mut ctx = Ctx {
+            file,
+            text,
+            claim: None,
+        };
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for rc in &raw.claim {
+            let rc = rc.get_ref();
+            ctx.claim = Some(rc.id.get_ref().clone());
+            let c = validate(&ctx, rc, &shared)?;
+            if let Some(_prev) = seen.insert(c.id.clone(), rc.id.span().start) {
+                return Err(ctx.at(rc.id.span().start, "duplicate claim id"));
+            }
+            out.push(c);
         }
-        out.push(c);
+        if raw.claim.is_empty() && raw.construction.is_empty() && raw.definition.is_empty() {
+            return Err(ctx.at(
+                0,
+                "no [[claim]], [[construction]] or [[definition]] tables in this file",
+            ));
+        }
     }
-    if out.is_empty() {
-        return Err(ctx.at(0, "no [[claim]] tables in this file"));
+    if total == 0 {
+        return Err(LoadError {
+            file: sources.first().map_or_else(String::new, |s| s.0.clone()),
+            claim: None,
+            line: 0,
+            col: 0,
+            message: "no claims".into(),
+        });
     }
+    unique_ids(&out)?;
     Ok(out)
 }
 
 /// Loads a claim file or every `*.toml` file of a folder (sorted by name).
 pub fn load_path(path: &Path) -> Result<Vec<Claim>, LoadError> {
+    load_sources(&read_path(path)?)
+}
+
+/// The (name, text) of a claim file, or of every `*.toml` file of a folder.
+fn read_path(path: &Path) -> Result<Vec<(String, String)>, LoadError> {
     let io_err = |p: &Path, e: std::io::Error| LoadError {
         file: p.display().to_string(),
         claim: None,
@@ -256,32 +350,30 @@ pub fn load_path(path: &Path) -> Result<Vec<Claim>, LoadError> {
     } else {
         files.push(path.to_path_buf());
     }
-    let mut out = Vec::new();
+    let mut sources = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
-        out.extend(load_str(&f.display().to_string(), &text)?);
+        sources.push((f.display().to_string(), text));
     }
-    Ok(out)
+    Ok(sources)
 }
 
 /// Loads several paths and checks that claim ids are unique across all of them.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Claim>, LoadError> {
-    let mut out = Vec::new();
+    let mut sources = Vec::new();
     for p in paths {
-        out.extend(load_path(p)?);
+        sources.extend(read_path(p)?);
     }
-    unique_ids(&out)?;
-    Ok(out)
+    load_sources(&sources)
 }
 
 /// Loads the catalogue compiled into the binary.
 pub fn load_catalogue() -> Result<Vec<Claim>, LoadError> {
-    let mut out = Vec::new();
-    for (name, text) in CATALOGUE {
-        out.extend(load_str(&format!("<catalogue>/{name}"), text)?);
-    }
-    unique_ids(&out)?;
-    Ok(out)
+    let sources: Vec<(String, String)> = CATALOGUE
+        .iter()
+        .map(|(name, text)| (format!("<catalogue>/{name}"), text.to_string()))
+        .collect();
+    load_sources(&sources)
 }
 
 fn unique_ids(claims: &[Claim]) -> Result<(), LoadError> {
@@ -388,11 +480,8 @@ fn construction_spec(ctx: &Ctx, rc: &RawConstruction) -> Result<Spec, LoadError>
     })
 }
 
-fn validate(
-    ctx: &Ctx,
-    rc: &RawClaim,
-    constructions: &HashMap<String, Spec>,
-) -> Result<Claim, LoadError> {
+fn validate(ctx: &Ctx, rc: &RawClaim, shared: &Shared) -> Result<Claim, LoadError> {
+    let constructions = &shared.constructions;
     let id = rc.id.get_ref().trim().to_string();
     if !valid_id(&id) {
         return Err(ctx.at(
@@ -454,11 +543,11 @@ fn validate(
         let Some(spec) = constructions.get(name) else {
             return Err(ctx.at(
                 cn.span().start,
-                format!("no [[construction]] with id `{name}` in this file"),
+                format!("no [[construction]] with id `{name}` in the files loaded"),
             ));
         };
         for q in spec.quantities() {
-            if known.contains(q.name) {
+            if known.contains(&q.name) {
                 return Err(ctx.at(
                     cn.span().start,
                     format!(
@@ -471,7 +560,7 @@ fn validate(
                 None => derived.push(q),
                 Some(missing) => {
                     hints.insert(
-                        q.name.to_string(),
+                        q.name.clone(),
                         format!(
                             "`{}` ({}) needs the parameter `{missing}`",
                             q.name, q.meaning
@@ -480,9 +569,32 @@ fn validate(
                 }
             }
         }
-        for q in &derived {
-            known.insert(q.name.to_string());
+    }
+    // shared definitions whose names are used, when their parameters are declared
+    for d in &shared.definitions {
+        if known.contains(&d.name) || derived.iter().any(|q| q.name == d.name) {
+            continue;
         }
+        match d.expr.free_vars().into_iter().find(|v| !known.contains(v)) {
+            None => derived.push(Quantity {
+                name: d.name.clone(),
+                meaning: d.source.clone(),
+                expr: d.expr.clone(),
+                guards: Vec::new(),
+            }),
+            Some(missing) => {
+                hints.insert(
+                    d.name.clone(),
+                    format!(
+                        "`{}` ({}) needs the parameter `{missing}`",
+                        d.name, d.source
+                    ),
+                );
+            }
+        }
+    }
+    for q in &derived {
+        known.insert(q.name.to_string());
     }
     // definitions
     let mut lets = Vec::new();
@@ -633,14 +745,14 @@ fn validate(
     }
     let mut guards: Vec<(String, Relation)> = Vec::new();
     let mut all_lets: Vec<Def> = Vec::new();
-    for q in derived.into_iter().filter(|q| used.contains(q.name)) {
+    for q in derived.into_iter().filter(|q| used.contains(&q.name)) {
         for g in q.guards {
             if !guards.iter().any(|(t, r)| *t == g.0 && *r == g.1) {
                 guards.push(g);
             }
         }
         all_lets.push(Def {
-            name: q.name.to_string(),
+            name: q.name,
             expr: q.expr,
         });
     }

@@ -96,9 +96,9 @@ pub struct Spec {
 #[derive(Clone, Debug)]
 pub struct Quantity {
     /// the name claims use
-    pub name: &'static str,
+    pub name: String,
     /// what it is, in words
-    pub meaning: &'static str,
+    pub meaning: String,
     /// its value as an expression in the claim's parameters
     pub expr: Expr,
     /// relations that must hold at a point for the expression to be the quantity
@@ -286,8 +286,8 @@ impl Spec {
 
         let e_theta = self.expected_theta(f.clone(), n(0), &one_over_n);
         out.push(Quantity {
-            name: "div_T",
-            meaning: QUANTITIES[0].1,
+            name: "div_T".into(),
+            meaning: QUANTITIES[0].1.into(),
             expr: call(Func::Abs, vec![e_theta.clone()]),
             guards: guards.clone(),
         });
@@ -312,8 +312,8 @@ impl Spec {
             ),
         };
         out.push(Quantity {
-            name: "p_zero_t0",
-            meaning: QUANTITIES[1].1,
+            name: "p_zero_t0".into(),
+            meaning: QUANTITIES[1].1.into(),
             expr: p_zero.clone(),
             // Delta_t0 = 0 is the event "not drawn before t0" only under the sign guards
             guards: {
@@ -349,8 +349,8 @@ impl Spec {
             ));
         }
         out.push(Quantity {
-            name: "div_T_given_zero_t0",
-            meaning: QUANTITIES[2].1,
+            name: "div_T_given_zero_t0".into(),
+            meaning: QUANTITIES[2].1.into(),
             expr: call(Func::Abs, vec![zero_t0]),
             guards: g_zero,
         });
@@ -379,8 +379,8 @@ impl Spec {
         let mut g_nz = guards.clone();
         g_nz.push(t0_guard);
         out.push(Quantity {
-            name: "div_T_given_nonzero_t0",
-            meaning: QUANTITIES[3].1,
+            name: "div_T_given_nonzero_t0".into(),
+            meaning: QUANTITIES[3].1.into(),
             expr: call(Func::Abs, vec![nonzero]),
             guards: g_nz,
         });
@@ -416,8 +416,8 @@ impl Spec {
             },
         );
         out.push(Quantity {
-            name: "p_first_s",
-            meaning: QUANTITIES[4].1,
+            name: "p_first_s".into(),
+            meaning: QUANTITIES[4].1.into(),
             expr: p_first,
             guards: vec![s_guard.clone(), s_before_t.clone()],
         });
@@ -446,8 +446,8 @@ impl Spec {
             ));
         }
         out.push(Quantity {
-            name: "div_T_given_first_s",
-            meaning: QUANTITIES[5].1,
+            name: "div_T_given_first_s".into(),
+            meaning: QUANTITIES[5].1.into(),
             expr: call(Func::Abs, vec![first_s]),
             guards: g_s,
         });
