@@ -556,13 +556,18 @@ fn validate(ctx: &Ctx, rc: &RawClaim, shared: &Shared) -> Result<Claim, LoadErro
                     ),
                 ));
             }
-            match q.expr.free_vars().into_iter().find(|v| !known.contains(v)) {
+            match q
+                .expr
+                .free_vars()
+                .into_iter()
+                .find(|v| !known.contains(v) && !all_lets.contains(v))
+            {
                 None => derived.push(q),
                 Some(missing) => {
                     hints.insert(
                         q.name.clone(),
                         format!(
-                            "`{}` ({}) needs the parameter `{missing}`",
+                            "`{}` ({}) needs the parameter or definition `{missing}`",
                             q.name, q.meaning
                         ),
                     );
@@ -575,7 +580,12 @@ fn validate(ctx: &Ctx, rc: &RawClaim, shared: &Shared) -> Result<Claim, LoadErro
         if known.contains(&d.name) || derived.iter().any(|q| q.name == d.name) {
             continue;
         }
-        match d.expr.free_vars().into_iter().find(|v| !known.contains(v)) {
+        match d
+            .expr
+            .free_vars()
+            .into_iter()
+            .find(|v| !known.contains(v) && !all_lets.contains(v))
+        {
             None => derived.push(Quantity {
                 name: d.name.clone(),
                 meaning: d.source.clone(),
@@ -586,7 +596,7 @@ fn validate(ctx: &Ctx, rc: &RawClaim, shared: &Shared) -> Result<Claim, LoadErro
                 hints.insert(
                     d.name.clone(),
                     format!(
-                        "`{}` ({}) needs the parameter `{missing}`",
+                        "`{}` ({}) needs the parameter or definition `{missing}`",
                         d.name, d.source
                     ),
                 );
@@ -744,20 +754,75 @@ fn validate(ctx: &Ctx, rc: &RawClaim, shared: &Shared) -> Result<Claim, LoadErro
         }
     }
     let mut guards: Vec<(String, Relation)> = Vec::new();
-    let mut all_lets: Vec<Def> = Vec::new();
+    let mut pending: Vec<Def> = Vec::new();
     for q in derived.into_iter().filter(|q| used.contains(&q.name)) {
         for g in q.guards {
             if !guards.iter().any(|(t, r)| *t == g.0 && *r == g.1) {
                 guards.push(g);
             }
         }
-        all_lets.push(Def {
+        pending.push(Def {
             name: q.name,
             expr: q.expr,
         });
     }
-    all_lets.extend(lets);
-    let lets = all_lets;
+    // place each derived definition right after the definitions it needs
+    let mut defined: BTreeSet<String> = params.iter().map(|p| p.name.clone()).collect();
+    let mut ordered: Vec<Def> = Vec::new();
+    let mut own = lets.into_iter().peekable();
+    loop {
+        let mut progress = false;
+        let mut k = 0;
+        while k < pending.len() {
+            if pending[k]
+                .expr
+                .free_vars()
+                .iter()
+                .all(|v| defined.contains(v))
+            {
+                let d = pending.remove(k);
+                defined.insert(d.name.clone());
+                ordered.push(d);
+                progress = true;
+            } else {
+                k += 1;
+            }
+        }
+        match own.peek() {
+            Some(d) if d.expr.free_vars().iter().all(|v| defined.contains(v)) => {
+                let d = own.next().expect("peeked");
+                defined.insert(d.name.clone());
+                ordered.push(d);
+            }
+            Some(d) if !progress => {
+                return Err(ctx.at(
+                    rc.id.span().start,
+                    format!(
+                        "the definition of `{}` uses a construction quantity or shared definition that itself needs a later definition",
+                        d.name
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None if pending.is_empty() => break,
+            None if !progress => {
+                return Err(ctx.at(rc.id.span().start, "circular definitions"));
+            }
+            None => {}
+        }
+    }
+    let lets = ordered;
+    // guards speak of parameters only: inline the definitions they use
+    for (_, r) in guards.iter_mut() {
+        for d in lets.iter().rev() {
+            if r.lhs.mentions(&d.name) {
+                r.lhs = r.lhs.substitute(&d.name, &d.expr);
+            }
+            if r.rhs.mentions(&d.name) {
+                r.rhs = r.rhs.substitute(&d.name, &d.expr);
+            }
+        }
+    }
     Ok(Claim {
         id,
         source: rc.source.get_ref().clone(),

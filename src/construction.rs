@@ -116,6 +116,8 @@ pub const QUANTITIES: &[(&str, &str)] = &[
     ("div_T_given_nonzero_t0", "E[||Delta_T|| | Delta_t0 != 0]"),
     ("p_first_s", "P[H = s] (index i first drawn at step s)"),
     ("div_T_given_first_s", "E[||Delta_T|| | H = s]"),
+    ("div_t0", "E||w_t0 - w'_t0||"),
+    ("div_t0_given_nonzero_t0", "E[||Delta_t0|| | Delta_t0 != 0]"),
 ];
 
 fn v(name: &str) -> Expr {
@@ -203,6 +205,17 @@ impl Spec {
 
     /// `E[θ_T | ...]` as `rec(θ, τ, start, T, init, m_τ θ + b_τ p(τ))`.
     fn expected_theta(&self, start: Expr, init: Expr, p: &dyn Fn(&Expr) -> Expr) -> Expr {
+        self.expected_theta_until(start, v("T"), init, p)
+    }
+
+    /// `E[θ_end | ...]` as `rec(θ, τ, start, end, init, m_τ θ + b_τ p(τ))`.
+    fn expected_theta_until(
+        &self,
+        start: Expr,
+        end: Expr,
+        init: Expr,
+        p: &dyn Fn(&Expr) -> Expr,
+    ) -> Expr {
         let th = fresh(self, "theta");
         let tau = fresh(self, "tau");
         let tt = v(&tau);
@@ -210,7 +223,7 @@ impl Spec {
             x: th.clone(),
             t: tau.clone(),
             start: Box::new(start),
-            end: Box::new(v("T")),
+            end: Box::new(end),
             init: Box::new(init),
             step: Box::new(add(mul(self.m(&tt), v(&th)), mul(self.b(&tt), p(&tt)))),
         }
@@ -219,6 +232,11 @@ impl Spec {
     /// The guards of the linear closed forms on steps F .. T-1: every `m_t > 0` and every
     /// `b_t` of one strict sign.
     fn sign_guards(&self) -> Vec<(String, Relation)> {
+        self.sign_guards_until(&v("T"))
+    }
+
+    /// The sign guards on steps F .. end-1.
+    fn sign_guards_until(&self, end: &Expr) -> Vec<(String, Relation)> {
         let z = fresh(self, "z");
         let tau = fresh(self, "tau");
         let tt = v(&tau);
@@ -226,7 +244,7 @@ impl Spec {
             x: z.clone(),
             t: tau.clone(),
             start: Box::new(self.first_step.clone()),
-            end: Box::new(v("T")),
+            end: Box::new(end.clone()),
             init: Box::new(n(init)),
             step: Box::new(call(f, vec![v(&z), term])),
         };
@@ -445,6 +463,40 @@ impl Spec {
                 },
             ));
         }
+        // at time t0: E θ_t0 and E[θ_t0 | H < t0] = E θ_t0 / P[H < t0] (θ_t0 = 0 when H >= t0)
+        let e_theta_t0 = self.expected_theta_until(f.clone(), t0.clone(), n(0), &one_over_n);
+        let mut g_t0 = self.sign_guards_until(&t0);
+        g_t0.push((
+            "t0 is a step of the run (F <= t0)".to_string(),
+            Relation {
+                lhs: t0.clone(),
+                rel: Rel::Ge,
+                rhs: f.clone(),
+            },
+        ));
+        out.push(Quantity {
+            name: "div_t0".into(),
+            meaning: QUANTITIES[6].1.into(),
+            expr: call(Func::Abs, vec![e_theta_t0.clone()]),
+            guards: g_t0.clone(),
+        });
+        let p_zero_again = match self.sampling {
+            Sampling::WithReplacement => Expr::bin(
+                BinOp::Pow,
+                sub(n(1), div(n(1), nn.clone())),
+                sub(t0.clone(), f.clone()),
+            ),
+            Sampling::Reshuffle => call(
+                Func::Max,
+                vec![n(0), sub(n(1), div(sub(t0.clone(), f.clone()), nn.clone()))],
+            ),
+        };
+        out.push(Quantity {
+            name: "div_t0_given_nonzero_t0".into(),
+            meaning: QUANTITIES[7].1.into(),
+            expr: call(Func::Abs, vec![div(e_theta_t0, sub(n(1), p_zero_again))]),
+            guards: g_t0,
+        });
         out.push(Quantity {
             name: "div_T_given_first_s".into(),
             meaning: QUANTITIES[5].1.into(),

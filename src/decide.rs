@@ -182,6 +182,8 @@ struct Tally {
     undecided: Option<String>,
     undecided_count: u64,
     boxes: u64,
+    /// an equality over real parameters, checked at sample points only
+    sampled: bool,
 }
 
 /// What a sweep found, for every relation of the claim.
@@ -238,10 +240,14 @@ pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
     let res = sweep(claim, &links, &checks, opts, deadline);
     let mut outs = outcomes(claim, &links, &checks, &res);
     if let Some(t) = &claim.threshold {
-        let (bracket, note) = threshold(claim, t, &links, &checks[0], opts, deadline);
-        outs[0].threshold = bracket;
-        if let Some(n) = note {
-            append_reason(&mut outs[0], n);
+        // every relation of a chain gets its own threshold: a step can start to fail
+        // where the conclusion still holds
+        for (k, check) in checks.iter().enumerate() {
+            let (bracket, note) = threshold(claim, t, &links, check, opts, deadline);
+            outs[k].threshold = bracket;
+            if let Some(n) = note {
+                append_reason(&mut outs[k], n);
+            }
         }
     }
     outs
@@ -263,7 +269,7 @@ fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) 
                 Verdict::Refuted
             } else if t.undecided.is_some() || res.stopped.is_some() || res.points + t.boxes == 0 {
                 Verdict::Undecided
-            } else if res.exhaustive {
+            } else if res.exhaustive && !t.sampled {
                 Verdict::Certified
             } else {
                 Verdict::NoCounterexample
@@ -292,7 +298,7 @@ fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) 
                 coverage: Coverage {
                     points: res.points,
                     boxes: t.boxes,
-                    exhaustive: res.exhaustive && res.stopped.is_none(),
+                    exhaustive: res.exhaustive && res.stopped.is_none() && !t.sampled,
                 },
                 counterexample: t.counterexample.clone(),
                 failures: t.failures,
@@ -344,6 +350,9 @@ struct Sweep<'a> {
     nonreal: Vec<usize>,
     /// indices of the real-interval parameters, in declaration order
     reals: Vec<usize>,
+    /// when set, each enumerated point is handed to this visitor instead of being decided
+    /// (it returns false to stop the sweep)
+    visitor: Option<&'a mut PointVisitor<'a>>,
 }
 
 fn sweep(
@@ -373,6 +382,7 @@ fn sweep(
         stopped: None,
         nonreal,
         reals,
+        visitor: None,
     };
     let real_names: Vec<&str> = sw
         .reals
@@ -406,12 +416,56 @@ fn sweep(
     }
 }
 
+/// A callback over enumerated points (false stops the sweep).
+type PointVisitor<'v> = dyn FnMut(&[(String, Rational)]) -> bool + 'v;
+
+/// Enumerates the points of a claim without real parameters, handing each to `visit`.
+/// Returns (points, exhaustive, why it stopped early).
+fn enumerate_points(
+    claim: &Claim,
+    opts: &Options,
+    deadline: Instant,
+    visit: &mut PointVisitor<'_>,
+) -> (u64, bool, Option<String>) {
+    let mut budget = opts.budget.clone();
+    budget.deadline = Some(deadline);
+    let nonreal: Vec<usize> = (0..claim.params.len()).collect();
+    let mut sw = Sweep {
+        claim,
+        links: &[],
+        checks: &[],
+        tallies: Vec::new(),
+        budget,
+        opts,
+        deadline,
+        env: Env::new(),
+        point: Vec::new(),
+        points: 0,
+        exhaustive: true,
+        stopped: None,
+        nonreal,
+        reals: Vec::new(),
+        visitor: Some(visit),
+    };
+    sw.run(0);
+    (sw.points, sw.exhaustive, sw.stopped)
+}
+
 impl Sweep<'_> {
     fn run(&mut self, i: usize) {
         if self.stopped.is_some() {
             return;
         }
         if i == self.nonreal.len() {
+            if let Some(v) = self.visitor.as_mut() {
+                self.points += 1;
+                if self.points > self.opts.max_points || Instant::now() > self.deadline {
+                    self.stopped = Some("point or time budget exhausted".into());
+                } else if !v(&self.point) {
+                    self.stopped = Some("stopped by the visitor".into());
+                }
+                return;
+            }
             if self.reals.is_empty() {
                 self.point_decide();
             } else {
@@ -620,6 +674,20 @@ impl Sweep<'_> {
                 // already refuted at a smaller integer point: keep the minimal counterexample
                 continue;
             }
+            if self.checks[k].rel == Rel::Eq {
+                // interval arithmetic never proves an equality on a box: test it exactly (or
+                // rigorously) at sample points instead, and say that it was sampled
+                self.sample_equality(k, &dims);
+                continue;
+            }
+            // once a relation has an open box its verdict is at best `undecided`; later
+            // integer points then get a small box budget, enough to find a counterexample
+            // (which would still refute it) without re-exhausting the full budget each time
+            let max_boxes = if self.tallies[k].undecided.is_some() {
+                (self.opts.max_boxes / 32).max(16)
+            } else {
+                self.opts.max_boxes
+            };
             let bb = BranchAndBound {
                 claim: self.claim,
                 links: self.links,
@@ -628,6 +696,7 @@ impl Sweep<'_> {
                 budget: &self.budget,
                 opts: self.opts,
                 deadline: self.deadline,
+                max_boxes,
             };
             let r = bb.run(&dims);
             self.points += r.points;
@@ -639,6 +708,72 @@ impl Sweep<'_> {
             } else if let Some(u) = r.open {
                 t.undecided_count += 1;
                 t.undecided.get_or_insert(u);
+            }
+        }
+    }
+}
+
+impl Sweep<'_> {
+    /// An equality over real parameters at the simplest rationals of a 2^4-grid of the box
+    /// (per dimension, up to 64 points in all).
+    fn sample_equality(&mut self, k: usize, dims: &[RealDim]) {
+        let per_dim = match dims.len() {
+            1 => 17,
+            2 => 8,
+            _ => 4,
+        };
+        let mut grids: Vec<Vec<Rational>> = Vec::new();
+        for d in dims {
+            let w = Rational::from(&d.hi - &d.lo);
+            let mut g = Vec::new();
+            for i in 0..per_dim {
+                let a = &d.lo + &w * Rational::from((i, per_dim));
+                let b = &d.lo + &w * Rational::from((i + 1, per_dim));
+                let a_in = i > 0 || d.lo_closed;
+                let b_in = i + 1 < per_dim || d.hi_closed;
+                g.push(simplest_in(&a, a_in, &b, b_in));
+            }
+            // simplest first (smallest denominator, then smallest size): the first failure
+            // found is then the simplest sampled one
+            g.sort_by(|x, y| {
+                x.denom()
+                    .cmp(y.denom())
+                    .then(x.clone().abs().cmp(&y.clone().abs()))
+            });
+            g.dedup();
+            grids.push(g);
+        }
+        let mut idx = vec![0usize; dims.len()];
+        self.tallies[k].sampled = true;
+        loop {
+            let mut point = self.point.clone();
+            for (d, (g, i)) in dims.iter().zip(grids.iter().zip(&idx)) {
+                point.push((d.name.clone(), g[*i].clone()));
+            }
+            self.points += 1;
+            let mut opts = self.opts.clone();
+            opts.prec.1 = opts.prec.1.min(BOX_POINT_MAX_PREC);
+            let pe = PointEval::new(self.claim, self.links, &point, &self.budget, &opts);
+            let v = pe
+                .decide_checks(std::slice::from_ref(&self.checks[k]))
+                .remove(0);
+            let failed = matches!(v, PointVerdict::Fails(..));
+            record(&mut self.tallies[k], &point, v);
+            if failed || Instant::now() > self.deadline {
+                return;
+            }
+            // next grid point (odometer)
+            let mut j = 0;
+            loop {
+                if j == idx.len() {
+                    return;
+                }
+                idx[j] += 1;
+                if idx[j] < grids[j].len() {
+                    break;
+                }
+                idx[j] = 0;
+                j += 1;
             }
         }
     }
@@ -1074,54 +1209,78 @@ fn decide_intervals(rel: Rel, x: &Interval, y: &Interval) -> Option<bool> {
 }
 
 /// `c · Π b_i^(e_i)` with `c` rational, `b_i > 0` rational, `e_i` rational.
-type Monomial = (Rational, Vec<(Rational, Rational)>);
+/// plus opaque positive atoms (`exp(...)` of an exactly folded argument) with exponents,
+/// which cancel when both sides carry the same ones.
+type Monomial = (Rational, Vec<(Rational, Rational)>, Vec<(String, Rational)>);
 
 /// The monomial form of `e` at an exact point, if it has one (products, quotients, and
 /// powers with exact rational exponents of exact rationals; anything exactly rational is a
 /// constant).
 fn monomial(e: &Expr, env: &mut Env, budget: &Budget) -> Option<Monomial> {
     if let Ok(v) = exact::eval(e, env, budget) {
-        return Some((v, Vec::new()));
+        return Some((v, Vec::new(), Vec::new()));
     }
+    let scale = |f: Vec<(Rational, Rational)>, at: Vec<(String, Rational)>, k: &Rational| {
+        (
+            f.into_iter().map(|(b, e2)| (b, e2 * k)).collect::<Vec<_>>(),
+            at.into_iter()
+                .map(|(b, e2)| (b, e2 * k))
+                .collect::<Vec<_>>(),
+        )
+    };
     match e {
         Expr::Bin(BinOp::Mul, a, b) => {
-            let (ca, mut fa) = monomial(a, env, budget)?;
-            let (cb, fb) = monomial(b, env, budget)?;
+            let (ca, mut fa, mut aa) = monomial(a, env, budget)?;
+            let (cb, fb, ab) = monomial(b, env, budget)?;
             fa.extend(fb);
-            Some((ca * cb, fa))
+            aa.extend(ab);
+            Some((ca * cb, fa, aa))
         }
         Expr::Bin(BinOp::Div, a, b) => {
-            let (ca, mut fa) = monomial(a, env, budget)?;
-            let (cb, fb) = monomial(b, env, budget)?;
+            let (ca, mut fa, mut aa) = monomial(a, env, budget)?;
+            let (cb, fb, ab) = monomial(b, env, budget)?;
             if cb == 0 {
                 return None;
             }
-            fa.extend(fb.into_iter().map(|(base, ex)| (base, -ex)));
-            Some((ca / cb, fa))
+            let (fb, ab) = scale(fb, ab, &Rational::from(-1));
+            fa.extend(fb);
+            aa.extend(ab);
+            Some((ca / cb, fa, aa))
         }
         Expr::Neg(a) => {
-            let (c, f) = monomial(a, env, budget)?;
-            Some((-c, f))
+            let (c, f, at) = monomial(a, env, budget)?;
+            Some((-c, f, at))
         }
         Expr::Bin(BinOp::Pow, a, b) => {
             let ex = exact::eval(b, env, budget).ok()?;
-            let (c, f) = monomial(a, env, budget)?;
+            let (c, f, at) = monomial(a, env, budget)?;
             if c <= 0 || ex.denom().significant_bits() > 16 || ex.numer().significant_bits() > 16 {
                 return None;
             }
+            let (f, at) = scale(f, at, &ex);
             let mut out = vec![(c, ex.clone())];
-            out.extend(f.into_iter().map(|(base, e2)| (base, e2 * &ex)));
-            Some((Rational::from(1), out))
+            out.extend(f);
+            Some((Rational::from(1), out, at))
         }
         Expr::Call(crate::expr::Func::Sqrt, args) => {
-            let (c, f) = monomial(&args[0], env, budget)?;
+            let (c, f, at) = monomial(&args[0], env, budget)?;
             if c <= 0 {
                 return None;
             }
             let half = Rational::from((1, 2));
-            let mut out = vec![(c, half.clone())];
-            out.extend(f.into_iter().map(|(base, e2)| (base, e2 * &half)));
-            Some((Rational::from(1), out))
+            let (f, at) = scale(f, at, &half);
+            let mut out = vec![(c, half)];
+            out.extend(f);
+            Some((Rational::from(1), out, at))
+        }
+        Expr::Call(crate::expr::Func::Exp, args) => {
+            // exp(x) > 0: an atom keyed by its argument with every exact part folded
+            let key = format!("exp({})", exact::fold_constants(&args[0], env, &[]));
+            Some((
+                Rational::from(1),
+                Vec::new(),
+                vec![(key, Rational::from(1))],
+            ))
         }
         _ => None,
     }
@@ -1137,6 +1296,21 @@ fn compare_monomials(a: &Monomial, b: &Monomial, budget: &Budget) -> Option<Orde
             (Ordering::Equal, Ordering::Equal) => Ordering::Equal,
             _ => sa.cmp(&sb),
         });
+    }
+    // opaque atoms must cancel exactly
+    let mut net: Vec<(String, Rational)> = Vec::new();
+    for (k, e) in
+        a.2.iter()
+            .cloned()
+            .chain(b.2.iter().map(|(k, e)| (k.clone(), -e.clone())))
+    {
+        match net.iter_mut().find(|(k2, _)| *k2 == k) {
+            Some((_, e2)) => *e2 += e,
+            None => net.push((k, e)),
+        }
+    }
+    if net.iter().any(|(_, e)| *e != 0) {
+        return None;
     }
     // x / y = (ca/cb) Π b^e, compare with 1; flip when both negative
     let mut factors: Vec<(Rational, Rational)> = a.1.clone();
@@ -1167,7 +1341,15 @@ fn compare_monomials(a: &Monomial, b: &Monomial, budget: &Budget) -> Option<Orde
 
 // ------------------------------------------------------------------ branch and bound
 
+/// Candidate points that must all be undecidable, with no box proven, before branch and
+/// bound gives up on a relation as a likely identity.
+const IDENTITY_PROBES: u64 = 24;
+
+/// Largest precision (bits) for candidate points tested inside real boxes.
+const BOX_POINT_MAX_PREC: u32 = 512;
+
 struct BranchAndBound<'a> {
+    max_boxes: u64,
     claim: &'a Claim,
     links: &'a [Expr],
     check: &'a Check,
@@ -1399,7 +1581,11 @@ impl BranchAndBound<'_> {
     ) -> (Vec<(String, Rational)>, PointVerdict) {
         let mut point = self.fixed.to_vec();
         point.extend(dims.iter().map(|d| d.name.clone()).zip(pt.iter().cloned()));
-        let pe = PointEval::new(self.claim, self.links, &point, self.budget, self.opts);
+        // candidate points inside boxes: a failure shows at moderate precision; the full
+        // precision ladder is kept for the points of integer domains
+        let mut opts = self.opts.clone();
+        opts.prec.1 = opts.prec.1.min(BOX_POINT_MAX_PREC);
+        let pe = PointEval::new(self.claim, self.links, &point, self.budget, &opts);
         let v = pe.decide_checks(std::slice::from_ref(self.check)).remove(0);
         (point, v)
     }
@@ -1413,16 +1599,18 @@ impl BranchAndBound<'_> {
         };
         let root: Vec<(Rational, Rational)> =
             dims.iter().map(|d| (d.lo.clone(), d.hi.clone())).collect();
+        let root_box = root.clone();
+        let mut unknown_points = 0u64;
         let mut stack = vec![(root, 0u32)];
         let mut examined = 0u64;
         let max_depth = 60;
         while let Some((bx, depth)) = stack.pop() {
             examined += 1;
-            if examined > self.opts.max_boxes || Instant::now() > self.deadline {
+            if examined > self.max_boxes || Instant::now() > self.deadline {
                 res.open.get_or_insert_with(|| {
                     format!(
                         "{} at {}: box {} still open when the {} ran out",
-                        if examined > self.opts.max_boxes {
+                        if examined > self.max_boxes {
                             "box budget"
                         } else {
                             "time budget"
@@ -1433,7 +1621,7 @@ impl BranchAndBound<'_> {
                             fmt_point(self.fixed)
                         },
                         fmt_box(dims, &bx),
-                        if examined > self.opts.max_boxes {
+                        if examined > self.max_boxes {
                             "box budget"
                         } else {
                             "time budget"
@@ -1473,9 +1661,25 @@ impl BranchAndBound<'_> {
                     return res;
                 }
                 PointVerdict::Holds => {}
-                PointVerdict::Unknown(_) => {}
+                PointVerdict::Unknown(why) => {
+                    unknown_points += 1;
+                    // sides that no tested point separates, and no box proven: most likely an
+                    // identity, which intervals can never decide; stop spending the budget
+                    if unknown_points >= IDENTITY_PROBES
+                        && res.proven == 0
+                        && unknown_points == res.points
+                    {
+                        res.open.get_or_insert_with(|| {
+                            format!(
+                                "at {}: the sides could not be separated at any of {unknown_points} tested points of {} ({why}); they may be identical there",
+                                if self.fixed.is_empty() { "-".into() } else { fmt_point(self.fixed) },
+                                fmt_box(dims, &root_box)
+                            )
+                        });
+                        break;
+                    }
+                }
             }
-            // also try the box's exact midpoint when it differs from the simplest point
             if depth >= max_depth || bx.iter().all(|(lo, hi)| lo == hi) {
                 res.open.get_or_insert_with(|| {
                     format!(
@@ -1904,6 +2108,9 @@ fn best_constant(
         threshold: None,
         best_constant: bracket,
     };
+    if let Some(o) = best_constant_affine(claim, k, links, check, opts, deadline) {
+        return o;
+    }
     // find a K that holds and one that fails by exponential probing from 1 both ways
     let mut probes: Vec<Rational> = Vec::new();
     for e in 0..=40u32 {
@@ -1967,6 +2174,164 @@ fn best_constant(
         append_reason(&mut o, n);
     }
     o
+}
+
+/// Exact lower and upper ends.
+type Bounds = (Rational, Rational);
+
+/// The best constant in one sweep when the margin is affine in `K`, `g = P K + Q` (g >= 0
+/// iff the relation holds), the domain is enumerable, and `P` keeps one sign: the best `K`
+/// is the extreme of `-Q/P` over the points, bracketed by the extremes of its rigorous
+/// enclosures. `None` sends the search to bisection.
+fn best_constant_affine(
+    claim: &Claim,
+    k: &str,
+    links: &[Expr],
+    check: &Check,
+    opts: &Options,
+    deadline: Instant,
+) -> Option<Outcome> {
+    if claim
+        .params
+        .iter()
+        .any(|p| matches!(p.domain, DomainSpec::Real { .. }))
+    {
+        return None;
+    }
+    let (a, b) = (&links[check.a], &links[check.b]);
+    let g = match check.rel {
+        Rel::Le | Rel::Lt => Expr::bin(BinOp::Sub, b.clone(), a.clone()),
+        Rel::Ge | Rel::Gt => Expr::bin(BinOp::Sub, a.clone(), b.clone()),
+        Rel::Eq => return None,
+    };
+    let (p, q) = exact::affine_split(&g, k)?;
+    let pq = [p, Expr::Neg(Box::new(q))];
+    let mut budget = opts.budget.clone();
+    budget.deadline = Some(deadline);
+    // per point: sign of P and an enclosure of -Q/P
+    let mut sign: Option<Ordering> = None;
+    // running bracket [lo, hi] of the extreme of -Q/P, exact rationals
+    let mut best: Option<(Bounds, Vec<(String, Rational)>)> = None;
+    let mut failed = false;
+    let prec = 192;
+    let mut visit = |point: &[(String, Rational)]| -> bool {
+        let pe = PointEval::new(claim, &pq, point, &budget, opts);
+        if pe.guard_failure().is_some() {
+            failed = true;
+            return false;
+        }
+        let ex = pe.exact_links(&[true, true]);
+        let iv = pe.interval_links(&[true, true], prec);
+        let encl = |i: usize| enclosure_of(&ex[i], &iv[i], prec);
+        let (Ok(pv), Ok(nq)) = (encl(0), encl(1)) else {
+            failed = true;
+            return false;
+        };
+        let s = if pv.lo > 0 {
+            Ordering::Greater
+        } else if pv.hi < 0 {
+            Ordering::Less
+        } else {
+            failed = true;
+            return false;
+        };
+        if sign.is_some_and(|s0| s0 != s) {
+            failed = true;
+            return false;
+        }
+        sign = Some(s);
+        // -Q/P exactly when both are exact, else its rigorous enclosure
+        let r = match (&ex[0], &ex[1]) {
+            (Some(LinkVal::Exact(pe)), Some(LinkVal::Exact(qe))) if *pe != 0 => {
+                let v = Rational::from(qe / pe);
+                (v.clone(), v)
+            }
+            _ => match (Arith { prec })
+                .div(&nq, &pv)
+                .map(|iv| iv.to_rational_bounds())
+            {
+                Ok((Some(l), Some(h))) => (l, h),
+                _ => {
+                    failed = true;
+                    return false;
+                }
+            },
+        };
+        // P > 0: K >= -Q/P, best K is the max; P < 0: K <= -Q/P, best K is the min
+        let up = s == Ordering::Greater;
+        match &mut best {
+            None => best = Some((r, point.to_vec())),
+            Some((old, w)) => {
+                if (up && r.1 > old.1) || (!up && r.0 < old.0) {
+                    *w = point.to_vec();
+                }
+                let lo = if up {
+                    r.0.clone().max(old.0.clone())
+                } else {
+                    r.0.clone().min(old.0.clone())
+                };
+                let hi = if up {
+                    r.1.clone().max(old.1.clone())
+                } else {
+                    r.1.clone().min(old.1.clone())
+                };
+                *old = (lo, hi);
+            }
+        }
+        true
+    };
+    let (_points, exhaustive, stopped) = enumerate_points(claim, opts, deadline, &mut visit);
+    if failed || stopped.is_some() || !exhaustive {
+        return None;
+    }
+    let ((lo, hi), witness) = best?;
+    // brackets from enclosures carry ~190-bit ends: round them outward to 20 digits
+    let (lo, hi) = if lo == hi {
+        (lo, hi)
+    } else {
+        round_out(&lo, &hi, 20)
+    };
+    let safe = if sign == Some(Ordering::Greater) {
+        hi.clone()
+    } else {
+        lo.clone()
+    };
+    let c = with_fixed(claim, k, &safe);
+    let res = sweep(&c, links, std::slice::from_ref(check), opts, deadline);
+    let mut o = outcomes(&c, links, std::slice::from_ref(check), &res).remove(0);
+    o.relation = format!("{} {} {}", links[check.a], check.rel, links[check.b]);
+    let direction = if sign == Some(Ordering::Greater) {
+        "smallest"
+    } else {
+        "largest"
+    };
+    o.best_constant = Some(Bracket {
+        param: k.to_string(),
+        lo: lo.clone(),
+        hi: hi.clone(),
+        witness,
+        meaning: format!(
+            "the {direction} {k} for which the relation holds on the whole domain lies in [{lo}, {hi}]; it is attained at the witness"
+        ),
+    });
+    append_reason(
+        &mut o,
+        format!("verdict with {k} = {safe}, the safe end of its bracket"),
+    );
+    Some(o)
+}
+
+/// `[lo, hi]` widened to decimals with `digits` significant digits (still a bracket).
+fn round_out(lo: &Rational, hi: &Rational, digits: u32) -> (Rational, Rational) {
+    let parse = |s: &str| -> Option<Rational> {
+        exact::eval_closed(&crate::expr::parse_expr(s).ok()?, &Budget::default()).ok()
+    };
+    let l = parse(&exact::decimal_enclosure(lo, digits).0);
+    let h = parse(&exact::decimal_enclosure(hi, digits).1);
+    match (l, h) {
+        (Some(l), Some(h)) if l <= *lo && h >= *hi => (l, h),
+        _ => (lo.clone(), hi.clone()),
+    }
 }
 
 fn fnv(bytes: &[u8]) -> u64 {

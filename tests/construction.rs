@@ -149,12 +149,15 @@ struct Brute {
     nonzero: Option<Rational>,
     p_first: Rational,
     first: Option<Rational>,
+    div_t0: Rational,
+    div_t0_nonzero: Option<Rational>,
 }
 
 fn brute(inst: &Instance, t0: i64, s: i64) -> Brute {
     let seqs = inst.sequences();
     let total = Rational::from(seqs.len());
     let mut sum = Rational::new();
+    let (mut t0_sum, mut t0_nz) = (Rational::new(), Rational::new());
     let (mut zc, mut zs, mut nzc, mut nzs, mut fc, mut fs) = (
         0u64,
         Rational::new(),
@@ -167,12 +170,18 @@ fn brute(inst: &Instance, t0: i64, s: i64) -> Brute {
         let mut w = inst.w0.clone();
         let mut w2 = inst.w0.clone();
         let mut delta_t0_zero = t0 == inst.first;
+        let mut norm_t0 = Rational::new();
         for (k, &idx) in seq.iter().enumerate() {
             let t = inst.first + k as i64;
             w = inst.step(&w, idx, false, t);
             w2 = inst.step(&w2, idx, true, t);
             if t + 1 == t0 {
                 delta_t0_zero = (0..3).all(|j| w[j] == w2[j]);
+                let sq = (0..3).fold(Rational::new(), |acc, j| {
+                    let d = Rational::from(&w[j] - &w2[j]);
+                    acc + Rational::from(&d * &d)
+                });
+                norm_t0 = exact_sqrt(&sq);
             }
         }
         let sq = (0..3).fold(Rational::new(), |acc, j| {
@@ -181,6 +190,10 @@ fn brute(inst: &Instance, t0: i64, s: i64) -> Brute {
         });
         let norm = exact_sqrt(&sq);
         sum += &norm;
+        t0_sum += &norm_t0;
+        if !delta_t0_zero {
+            t0_nz += &norm_t0;
+        }
         if delta_t0_zero {
             zc += 1;
             zs += &norm;
@@ -204,6 +217,8 @@ fn brute(inst: &Instance, t0: i64, s: i64) -> Brute {
         nonzero: (nzc > 0).then(|| nzs / nzc),
         p_first: Rational::from(fc) / &total,
         first: (fc > 0).then(|| fs / fc),
+        div_t0: t0_sum / &total,
+        div_t0_nonzero: (nzc > 0).then(|| t0_nz / nzc),
     }
 }
 
@@ -341,6 +356,8 @@ fn check_instance(inst: &Instance, t0: i64, s: i64) -> Result<usize, TestCaseErr
             "div_T_given_nonzero_t0" => bf.nonzero.clone(),
             "p_first_s" => Some(bf.p_first.clone()),
             "div_T_given_first_s" => bf.first.clone(),
+            "div_t0" => Some(bf.div_t0.clone()),
+            "div_t0_given_nonzero_t0" => bf.div_t0_nonzero.clone(),
             _ => unreachable!(),
         };
         match (expect, val) {
@@ -419,7 +436,7 @@ fn the_paper_like_instances_are_all_compared() {
                 sampling,
             };
             let compared = check_instance(&inst, 3, 2).unwrap();
-            assert_eq!(compared, 6, "{sampling:?} {inst:?}");
+            assert_eq!(compared, 8, "{sampling:?} {inst:?}");
         }
     }
 }
