@@ -458,17 +458,21 @@ fn construction_spec(ctx: &Ctx, rc: &RawConstruction) -> Result<Spec, LoadError>
         }
         Ok(e)
     };
-    let reserved = ["T", "t0", "s"];
+    let reserved = ["T", "t0", "t1", "s"];
     let step = field(&rc.step, "the step size", &reserved)?;
     Ok(Spec {
-        eigenvalue: field(&rc.eigenvalue, "the eigenvalue", &["T", "t0", "s", "t"])?,
-        x: field(&rc.x, "x", &["T", "t0", "s", "t"])?,
-        x_twin: field(&rc.x_twin, "x_twin", &["T", "t0", "s", "t"])?,
-        y: field(&rc.y, "y", &["T", "t0", "s", "t"])?,
-        y_twin: field(&rc.y_twin, "y_twin", &["T", "t0", "s", "t"])?,
+        eigenvalue: field(
+            &rc.eigenvalue,
+            "the eigenvalue",
+            &["T", "t0", "t1", "s", "t"],
+        )?,
+        x: field(&rc.x, "x", &["T", "t0", "t1", "s", "t"])?,
+        x_twin: field(&rc.x_twin, "x_twin", &["T", "t0", "t1", "s", "t"])?,
+        y: field(&rc.y, "y", &["T", "t0", "t1", "s", "t"])?,
+        y_twin: field(&rc.y_twin, "y_twin", &["T", "t0", "t1", "s", "t"])?,
         step,
         first_step: match &rc.first_step {
-            Some(f) => field(f, "first_step", &["T", "t0", "s", "t"])?,
+            Some(f) => field(f, "first_step", &["T", "t0", "t1", "s", "t"])?,
             None => Expr::num(1),
         },
         sampling: Sampling::parse(rc.sampling.get_ref()).ok_or_else(|| {

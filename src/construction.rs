@@ -170,7 +170,7 @@ fn fresh(spec: &Spec, base: &str) -> String {
     ] {
         used.extend(e.free_vars());
     }
-    for q in ["T", "t0", "s", "n"] {
+    for q in ["T", "t0", "t1", "s", "n"] {
         used.insert(q.to_string());
     }
     std::iter::once(base.to_string())
@@ -292,8 +292,39 @@ impl Spec {
         )
     }
 
-    /// Every derived quantity.
+    /// Every derived quantity; those conditioned on time `t0` also come as a `_t1` copy
+    /// (conditioned on `t1`), for statements that relate two conditioning times.
     pub fn quantities(&self) -> Vec<Quantity> {
+        let mut out = self.quantities_t0();
+        let t1 = v("t1");
+        let copies: Vec<Quantity> = out
+            .iter()
+            .filter(|q| q.name.ends_with("_t0"))
+            .map(|q| Quantity {
+                name: format!("{}_t1", q.name.trim_end_matches("_t0")),
+                meaning: q.meaning.replace("t0", "t1"),
+                expr: q.expr.substitute("t0", &t1),
+                guards: q
+                    .guards
+                    .iter()
+                    .map(|(text, r)| {
+                        (
+                            text.replace("t0", "t1"),
+                            Relation {
+                                lhs: r.lhs.substitute("t0", &t1),
+                                rel: r.rel,
+                                rhs: r.rhs.substitute("t0", &t1),
+                            },
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        out.extend(copies);
+        out
+    }
+
+    fn quantities_t0(&self) -> Vec<Quantity> {
         let nn = v("n");
         let one_over_n = |_: &Expr| div(n(1), v("n"));
         let f = self.first_step.clone();

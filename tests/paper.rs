@@ -67,8 +67,8 @@ fn theorem1_is_off_by_one_step_and_its_best_constant_is_one_sixth() {
 fn theorem4_proof_step2_fails_from_n_13() {
     // oracle: at n = 13, T = 14, a = 1/10 the step's sides are 0.155091292208 > 0.154990511559;
     // at n = 12 it holds
-    let cs = check(&["thm4.proof.step2"]);
-    let c = by_id(&cs, "thm4.proof.step2");
+    let cs = check(&["thm4.step2"]);
+    let c = by_id(&cs, "thm4.step2");
     assert_eq!(c["verdict"], "refuted");
     let cx = &c["counterexample"];
     assert_eq!(cx["point"]["n"], "13");
@@ -81,8 +81,8 @@ fn theorem4_proof_step2_fails_from_n_13() {
 #[test]
 fn theorem6_fails_inside_its_hypotheses() {
     // oracle: r_1 = 47868084/625 > sigma^2 = 17424 at gamma = 1/10, u = 1/10, v = 1/1000
-    let cs = check(&["thm6.proof"]);
-    let cx = &by_id(&cs, "thm6.proof")["counterexample"];
+    let cs = check(&["thm6"]);
+    let cx = &by_id(&cs, "thm6")["counterexample"];
     assert_eq!(cx["lhs"]["lo"], "47868084/625");
     assert_eq!(cx["rhs"]["lo"], "17424");
 }

@@ -35,7 +35,7 @@ a = mp.mpf(1) / 10
 n, T = 13, 14
 lhs = 2 * T**a / n**2 * (n ** (1 - a) - 1) / (1 - a)
 rhs = 2 * T**a / n ** (1 + a)
-print("thm4.proof.step2 at n=13,T=14,a=1/10:", mp.nstr(lhs, 12), ">", mp.nstr(rhs, 12), lhs > rhs)
+print("thm4.step2 at n=13,T=14,a=1/10:", mp.nstr(lhs, 12), ">", mp.nstr(rhs, 12), lhs > rhs)
 # and it holds at n = 12 (the counterexample is the smallest n)
 n, T = 12, 13
 print("  at n=12,T=13:", (2 * T**a / n**2 * (n ** (1 - a) - 1) / (1 - a)) <= 2 * T**a / n ** (1 + a))
@@ -44,7 +44,7 @@ print("  at n=12,T=13:", (2 * T**a / n**2 * (n ** (1 - a) - 1) / (1 - a)) <= 2 *
 gamma, u, v = F(1, 10), F(1, 10), F(1, 1000)
 sigma = 12 / gamma * (1 + u)
 alpha = v * sigma**2 / (2 * gamma)
-print("thm6.proof r_1 =", alpha**2 + 6 * alpha * sigma, " sigma^2 =", sigma**2)
+print("thm6 r_1 =", alpha**2 + 6 * alpha * sigma, " sigma^2 =", sigma**2)
 
 # Theorem 3 best K at a = 1/10: min over n in 2..10, T in n+1..60 of E / (T^a / n^(1+a))
 a = F(1, 10)
