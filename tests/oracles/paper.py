@@ -66,3 +66,37 @@ def ratio(m):
     return ours / hardt
 m_star = mp.findroot(lambda lm: ratio(mp.e**lm) - 1, 27)
 print("crossover m* =", mp.nstr(mp.e**m_star, 12))
+
+# Lemma 1, printed proof chain at n=2, alpha=1/10, lambda=1/2, theta=1/4, u=2 (first vs last link)
+n, al, lam, th, u = 2, F(1, 10), F(1, 2), F(1, 4), 2
+first = (1 - F(1, n)) * abs(1 - lam) * th * u + F(1, n) * abs((1 - lam) * th + al) * u
+last = (1 - al * lam) * th * u + al / n * u
+print("lemma1 (printed chain) at n=2,..:", first, "vs", last)
+
+# Lemma 2 as stated at n=2, T=2, c=1/10, lambda=-1: E = (2/n) c = 1/10, rhs = (2/n) * 1 (empty product)
+print("lemma2 at n=2,T=2: E =", div_construction(2, 2, -1, lambda t: F(1, 10) / t, 2), " rhs =", F(2, 2))
+
+# Theorem 5, chain step 3 at n=2, t0=2, T=3, a=1/10 (alpha = 1, lambda = -a/0.99, g = 1):
+# E[theta_T 1{H < 2}] = P[draw at step 1] * E[theta_3 | H = 1] = (1/n) * (m * 1 + 1/n)
+a = F(1, 10)
+m = 1 + a / F(99, 100)
+lhs = F(1, 2) * (m + F(1, 2))
+rhs = mp.mpf(1) / 2 * (mp.mpf(2) / 2 * mp.e ** (mp.mpf(0.1) * 3 / 2))
+print("thm5.step3 at n=2,t0=2,T=3:", mp.nstr(mp.mpf(lhs.numerator) / lhs.denominator, 10), "vs", mp.nstr(rhs, 10))
+
+# Table 1 convex lower: best K = min over T >= 2 of ((T-1)/n alpha)/(alpha T/n) = 1/2
+print("table1.convex.lower K =", min(F(T - 1, T) for T in range(2, 81)))
+
+# Table 1 non-convex lower: best K = max of E n^(1+a)/T^a at a = 1/10, n <= 10, n < T <= 60
+best = None
+for n in range(2, 11):
+    for T in range(n + 1, 61):
+        E = div_construction(n, T, -F(1, 10) / F(99, 100), lambda t: F(1, t), 1)
+        k = mp.mpf(E.numerator) / E.denominator * mp.mpf(n) ** mp.mpf(1.1) / mp.mpf(T) ** mp.mpf(0.1)
+        if best is None or k > best[0]:
+            best = (k, n, T)
+print("table1.nonconvex.lower K =", mp.nstr(best[0], 12), "at n, T =", best[1:])
+
+# Theorem 4 chain conclusion at n=2, T=3, a=1/100
+a = mp.mpf(1) / 100
+print("thm4.large at n=2,T=3:", mp.nstr((2 / mp.mpf(4)) * (3**a + (mp.mpf(3) / 2) ** a), 10), "vs", mp.nstr(2 * 3**a / 2 ** (1 + a), 10))
