@@ -752,9 +752,20 @@ fn validate(ctx: &Ctx, rc: &RawClaim, shared: &Shared) -> Result<Claim, LoadErro
         }
         Body::Chain { exprs, .. } => exprs.iter().flat_map(|e| e.free_vars()).collect(),
     };
-    for d in lets.iter().rev() {
-        if used.contains(&d.name) {
-            used.extend(d.expr.free_vars());
+    // close over the claim's own definitions and the derived ones (either may use the other)
+    loop {
+        let before = used.len();
+        for (name, e) in lets
+            .iter()
+            .map(|d| (&d.name, &d.expr))
+            .chain(derived.iter().map(|q| (&q.name, &q.expr)))
+        {
+            if used.contains(name) {
+                used.extend(e.free_vars());
+            }
+        }
+        if used.len() == before {
+            break;
         }
     }
     let mut guards: Vec<(String, Relation)> = Vec::new();

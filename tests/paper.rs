@@ -237,3 +237,27 @@ fn lemma6_iii() {
     assert_eq!(verdict_of(&v, "lemma6.iii.decomposition"), "certified");
     assert_eq!(verdict_of(&v, "lemma6.iii.step1"), "refuted");
 }
+
+#[test]
+fn table1_strongly_convex_and_burnin() {
+    // the strongly convex construction (lambda = 1, g = 1, alpha = a): E||Delta_T|| =
+    // (1/n) a sum_{s} (1 - a)^(T-1-s) = (1 - (1 - a)^(T-1))/n < 1/n, so the best K in
+    // E <= K/n tends to 1 (not attained) and the best K in E >= K is a/n at T = 2, the
+    // smallest sampled a and largest n: 1/100 * 1/1000 = 1/100000
+    let cs = check(&[
+        "table1.strongly_convex.upper",
+        "table1.strongly_convex.lower",
+        "table1.nonconvex.burnin",
+    ]);
+    let up = &by_id(&cs, "table1.strongly_convex.upper")["best_constant"];
+    assert!(
+        approx(&up["approx"]) <= 1.0 && approx(&up["approx"]) > 0.99,
+        "{up}"
+    );
+    let lo = &by_id(&cs, "table1.strongly_convex.lower")["best_constant"];
+    assert_eq!(lo["lo"], "1/100000");
+    assert_eq!(
+        by_id(&cs, "table1.nonconvex.burnin")["verdict"],
+        "certified"
+    );
+}

@@ -100,3 +100,8 @@ print("table1.nonconvex.lower K =", mp.nstr(best[0], 12), "at n, T =", best[1:])
 # Theorem 4 chain conclusion at n=2, T=3, a=1/100
 a = mp.mpf(1) / 100
 print("thm4.large at n=2,T=3:", mp.nstr((2 / mp.mpf(4)) * (3**a + (mp.mpf(3) / 2) ** a), 10), "vs", mp.nstr(2 * 3**a / 2 ** (1 + a), 10))
+
+# Table 1, strongly convex construction (lambda = 1, g = 1, alpha = a): E at T = 2, n = 1000,
+# a = 1/100 is the smallest sampled value; E < 1/n always (best K in E <= K/n tends to 1)
+print("table1.strongly_convex.lower K =", div_construction(1000, 2, 1, lambda t: F(1, 100), 1))
+print("table1.strongly_convex.upper: n E at n=2, T=10^4, a=1/2 =", float(2 * div_construction(2, 10**4, 1, lambda t: F(1, 2), 1)))
