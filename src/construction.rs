@@ -424,7 +424,7 @@ impl Spec {
                 }
             }
         };
-        let nonzero = div(sub(e_theta.clone(), joint), sub(n(1), p_zero));
+        let nonzero = div(sub(e_theta.clone(), joint), sub(n(1), p_zero.clone()));
         let mut g_nz = guards.clone();
         g_nz.push(t0_guard);
         out.push(Quantity {
@@ -511,21 +511,10 @@ impl Spec {
             expr: call(Func::Abs, vec![e_theta_t0.clone()]),
             guards: g_t0.clone(),
         });
-        let p_zero_again = match self.sampling {
-            Sampling::WithReplacement => Expr::bin(
-                BinOp::Pow,
-                sub(n(1), div(n(1), nn.clone())),
-                sub(t0.clone(), f.clone()),
-            ),
-            Sampling::Reshuffle => call(
-                Func::Max,
-                vec![n(0), sub(n(1), div(sub(t0.clone(), f.clone()), nn.clone()))],
-            ),
-        };
         out.push(Quantity {
             name: "div_t0_given_nonzero_t0".into(),
             meaning: QUANTITIES[7].1.into(),
-            expr: call(Func::Abs, vec![div(e_theta_t0, sub(n(1), p_zero_again))]),
+            expr: call(Func::Abs, vec![div(e_theta_t0, sub(n(1), p_zero.clone()))]),
             guards: g_t0,
         });
         out.push(Quantity {

@@ -1159,52 +1159,23 @@ fn decide_intervals(rel: Rel, x: &Interval, y: &Interval) -> Option<bool> {
     let lt_all = x.hi < y.lo;
     let ge_all = x.lo >= y.hi;
     let gt_all = x.lo > y.hi;
-    match rel {
-        Rel::Le => {
-            if le_all {
-                Some(true)
-            } else if gt_all {
-                Some(false)
-            } else {
-                None
-            }
-        }
-        Rel::Lt => {
-            if lt_all {
-                Some(true)
-            } else if ge_all {
-                Some(false)
-            } else {
-                None
-            }
-        }
-        Rel::Ge => {
-            if ge_all {
-                Some(true)
-            } else if lt_all {
-                Some(false)
-            } else {
-                None
-            }
-        }
-        Rel::Gt => {
-            if gt_all {
-                Some(true)
-            } else if le_all {
-                Some(false)
-            } else {
-                None
-            }
-        }
-        Rel::Eq => {
-            if lt_all || gt_all {
-                Some(false)
-            } else if x.is_point() && y.is_point() && x.lo == y.lo {
-                Some(true)
-            } else {
-                None
-            }
-        }
+    // (holds for every pair, fails for every pair)
+    let (yes, no) = match rel {
+        Rel::Le => (le_all, gt_all),
+        Rel::Lt => (lt_all, ge_all),
+        Rel::Ge => (ge_all, lt_all),
+        Rel::Gt => (gt_all, le_all),
+        Rel::Eq => (
+            x.is_point() && y.is_point() && x.lo == y.lo,
+            lt_all || gt_all,
+        ),
+    };
+    if yes {
+        Some(true)
+    } else if no {
+        Some(false)
+    } else {
+        None
     }
 }
 
