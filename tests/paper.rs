@@ -67,8 +67,8 @@ fn theorem1_is_off_by_one_step_and_its_best_constant_is_one_sixth() {
 fn theorem4_proof_step2_fails_from_n_13() {
     // oracle: at n = 13, T = 14, a = 1/10 the step's sides are 0.155091292208 > 0.154990511559;
     // at n = 12 it holds
-    let cs = check(&["thm4.step2"]);
-    let c = by_id(&cs, "thm4.step2");
+    let cs = check(&["thm4.appendix.step2"]);
+    let c = by_id(&cs, "thm4.appendix.step2");
     assert_eq!(c["verdict"], "refuted");
     let cx = &c["counterexample"];
     assert_eq!(cx["point"]["n"], "13");
@@ -216,8 +216,8 @@ fn table1_constants() {
 #[test]
 fn theorem4_chain_conclusion_fails_on_the_papers_scale() {
     // oracle: at n=2, T=3, a=1/100: 1.007554787 > 1.004062882
-    let cs = check(&["thm4.large"]);
-    let c = by_id(&cs, "thm4.large");
+    let cs = check(&["thm4.appendix.large"]);
+    let c = by_id(&cs, "thm4.appendix.large");
     assert_eq!(c["verdict"], "refuted");
     // `approx` carries 6 significant digits
     assert!((approx(&c["counterexample"]["lhs"]["approx"]) - 1.007554787).abs() < 1e-5);

@@ -35,7 +35,7 @@ a = mp.mpf(1) / 10
 n, T = 13, 14
 lhs = 2 * T**a / n**2 * (n ** (1 - a) - 1) / (1 - a)
 rhs = 2 * T**a / n ** (1 + a)
-print("thm4.step2 at n=13,T=14,a=1/10:", mp.nstr(lhs, 12), ">", mp.nstr(rhs, 12), lhs > rhs)
+print("thm4.appendix.step2 at n=13,T=14,a=1/10:", mp.nstr(lhs, 12), ">", mp.nstr(rhs, 12), lhs > rhs)
 # and it holds at n = 12 (the counterexample is the smallest n)
 n, T = 12, 13
 print("  at n=12,T=13:", (2 * T**a / n**2 * (n ** (1 - a) - 1) / (1 - a)) <= 2 * T**a / n ** (1 + a))
@@ -99,7 +99,7 @@ print("table1.nonconvex.lower K =", mp.nstr(best[0], 12), "at n, T =", best[1:])
 
 # Theorem 4 chain conclusion at n=2, T=3, a=1/100
 a = mp.mpf(1) / 100
-print("thm4.large at n=2,T=3:", mp.nstr((2 / mp.mpf(4)) * (3**a + (mp.mpf(3) / 2) ** a), 10), "vs", mp.nstr(2 * 3**a / 2 ** (1 + a), 10))
+print("thm4.appendix.large at n=2,T=3:", mp.nstr((2 / mp.mpf(4)) * (3**a + (mp.mpf(3) / 2) ** a), 10), "vs", mp.nstr(2 * 3**a / 2 ** (1 + a), 10))
 
 # Table 1, strongly convex construction (lambda = 1, g = 1, alpha = a): E at T = 2, n = 1000,
 # a = 1/100 is the smallest sampled value; E < 1/n always (best K in E <= K/n tends to 1)
