@@ -917,12 +917,7 @@ pub fn approx(v: &Rational, digits: u32) -> String {
     let digits = digits.max(1);
     let neg = *v < 0;
     let a = Rational::from(v.abs_ref());
-    // e = floor(log10 a), estimated from sizes then corrected
-    // display only: a rough f64 guess of the exponent, corrected exactly below
-    let mut e: i64 = ((f64::from(a.numer().significant_bits())
-        - f64::from(a.denom().significant_bits()))
-        * std::f64::consts::LOG10_2)
-        .floor() as i64;
+    let mut e = log10_floor(&a);
     let ten = |k: i64| -> Rational {
         let p = Integer::from(10).pow(k.unsigned_abs() as u32);
         if k >= 0 {
@@ -931,12 +926,6 @@ pub fn approx(v: &Rational, digits: u32) -> String {
             Rational::from((1, p))
         }
     };
-    while a >= ten(e + 1) {
-        e += 1;
-    }
-    while a < ten(e) {
-        e -= 1;
-    }
     // m = round(a * 10^(digits-1-e)), in [10^(digits-1), 10^digits]
     let scaled = a * ten(i64::from(digits) - 1 - e);
     let mut m = Integer::from((scaled + Rational::from((1, 2))).floor_ref());
@@ -1156,7 +1145,8 @@ mod tests {
     }
 }
 
-/// `floor(log10 |v|)` for a non-zero rational, computed exactly.
+/// `floor(log10 |v|)` for a non-zero rational, computed exactly (an f64 guess from the
+/// bit sizes, corrected with exact comparisons).
 fn log10_floor(a: &Rational) -> i64 {
     let a = Rational::from(a.abs_ref());
     let mut e: i64 = ((f64::from(a.numer().significant_bits())
