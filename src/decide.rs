@@ -1819,7 +1819,7 @@ fn with_fixed(claim: &Claim, name: &str, v: &Rational) -> Claim {
     c
 }
 
-/// Does the relation hold on the claim's domain with `name = v`? `Some(Ok(()))` holds
+/// Does the relation hold on the claim's domain with `name = v`? `Some(Ok(exhaustive))` holds
 /// (certified or no counterexample), `Some(Err(cx))` refuted, `None` undecided.
 fn holds_with(
     claim: &Claim,
@@ -1829,7 +1829,7 @@ fn holds_with(
     check: &Check,
     opts: &Options,
     deadline: Instant,
-) -> Option<Result<(), Counterexample>> {
+) -> Option<Result<bool, Counterexample>> {
     let c = with_fixed(claim, name, v);
     let res = sweep(&c, links, std::slice::from_ref(check), opts, deadline);
     let t = &res.tallies[0];
@@ -1839,7 +1839,8 @@ fn holds_with(
     if t.undecided.is_some() || res.stopped.is_some() || res.points + t.boxes == 0 {
         return None;
     }
-    Some(Ok(()))
+    // holds: on the whole domain (true) or at every sampled point (false)
+    Some(Ok(res.exhaustive && !t.sampled))
 }
 
 fn rel_small(lo: &Rational, hi: &Rational, tol: &Rational) -> bool {
@@ -1860,12 +1861,13 @@ fn bisect(
     mut good: Rational,
     mut bad: Rational,
     mut witness: Counterexample,
+    mut good_exhaustive: bool,
     integer: bool,
     links: &[Expr],
     check: &Check,
     opts: &Options,
     deadline: Instant,
-) -> (Rational, Rational, Counterexample, Option<String>) {
+) -> (Rational, Rational, Counterexample, bool, Option<String>) {
     for _ in 0..200 {
         if integer {
             if Rational::from(&bad - &good).abs() <= 1 {
@@ -1879,6 +1881,7 @@ fn bisect(
                 good,
                 bad,
                 witness,
+                good_exhaustive,
                 Some("time budget exhausted during the search".into()),
             );
         }
@@ -1898,7 +1901,10 @@ fn bisect(
             );
         }
         match holds_with(claim, name, &mid, links, check, opts, deadline) {
-            Some(Ok(())) => good = mid,
+            Some(Ok(ex)) => {
+                good = mid;
+                good_exhaustive = ex;
+            }
             Some(Err(cx)) => {
                 bad = mid;
                 witness = cx;
@@ -1908,6 +1914,7 @@ fn bisect(
                     good,
                     bad,
                     witness,
+                    good_exhaustive,
                     Some(format!(
                         "the claim could not be decided at {name} = {mid}; the bracket stops there"
                     )),
@@ -1915,7 +1922,7 @@ fn bisect(
             }
         }
     }
-    (good, bad, witness, None)
+    (good, bad, witness, good_exhaustive, None)
 }
 
 /// `threshold = "p"`: the supremum (or infimum) of `p` for which the relation holds on the
@@ -1999,10 +2006,10 @@ fn threshold(
     let phi = inner(&hi, &lo, hi_in);
     let at_lo = holds_with(claim, name, &plo, links, check, opts, deadline);
     let at_hi = holds_with(claim, name, &phi, links, check, opts, deadline);
-    let (good, bad, cx, sup) = match (at_lo, at_hi) {
-        (Some(Ok(())), Some(Err(cx))) => (plo, phi, cx, true),
-        (Some(Err(cx)), Some(Ok(()))) => (phi, plo, cx, false),
-        (Some(Ok(())), Some(Ok(()))) => {
+    let (good, bad, cx, sup, ex) = match (at_lo, at_hi) {
+        (Some(Ok(ex)), Some(Err(cx))) => (plo, phi, cx, true, ex),
+        (Some(Err(cx)), Some(Ok(ex))) => (phi, plo, cx, false, ex),
+        (Some(Ok(_)), Some(Ok(_))) => {
             return (
                 None,
                 Some(format!(
@@ -2027,9 +2034,14 @@ fn threshold(
             );
         }
     };
-    let (good, bad, witness, note) = bisect(
-        claim, name, good, bad, cx, integer, links, check, opts, deadline,
+    let (good, bad, witness, good_ex, note) = bisect(
+        claim, name, good, bad, cx, ex, integer, links, check, opts, deadline,
     );
+    let holds = if good_ex {
+        "holds"
+    } else {
+        "has no counterexample at the sampled points"
+    };
     let (l, h) = if good < bad {
         (good.clone(), bad.clone())
     } else {
@@ -2037,11 +2049,11 @@ fn threshold(
     };
     let meaning = if sup {
         format!(
-            "the relation holds with {name} = {good} and fails with {name} = {bad}: the supremum of {name} for which it holds lies in [{l}, {h}] (if it holds on an interval)"
+            "the relation {holds} with {name} = {good} and fails with {name} = {bad}: the supremum of {name} for which it holds lies in [{l}, {h}] (if it holds on an interval)"
         )
     } else {
         format!(
-            "the relation holds with {name} = {good} and fails with {name} = {bad}: the infimum of {name} for which it holds lies in [{l}, {h}] (if it holds on an interval)"
+            "the relation {holds} with {name} = {good} and fails with {name} = {bad}: the infimum of {name} for which it holds lies in [{l}, {h}] (if it holds on an interval)"
         )
     };
     (
@@ -2094,14 +2106,14 @@ fn best_constant(
     }
     probes.push(Rational::new());
     probes.push(Rational::from(-1));
-    let mut good: Option<Rational> = None;
+    let mut good: Option<(Rational, bool)> = None;
     let mut bad: Option<(Rational, Counterexample)> = None;
     for p in &probes {
         if Instant::now() > deadline {
             break;
         }
         match holds_with(claim, k, p, links, check, opts, deadline) {
-            Some(Ok(())) if good.is_none() => good = Some(p.clone()),
+            Some(Ok(ex)) if good.is_none() => good = Some((p.clone(), ex)),
             Some(Err(cx)) if bad.is_none() => bad = Some((p.clone(), cx)),
             _ => {}
         }
@@ -2118,14 +2130,20 @@ fn best_constant(
             None,
         );
     };
-    let (g, b, w, note) = bisect(claim, k, g, b, cx, false, links, check, opts, deadline);
+    let (g, gex) = g;
+    let (g, b, w, gex, note) = bisect(claim, k, g, b, cx, gex, false, links, check, opts, deadline);
+    let holds = if gex {
+        "holds on the whole domain"
+    } else {
+        "has no counterexample at the sampled points"
+    };
     let (l, h) = if g < b {
         (g.clone(), b.clone())
     } else {
         (b.clone(), g.clone())
     };
     let meaning = format!(
-        "the relation holds on the whole domain with {k} = {g} and fails with {k} = {b} (at the witness): the best {k} lies in [{l}, {h}]"
+        "the relation {holds} with {k} = {g} and fails with {k} = {b} (at the witness): the best {k} lies in [{l}, {h}]"
     );
     // the verdict of the claim with its best constant: certified at the safe end
     let c = with_fixed(claim, k, &g);
