@@ -2,6 +2,7 @@
 //! output or a [`CliError`] that says whether the input was bad (exit 2) or the tool failed
 //! (exit 1). `main.rs` parses arguments with clap and maps these to exit codes.
 
+use crate::certify::kernel;
 use crate::claims::{self, Claim};
 use crate::decide::{self, Options, Outcome};
 use crate::exact::{self, Budget, Env, ExactError};
@@ -177,11 +178,18 @@ pub fn decide_claims(
         {
             continue;
         }
-        out.extend(
-            decide::decide(c, opts)
-                .into_iter()
-                .filter(|o| wanted(&o.id, &c.id)),
-        );
+        for mut o in decide::decide(c, opts)
+            .into_iter()
+            .filter(|o| wanted(&o.id, &c.id))
+        {
+            // the independent kernel re-checks every exact verdict before it is reported
+            o.kernel = Some(match kernel::recheck(c, &o) {
+                Ok(kernel::Recheck::Agreed(t)) => format!("agreed: {t}"),
+                Ok(kernel::Recheck::Skipped(t)) => format!("not re-checked: {t}"),
+                Err(e) => return Err(CliError::Internal(e.to_string())),
+            });
+            out.push(o);
+        }
     }
     Ok(out)
 }

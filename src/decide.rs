@@ -130,6 +130,8 @@ pub struct Outcome {
     pub threshold: Option<Bracket>,
     /// `best_constant` search result
     pub best_constant: Option<Bracket>,
+    /// what the independent kernel re-checked (filled by the caller)
+    pub kernel: Option<String>,
 }
 
 /// Limits of one decision run.
@@ -193,6 +195,16 @@ struct SweepResult {
     points: u64,
     exhaustive: bool,
     stopped: Option<String>,
+}
+
+/// The relations a claim decides, as (outcome id, lhs, relation, rhs): one for `holds`, the
+/// conclusion then each step for a chain (what the kernel re-checks).
+pub fn relations(claim: &Claim) -> Vec<(String, Expr, Rel, Expr)> {
+    let (links, checks) = plan(claim);
+    checks
+        .into_iter()
+        .map(|c| (c.id, links[c.a].clone(), c.rel, links[c.b].clone()))
+        .collect()
 }
 
 fn plan(claim: &Claim) -> (Vec<Expr>, Vec<Check>) {
@@ -309,6 +321,7 @@ fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) 
                 },
                 threshold: None,
                 best_constant: None,
+                kernel: None,
             }
         })
         .collect()
@@ -2090,6 +2103,7 @@ fn best_constant(
         reason,
         threshold: None,
         best_constant: bracket,
+        kernel: None,
     };
     if let Some(o) = best_constant_affine(claim, k, links, check, opts, deadline) {
         return o;

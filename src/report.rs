@@ -84,6 +84,7 @@ pub fn outcome_json(o: &Outcome) -> Value {
         "best_constant": o.best_constant.as_ref().map(|b| bracket_json(b, false)),
         "reason": o.reason,
         "certificate": null,
+        "kernel": o.kernel,
     })
 }
 
@@ -255,6 +256,7 @@ mod tests {
             reason: None,
             threshold: None,
             best_constant: None,
+            kernel: None,
         }
     }
 

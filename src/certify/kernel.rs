@@ -1,0 +1,465 @@
+//! The independent kernel: a small evaluator over `num-rational`/`num-bigint` (no GMP, no
+//! floats) that re-checks the exact verdicts of the engines before they are reported.
+//!
+//! - A counterexample whose two sides are exact is re-evaluated at its point: the kernel's
+//!   values must equal the reported ones and the relation must fail there.
+//! - A `certified` verdict on an enumerable domain (no real parameters) is re-checked at the
+//!   first points of the domain in lexicographic order and at its last corner.
+//! - Anything the kernel cannot evaluate within its small budget (irrational values, long
+//!   recurrences) is reported as not re-checked, with the reason.
+//!
+//! It shares only the expression tree with the engines: literals are read back from their
+//! printed `p/q` form, and every operation is re-implemented here. Rational exponents are
+//! decided by exponent clearing (integer roots), like the exact engine but independently.
+
+use crate::claims::Claim;
+use crate::decide::{Outcome, Side, Verdict, relations};
+use crate::expr::{BigOp, BinOp, DomainSpec, Expr, Func, Rel};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::str::FromStr;
+
+/// Most terms, iterations or points the kernel spends on one evaluation.
+const MAX_STEPS: u64 = 100_000;
+
+/// What the kernel concluded about one outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recheck {
+    /// agreed; the text says on what
+    Agreed(String),
+    /// not re-checked; the text says why
+    Skipped(String),
+}
+
+/// The kernel and an engine disagree: a bug in one of them.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("kernel disagreement on `{id}`: {detail}")]
+pub struct Disagreement {
+    /// outcome id
+    pub id: String,
+    /// both values and where
+    pub detail: String,
+}
+
+type Env = Vec<(String, BigRational)>;
+
+fn lookup<'a>(env: &'a Env, n: &str) -> Option<&'a BigRational> {
+    env.iter().rev().find(|(k, _)| k == n).map(|(_, v)| v)
+}
+
+fn q(s: &str) -> Option<BigRational> {
+    BigRational::from_str(s).ok()
+}
+
+fn int_pow(x: &BigRational, e: &BigInt) -> Option<BigRational> {
+    let k = e.abs().to_u64().filter(|k| *k <= 1 << 20)?;
+    if x.is_zero() && e.is_negative() {
+        return None;
+    }
+    let mut base = x.clone();
+    let mut acc = BigRational::one();
+    let mut k = k;
+    while k > 0 {
+        if k & 1 == 1 {
+            acc *= &base;
+        }
+        base = &base * &base;
+        k >>= 1;
+    }
+    Some(if e.is_negative() { acc.recip() } else { acc })
+}
+
+fn pow(x: &BigRational, y: &BigRational) -> Option<BigRational> {
+    if y.is_integer() {
+        if x.is_zero() && y.is_zero() {
+            return Some(BigRational::one());
+        }
+        return int_pow(x, &y.to_integer());
+    }
+    if x.is_negative() {
+        return None;
+    }
+    if x.is_zero() {
+        return if y.is_positive() {
+            Some(BigRational::zero())
+        } else {
+            None
+        };
+    }
+    let d = y.denom().to_u32().filter(|d| *d <= 64)?;
+    let (n, m) = (x.numer(), x.denom());
+    let (rn, rm) = (n.nth_root(d), m.nth_root(d));
+    if num_traits::pow(rn.clone(), d as usize) != *n
+        || num_traits::pow(rm.clone(), d as usize) != *m
+    {
+        return None; // irrational
+    }
+    int_pow(&BigRational::new(rn, rm), y.numer())
+}
+
+fn integer(v: &BigRational) -> Option<BigInt> {
+    v.is_integer().then(|| v.to_integer())
+}
+
+/// The exact value of `e`, or `None` when the kernel cannot or will not produce it.
+pub fn eval(e: &Expr, env: &mut Env) -> Option<BigRational> {
+    Some(match e {
+        Expr::Num(v) => q(&v.to_string())?,
+        Expr::Var(n) => lookup(env, n)?.clone(),
+        Expr::Neg(a) => -eval(a, env)?,
+        Expr::Bin(op, a, b) => {
+            let x = eval(a, env)?;
+            let y = eval(b, env)?;
+            match op {
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                BinOp::Mul => x * y,
+                BinOp::Div => {
+                    if y.is_zero() {
+                        return None;
+                    }
+                    x / y
+                }
+                BinOp::Pow => pow(&x, &y)?,
+            }
+        }
+        Expr::Call(f, args) => {
+            let mut vs = Vec::new();
+            for a in args {
+                vs.push(eval(a, env)?);
+            }
+            let x = vs[0].clone();
+            match f {
+                Func::Exp if x.is_zero() => BigRational::one(),
+                Func::Ln if x.is_one() => BigRational::zero(),
+                Func::Exp | Func::Ln => return None,
+                Func::Sqrt => pow(&x, &BigRational::new(1.into(), 2.into()))?,
+                Func::Abs => x.abs(),
+                Func::Floor => x.floor(),
+                Func::Ceil => x.ceil(),
+                Func::Min => vs.into_iter().reduce(|a, b| if b < a { b } else { a })?,
+                Func::Max => vs.into_iter().reduce(|a, b| if b > a { b } else { a })?,
+            }
+        }
+        Expr::Big {
+            op,
+            var,
+            lo,
+            hi,
+            body,
+        } => {
+            let lo = integer(&eval(lo, env)?)?;
+            let hi = integer(&eval(hi, env)?)?;
+            let mut acc = if *op == BigOp::Sum {
+                BigRational::zero()
+            } else {
+                BigRational::one()
+            };
+            let count = (&hi - &lo + BigInt::one()).to_u64().unwrap_or(0);
+            if hi >= lo && count > MAX_STEPS {
+                return None;
+            }
+            let mut i = lo;
+            while i <= hi {
+                env.push((var.clone(), BigRational::from_integer(i.clone())));
+                let v = eval(body, env);
+                env.pop();
+                let v = v?;
+                if *op == BigOp::Sum {
+                    acc += v;
+                } else {
+                    acc *= v;
+                }
+                i += 1;
+            }
+            acc
+        }
+        Expr::Rec {
+            x,
+            t,
+            start,
+            end,
+            init,
+            step,
+        } => {
+            let s = integer(&eval(start, env)?)?;
+            let en = integer(&eval(end, env)?)?;
+            if en < s || (&en - &s).to_u64().is_none_or(|k| k > MAX_STEPS) {
+                return None;
+            }
+            let mut cur = eval(init, env)?;
+            let mut ti = s;
+            while ti < en {
+                env.push((t.clone(), BigRational::from_integer(ti.clone())));
+                env.push((x.clone(), cur.clone()));
+                let v = eval(step, env);
+                env.pop();
+                env.pop();
+                cur = v?;
+                ti += 1;
+            }
+            cur
+        }
+    })
+}
+
+fn holds(rel: Rel, a: &BigRational, b: &BigRational) -> bool {
+    rel.holds(a.cmp(b))
+}
+
+/// Binds the claim's definitions at a point; `None` if one has no kernel value.
+fn bind_lets(claim: &Claim, env: &mut Env) -> Option<()> {
+    for d in &claim.lets {
+        let v = eval(&d.expr, env)?;
+        env.push((d.name.clone(), v));
+    }
+    Some(())
+}
+
+/// Re-checks one outcome of `claim`.
+pub fn recheck(claim: &Claim, o: &Outcome) -> Result<Recheck, Disagreement> {
+    let Some((_, lhs, rel, rhs)) = relations(claim).into_iter().find(|(id, ..)| *id == o.id) else {
+        return Ok(Recheck::Skipped("no such relation".into()));
+    };
+    match (&o.verdict, &o.counterexample) {
+        (Verdict::Refuted, Some(cx)) => {
+            let (Side::Exact(l), Side::Exact(r)) = (&cx.lhs, &cx.rhs) else {
+                return Ok(Recheck::Skipped(
+                    "the counterexample's sides are not exact".into(),
+                ));
+            };
+            let mut env: Env = Vec::new();
+            for (n, v) in &cx.point {
+                env.push((n.clone(), q(&v.to_string()).expect("a printed rational")));
+            }
+            if bind_lets(claim, &mut env).is_none() {
+                return Ok(Recheck::Skipped("a definition is beyond the kernel".into()));
+            }
+            for (text, r) in &claim.guards {
+                let mut e2 = env.clone();
+                if let (Some(a), Some(b)) = (eval(&r.lhs, &mut e2), eval(&r.rhs, &mut e2))
+                    && !holds(r.rel, &a, &b)
+                {
+                    return Err(Disagreement {
+                        id: o.id.clone(),
+                        detail: format!(
+                            "the counterexample violates the construction's guard that {text}"
+                        ),
+                    });
+                }
+            }
+            let (Some(kl), Some(kr)) = (eval(&lhs, &mut env), eval(&rhs, &mut env)) else {
+                return Ok(Recheck::Skipped("a side is beyond the kernel".into()));
+            };
+            let (el, er) = (
+                q(&l.to_string()).expect("rational"),
+                q(&r.to_string()).expect("rational"),
+            );
+            if kl != el || kr != er || holds(rel, &kl, &kr) {
+                return Err(Disagreement {
+                    id: o.id.clone(),
+                    detail: format!(
+                        "at the counterexample the engine has lhs = {el}, rhs = {er}; the kernel has lhs = {kl}, rhs = {kr}, relation {}",
+                        if holds(rel, &kl, &kr) {
+                            "holding"
+                        } else {
+                            "failing"
+                        }
+                    ),
+                });
+            }
+            Ok(Recheck::Agreed("counterexample re-evaluated".into()))
+        }
+        (Verdict::Certified, _) if o.coverage.boxes == 0 => {
+            recheck_points(claim, &o.id, &lhs, rel, &rhs)
+        }
+        _ => Ok(Recheck::Skipped(format!(
+            "{} verdicts are not exact",
+            o.verdict.as_str()
+        ))),
+    }
+}
+
+/// The first points of the domain in lexicographic order, and its last corner.
+fn recheck_points(
+    claim: &Claim,
+    id: &str,
+    lhs: &Expr,
+    rel: Rel,
+    rhs: &Expr,
+) -> Result<Recheck, Disagreement> {
+    const FIRST: usize = 16;
+    let mut points: Vec<Env> = Vec::new();
+    first_points(claim, 0, &mut Vec::new(), FIRST, &mut points, false);
+    let mut last = Vec::new();
+    first_points(claim, 0, &mut Vec::new(), 1, &mut last, true);
+    points.extend(last);
+    if points.is_empty() {
+        return Ok(Recheck::Skipped(
+            "the kernel could not enumerate the domain".into(),
+        ));
+    }
+    let mut checked = 0;
+    for p in points {
+        let mut env = p.clone();
+        if bind_lets(claim, &mut env).is_none() {
+            continue;
+        }
+        // guards: a point where they fail is not part of what `certified` covers
+        let guards_ok = claim.guards.iter().all(|(_, r)| {
+            let mut e2 = env.clone();
+            matches!((eval(&r.lhs, &mut e2), eval(&r.rhs, &mut e2)), (Some(a), Some(b)) if holds(r.rel, &a, &b))
+        });
+        if !guards_ok {
+            continue;
+        }
+        let (Some(a), Some(b)) = (eval(lhs, &mut env), eval(rhs, &mut env)) else {
+            continue;
+        };
+        if !holds(rel, &a, &b) {
+            let at: Vec<String> = p.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            return Err(Disagreement {
+                id: id.to_string(),
+                detail: format!(
+                    "certified by the engines, but at {} the kernel has lhs = {a}, rhs = {b}",
+                    at.join(", ")
+                ),
+            });
+        }
+        checked += 1;
+    }
+    Ok(if checked == 0 {
+        Recheck::Skipped("no point of the domain is within the kernel's budget".into())
+    } else {
+        Recheck::Agreed(format!("{checked} points re-evaluated"))
+    })
+}
+
+fn first_points(
+    claim: &Claim,
+    i: usize,
+    env: &mut Env,
+    limit: usize,
+    out: &mut Vec<Env>,
+    from_top: bool,
+) {
+    if out.len() >= limit {
+        return;
+    }
+    if i == claim.params.len() {
+        out.push(env.clone());
+        return;
+    }
+    let p = &claim.params[i];
+    let mut vals: Vec<BigRational> = match &p.domain {
+        DomainSpec::Fixed(e) => match eval(e, env) {
+            Some(v) => vec![v],
+            None => return,
+        },
+        DomainSpec::Set(vs) => {
+            let mut out = Vec::new();
+            for v in vs {
+                match eval(v, env) {
+                    Some(x) => out.push(x),
+                    None => return,
+                }
+            }
+            out.sort();
+            out.dedup();
+            out
+        }
+        DomainSpec::IntRange {
+            lo, hi, inclusive, ..
+        } => {
+            let (Some(lo), Some(hi)) = (eval(lo, env), eval(hi, env)) else {
+                return;
+            };
+            let lo = lo.ceil().to_integer();
+            let mut hi_i = hi.floor().to_integer();
+            if !inclusive && hi.is_integer() {
+                hi_i -= 1;
+            }
+            let mut v = Vec::new();
+            let mut k = lo.clone();
+            while k <= hi_i && v.len() < limit {
+                v.push(BigRational::from_integer(k.clone()));
+                k += 1;
+            }
+            if from_top && hi_i >= lo {
+                v = vec![BigRational::from_integer(hi_i)];
+            }
+            v
+        }
+        DomainSpec::Real { .. } => return,
+    };
+    if from_top {
+        vals.reverse();
+    }
+    for v in vals {
+        env.push((p.name.clone(), v));
+        first_points(claim, i + 1, env, limit, out, from_top);
+        env.pop();
+        if out.len() >= limit {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::load_str;
+    use crate::decide::{Options, decide};
+    use crate::expr::parse_expr;
+
+    fn k(s: &str) -> Option<String> {
+        eval(&parse_expr(s).unwrap(), &mut Vec::new()).map(|v| v.to_string())
+    }
+
+    #[test]
+    fn evaluates_independently() {
+        assert_eq!(k("1/3 + 1/6").as_deref(), Some("1/2"));
+        assert_eq!(k("(8/27)^(2/3)").as_deref(), Some("4/9"));
+        assert_eq!(k("2^-3").as_deref(), Some("1/8"));
+        assert_eq!(k("2^(1/2)"), None);
+        assert_eq!(k("exp(1)"), None);
+        assert_eq!(k("1/0"), None);
+        assert_eq!(k("sum(i, 1, 4, 1/i)").as_deref(), Some("25/12"));
+        assert_eq!(k("rec(x, t, 0, 3, 0, x/2 + 1)").as_deref(), Some("7/4"));
+        assert_eq!(
+            k("floor(-7/2) + ceil(7/2) + min(1, 2) + max(1, 2)").as_deref(),
+            Some("3")
+        );
+    }
+
+    fn claim(body: &str) -> Claim {
+        let src = format!("[[claim]]\nid = \"c\"\nsource = \"S\"\ntext = \"t\"\n{body}\n");
+        load_str("t.toml", &src).unwrap().remove(0)
+    }
+
+    #[test]
+    fn agrees_with_the_engines_and_catches_a_tampered_counterexample() {
+        let c = claim("params = [\"n in 1..=10\"]\nholds = \"2^n <= n^2\"");
+        let mut o = decide(&c, &Options::default()).remove(0);
+        assert_eq!(
+            recheck(&c, &o),
+            Ok(Recheck::Agreed("counterexample re-evaluated".into()))
+        );
+        // a wrong reported value is a hard disagreement
+        if let Some(cx) = o.counterexample.as_mut() {
+            cx.lhs = Side::Exact(rug::Rational::from(3));
+        }
+        assert!(recheck(&c, &o).is_err());
+        let c =
+            claim("params = [\"n in 1..=50\", \"r in 1..=n\"]\nholds = \"(n-r)/n <= (1-1/n)^r\"");
+        let o = decide(&c, &Options::default()).remove(0);
+        assert!(matches!(recheck(&c, &o), Ok(Recheck::Agreed(ref t)) if t.contains("17 points")));
+        // a false claim reported as certified is caught at the points the kernel checks
+        let c = claim("params = [\"n in 1..=50\"]\nholds = \"n <= 1\"");
+        let mut o = decide(&c, &Options::default()).remove(0);
+        o.verdict = Verdict::Certified;
+        o.counterexample = None;
+        assert!(recheck(&c, &o).is_err());
+    }
+}
