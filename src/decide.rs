@@ -1359,17 +1359,7 @@ enum BoxVerdict {
 
 impl BranchAndBound<'_> {
     fn box_eval(&self, dims: &[RealDim], boxv: &[(Rational, Rational)], prec: u32) -> BoxVerdict {
-        let mut env = RealEnv::new();
-        for (n, v) in self.fixed {
-            env.push_exact(n, v, prec);
-        }
-        for (d, (lo, hi)) in dims.iter().zip(boxv) {
-            if lo == hi {
-                env.push_exact(&d.name, lo, prec);
-            } else {
-                env.push(&d.name, Interval::from_bounds(lo, hi, prec));
-            }
-        }
+        let mut env = self.env_for(dims, boxv, prec);
         let ar = Arith { prec };
         // the construction's guards must hold on the whole box
         for (_, r) in &self.claim.guards {

@@ -172,6 +172,36 @@ fn max_f(v: Vec<Float>) -> Float {
         .expect("non-empty")
 }
 
+/// The hull of `op` over the four corner pairs of ends, each rounded outward: the range of
+/// a product or quotient of intervals (for quotients, when the divisor excludes 0).
+fn corners(
+    prec: u32,
+    a: &Interval,
+    b: &Interval,
+    op: fn(u32, &Float, &Float, Round) -> Float,
+) -> Interval {
+    let pairs = [
+        (&a.lo, &b.lo),
+        (&a.lo, &b.hi),
+        (&a.hi, &b.lo),
+        (&a.hi, &b.hi),
+    ];
+    Interval {
+        lo: min_f(
+            pairs
+                .iter()
+                .map(|(x, y)| op(prec, x, y, Round::Down))
+                .collect(),
+        ),
+        hi: max_f(
+            pairs
+                .iter()
+                .map(|(x, y)| op(prec, x, y, Round::Up))
+                .collect(),
+        ),
+    }
+}
+
 /// Widens NaN ends to infinities (never produced by the operations above on valid input,
 /// but an interval with a NaN end must never leave this module).
 fn fix(mut iv: Interval) -> Interval {
@@ -218,20 +248,7 @@ impl Arith {
 
     /// `a * b`
     pub fn mul(&self, a: &Interval, b: &Interval) -> Interval {
-        let p = self.prec;
-        let lo = min_f(vec![
-            mul_r(p, &a.lo, &b.lo, Round::Down),
-            mul_r(p, &a.lo, &b.hi, Round::Down),
-            mul_r(p, &a.hi, &b.lo, Round::Down),
-            mul_r(p, &a.hi, &b.hi, Round::Down),
-        ]);
-        let hi = max_f(vec![
-            mul_r(p, &a.lo, &b.lo, Round::Up),
-            mul_r(p, &a.lo, &b.hi, Round::Up),
-            mul_r(p, &a.hi, &b.lo, Round::Up),
-            mul_r(p, &a.hi, &b.hi, Round::Up),
-        ]);
-        Interval { lo, hi }
+        corners(self.prec, a, b, mul_r)
     }
 
     /// `a / b`
@@ -244,20 +261,7 @@ impl Arith {
                 "the divisor's enclosure contains 0".into(),
             ));
         }
-        let p = self.prec;
-        let lo = min_f(vec![
-            div_r(p, &a.lo, &b.lo, Round::Down),
-            div_r(p, &a.lo, &b.hi, Round::Down),
-            div_r(p, &a.hi, &b.lo, Round::Down),
-            div_r(p, &a.hi, &b.hi, Round::Down),
-        ]);
-        let hi = max_f(vec![
-            div_r(p, &a.lo, &b.lo, Round::Up),
-            div_r(p, &a.lo, &b.hi, Round::Up),
-            div_r(p, &a.hi, &b.lo, Round::Up),
-            div_r(p, &a.hi, &b.hi, Round::Up),
-        ]);
-        Ok(Interval { lo, hi })
+        Ok(corners(self.prec, a, b, div_r))
     }
 
     /// `a^n` for an integer `n`.
