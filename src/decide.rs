@@ -375,28 +375,10 @@ fn sweep(
     opts: &Options,
     deadline: Instant,
 ) -> SweepResult {
-    let mut budget = opts.budget.clone();
-    budget.deadline = Some(deadline);
     let is_real = |p: &Param| matches!(p.domain, DomainSpec::Real { .. });
     let (reals, nonreal): (Vec<usize>, Vec<usize>) =
         (0..claim.params.len()).partition(|&i| is_real(&claim.params[i]));
-    let mut sw = Sweep {
-        claim,
-        links,
-        checks,
-        tallies: vec![Tally::default(); checks.len()],
-        budget,
-        opts,
-        deadline,
-        env: Env::new(),
-        point: Vec::new(),
-        points: 0,
-        exhaustive: true,
-        stopped: None,
-        nonreal,
-        reals,
-        visitor: None,
-    };
+    let mut sw = Sweep::new(claim, links, checks, opts, deadline, nonreal, reals);
     let real_names: Vec<&str> = sw
         .reals
         .iter()
@@ -440,28 +422,44 @@ fn enumerate_points(
     deadline: Instant,
     visit: &mut PointVisitor<'_>,
 ) -> (u64, bool, Option<String>) {
-    let mut budget = opts.budget.clone();
-    budget.deadline = Some(deadline);
     let nonreal: Vec<usize> = (0..claim.params.len()).collect();
-    let mut sw = Sweep {
-        claim,
-        links: &[],
-        checks: &[],
-        tallies: Vec::new(),
-        budget,
-        opts,
-        deadline,
-        env: Env::new(),
-        point: Vec::new(),
-        points: 0,
-        exhaustive: true,
-        stopped: None,
-        nonreal,
-        reals: Vec::new(),
-        visitor: Some(visit),
-    };
+    let mut sw = Sweep::new(claim, &[], &[], opts, deadline, nonreal, Vec::new());
+    sw.visitor = Some(visit);
     sw.run(0);
     (sw.points, sw.exhaustive, sw.stopped)
+}
+
+impl<'a> Sweep<'a> {
+    /// A sweep at its start: no point visited, the per-claim deadline in the budget.
+    fn new(
+        claim: &'a Claim,
+        links: &'a [Expr],
+        checks: &'a [Check],
+        opts: &'a Options,
+        deadline: Instant,
+        nonreal: Vec<usize>,
+        reals: Vec<usize>,
+    ) -> Self {
+        let mut budget = opts.budget.clone();
+        budget.deadline = Some(deadline);
+        Sweep {
+            claim,
+            links,
+            checks,
+            tallies: vec![Tally::default(); checks.len()],
+            budget,
+            opts,
+            deadline,
+            env: Env::new(),
+            point: Vec::new(),
+            points: 0,
+            exhaustive: true,
+            stopped: None,
+            nonreal,
+            reals,
+            visitor: None,
+        }
+    }
 }
 
 impl Sweep<'_> {
