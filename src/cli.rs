@@ -2,7 +2,7 @@
 //! output or a [`CliError`] that says whether the input was bad (exit 2) or the tool failed
 //! (exit 1). `main.rs` parses arguments with clap and maps these to exit codes.
 
-use crate::certify::kernel;
+use crate::certify::{self, CoqResult, kernel};
 use crate::claims::{self, Claim};
 use crate::decide::{self, Options, Outcome};
 use crate::exact::{self, Budget, Env, ExactError};
@@ -204,11 +204,105 @@ fn steps(c: &Claim) -> usize {
 /// `stabcert check [PATH]... [--json] [--only ID]...`.
 pub fn check_command(paths: &[PathBuf], only: &[String], json: bool) -> Result<String, CliError> {
     let claims = load_claims(paths)?;
-    let outcomes = decide_claims(&claims, only, &Options::default())?;
+    let mut outcomes = decide_claims(&claims, only, &Options::default())?;
     Ok(if json {
+        // name the Coq script of each verdict when the one in proofs/coq is up to date
+        let certs = certify::certificates(&claims, &outcomes);
+        for (o, c) in outcomes.iter_mut().zip(certs) {
+            if let Some(s) = &c.script() {
+                let path = Path::new(COQ_DIR).join(&c.file);
+                if std::fs::read_to_string(&path).is_ok_and(|t| t == *s) {
+                    o.certificate = Some(format!("{COQ_DIR}/{}", c.file));
+                }
+            }
+        }
         serde_json::to_string_pretty(&report::json_document(&outcomes))
             .map_err(|e| CliError::Internal(e.to_string()))?
     } else {
         report::table(&outcomes)
     })
+}
+
+/// Where `certify` writes its scripts by default.
+pub const COQ_DIR: &str = "proofs/coq";
+
+/// `stabcert certify [PATH]... [--out DIR] [--only ID]... [--json] [--no-coqc]`: decides the
+/// claims, writes one Coq script per relation (and `Stabcert.v`, `INDEX.md`) into `out`, runs
+/// coqc on each unless told not to, and reports per relation what Coq checked.
+pub fn certify_command(
+    paths: &[PathBuf],
+    only: &[String],
+    out: &Path,
+    json: bool,
+    run_coqc: bool,
+) -> Result<String, CliError> {
+    let claims = load_claims(paths)?;
+    let outcomes = decide_claims(&claims, only, &Options::default())?;
+    let certs = certify::certificates(&claims, &outcomes);
+    let coqc = if run_coqc { certify::coqc_path() } else { None };
+    let why = if run_coqc {
+        "coqc is not installed (scripts/setup.sh installs it)"
+    } else {
+        "--no-coqc"
+    };
+    let statuses = certify::write_all(out, certs, coqc.as_deref(), why, Duration::from_secs(300))
+        .map_err(|e| CliError::Input(format!("{}: {e}", out.display())))?;
+    if json {
+        let items: Vec<serde_json::Value> = outcomes
+            .iter()
+            .zip(&statuses)
+            .map(|(o, st)| {
+                let script = match (st.cert.script(), &st.coq) {
+                    (Some(_), CoqResult::Rejected(_)) | (None, _) => None,
+                    (Some(_), _) => Some(out.join(&st.cert.file).display().to_string()),
+                };
+                serde_json::json!({
+                    "id": o.id,
+                    "verdict": o.verdict.as_str(),
+                    "certificate": script,
+                    "coq": st.coq.describe(),
+                    "seconds": match st.coq { CoqResult::Checked(t) => Some(t), _ => None },
+                    "proves": st.cert.proves(),
+                    "not_certified": st.cert.not_certified,
+                })
+            })
+            .collect();
+        return serde_json::to_string_pretty(&serde_json::json!({ "certificates": items }))
+            .map_err(|e| CliError::Internal(e.to_string()));
+    }
+    let mut s = String::new();
+    let w = outcomes
+        .iter()
+        .map(|o| o.id.len())
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    s.push_str(&format!(
+        "{:<w$}  {:<17}  {:<4}  coq\n",
+        "id", "verdict", "thms"
+    ));
+    let mut checked = 0;
+    for (o, st) in outcomes.iter().zip(&statuses) {
+        if matches!(st.coq, CoqResult::Checked(_)) {
+            checked += 1;
+        }
+        let mut line = st.coq.describe();
+        if let Some(n) = st.cert.not_certified.first()
+            && st.cert.script().is_none()
+        {
+            line = n.clone();
+        }
+        s.push_str(&format!(
+            "{:<w$}  {:<17}  {:<4}  {line}\n",
+            o.id,
+            o.verdict.as_str(),
+            st.cert.proves().len()
+        ));
+    }
+    s.push_str(&format!(
+        "\n{checked} of {} relations have a script checked by Coq; details in {}\n",
+        outcomes.len(),
+        out.join("INDEX.md").display()
+    ));
+    Ok(s)
 }

@@ -132,6 +132,8 @@ pub struct Outcome {
     pub best_constant: Option<Bracket>,
     /// what the independent kernel re-checked (filled by the caller)
     pub kernel: Option<String>,
+    /// the path of the Coq script that proves the verdict (filled by the caller)
+    pub certificate: Option<String>,
 }
 
 /// Limits of one decision run.
@@ -322,6 +324,7 @@ fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) 
                 threshold: None,
                 best_constant: None,
                 kernel: None,
+                certificate: None,
             }
         })
         .collect()
@@ -2092,6 +2095,7 @@ fn best_constant(
         threshold: None,
         best_constant: bracket,
         kernel: None,
+        certificate: None,
     };
     if let Some(o) = best_constant_affine(claim, k, links, check, opts, deadline) {
         return o;

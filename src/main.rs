@@ -48,6 +48,23 @@ enum Command {
         #[arg(long = "only", value_name = "ID")]
         only: Vec<String>,
     },
+    /// Write a Coq proof script per relation (default folder proofs/coq) and check each with coqc.
+    Certify {
+        /// claim files or folders of them (default: proofs/paper, else the built-in catalogue)
+        paths: Vec<PathBuf>,
+        /// the folder the scripts, Stabcert.v and INDEX.md are written to
+        #[arg(long, default_value = "proofs/coq", value_name = "DIR")]
+        out: PathBuf,
+        /// certify only this claim (or chain step); repeatable
+        #[arg(long = "only", value_name = "ID")]
+        only: Vec<String>,
+        /// print JSON instead of the table
+        #[arg(long)]
+        json: bool,
+        /// write the scripts without running coqc
+        #[arg(long)]
+        no_coqc: bool,
+    },
 }
 
 fn run(args: Args) -> Result<String, CliError> {
@@ -63,6 +80,13 @@ fn run(args: Args) -> Result<String, CliError> {
             cli::eval_command(&expr, &sets, mode, Duration::from_secs(time_limit))
         }
         Command::Check { paths, json, only } => cli::check_command(&paths, &only, json),
+        Command::Certify {
+            paths,
+            out,
+            only,
+            json,
+            no_coqc,
+        } => cli::certify_command(&paths, &only, &out, json, !no_coqc),
     }
 }
 

@@ -83,7 +83,7 @@ pub fn outcome_json(o: &Outcome) -> Value {
         "threshold": o.threshold.as_ref().map(|b| bracket_json(b, true)),
         "best_constant": o.best_constant.as_ref().map(|b| bracket_json(b, false)),
         "reason": o.reason,
-        "certificate": null,
+        "certificate": o.certificate,
         "kernel": o.kernel,
     })
 }
@@ -257,6 +257,7 @@ mod tests {
             threshold: None,
             best_constant: None,
             kernel: None,
+            certificate: None,
         }
     }
 

@@ -217,3 +217,36 @@ fn pinned_recurrence_values_match_the_python_oracle() {
     assert!(v50.to_string().starts_with("1297119467178921927443417012173900372929670837748336601768900979409206065264344000167305725105316708062337542969/"));
     assert!(BigRational::zero() < to_br(&v50) && to_br(&v50) < BigRational::one());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// The Coq evaluator's rules (mirrored by `certify::term`) agree with the exact engine
+    /// wherever Coq computes a value: a certificate's statement means what the engine decided.
+    #[test]
+    fn coq_evaluator_agrees_with_the_exact_engine(
+        e in tree(),
+        vals in prop::collection::vec(small_q(), 6),
+    ) {
+        use stabcert::certify::term::{Work, reify};
+        let names = ["a", "n", "T", "t0", "x_1", "beta"];
+        let mut scope: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        if let Ok(t) = reify(&e, &mut scope) {
+            let qs: Vec<Rational> = vals.iter().map(|(p, q)| Rational::from((*p, *q))).collect();
+            let mut env = qs.clone();
+            let mut w = Work::new(2_000_000);
+            if let Ok(Some(v)) = t.qeval(&mut env, &mut w) {
+                let mut xenv = Env::new();
+                for (n, q) in names.iter().zip(&qs) {
+                    xenv.push(n, q.clone());
+                }
+                let budget = Budget { max_steps: 20_000, max_bits: 1 << 20, deadline: None };
+                match exact::eval(&e, &mut xenv, &budget) {
+                    Ok(x) => prop_assert_eq!(x, v, "{}", e),
+                    Err(exact::ExactError::Budget(_)) => {}
+                    Err(err) => prop_assert!(false, "{e}: Coq computes {v}, the engine says {err}"),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1087 @@
+//! Coq script generation: one deterministic `.v` file per decided relation, proving what
+//! its verdict says with the lemmas of `Stabcert.v` (kept beside this file and written next
+//! to the scripts).
+//!
+//! What each verdict becomes:
+//! - `refuted`: `~ Claim r lhs rhs point` at the counterexample — by `vm_compute` over `Q`
+//!   when both sides are rational there, else by folding the rational subterms (recurrence
+//!   values appear in the script and are re-computed by Coq) and `interval` on the rest;
+//! - `certified` on an enumerable grid: `Forall_grid dom (Claim r lhs rhs) env`, a reflective
+//!   check over every point when Coq can afford it; otherwise (too much work, or irrational
+//!   values) the relation at a documented, evenly spread subset of points;
+//! - `certified` with real parameters: `forall x, lo < x <= hi -> Claim ...` proved by
+//!   `interval` with bisection, at every (or a documented subset of the) integer points;
+//! - `threshold`: the failing end at the witness point and the holding end over the domain;
+//! - `best_constant`: both ends of the enclosure at the witness.
+//!
+//! Whatever cannot be expressed or would not be checked in reasonable time is reported as
+//! "not certified: <why>", never replaced by a script that proves something else.
+
+use super::term::{self, Term, Work, coq_q, coq_rel, reify, wrap_lets};
+use crate::claims::Claim;
+use crate::decide::{Bracket, Outcome, Side, Verdict, relations};
+use crate::expr::{DomainSpec, Expr, Rel};
+use rug::{Integer, Rational};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+/// The Coq library every script imports (`Require Import Stabcert`).
+pub const LIBRARY: &str = include_str!("../../proofs/coq/Stabcert.v");
+
+/// Work (in [`Work`] units) a script may ask of Coq's `vm_compute`; calibrated so that a
+/// file stays within about 10 s of coqc on this machine (see BENCHMARKS.md).
+pub const WORK_LIMIT: u64 = 80_000_000;
+
+/// Most points checked one by one (`interval` proofs) or listed in a subset.
+pub const MAX_POINTS: usize = 8;
+
+/// The certificate of one relation: a head (imports, the relation's two sides) and
+/// theorem blocks, each proving one thing; a block coqc rejects can be dropped on its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Certificate {
+    /// outcome id
+    pub id: String,
+    /// file name inside the output folder (`lemma3_ineq_step1.v`)
+    pub file: String,
+    /// header comment, imports, `lhs` and `rhs`
+    pub head: String,
+    /// the theorems with the lemmas they use
+    pub blocks: Vec<Block>,
+    /// what is not certified and why (the whole verdict, or a part of it)
+    pub not_certified: Vec<String>,
+}
+
+/// One theorem of a script with the definitions and lemmas it uses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    /// the Coq text
+    pub text: String,
+    /// what it proves, in words (`refuted: the relation fails at n = 2`)
+    pub proves: String,
+}
+
+impl Certificate {
+    /// The script, when there is something to prove.
+    pub fn script(&self) -> Option<String> {
+        if self.blocks.is_empty() {
+            return None;
+        }
+        let mut s = self.head.clone();
+        for b in &self.blocks {
+            s.push_str(&b.text);
+        }
+        Some(s)
+    }
+
+    /// What the script proves, one line per theorem.
+    pub fn proves(&self) -> Vec<String> {
+        self.blocks.iter().map(|b| b.proves.clone()).collect()
+    }
+
+    /// The block that holds line `line` (1-based) of [`Certificate::script`], if any.
+    pub fn block_at_line(&self, line: usize) -> Option<usize> {
+        let mut start = self.head.lines().count() + 1;
+        for (i, b) in self.blocks.iter().enumerate() {
+            let n = b.text.lines().count();
+            if line >= start && line < start + n {
+                return Some(i);
+            }
+            start += n;
+        }
+        None
+    }
+}
+
+/// The file name of an outcome id: every character that is not a letter or digit becomes
+/// `_` (Coq module names), prefixed with `c_` when it does not start with a letter.
+pub fn file_name(id: &str) -> String {
+    let mut s: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        s.insert_str(0, "c_");
+    }
+    s.push_str(".v");
+    s
+}
+
+/// Everything the theorems of one relation share.
+struct Ctx<'a> {
+    claim: &'a Claim,
+    /// names in scope order: the free constant (if any), then the parameters
+    names: Vec<String>,
+    lhs: Term,
+    rhs: Term,
+    rel: Rel,
+    blocks: Vec<Block>,
+    not_certified: Vec<String>,
+    used: Vec<String>,
+    /// work of the point theorems so far (see [`Work`])
+    spent: u64,
+}
+
+/// Builds the certificate of `outcome`, one of the outcomes of `claim`.
+pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
+    let file = file_name(&outcome.id);
+    let mut cert = Certificate {
+        id: outcome.id.clone(),
+        file: file.clone(),
+        head: String::new(),
+        blocks: Vec::new(),
+        not_certified: Vec::new(),
+    };
+    let Some((_, l, rel, r)) = relations(claim)
+        .into_iter()
+        .find(|(id, ..)| *id == outcome.id)
+    else {
+        cert.not_certified
+            .push("not certified: the relation is not one of the claim's".into());
+        return cert;
+    };
+    let mut names: Vec<String> = Vec::new();
+    if let Some(k) = &claim.best_constant {
+        names.push(k.clone());
+    }
+    names.extend(claim.params.iter().map(|p| p.name.clone()));
+    let (lhs, rhs) = match (side(claim, &names, &l), side(claim, &names, &r)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            cert.not_certified.push(format!(
+                "not certified: the Coq backend cannot express it: {e}"
+            ));
+            return cert;
+        }
+    };
+    let mut cx = Ctx {
+        claim,
+        names,
+        lhs,
+        rhs,
+        rel,
+        blocks: Vec::new(),
+        not_certified: Vec::new(),
+        used: Vec::new(),
+        spent: 0,
+    };
+    let k_safe = claim.best_constant.as_ref().and_then(|_| {
+        outcome
+            .best_constant
+            .as_ref()
+            .map(|b| safe_end(b).0.clone())
+    });
+    match outcome.verdict {
+        Verdict::Refuted => match &outcome.counterexample {
+            Some(c) if matches!(c.lhs, Side::Undefined(_)) || matches!(c.rhs, Side::Undefined(_)) => {
+                cx.not_certified.push(
+                    "not certified: refuted because a side is undefined at the counterexample, which Coq's total functions cannot state"
+                        .into(),
+                )
+            }
+            Some(c) => {
+                let mut vals: Vec<Rational> = k_safe.iter().cloned().collect();
+                vals.extend(c.point.iter().map(|(_, v)| v.clone()));
+                cx.point("refuted", false, &vals, "the relation fails at the counterexample");
+            }
+            None => cx
+                .not_certified
+                .push("not certified: refuted without an exact counterexample".into()),
+        },
+        Verdict::Certified => {
+            let fixed: Vec<(String, Rational)> = match (&claim.best_constant, &k_safe) {
+                (Some(k), Some(v)) => vec![(k.clone(), v.clone())],
+                _ => Vec::new(),
+            };
+            cx.domain("certified", &fixed, "the relation holds on the whole domain");
+        }
+        Verdict::NoCounterexample => cx.not_certified.push(
+            "not certified: the verdict rests on sampled points (no-counterexample), which is not a proof"
+                .into(),
+        ),
+        Verdict::Undecided => cx
+            .not_certified
+            .push("not certified: the verdict is undecided".into()),
+    }
+    if let Some(b) = &outcome.threshold {
+        cx.threshold(b);
+    }
+    if let (Some(k), Some(b)) = (&claim.best_constant, &outcome.best_constant) {
+        cx.best_constant(k, b);
+    }
+    cert.head = cx.head(outcome);
+    cert.blocks = std::mem::take(&mut cx.blocks);
+    cert.not_certified = std::mem::take(&mut cx.not_certified);
+    cert
+}
+
+/// The safe end of a best-constant bracket (where the relation holds) and the other one.
+fn safe_end(b: &Bracket) -> (&Rational, &Rational) {
+    if b.meaning.contains("smallest") {
+        (&b.hi, &b.lo)
+    } else {
+        (&b.lo, &b.hi)
+    }
+}
+
+/// One side of the relation as a term: the lets it uses (transitively) wrap it.
+fn side(claim: &Claim, names: &[String], e: &Expr) -> Result<Term, String> {
+    let mut used: BTreeSet<String> = e.free_vars();
+    let mut keep = vec![false; claim.lets.len()];
+    for (i, d) in claim.lets.iter().enumerate().rev() {
+        if used.contains(&d.name) {
+            keep[i] = true;
+            used.extend(d.expr.free_vars());
+        }
+    }
+    let mut scope: Vec<String> = names.to_vec();
+    let mut lets = Vec::new();
+    for (i, d) in claim.lets.iter().enumerate() {
+        if keep[i] {
+            lets.push(reify(&d.expr, &mut scope)?);
+            scope.push(d.name.clone());
+        }
+    }
+    let body = reify(e, &mut scope)?;
+    Ok(wrap_lets(lets, body))
+}
+
+/// A Coq list of rationals, innermost (last) value first.
+fn q_list(vals: &[Rational]) -> String {
+    let items: Vec<String> = vals.iter().rev().map(coq_q).collect();
+    format!("[{}]%Q", items.join("; "))
+}
+
+fn relation_tactic(rel: Rel, holds: bool) -> Option<&'static str> {
+    Some(match (rel, holds) {
+        (Rel::Le, true) => "le_by",
+        (Rel::Lt, true) => "lt_by",
+        (Rel::Ge, true) => "ge_by",
+        (Rel::Gt, true) => "gt_by",
+        (Rel::Eq, true) => return None,
+        (Rel::Le, false) => "not_le_by",
+        (Rel::Lt, false) => "not_lt_by",
+        (Rel::Ge, false) => "not_ge_by",
+        (Rel::Gt, false) => "not_gt_by",
+        (Rel::Eq, false) => "not_eq_by",
+    })
+}
+
+/// Does `rel` hold between two rationals?
+fn rel_holds(rel: Rel, a: &Rational, b: &Rational) -> bool {
+    rel.holds(a.cmp(b))
+}
+
+impl Ctx<'_> {
+    fn fresh(&mut self, base: &str) -> String {
+        let n = self.used.iter().filter(|b| *b == base).count();
+        self.used.push(base.to_string());
+        if n == 0 {
+            base.to_string()
+        } else {
+            format!("{base}_{}", n + 1)
+        }
+    }
+
+    fn describe(&self, vals: &[Rational]) -> String {
+        self.names
+            .iter()
+            .zip(vals)
+            .map(|(n, v)| format!("{n} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A theorem at one point: the relation holds (`holds`) or fails there. Returns false
+    /// (and records why) when it cannot be proved in Coq.
+    fn point(&mut self, base: &str, holds: bool, vals: &[Rational], what: &str) -> bool {
+        let where_ = self.describe(vals);
+        if self.spent > WORK_LIMIT {
+            self.not_certified.push(format!(
+                "not attempted at {where_}: the script's work budget (about 10 s of coqc) is spent"
+            ));
+            return false;
+        }
+        let name = self.fresh(base);
+        let mut env: Vec<Rational> = vals.to_vec();
+        let mut w = Work::new(WORK_LIMIT);
+        let l = self.lhs.qeval(&mut env, &mut w);
+        let r = self.rhs.qeval(&mut env, &mut w);
+        // Coq runs evalQ once per side, and foldE re-evaluates at every level of the path
+        self.spent += w.bits;
+        let pt = format!("{name}_point");
+        let stmt = if holds {
+            format!("Claim {} lhs rhs (map Q2R {pt})", coq_rel(self.rel))
+        } else {
+            format!("~ Claim {} lhs rhs (map Q2R {pt})", coq_rel(self.rel))
+        };
+        let mut s = String::new();
+        let _ = writeln!(s, "(** {what}: {where_} *)");
+        let _ = writeln!(s, "Definition {pt} : list Q := {}.", q_list(vals));
+        match (l, r) {
+            (Err(e), _) | (_, Err(e)) => {
+                self.not_certified
+                    .push(format!("not certified at {where_}: {}", e.0));
+                return false;
+            }
+            (Ok(Some(a)), Ok(Some(b))) => {
+                if rel_holds(self.rel, &a, &b) != holds {
+                    self.not_certified.push(format!(
+                        "not certified at {where_}: the exact values disagree with the verdict (a bug)"
+                    ));
+                    return false;
+                }
+                let _ = writeln!(
+                    s,
+                    "Lemma {name}_lhs : evalQ {pt} lhs = Some {}.\nProof. vm_compute. reflexivity. Qed.",
+                    coq_q(&a)
+                );
+                let _ = writeln!(
+                    s,
+                    "Lemma {name}_rhs : evalQ {pt} rhs = Some {}.\nProof. vm_compute. reflexivity. Qed.",
+                    coq_q(&b)
+                );
+                let lemma = if holds {
+                    "checkQ_sound"
+                } else {
+                    "refuteQ_sound"
+                };
+                let f = if holds { "checkQ" } else { "refuteQ" };
+                let _ = writeln!(
+                    s,
+                    "Theorem {name} : {stmt}.\nProof. apply {lemma}. unfold {f}. rewrite {name}_lhs, {name}_rhs. vm_compute. reflexivity. Qed.\n"
+                );
+            }
+            _ => {
+                let Some(tac) = relation_tactic(self.rel, holds) else {
+                    self.not_certified.push(format!(
+                        "not certified at {where_}: an equality between values that are not both rational"
+                    ));
+                    return false;
+                };
+                let mut w = Work::new(WORK_LIMIT);
+                let folded = (
+                    self.lhs.simp(&mut env, &mut w),
+                    self.rhs.simp(&mut env, &mut w),
+                );
+                self.spent += w.bits;
+                let (fl, fr) = match folded {
+                    (Ok(a), Ok(b)) => (a, b),
+                    (Err(e), _) | (_, Err(e)) => {
+                        self.not_certified
+                            .push(format!("not certified at {where_}: {}", e.0));
+                        return false;
+                    }
+                };
+                if let Some(why) = fl
+                    .interval_obstacle(vals.len())
+                    .or(fr.interval_obstacle(vals.len()))
+                {
+                    self.not_certified
+                        .push(format!("not certified at {where_}: {why}"));
+                    return false;
+                }
+                let _ = writeln!(
+                    s,
+                    "Lemma {name}_lhs : simp {pt} lhs = {}.\nProof. vm_compute. reflexivity. Qed.",
+                    fl.coq()
+                );
+                let _ = writeln!(
+                    s,
+                    "Lemma {name}_rhs : simp {pt} rhs = {}.\nProof. vm_compute. reflexivity. Qed.",
+                    fr.coq()
+                );
+                // how far apart the sides are decides the precision (and whether to try)
+                let mut fenv: Vec<rug::Float> =
+                    vals.iter().map(|v| rug::Float::with_val(300, v)).collect();
+                let prec = match (fl.approx(&mut fenv, 300), fr.approx(&mut fenv, 300)) {
+                    (Some(a), Some(b)) => {
+                        let gap = rug::Float::with_val(300, &a - &b).abs();
+                        let mag = rug::Float::with_val(300, a.abs_ref())
+                            .max(&rug::Float::with_val(300, b.abs_ref()))
+                            .max(&rug::Float::with_val(300, 1));
+                        let rel = gap / mag;
+                        if rel.is_zero() || rel.get_exp().unwrap_or(0) < -250 {
+                            self.not_certified.push(format!(
+                                "not certified at {where_}: the two sides are equal or closer than 2^-250 there, which interval arithmetic cannot separate"
+                            ));
+                            return false;
+                        }
+                        u32::try_from(30 - i64::from(rel.get_exp().unwrap_or(0)))
+                            .unwrap_or(30)
+                            .max(30)
+                    }
+                    _ => 60,
+                };
+                let tactic = format!(
+                    "first [interval with (i_prec {prec}) | interval with (i_prec {})]",
+                    prec * 4
+                );
+                let pow = if fl.has_real_pow() || fr.has_real_pow() {
+                    "\n  repeat (rewrite powR_pos by interval)."
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    s,
+                    "Theorem {name} : {stmt}.\nProof.\n  unfold Claim, holdsR.\n  rewrite <- (simp_sound lhs), <- (simp_sound rhs), {name}_lhs, {name}_rhs.\n  cbn [evalR nth map {pt}]. rewrite ?Q2R_lit.{pow}\n  apply {tac}. {tactic}.\nQed.\n"
+                );
+            }
+        }
+        let verb = if holds { "holds" } else { "fails" };
+        self.blocks.push(Block {
+            text: s,
+            proves: format!("{name}: the relation {verb} at {where_}"),
+        });
+        true
+    }
+
+    /// Theorems that the relation holds on the domain (parameters in `fixed` pinned).
+    fn domain(&mut self, base: &str, fixed: &[(String, Rational)], what: &str) {
+        let claim = self.claim;
+        // the free constant, when there is one, is the first entry of the environment
+        let mut lead: Vec<Rational> = Vec::new();
+        if let Some(k) = &claim.best_constant {
+            match fixed.iter().find(|(n, _)| n == k) {
+                Some((_, v)) => lead.push(v.clone()),
+                None => {
+                    self.not_certified
+                        .push(format!("not certified: no value for `{k}`"));
+                    return;
+                }
+            }
+        }
+        let mut doms: Vec<Dom> = Vec::new();
+        let mut scope: Vec<String> = claim.best_constant.iter().cloned().collect();
+        for p in &claim.params {
+            let d = if let Some((_, v)) = fixed.iter().find(|(n, _)| *n == p.name) {
+                Ok(Dom::Among(vec![Term::Cst(v.clone())]))
+            } else {
+                dom_of(&p.domain, &mut scope)
+            };
+            match d {
+                Ok(d) => doms.push(d),
+                Err(e) => {
+                    self.not_certified
+                        .push(format!("not certified: parameter `{}`: {e}", p.name));
+                    return;
+                }
+            }
+            scope.push(p.name.clone());
+        }
+        let reals: Vec<usize> = doms
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| matches!(d, Dom::Real { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        // enumerate the integer points (real parameters left open)
+        let mut points: Vec<Vec<Option<Rational>>> = Vec::new();
+        let mut cur: Vec<Option<Rational>> = lead.iter().cloned().map(Some).collect();
+        let mut work = Work::new(WORK_LIMIT);
+        if let Err(e) = enumerate(&doms, 0, &mut cur, &mut points, &mut work) {
+            self.not_certified.push(format!("not certified: {e}"));
+            return;
+        }
+        if points.is_empty() {
+            self.not_certified
+                .push("not certified: the domain has no points".into());
+            return;
+        }
+        if reals.is_empty() {
+            self.grid(base, &doms, &lead, &points, what);
+        } else {
+            self.boxes(base, &doms, &points, what);
+        }
+    }
+
+    /// Certified on an integer grid: reflective over all points when affordable.
+    fn grid(
+        &mut self,
+        base: &str,
+        doms: &[Dom],
+        lead: &[Rational],
+        points: &[Vec<Option<Rational>>],
+        what: &str,
+    ) {
+        let pts: Vec<Vec<Rational>> = points
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|v| v.clone().expect("integer point"))
+                    .collect()
+            })
+            .collect();
+        // does every point evaluate to rationals that satisfy the relation, within budget?
+        let mut w = Work::new(WORK_LIMIT);
+        let mut rational = true;
+        let mut over = false;
+        for p in &pts {
+            let mut env = p.clone();
+            match (
+                self.lhs.qeval(&mut env, &mut w),
+                self.rhs.qeval(&mut env, &mut w),
+            ) {
+                (Ok(Some(a)), Ok(Some(b))) => {
+                    if !rel_holds(self.rel, &a, &b) {
+                        self.not_certified.push(format!(
+                            "not certified: the exact values at {} disagree with the verdict (a bug)",
+                            self.describe(p)
+                        ));
+                        return;
+                    }
+                }
+                (Err(_), _) | (_, Err(_)) => {
+                    over = true;
+                    break;
+                }
+                _ => {
+                    rational = false;
+                    break;
+                }
+            }
+        }
+        if rational && !over {
+            let name = self.fresh(base);
+            let env = q_list(lead);
+            let dom: Vec<String> = doms.iter().map(Dom::coq).collect();
+            let mut text = String::new();
+            let _ = writeln!(
+                text,
+                "(** {what}: every one of its {} points, checked by vm_compute over Q *)\nDefinition {name}_domain : list Dom := [{}].\nTheorem {name} : Forall_grid {name}_domain (Claim {} lhs rhs) (map Q2R {env}).\nProof. apply (grid_sound {name}_domain (checkQ {} lhs rhs) _ (checkQ_sound _ _ _)). vm_compute. reflexivity. Qed.\n",
+                pts.len(),
+                dom.join(";\n  "),
+                coq_rel(self.rel),
+                coq_rel(self.rel),
+            );
+            self.blocks.push(Block {
+                text,
+                proves: format!(
+                    "{name}: the relation holds at all {} points of the domain",
+                    pts.len()
+                ),
+            });
+            return;
+        }
+        let why = if over {
+            "the exact values at all points are more than Coq computes in about 10 s"
+        } else {
+            "some values are irrational, and `interval` proofs are made one point at a time"
+        };
+        let chosen = spread(pts.len(), MAX_POINTS);
+        let mut done = Vec::new();
+        for i in chosen {
+            if self.point(base, true, &pts[i], what) {
+                done.push(self.describe(&pts[i]));
+            }
+        }
+        if done.len() == pts.len() {
+            return;
+        }
+        self.not_certified.push(format!(
+            "certified by Coq at {} of the {} points only ({why}): {}",
+            done.len(),
+            pts.len(),
+            done.join("; ")
+        ));
+    }
+
+    /// Certified with real parameters: one `interval` theorem per integer point.
+    fn boxes(&mut self, base: &str, doms: &[Dom], points: &[Vec<Option<Rational>>], what: &str) {
+        let lead = usize::from(self.claim.best_constant.is_some());
+        let chosen = spread(points.len(), MAX_POINTS);
+        let mut done = Vec::new();
+        let mut box_failures: Vec<String> = Vec::new();
+        let mut box_why: Option<String> = None;
+        let mut at_points: Vec<String> = Vec::new();
+        let Some(tac) = relation_tactic(self.rel, true) else {
+            self.not_certified.push(
+                "not certified: an equality over real parameters (interval arithmetic cannot prove it)"
+                    .into(),
+            );
+            return;
+        };
+        for i in chosen.iter().copied() {
+            let p = &points[i];
+            let name = self.fresh(base);
+            // env entries: Q2R literals for known values, variables for real parameters
+            let mut vars = Vec::new();
+            let mut hyps = Vec::new();
+            let mut env_items = Vec::new();
+            let mut obstacle = None;
+            for (k, v) in p.iter().enumerate() {
+                let nm = &self.names[k];
+                match v {
+                    Some(q) => env_items.push(format!("Q2R {}", coq_q(q))),
+                    None => {
+                        let var = format!("{nm}_");
+                        let Dom::Real {
+                            lo,
+                            lo_closed,
+                            hi,
+                            hi_closed,
+                        } = &doms[k - lead]
+                        else {
+                            unreachable!("only real parameters are open")
+                        };
+                        let mut env: Vec<Rational> = p[..k]
+                            .iter()
+                            .map(|v| v.clone().unwrap_or_default())
+                            .collect();
+                        if p[..k].iter().any(Option::is_none)
+                            && (mentions_open(lo, p, k) || mentions_open(hi, p, k))
+                        {
+                            obstacle = Some(format!(
+                                "the bounds of `{nm}` depend on another real parameter"
+                            ));
+                            break;
+                        }
+                        let mut w = Work::new(WORK_LIMIT);
+                        let (Ok(Some(l)), Ok(Some(h))) =
+                            (lo.qeval(&mut env, &mut w), hi.qeval(&mut env, &mut w))
+                        else {
+                            obstacle = Some(format!("the bounds of `{nm}` are not rational"));
+                            break;
+                        };
+                        let lr = if *lo_closed { "<=" } else { "<" };
+                        let hr = if *hi_closed { "<=" } else { "<" };
+                        hyps.push(format!(
+                            "Q2R {} {lr} {var} {hr} Q2R {}",
+                            coq_q(&l),
+                            coq_q(&h)
+                        ));
+                        vars.push(var.clone());
+                        env_items.push(var);
+                    }
+                }
+            }
+            let where_: String = self
+                .names
+                .iter()
+                .zip(p)
+                .map(|(n, v)| match v {
+                    Some(q) => format!("{n} = {q}"),
+                    None => format!("{n} in its interval"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            if obstacle.is_none() {
+                obstacle = self
+                    .lhs
+                    .interval_obstacle(p.len())
+                    .or(self.rhs.interval_obstacle(p.len()));
+            }
+            if let Some(why) = obstacle {
+                // interval arithmetic cannot cover the box: prove the relation at rational
+                // points of it instead (its closed ends, else its midpoint)
+                for q in rational_points(doms, p, lead) {
+                    let at = self.describe(&q);
+                    if self.point(base, true, &q, what) {
+                        at_points.push(at);
+                    }
+                }
+                box_failures.push(where_);
+                box_why.get_or_insert(why);
+                continue;
+            }
+            env_items.reverse();
+            let pow = if self.lhs.has_real_pow() || self.rhs.has_real_pow() {
+                "\n  repeat (rewrite powR_pos by interval)."
+            } else {
+                ""
+            };
+            let bis: Vec<String> = vars.iter().map(|v| format!("i_bisect {v}")).collect();
+            let first = &vars[0];
+            let mut text = String::new();
+            let _ = writeln!(
+                text,
+                "(** {what}: {where_} *)\nTheorem {name} : forall {} : R, {} ->\n  Claim {} lhs rhs [{}].\nProof.\n  intros {} {}. unfold Claim, holdsR, lhs, rhs. cbn [evalR nth]. rewrite ?Q2R_lit in *.{pow}\n  apply {tac}.\n  first [interval | interval with ({}) | interval with ({}, i_depth 20) | interval with ({}, i_taylor {first}, i_depth 20)].\nQed.\n",
+                vars.join(" "),
+                hyps.join(" -> "),
+                coq_rel(self.rel),
+                env_items.join("; "),
+                vars.join(" "),
+                (0..hyps.len())
+                    .map(|i| format!("H{i}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                bis.join(", "),
+                bis.join(", "),
+                bis.join(", "),
+            );
+            self.blocks.push(Block {
+                text,
+                proves: format!("{name}: the relation holds for {where_}"),
+            });
+            done.push(where_);
+        }
+        if let Some(why) = box_why {
+            self.not_certified.push(format!(
+                "not certified on the real box at {} of the integer points ({why}): {}",
+                box_failures.len(),
+                box_failures.join("; ")
+            ));
+            if !at_points.is_empty() {
+                self.not_certified.push(format!(
+                    "proved instead at {} rational points: {}",
+                    at_points.len(),
+                    at_points.join("; ")
+                ));
+            }
+        }
+        if chosen.len() < points.len() && !done.is_empty() {
+            self.not_certified.push(format!(
+                "certified by Coq at {} of the {} integer points only: {}",
+                done.len(),
+                points.len(),
+                done.join("; ")
+            ));
+        }
+    }
+
+    fn threshold(&mut self, b: &Bracket) {
+        let Some((_, bad)) = b.witness.iter().find(|(n, _)| *n == b.param) else {
+            self.not_certified
+                .push("threshold not certified: the witness does not fix the parameter".into());
+            return;
+        };
+        let good = if *bad == b.lo { &b.hi } else { &b.lo };
+        let mut vals: Vec<Rational> = Vec::new();
+        if self.claim.best_constant.is_some() {
+            self.not_certified
+                .push("threshold not certified together with a best constant".into());
+            return;
+        }
+        vals.extend(b.witness.iter().map(|(_, v)| v.clone()));
+        self.point(
+            "threshold_fails",
+            false,
+            &vals,
+            &format!("the threshold's failing end {} = {bad}", b.param),
+        );
+        if b.meaning.contains("relation holds with") {
+            let fixed = vec![(b.param.clone(), good.clone())];
+            self.domain(
+                "threshold_holds",
+                &fixed,
+                &format!("the threshold's safe end {} = {good}", b.param),
+            );
+        } else {
+            self.not_certified.push(format!(
+                "threshold's safe end {} = {good} not certified: the relation was only sampled there",
+                b.param
+            ));
+        }
+    }
+
+    fn best_constant(&mut self, k: &str, b: &Bracket) {
+        let (safe, other) = safe_end(b);
+        let mut at = |v: &Rational, holds: bool, base: &str, what: String| {
+            let mut vals = vec![v.clone()];
+            vals.extend(b.witness.iter().map(|(_, x)| x.clone()));
+            self.point(base, holds, &vals, &what);
+        };
+        at(
+            safe,
+            true,
+            "best_holds",
+            format!("with {k} = {safe} (the safe end) at the witness"),
+        );
+        if other != safe {
+            at(
+                other,
+                false,
+                "best_fails",
+                format!("with {k} = {other} (the other end) at the witness"),
+            );
+        }
+    }
+
+    fn head(&self, o: &Outcome) -> String {
+        let mut s = String::new();
+        let names = self.names.join(", ");
+        let _ = writeln!(
+            s,
+            "(* Generated by `stabcert certify` from {}: do not edit.\n   {} ({})\n   relation: {}\n   verdict: {}\n   environment order: the last of [{names}] first; lhs and rhs bind their definitions with Let. *)",
+            self.claim.file,
+            o.id,
+            o.source.replace("*)", "* )"),
+            o.relation.replace("*)", "* )"),
+            o.verdict.as_str()
+        );
+        s.push_str(
+            "From Coq Require Import ZArith QArith Reals List.\nFrom Interval Require Import Tactic.\nFrom Stabcert Require Import Stabcert.\nImport ListNotations.\nOpen Scope R_scope.\n\n",
+        );
+        let _ = writeln!(s, "Definition lhs : E := {}.", self.lhs.coq());
+        let _ = writeln!(s, "Definition rhs : E := {}.\n", self.rhs.coq());
+        s
+    }
+}
+
+/// A parameter's domain as the script states it.
+#[derive(Clone, Debug)]
+enum Dom {
+    Range(Term, Term),
+    Among(Vec<Term>),
+    Real {
+        lo: Term,
+        lo_closed: bool,
+        hi: Term,
+        hi_closed: bool,
+    },
+}
+
+impl Dom {
+    fn coq(&self) -> String {
+        match self {
+            Dom::Range(a, b) => format!("Range {} {}", paren(a), paren(b)),
+            Dom::Among(v) => format!(
+                "Among [{}]",
+                v.iter().map(Term::coq).collect::<Vec<_>>().join("; ")
+            ),
+            Dom::Real { .. } => unreachable!("real parameters are stated as hypotheses"),
+        }
+    }
+}
+
+fn paren(t: &Term) -> String {
+    t.coq()
+}
+
+fn dom_of(d: &DomainSpec, scope: &mut Vec<String>) -> Result<Dom, String> {
+    Ok(match d {
+        DomainSpec::Fixed(v) => Dom::Among(vec![reify(v, scope)?]),
+        DomainSpec::Set(vs) => Dom::Among(
+            vs.iter()
+                .map(|v| reify(v, scope))
+                .collect::<Result<_, _>>()?,
+        ),
+        DomainSpec::IntRange {
+            lo,
+            hi,
+            inclusive,
+            sample,
+        } => {
+            if sample.is_some() {
+                return Err("a sampled range is not enumerated".into());
+            }
+            let hi = reify(hi, scope)?;
+            let hi = if *inclusive {
+                hi
+            } else {
+                Term::Bin(
+                    term::Op2::Sub,
+                    Box::new(hi),
+                    Box::new(Term::Cst(Rational::from(1))),
+                )
+            };
+            Dom::Range(reify(lo, scope)?, hi)
+        }
+        DomainSpec::Real {
+            lo,
+            lo_closed,
+            hi,
+            hi_closed,
+        } => Dom::Real {
+            lo: reify(lo, scope)?,
+            lo_closed: *lo_closed,
+            hi: reify(hi, scope)?,
+            hi_closed: *hi_closed,
+        },
+    })
+}
+
+/// Whether `t` (evaluated with the first `k` entries of `p` bound) uses an open entry.
+fn mentions_open(t: &Term, p: &[Option<Rational>], k: usize) -> bool {
+    (0..k).any(|j| p[j].is_none() && uses_var(t, k - 1 - j, 0))
+}
+
+fn uses_var(t: &Term, i: usize, depth: usize) -> bool {
+    match t {
+        Term::Cst(_) => false,
+        Term::Var(v) => *v == i + depth,
+        Term::Neg(a) | Term::PowZ(a, _) | Term::Un(_, a) => uses_var(a, i, depth),
+        Term::Bin(_, a, b) => uses_var(a, i, depth) || uses_var(b, i, depth),
+        Term::Let(a, b) => uses_var(a, i, depth) || uses_var(b, i, depth + 1),
+        Term::Big(_, a, b, c) => {
+            uses_var(a, i, depth) || uses_var(b, i, depth) || uses_var(c, i, depth + 1)
+        }
+        Term::Rec(a, b, c, d) => {
+            uses_var(a, i, depth)
+                || uses_var(b, i, depth)
+                || uses_var(c, i, depth)
+                || uses_var(d, i, depth + 2)
+        }
+    }
+}
+
+/// The integer points of the domain, in lexicographic order (real parameters `None`), the
+/// way Coq's `check_grid` walks them.
+fn enumerate(
+    doms: &[Dom],
+    k: usize,
+    cur: &mut Vec<Option<Rational>>,
+    out: &mut Vec<Vec<Option<Rational>>>,
+    w: &mut Work,
+) -> Result<(), String> {
+    if k == doms.len() {
+        out.push(cur.clone());
+        if out.len() > 5_000_000 {
+            return Err("the domain has more than 5,000,000 points".into());
+        }
+        return Ok(());
+    }
+    let known =
+        |cur: &Vec<Option<Rational>>| -> Option<Vec<Rational>> { cur.iter().cloned().collect() };
+    match &doms[k] {
+        Dom::Real { .. } => {
+            cur.push(None);
+            enumerate(doms, k + 1, cur, out, w)?;
+            cur.pop();
+        }
+        Dom::Among(vs) => {
+            let Some(mut env) = known(cur) else {
+                return Err("a value depends on a real parameter".into());
+            };
+            for v in vs {
+                let x = v
+                    .qeval(&mut env, w)
+                    .map_err(|e| e.0)?
+                    .ok_or("a parameter value is not rational")?;
+                cur.push(Some(x));
+                enumerate(doms, k + 1, cur, out, w)?;
+                cur.pop();
+            }
+        }
+        Dom::Range(lo, hi) => {
+            let Some(mut env) = known(cur) else {
+                return Err("an integer range depends on a real parameter".into());
+            };
+            let l = lo
+                .qeval(&mut env, w)
+                .map_err(|e| e.0)?
+                .ok_or("a range bound is not rational")?;
+            let h = hi
+                .qeval(&mut env, w)
+                .map_err(|e| e.0)?
+                .ok_or("a range bound is not rational")?;
+            let mut z = Integer::from(l.ceil_ref());
+            let top = Integer::from(h.floor_ref());
+            while z <= top {
+                cur.push(Some(Rational::from(z.clone())));
+                enumerate(doms, k + 1, cur, out, w)?;
+                cur.pop();
+                z += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `m` indices spread evenly over `0..n` (all of them when `n <= m`), first and last
+/// included.
+fn spread(n: usize, m: usize) -> Vec<usize> {
+    if n <= m {
+        return (0..n).collect();
+    }
+    let mut v: Vec<usize> = (0..m).map(|i| i * (n - 1) / (m - 1)).collect();
+    v.dedup();
+    v
+}
+
+/// Rational points of the real box at integer point `p`: per real parameter its closed ends,
+/// or its midpoint when both ends are open (bounds evaluated at the earlier values).
+fn rational_points(doms: &[Dom], p: &[Option<Rational>], lead: usize) -> Vec<Vec<Rational>> {
+    let mut out: Vec<Vec<Rational>> = vec![Vec::new()];
+    for (k, v) in p.iter().enumerate() {
+        let mut next = Vec::new();
+        for prefix in &out {
+            let choices: Vec<Rational> = match v {
+                Some(q) => vec![q.clone()],
+                None => {
+                    let Some(Dom::Real {
+                        lo,
+                        lo_closed,
+                        hi,
+                        hi_closed,
+                    }) = doms.get(k - lead)
+                    else {
+                        return Vec::new();
+                    };
+                    let mut env = prefix.clone();
+                    let mut w = Work::new(WORK_LIMIT);
+                    let (Ok(Some(l)), Ok(Some(h))) =
+                        (lo.qeval(&mut env, &mut w), hi.qeval(&mut env, &mut w))
+                    else {
+                        return Vec::new();
+                    };
+                    let mut ends = Vec::new();
+                    if *lo_closed {
+                        ends.push(l.clone());
+                    }
+                    if *hi_closed {
+                        ends.push(h.clone());
+                    }
+                    if ends.is_empty() {
+                        ends.push((l + h) / 2u32);
+                    }
+                    ends
+                }
+            };
+            for c in choices {
+                let mut q = prefix.clone();
+                q.push(c);
+                next.push(q);
+            }
+        }
+        next.truncate(4);
+        out = next;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_coq_module_names() {
+        assert_eq!(file_name("lemma3.ineq.step1"), "lemma3_ineq_step1.v");
+        assert_eq!(file_name("3rd-claim"), "c_3rd_claim.v");
+    }
+
+    #[test]
+    fn spread_keeps_both_ends() {
+        assert_eq!(spread(5, 8), vec![0, 1, 2, 3, 4]);
+        let s = spread(100, 8);
+        assert_eq!(s.len(), 8);
+        assert_eq!((s[0], s[7]), (0, 99));
+        assert!(s.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn a_refuted_rational_claim_gets_a_reflective_proof() {
+        let claims = crate::claims::load_str(
+            "t.toml",
+            "[[claim]]\nid = \"c\"\nsource = \"s\"\ntext = \"t\"\nparams = [\"n in 1..=5\"]\nlet = [\"x = rec(x, t, 0, n, 1, x/2 + 1)\"]\nholds = \"x <= 2 - 1/n\"\n",
+        )
+        .unwrap();
+        let o = crate::decide::decide(&claims[0], &crate::decide::Options::default());
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        let c = certificate(&claims[0], &o[0]);
+        let s = c.script().expect("a script");
+        // x_1 = 3/2 > 2 - 1/1 = 1: the values are stated and recomputed by Coq
+        assert!(
+            s.contains("Definition refuted_point : list Q := [(Qmake 1 1)]%Q."),
+            "{s}"
+        );
+        assert!(
+            s.contains("evalQ refuted_point lhs = Some (Qmake 3 2)"),
+            "{s}"
+        );
+        assert!(s.contains("apply refuteQ_sound"), "{s}");
+        assert!(
+            s.contains("Let (Rec (Cst (Qmake 0 1)) (Var 0) (Cst (Qmake 1 1))"),
+            "{s}"
+        );
+    }
+}

@@ -1,0 +1,283 @@
+//! The Coq certificates: the scripts committed under `proofs/coq` are exactly what
+//! `stabcert certify` generates from the claim files and every one of them checks with coqc;
+//! a script with one digit changed (a counterexample coordinate, a threshold end, a
+//! recurrence value) is rejected by coqc; what the backend cannot prove is reported as not
+//! certified, with no script. These tests need coqc and the Interval library (the README's
+//! test command installs them) and fail, saying so, when they are missing.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_stabcert"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("stabcert-coq-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn require_coqc() {
+    let ok = Command::new("coqc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "coqc is not installed: run `bash scripts/test.sh` (it installs coq and libcoq-interval)"
+    );
+}
+
+fn coqc(dir: &Path, file: &str) -> Output {
+    Command::new("coqc")
+        .current_dir(dir)
+        .args(["-Q", ".", "Stabcert", file])
+        .output()
+        .expect("coqc runs")
+}
+
+/// The generated sources of a certificate folder: `.v` files and `INDEX.md`, sorted.
+fn sources(dir: &Path) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "v")
+                || p.file_name().is_some_and(|n| n == "INDEX.md")
+        })
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn committed_certificates_are_up_to_date_and_all_check() {
+    require_coqc();
+    let out = tmpdir("regen");
+    let o = bin()
+        .args(["certify", "--json", "--out"])
+        .arg(&out)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let certs = v["certificates"].as_array().unwrap();
+    // every script kept was checked by Coq; a script coqc rejects (a touching inequality
+    // `interval` cannot separate) is removed and reported, never kept
+    for c in certs {
+        let coq = c["coq"].as_str().unwrap();
+        assert!(!coq.contains("not installed"), "{}: {coq}", c["id"]);
+        if c["certificate"].is_string() {
+            assert_eq!(coq, "checked by Coq", "{}", c["id"]);
+        } else {
+            assert!(
+                !out.join(c["id"].as_str().unwrap().replace('.', "_") + ".v")
+                    .exists()
+            );
+        }
+    }
+    let checked = certs
+        .iter()
+        .filter(|c| c["coq"] == "checked by Coq")
+        .count();
+    assert!(
+        checked >= 40,
+        "only {checked} relations have a checked script"
+    );
+    let fresh = sources(&out);
+    let committed = sources(&root().join("proofs/coq"));
+    let names = |v: &[(String, String)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&fresh),
+        names(&committed),
+        "proofs/coq is out of date: run `cargo run --release -- certify` and commit it"
+    );
+    for ((n, a), (_, b)) in fresh.iter().zip(&committed) {
+        assert!(
+            a == b,
+            "proofs/coq/{n} is out of date: run `cargo run --release -- certify` and commit it"
+        );
+    }
+}
+
+/// Copies the committed certificates into a scratch folder and compiles the library there.
+fn scratch(name: &str) -> PathBuf {
+    require_coqc();
+    let d = tmpdir(name);
+    for (n, text) in sources(&root().join("proofs/coq")) {
+        std::fs::write(d.join(n), text).unwrap();
+    }
+    let o = coqc(&d, "Stabcert.v");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    d
+}
+
+/// Changes one digit of the first number after `marker` on its line: the first digit that
+/// can change without creating a leading zero.
+fn tamper(text: &str, marker: &str) -> Option<String> {
+    let at = text.find(marker)?;
+    let line_end = text[at..].find('\n').map_or(text.len(), |k| at + k);
+    let bytes = text.as_bytes();
+    for i in at + marker.len()..line_end {
+        let c = bytes[i];
+        if c.is_ascii_digit() {
+            let next_is_digit = i + 1 < line_end && bytes[i + 1].is_ascii_digit();
+            let prev_is_digit = bytes[i - 1].is_ascii_digit();
+            // change the last digit of a multi-digit number, or a lone digit
+            if !next_is_digit {
+                let d = c - b'0';
+                let nd = if prev_is_digit {
+                    (d + 1) % 10
+                } else {
+                    d % 9 + 1
+                };
+                let mut s = text.to_string();
+                s.replace_range(i..=i, &((b'0' + nd) as char).to_string());
+                return Some(s);
+            }
+        }
+    }
+    None
+}
+
+/// The first committed script (by name) that contains every one of `needles`.
+fn script_with(d: &Path, needles: &[&str]) -> (String, String) {
+    sources(d)
+        .into_iter()
+        .find(|(n, t)| {
+            n.ends_with(".v") && n != "Stabcert.v" && needles.iter().all(|x| t.contains(x))
+        })
+        .unwrap_or_else(|| panic!("no committed script contains {needles:?}"))
+}
+
+fn assert_tamper_rejected(d: &Path, needles: &[&str], marker: &str) {
+    let (name, text) = script_with(d, needles);
+    // the untouched script checks
+    let ok = coqc(d, &name);
+    assert!(
+        ok.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let bad = tamper(&text, marker).expect("a digit to change");
+    assert_ne!(bad, text);
+    let tampered = format!("tampered_{name}");
+    std::fs::write(d.join(&tampered), bad).unwrap();
+    let o = coqc(d, &tampered);
+    assert!(
+        !o.status.success(),
+        "coqc accepted {name} with a digit changed after `{marker}`"
+    );
+}
+
+#[test]
+fn a_changed_counterexample_coordinate_is_rejected() {
+    let d = scratch("tamper-cx");
+    assert_tamper_rejected(
+        &d,
+        &["Definition refuted_point"],
+        "Definition refuted_point",
+    );
+}
+
+#[test]
+fn a_changed_threshold_end_is_rejected() {
+    let d = scratch("tamper-threshold");
+    assert_tamper_rejected(
+        &d,
+        &["Definition threshold_fails_point"],
+        "Definition threshold_fails_point",
+    );
+}
+
+#[test]
+fn a_changed_recurrence_value_is_rejected() {
+    let d = scratch("tamper-rec");
+    // a script whose lhs is a recurrence and whose value Coq recomputes
+    assert_tamper_rejected(
+        &d,
+        &["Definition lhs : E := Let (Rec", "lhs = Some"],
+        "lhs = Some",
+    );
+}
+
+#[test]
+fn what_coq_cannot_bound_is_not_certified_and_gets_no_script() {
+    let d = tmpdir("unsupported");
+    std::fs::write(
+        d.join("c.toml"),
+        r#"[[claim]]
+id = "sqrt_sum"
+source = "test"
+text = "a sum of 100 square roots (about 671.46) against 1000 n: false from n = 1"
+params = ["n in 1..=3"]
+holds = "sum(i, 1, 100, sqrt(i)) >= 1000*n"
+"#,
+    )
+    .unwrap();
+    let out = d.join("coq");
+    let o = bin()
+        .args(["certify", "--json", "--no-coqc", "--out"])
+        .arg(&out)
+        .arg(d.join("c.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &v["certificates"][0];
+    assert_eq!(c["verdict"], "refuted");
+    assert!(c["certificate"].is_null());
+    let why = c["not_certified"][0].as_str().unwrap();
+    assert!(
+        why.starts_with("not certified at n = 1: a sum whose value is not rational there"),
+        "{why}"
+    );
+    assert!(!out.join("sqrt_sum.v").exists());
+    let index = std::fs::read_to_string(out.join("INDEX.md")).unwrap();
+    assert!(index.contains("## sqrt_sum") && index.contains("no script"));
+}
+
+#[test]
+fn check_json_names_the_up_to_date_certificate() {
+    let o = bin()
+        .args(["check", "--json", "--only", "thm1"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["claims"][0]["certificate"], "proofs/coq/thm1.v");
+    // elsewhere (no proofs/coq beside it) there is no certificate to name
+    let d = tmpdir("nocert");
+    let o = bin()
+        .args(["check", "--json", "--only", "thm1"])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["claims"][0]["certificate"].is_null());
+}
