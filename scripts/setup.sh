@@ -11,7 +11,10 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v coqc >/dev/null 2>&1 || need+=(coq)
 # the Interval library lives under coq's user-contrib once installed
-if ! ls /usr/lib/*/coq/user-contrib/Interval >/dev/null 2>&1 \
+interval_dir=""
+if command -v coqc >/dev/null 2>&1; then interval_dir="$(coqc -where)/user-contrib/Interval"; fi
+if { [ -z "$interval_dir" ] || [ ! -d "$interval_dir" ]; } \
+   && ! ls /usr/lib/*/coq/user-contrib/Interval >/dev/null 2>&1 \
    && ! ls /usr/lib/coq/user-contrib/Interval >/dev/null 2>&1; then
   need+=(libcoq-interval)
 fi

@@ -306,3 +306,57 @@ pub fn certify_command(
     ));
     Ok(s)
 }
+
+/// One `stabcert symbolic` operation with its arguments.
+#[derive(Clone, Debug)]
+pub enum SymbolicOp {
+    /// `simplify EXPR`
+    Simplify(String),
+    /// `ratio A B`
+    Ratio(String, String),
+    /// `crossover A B --solve-for T [--grow n]...`
+    Crossover(String, String, String, Vec<String>),
+    /// `dominance A B --as n,T [--path "T = n^2"]`
+    Dominance(String, String, Vec<String>, Option<String>),
+    /// `equal A B`
+    Equal(String, String),
+}
+
+/// `stabcert symbolic OP ... [--assume SPEC]... [--json]`.
+pub fn symbolic_command(
+    op: &SymbolicOp,
+    assume: &[String],
+    json: bool,
+) -> Result<String, CliError> {
+    use crate::symbolic::{self, range::Assumptions};
+    let mut a = Assumptions::default();
+    for s in assume {
+        a.add(s).map_err(CliError::Input)?;
+    }
+    let parse = |label: &str, s: &str| expr::parse_expr(s).map_err(|e| expr_error(label, s, &e));
+    let ans = match op {
+        SymbolicOp::Simplify(e) => symbolic::simplify(&parse("EXPR", e)?, &a),
+        SymbolicOp::Ratio(x, y) => symbolic::ratio(&parse("A", x)?, &parse("B", y)?, &a),
+        SymbolicOp::Crossover(x, y, t, grow) => {
+            symbolic::crossover(&parse("A", x)?, &parse("B", y)?, t, grow, &a)
+        }
+        SymbolicOp::Dominance(x, y, vars, path) => {
+            let path = match path {
+                Some(p) => Some(symbolic::parse_path(p).map_err(CliError::Input)?),
+                None => None,
+            };
+            if vars.is_empty() {
+                return Err(CliError::Input(
+                    "--as: name the growing variables, e.g. --as n,T".into(),
+                ));
+            }
+            symbolic::dominance(&parse("A", x)?, &parse("B", y)?, vars, path.as_ref(), &a)
+        }
+        SymbolicOp::Equal(x, y) => symbolic::equal(&parse("A", x)?, &parse("B", y)?, &a),
+    };
+    Ok(if json {
+        serde_json::to_string_pretty(&ans.json()).map_err(|e| CliError::Internal(e.to_string()))?
+    } else {
+        ans.text()
+    })
+}

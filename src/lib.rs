@@ -16,3 +16,4 @@ pub mod exact;
 pub mod expr;
 pub mod real;
 pub mod report;
+pub mod symbolic;

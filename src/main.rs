@@ -65,6 +65,68 @@ enum Command {
         #[arg(long)]
         no_coqc: bool,
     },
+    /// Compare bound expressions symbolically (normal forms, ratios, crossovers, dominance).
+    Symbolic {
+        #[command(subcommand)]
+        op: SymOp,
+        /// a parameter assumption in claim-file syntax, e.g. "a in (0, 1)" (parameters not
+        /// named are assumed positive); repeatable
+        #[arg(long = "assume", value_name = "SPEC", global = true)]
+        assume: Vec<String>,
+        /// print JSON
+        #[arg(long, global = true)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SymOp {
+    /// The monomial normal form (or the smallest equivalent form found by rewriting).
+    Simplify {
+        /// the expression
+        expr: String,
+    },
+    /// The normal form of A/B.
+    Ratio {
+        /// numerator
+        a: String,
+        /// denominator
+        b: String,
+    },
+    /// The exact condition A <= B solved for one variable, with its constant and the
+    /// asymptotic statement.
+    Crossover {
+        /// left side
+        a: String,
+        /// right side
+        b: String,
+        /// the variable to solve for
+        #[arg(long, value_name = "VAR")]
+        solve_for: String,
+        /// another growing variable (kept in the asymptotic statement); repeatable
+        #[arg(long = "grow", value_name = "VAR")]
+        grow: Vec<String>,
+    },
+    /// Which bound is asymptotically larger as the variables grow, and by which exponent.
+    Dominance {
+        /// first bound
+        a: String,
+        /// second bound
+        b: String,
+        /// the growing variables, comma-separated (e.g. n,T)
+        #[arg(long = "as", value_name = "VARS", value_delimiter = ',')]
+        vars: Vec<String>,
+        /// grow along a path such as "T = n^2"
+        #[arg(long)]
+        path: Option<String>,
+    },
+    /// Proved equal, refuted (a point where they differ) or unknown.
+    Equal {
+        /// first expression
+        a: String,
+        /// second expression
+        b: String,
+    },
 }
 
 fn run(args: Args) -> Result<String, CliError> {
@@ -87,6 +149,23 @@ fn run(args: Args) -> Result<String, CliError> {
             json,
             no_coqc,
         } => cli::certify_command(&paths, &only, &out, json, !no_coqc),
+        Command::Symbolic { op, assume, json } => {
+            let op = match op {
+                SymOp::Simplify { expr } => cli::SymbolicOp::Simplify(expr),
+                SymOp::Ratio { a, b } => cli::SymbolicOp::Ratio(a, b),
+                SymOp::Crossover {
+                    a,
+                    b,
+                    solve_for,
+                    grow,
+                } => cli::SymbolicOp::Crossover(a, b, solve_for, grow),
+                SymOp::Dominance { a, b, vars, path } => {
+                    cli::SymbolicOp::Dominance(a, b, vars, path)
+                }
+                SymOp::Equal { a, b } => cli::SymbolicOp::Equal(a, b),
+            };
+            cli::symbolic_command(&op, &assume, json)
+        }
     }
 }
 

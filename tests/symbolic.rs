@@ -1,0 +1,258 @@
+//! The symbolic engine end to end (CLI, JSON shape) and property tests over random monomial
+//! bounds: normal forms agree with their inputs, regrouped and reordered products are proved
+//! equal, ratios invert, and a solved crossover has the truth value of `A <= B` (each checked
+//! inside the engine by the rigorous real engine; a failed check would surface as `unknown`).
+
+use proptest::prelude::*;
+use serde_json::Value;
+use stabcert::expr::parse_expr;
+use stabcert::symbolic::{self, range::Assumptions};
+use std::process::Command;
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_stabcert"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+const THM4: &str = "2*L^2*T^a/n^(1+a)";
+const HARDT: &str = "(1 + 1/a)/(n - 1)*(2*a*L^2)^(1/(a + 1))*T^(a/(a + 1))";
+
+fn json(args: &[&str]) -> Value {
+    let (code, out, err) = run(args);
+    assert_eq!(code, Some(0), "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn parses(v: &Value) {
+    for k in ["result", "constant"] {
+        if let Some(s) = v[k].as_str() {
+            parse_expr(s).unwrap_or_else(|e| panic!("{k} `{s}` does not parse: {e:?}"));
+        }
+    }
+    for k in ["condition", "asymptotic"] {
+        if let Some(s) = v[k].as_str() {
+            // a relation (crossover) or the order of A/B (dominance)
+            assert!(
+                stabcert::expr::parse_relation(s).is_ok() || parse_expr(s).is_ok(),
+                "{k} `{s}` does not parse"
+            );
+        }
+    }
+    for d in v["dropped"].as_array().into_iter().flatten() {
+        parse_expr(d.as_str().unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn crossover_of_theorem_4_and_hardt_with_the_dropped_constants() {
+    let v = json(&[
+        "symbolic",
+        "crossover",
+        THM4,
+        HARDT,
+        "--solve-for",
+        "T",
+        "--assume",
+        "a in (0, 1)",
+        "--assume",
+        "n in 2..=1000000000",
+        "--json",
+    ]);
+    parses(&v);
+    assert_eq!(v["status"], "proved");
+    // the paper's "T^(a/(1+a)) <= n" is this statement to the power 1/a
+    assert_eq!(v["asymptotic"], "T^(a^2/(a + 1)) <= n^a");
+    let dropped: Vec<&str> = v["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        dropped.contains(&"1 + 1/a") && dropped.contains(&"n/(n - 1)"),
+        "{dropped:?}"
+    );
+    assert!(v["check"].as_str().unwrap().contains("24 of 24"));
+}
+
+#[test]
+fn ratio_and_dominance_along_a_path() {
+    let v = json(&[
+        "symbolic",
+        "ratio",
+        THM4,
+        HARDT,
+        "--assume",
+        "a in (0, 1)",
+        "--assume",
+        "n in 2..=10^9",
+        "--json",
+    ]);
+    parses(&v);
+    assert_eq!(v["status"], "proved");
+    // without a path the exponents of n and T have opposite signs: no answer
+    let v = json(&[
+        "symbolic",
+        "dominance",
+        THM4,
+        HARDT,
+        "--as",
+        "n,T",
+        "--assume",
+        "a in (0, 1)",
+        "--assume",
+        "n in 2..=10^9",
+        "--json",
+    ]);
+    assert_eq!(v["status"], "unknown");
+    assert_eq!(v["asymptotic"], "n^-a*T^(a^2/(a + 1))");
+    // along T = n^2 Hardt's bound is larger: A/B = n^((a^2 - a)/(a + 1)) -> 0
+    let v = json(&[
+        "symbolic",
+        "dominance",
+        THM4,
+        HARDT,
+        "--as",
+        "n,T",
+        "--path",
+        "T = n^2",
+        "--assume",
+        "a in (0, 1)",
+        "--assume",
+        "n in 2..=10^9",
+        "--json",
+    ]);
+    parses(&v);
+    assert_eq!(v["status"], "proved");
+    assert_eq!(v["asymptotic"], "n^((a^2 - a)/(a + 1))");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("B is asymptotically larger")
+    );
+}
+
+#[test]
+fn equal_proves_refutes_or_says_unknown() {
+    let v = json(&["symbolic", "equal", "(x + 1)^2", "x^2 + 2*x + 1", "--json"]);
+    assert_eq!(v["status"], "proved");
+    assert!(v["reason"].as_str().unwrap().contains("Rewrite"));
+    let v = json(&["symbolic", "equal", "(x + 1)^2", "x^2 + 1", "--json"]);
+    assert_eq!(v["status"], "refuted");
+    assert!(v["point"]["x"].is_string());
+    // x may be 0 here: x/x = 1 is not a rewrite, and 0/0 is undefined, so no point refutes it
+    let v = json(&[
+        "symbolic",
+        "equal",
+        "x/x",
+        "1",
+        "--assume",
+        "x in (-1, 1)",
+        "--json",
+    ]);
+    assert_ne!(v["status"], "refuted");
+    let v = json(&[
+        "symbolic",
+        "simplify",
+        "x/x",
+        "--assume",
+        "x in (-1, 1)",
+        "--json",
+    ]);
+    assert_ne!(v["result"], "1");
+}
+
+#[test]
+fn outside_the_class_is_unsupported_and_bad_input_exits_2() {
+    let v = json(&["symbolic", "simplify", "sum(i, 1, n, i)", "--json"]);
+    assert_eq!(v["status"], "unsupported");
+    assert!(v["reason"].as_str().unwrap().contains("sums"));
+    let v = json(&[
+        "symbolic",
+        "ratio",
+        "x^a",
+        "1",
+        "--assume",
+        "x in (-1, 1)",
+        "--json",
+    ]);
+    assert_eq!(v["status"], "unsupported");
+    let (code, _, err) = run(&["symbolic", "ratio", "2*", "1"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("A:1:3"), "{err}");
+    let (code, _, err) = run(&["symbolic", "simplify", "x", "--assume", "a in (0, b)"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--assume"), "{err}");
+}
+
+/// A random monomial bound: coefficient, and powers of n, T, L with exponents that are
+/// rational constants or affine in a.
+fn monomial() -> impl Strategy<Value = String> {
+    let exp = (-3i32..=3, 1i32..=4, -2i32..=2).prop_map(|(p, q, k)| {
+        if k == 0 {
+            format!("({p}/{q})")
+        } else {
+            format!("({p}/{q} + {k}*a)")
+        }
+    });
+    (
+        1u32..50,
+        1u32..9,
+        prop::collection::vec((0usize..3, exp), 1..5),
+    )
+        .prop_map(|(c, d, fs)| {
+            let mut s = format!("{c}/{d}");
+            for (v, e) in fs {
+                s.push_str(&format!("*{}^{e}", ["n", "T", "L"][v]));
+            }
+            s
+        })
+}
+
+fn paper() -> Assumptions {
+    let mut a = Assumptions::default();
+    a.add("a in (0, 1)").unwrap();
+    a.add("n in 2..=100000").unwrap();
+    a.add("T in 1..=100000").unwrap();
+    a.add("L in (0, 10)").unwrap();
+    a
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(60))]
+
+    #[test]
+    fn normal_forms_agree_and_regroupings_are_equal(a in monomial(), b in monomial()) {
+        let asm = paper();
+        let ea = parse_expr(&a).unwrap();
+        let s = symbolic::simplify(&ea, &asm);
+        prop_assert_eq!(&s.status, "proved", "{:?}", s);
+        // the normal form is itself proved equal to the input
+        let back = parse_expr(s.result.as_ref().unwrap()).unwrap();
+        let eq = symbolic::equal(&ea, &back, &asm);
+        prop_assert_eq!(&eq.status, "proved", "{:?}", eq);
+        // (A*B)/B is A
+        let eb = parse_expr(&b).unwrap();
+        let ab = parse_expr(&format!("({a})*({b})/({b})")).unwrap();
+        let eq = symbolic::equal(&ab, &ea, &asm);
+        prop_assert_eq!(&eq.status, "proved", "{:?}", eq);
+        // ratio A/B then B/A multiply to 1
+        let r1 = symbolic::ratio(&ea, &eb, &asm);
+        let r2 = symbolic::ratio(&eb, &ea, &asm);
+        prop_assert_eq!(&r1.status, "proved");
+        let prod = parse_expr(&format!("({})*({})", r1.result.unwrap(), r2.result.unwrap())).unwrap();
+        let one = symbolic::simplify(&prod, &asm);
+        prop_assert_eq!(one.result.as_deref(), Some("1"));
+        // a crossover, when T appears, has the truth value of A <= B wherever it is checked
+        let c = symbolic::crossover(&ea, &eb, "T", &[], &asm);
+        prop_assert!(c.status != "unknown" || c.reason.as_deref().is_some_and(|r| r.contains("sign of the exponent")), "{:?}", c);
+    }
+}
