@@ -7,6 +7,7 @@
 use crate::construction::{Quantity, Sampling, Spec};
 use crate::exact::{self, Budget, Env};
 use crate::expr::{self, DomainSpec, Expr, NameUses, Rel, Relation};
+use rug::Rational;
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -74,6 +75,39 @@ pub enum Body {
         /// relation between link k and link k+1
         rels: Vec<Rel>,
     },
+    /// a `[[symbolic]]` table, decided by the symbolic engine
+    Symbolic(SymbolicSpec),
+}
+
+/// What a `[[symbolic]]` table claims about two bounds `a` and `b`.
+#[derive(Clone, Debug)]
+pub struct SymbolicSpec {
+    /// `order` (A/B has the claimed order as the `grow` variables grow) or `regime`
+    /// (A <= B exactly when the claimed relation holds)
+    pub op: SymbolicOp,
+    /// first bound, definitions and `let`s substituted
+    pub a: Expr,
+    /// second bound
+    pub b: Expr,
+    /// the claimed order (an expression) or regime (a relation), as written
+    pub claimed: String,
+    /// parameter assumptions (claim-file parameter syntax)
+    pub assume: Vec<String>,
+    /// the growing variables
+    pub grow: Vec<String>,
+    /// the variable a regime is solved for
+    pub solve_for: Option<String>,
+    /// points at which the dropped constant of a regime is evaluated
+    pub evaluate: Vec<Vec<(String, Rational)>>,
+}
+
+/// The kinds of `[[symbolic]]` claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolicOp {
+    /// `op = "order"`
+    Order,
+    /// `op = "regime"`
+    Regime,
 }
 
 /// A claim file that could not be loaded: where and why.
@@ -114,6 +148,29 @@ struct RawFile {
     construction: Vec<Spanned<RawConstruction>>,
     #[serde(default)]
     definition: Vec<Spanned<RawDefinition>>,
+    #[serde(default)]
+    symbolic: Vec<Spanned<RawSymbolic>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSymbolic {
+    id: Spanned<String>,
+    source: Spanned<String>,
+    text: Spanned<String>,
+    op: Spanned<String>,
+    a: Spanned<String>,
+    b: Spanned<String>,
+    claimed: Spanned<String>,
+    #[serde(default)]
+    assume: Vec<Spanned<String>>,
+    #[serde(default, rename = "let")]
+    lets: Vec<Spanned<String>>,
+    #[serde(default, rename = "as")]
+    grow: Vec<Spanned<String>>,
+    solve_for: Option<Spanned<String>>,
+    #[serde(default)]
+    evaluate: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -275,7 +332,8 @@ pub fn load_sources(sources: &[(String, String)]) -> Result<Vec<Claim>, LoadErro
                 expr: e,
             });
         }
-        total += raw.claim.len() + raw.construction.len() + raw.definition.len();
+        total +=
+            raw.claim.len() + raw.construction.len() + raw.definition.len() + raw.symbolic.len();
         raws.push((file, text, raw));
     }
     let mut out = Vec::new();
@@ -295,7 +353,20 @@ pub fn load_sources(sources: &[(String, String)]) -> Result<Vec<Claim>, LoadErro
             }
             out.push(c);
         }
-        if raw.claim.is_empty() && raw.construction.is_empty() && raw.definition.is_empty() {
+        for rs in &raw.symbolic {
+            let rs = rs.get_ref();
+            ctx.claim = Some(rs.id.get_ref().clone());
+            let c = validate_symbolic(&ctx, rs, &shared)?;
+            if seen.insert(c.id.clone(), rs.id.span().start).is_some() {
+                return Err(ctx.at(rs.id.span().start, "duplicate claim id"));
+            }
+            out.push(c);
+        }
+        if raw.claim.is_empty()
+            && raw.construction.is_empty()
+            && raw.definition.is_empty()
+            && raw.symbolic.is_empty()
+        {
             return Err(ctx.at(
                 0,
                 "no [[claim]], [[construction]] or [[definition]] tables in this file",
@@ -751,6 +822,7 @@ fn validate(ctx: &Ctx, rc: &RawClaim, shared: &Shared) -> Result<Claim, LoadErro
             u
         }
         Body::Chain { exprs, .. } => exprs.iter().flat_map(|e| e.free_vars()).collect(),
+        Body::Symbolic(_) => BTreeSet::new(),
     };
     // close over the claim's own definitions and the derived ones (either may use the other)
     loop {
@@ -921,6 +993,109 @@ fn check_constant_domain(d: &DomainSpec) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Validates a `[[symbolic]]` table: the bounds parse (definitions and `let`s substituted),
+/// the claimed order or regime parses, the assumptions and evaluation points are exact.
+fn validate_symbolic(ctx: &Ctx, rs: &RawSymbolic, shared: &Shared) -> Result<Claim, LoadError> {
+    let id = rs.id.get_ref().trim().to_string();
+    let op = match rs.op.get_ref().trim() {
+        "order" => SymbolicOp::Order,
+        "regime" => SymbolicOp::Regime,
+        other => {
+            return Err(ctx.at(
+                rs.op.span().start,
+                format!("unknown op `{other}` (expected \"order\" or \"regime\")"),
+            ));
+        }
+    };
+    let mut lets: Vec<(String, Expr)> = Vec::new();
+    for l in &rs.lets {
+        let (name, _, e, _) =
+            expr::parse_definition(l.get_ref()).map_err(|e| ctx.parse_err(l, e))?;
+        lets.push((name, e));
+    }
+    let bound = |s: &Spanned<String>| -> Result<Expr, LoadError> {
+        let mut e = expr::parse_expr(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
+        // definitions first (they may use the let names), then the lets, last to first
+        for _ in 0..8 {
+            for d in &shared.definitions {
+                if e.mentions(&d.name) {
+                    e = e.substitute(&d.name, &d.expr);
+                }
+            }
+        }
+        for (n, v) in lets.iter().rev() {
+            e = e.substitute(n, v);
+        }
+        Ok(e)
+    };
+    let a = bound(&rs.a)?;
+    let b = bound(&rs.b)?;
+    let claimed = rs.claimed.get_ref().clone();
+    match op {
+        SymbolicOp::Order => {
+            expr::parse_expr(&claimed).map_err(|e| ctx.parse_err(&rs.claimed, e))?;
+        }
+        SymbolicOp::Regime => {
+            expr::parse_relation(&claimed).map_err(|e| ctx.parse_err(&rs.claimed, e))?;
+            if rs.solve_for.is_none() {
+                return Err(ctx.at(rs.id.span().start, "a regime needs `solve_for`"));
+            }
+        }
+    }
+    for s in &rs.assume {
+        expr::parse_param(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
+    }
+    let mut evaluate = Vec::new();
+    for s in &rs.evaluate {
+        let mut point = Vec::new();
+        for part in s.get_ref().split(',') {
+            let Some((n, v)) = part.split_once('=') else {
+                return Err(ctx.at(s.span().start, "expected `name = value, ...`"));
+            };
+            let v = expr::parse_expr(v.trim())
+                .ok()
+                .and_then(|e| crate::exact::eval_closed(&e, &crate::exact::Budget::default()).ok())
+                .ok_or_else(|| {
+                    ctx.at(
+                        s.span().start,
+                        format!("`{}` is not an exact value", v.trim()),
+                    )
+                })?;
+            point.push((n.trim().to_string(), v));
+        }
+        evaluate.push(point);
+    }
+    Ok(Claim {
+        id,
+        source: rs.source.get_ref().clone(),
+        text: rs.text.get_ref().clone(),
+        file: ctx.file.to_string(),
+        params: Vec::new(),
+        lets: Vec::new(),
+        body: Body::Symbolic(SymbolicSpec {
+            op,
+            a,
+            b,
+            claimed,
+            assume: rs.assume.iter().map(|s| s.get_ref().clone()).collect(),
+            grow: rs
+                .grow
+                .iter()
+                .map(|s| s.get_ref().trim().to_string())
+                .collect(),
+            solve_for: rs
+                .solve_for
+                .as_ref()
+                .map(|s| s.get_ref().trim().to_string()),
+            evaluate,
+        }),
+        threshold: None,
+        best_constant: None,
+        construction: None,
+        guards: Vec::new(),
+    })
 }
 
 #[cfg(test)]

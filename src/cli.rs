@@ -198,6 +198,7 @@ fn steps(c: &Claim) -> usize {
     match &c.body {
         claims::Body::Holds(_) => 0,
         claims::Body::Chain { rels, .. } => rels.len(),
+        claims::Body::Symbolic(_) => 0,
     }
 }
 

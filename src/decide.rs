@@ -134,6 +134,8 @@ pub struct Outcome {
     pub kernel: Option<String>,
     /// the path of the Coq script that proves the verdict (filled by the caller)
     pub certificate: Option<String>,
+    /// decided by the symbolic engine (a `[[symbolic]]` table): the reason is the evidence
+    pub symbolic: bool,
 }
 
 /// Limits of one decision run.
@@ -240,12 +242,16 @@ fn plan(claim: &Claim) -> (Vec<Expr>, Vec<Check>) {
             }
             (exprs.clone(), cs)
         }
+        Body::Symbolic(_) => (Vec::new(), Vec::new()),
     }
 }
 
 /// Decides every relation of `claim` (one outcome for `holds`; the conclusion then each
 /// step for a chain), and runs its searches.
 pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
+    if let Body::Symbolic(spec) = &claim.body {
+        return vec![crate::symbolic::decide_claim(claim, spec)];
+    }
     let (links, checks) = plan(claim);
     let deadline = Instant::now() + opts.time_per_claim;
     if let Some(k) = &claim.best_constant {
@@ -325,6 +331,7 @@ fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) 
                 best_constant: None,
                 kernel: None,
                 certificate: None,
+                symbolic: false,
             }
         })
         .collect()
@@ -2096,6 +2103,7 @@ fn best_constant(
         best_constant: bracket,
         kernel: None,
         certificate: None,
+        symbolic: false,
     };
     if let Some(o) = best_constant_affine(claim, k, links, check, opts, deadline) {
         return o;

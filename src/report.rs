@@ -85,6 +85,7 @@ pub fn outcome_json(o: &Outcome) -> Value {
         "reason": o.reason,
         "certificate": o.certificate,
         "kernel": o.kernel,
+        "engine": if o.symbolic { "symbolic" } else { "numeric" },
     })
 }
 
@@ -120,6 +121,9 @@ fn side_text(s: &Side) -> String {
 
 /// The evidence column: what the verdict rests on, in one line.
 pub fn evidence(o: &Outcome) -> String {
+    if o.symbolic {
+        return o.reason.clone().unwrap_or_default();
+    }
     let pts = o.coverage.points;
     let mut s = match o.verdict {
         Verdict::Certified if o.coverage.boxes > 0 => format!(
@@ -258,6 +262,7 @@ mod tests {
             best_constant: None,
             kernel: None,
             certificate: None,
+            symbolic: false,
         }
     }
 

@@ -256,3 +256,69 @@ proptest! {
         prop_assert!(c.status != "unknown" || c.reason.as_deref().is_some_and(|r| r.contains("sign of the exponent")), "{:?}", c);
     }
 }
+
+/// The `[[symbolic]]` claims of the catalogue. The figures F (how far the exact crossover
+/// lies beyond the claimed T = n^((1+a)/a)) were confirmed by `tests/oracles/symbolic.py`
+/// (mpmath, solving Theorem 4 = Theorem 3.12 for T): 1.0544452e12, 12.098635 and
+/// 1.0544452e-8; the first also matches the numeric claim `thm4.vs_hardt.crossover`.
+#[test]
+fn the_papers_symbolic_claims() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let v = json(&[
+        "check",
+        &format!("{root}/proofs/paper/symbolic.toml"),
+        &format!("{root}/proofs/paper/hardt2016.toml"),
+        "--json",
+    ]);
+    let get = |id: &str| {
+        v["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .clone()
+    };
+    for id in [
+        "thm4.vs_hardt.order",
+        "table1.convex.upper.order",
+        "table1.nonconvex.upper.hardt.order",
+        "table1.nonconvex.upper.thm4.order",
+    ] {
+        let c = get(id);
+        assert_eq!(c["verdict"], "certified", "{id}: {}", c["reason"]);
+        assert_eq!(c["engine"], "symbolic");
+    }
+    let r = get("thm4.vs_hardt.regime");
+    assert_eq!(r["verdict"], "refuted");
+    let why = r["reason"].as_str().unwrap();
+    assert!(
+        why.contains("asymptotically T <= n^((a + 1)/a) as claimed"),
+        "{why}"
+    );
+    for f in [
+        "F = 1.05445e12 at a = 1/10, L = 1, n = 100",
+        "F = 12.0986 at a = 1/2, L = 1, n = 100",
+        "F = 1.05445e-8 at a = 1/10, L = 10, n = 100",
+    ] {
+        assert!(why.contains(f), "{f} not in {why}");
+    }
+}
+
+#[test]
+fn symbolic_tables_with_bad_fields_exit_2() {
+    let d = std::env::temp_dir().join(format!("stabcert-sym-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let f = d.join("s.toml");
+    std::fs::write(
+        &f,
+        "[[symbolic]]\nid = \"x\"\nsource = \"s\"\ntext = \"t\"\nop = \"sideways\"\na = \"T\"\nb = \"1\"\nclaimed = \"T\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["check", f.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("s.toml:5:") && err.contains("unknown op"),
+        "{err}"
+    );
+}

@@ -219,6 +219,11 @@ fn bind_lets(claim: &Claim, env: &mut Env) -> Option<()> {
 
 /// Re-checks one outcome of `claim`.
 pub fn recheck(claim: &Claim, o: &Outcome) -> Result<Recheck, Disagreement> {
+    if o.symbolic {
+        return Ok(Recheck::Skipped(
+            "a symbolic verdict (checked numerically by the symbolic engine)".into(),
+        ));
+    }
     let Some((_, lhs, rel, rhs)) = relations(claim).into_iter().find(|(id, ..)| *id == o.id) else {
         return Ok(Recheck::Skipped("no such relation".into()));
     };

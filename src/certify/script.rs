@@ -131,6 +131,12 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
         blocks: Vec::new(),
         not_certified: Vec::new(),
     };
+    if outcome.symbolic {
+        cert.not_certified.push(
+            "not certified: a symbolic verdict (the Coq backend proves numeric relations)".into(),
+        );
+        return cert;
+    }
     let Some((_, l, rel, r)) = relations(claim)
         .into_iter()
         .find(|(id, ..)| *id == outcome.id)

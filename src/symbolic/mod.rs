@@ -699,3 +699,225 @@ impl Mono {
         })
     }
 }
+
+/// Decides a `[[symbolic]]` claim: `order` (A/B has the claimed order as the growing
+/// variables grow) or `regime` (A <= B exactly when the claimed relation holds).
+pub fn decide_claim(
+    claim: &crate::claims::Claim,
+    spec: &crate::claims::SymbolicSpec,
+) -> crate::decide::Outcome {
+    use crate::claims::SymbolicOp;
+    use crate::decide::{Coverage, Outcome, Verdict};
+    let mut o = Outcome {
+        id: claim.id.clone(),
+        source: claim.source.clone(),
+        relation: match spec.op {
+            SymbolicOp::Order => format!("({})/({}) of order {}", spec.a, spec.b, spec.claimed),
+            SymbolicOp::Regime => format!("{} <= {} exactly when {}", spec.a, spec.b, spec.claimed),
+        },
+        file: claim.file.clone(),
+        verdict: Verdict::Undecided,
+        coverage: Coverage {
+            points: 0,
+            boxes: 0,
+            exhaustive: true,
+        },
+        counterexample: None,
+        failures: 0,
+        reason: None,
+        threshold: None,
+        best_constant: None,
+        kernel: None,
+        certificate: None,
+        symbolic: true,
+    };
+    let mut assume = Assumptions::default();
+    for s in &spec.assume {
+        if let Err(e) = assume.add(s) {
+            o.reason = Some(e);
+            return o;
+        }
+    }
+    let (verdict, reason) = match spec.op {
+        SymbolicOp::Order => decide_order(spec, &assume),
+        SymbolicOp::Regime => decide_regime(spec, &assume, &mut o.coverage.points),
+    };
+    o.verdict = verdict;
+    o.reason = Some(reason);
+    o
+}
+
+fn decide_order(
+    spec: &crate::claims::SymbolicSpec,
+    assume: &Assumptions,
+) -> (crate::decide::Verdict, String) {
+    use crate::decide::Verdict;
+    let r = match (Mono::of(&spec.a, assume), Mono::of(&spec.b, assume)) {
+        (Ok(x), Ok(y)) => x.div(&y),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    let claimed = parse_expr(&spec.claimed).expect("validated");
+    let (r, c) = match (r, Mono::of(&claimed, assume)) {
+        (Ok(r), Ok(c)) => (r, c),
+        (Err(e), _) | (_, Err(e)) => return (Verdict::Undecided, format!("unsupported: {}", e.0)),
+    };
+    let q = Expr::bin(BinOp::Div, spec.a.clone(), spec.b.clone());
+    if let Err(p) = check_same(&q, &r.to_expr(), assume) {
+        return (
+            Verdict::Undecided,
+            format!("the numerical check of A/B failed at {p:?}"),
+        );
+    }
+    let (keep, _, dropped) = match split(&r, &spec.grow) {
+        Ok(x) => x,
+        Err(why) => return (Verdict::Undecided, format!("unsupported: {why}")),
+    };
+    let (keep_c, _, _) = match split(&c, &spec.grow) {
+        Ok(x) => x,
+        Err(why) => return (Verdict::Undecided, format!("unsupported: {why}")),
+    };
+    let order = keep.to_expr();
+    let text = format!(
+        "A/B = {} is of order {order} as {} grow (dropped: {})",
+        r.to_expr(),
+        spec.grow.join(", "),
+        dropped.join(", ")
+    );
+    if keep == keep_c {
+        (Verdict::Certified, format!("{text}, as claimed"))
+    } else {
+        (
+            Verdict::Refuted,
+            format!("{text}, not {}", keep_c.to_expr()),
+        )
+    }
+}
+
+fn decide_regime(
+    spec: &crate::claims::SymbolicSpec,
+    assume: &Assumptions,
+    points: &mut u64,
+) -> (crate::decide::Verdict, String) {
+    use crate::decide::Verdict;
+    let t = spec.solve_for.clone().expect("validated");
+    let ans = crossover(&spec.a, &spec.b, &t, &spec.grow, assume);
+    if ans.status != "proved" {
+        return (
+            Verdict::Undecided,
+            format!("{}: {}", ans.status, ans.reason.unwrap_or_default()),
+        );
+    }
+    let claimed = crate::expr::parse_relation(&spec.claimed).expect("validated");
+    // both statements as `T <= X`: ours T^e <= K*G, claimed T^e2 <= H
+    let ours =
+        crate::expr::parse_relation(ans.asymptotic.as_deref().unwrap_or("")).expect("printed");
+    let exact =
+        crate::expr::parse_relation(ans.condition.as_deref().unwrap_or("")).expect("printed");
+    let tb = Base::Var(t.clone());
+    let solved = |rel: &crate::expr::Relation| -> Option<(Mono, Rel)> {
+        let l = Mono::of(&rel.lhs, assume).ok()?;
+        let r = Mono::of(&rel.rhs, assume).ok()?;
+        let e = l.exponent(&tb);
+        if l.factors.len() != 1 || l.coef != 1 || e.is_zero() {
+            return None;
+        }
+        let inv = RatFn::constant(Rational::from(1)).div(&e)?;
+        let flip = match sign(&e.to_expr(), assume)? {
+            Ordering::Greater => false,
+            Ordering::Less => true,
+            Ordering::Equal => return None,
+        };
+        let rel2 = match (rel.rel, flip) {
+            (r, false) => r,
+            (Rel::Le, true) => Rel::Ge,
+            (Rel::Lt, true) => Rel::Gt,
+            (Rel::Ge, true) => Rel::Le,
+            (Rel::Gt, true) => Rel::Lt,
+            (Rel::Eq, true) => Rel::Eq,
+        };
+        Some((r.pow(&inv).ok()?, rel2))
+    };
+    let (Some((x_ours, rel_ours)), Some((x_claim, rel_claim)), Some((x_exact, _))) =
+        (solved(&ours), solved(&claimed), solved(&exact))
+    else {
+        return (
+            Verdict::Undecided,
+            format!(
+                "the claimed regime `{}` is not of the form {t}^e <= X",
+                spec.claimed
+            ),
+        );
+    };
+    let same_dir = matches!(
+        (rel_ours, rel_claim),
+        (Rel::Le | Rel::Lt, Rel::Le | Rel::Lt) | (Rel::Ge | Rel::Gt, Rel::Ge | Rel::Gt)
+    );
+    if !(same_dir && x_ours == x_claim) {
+        return (
+            Verdict::Refuted,
+            format!(
+                "A <= B holds asymptotically when {t} {} {}, not when {t} {} {} (exact: {})",
+                rel_ours.symbol(),
+                x_ours.to_expr(),
+                rel_claim.symbol(),
+                x_claim.to_expr(),
+                ans.condition.unwrap_or_default()
+            ),
+        );
+    }
+    // the exact crossover is the claimed one times F = X_exact / X_claimed
+    let f = match x_exact.div(&x_claim) {
+        Ok(f) => f,
+        Err(e) => return (Verdict::Undecided, e.0),
+    };
+    if f.coef == 1 && f.factors.is_empty() {
+        return (
+            Verdict::Certified,
+            format!(
+                "A <= B exactly when {t} {} {}, as claimed",
+                rel_claim.symbol(),
+                x_claim.to_expr()
+            ),
+        );
+    }
+    let fe = f.to_expr();
+    let mut figures = Vec::new();
+    let mut differs = false;
+    for p in &spec.evaluate {
+        *points += 1;
+        let Some(iv) = enclose(&fe, p) else { continue };
+        let (lo, hi) = iv.to_rational_bounds();
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            continue;
+        };
+        if lo > 1 || hi < 1 {
+            differs = true;
+        }
+        let at: Vec<String> = p.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        figures.push(format!(
+            "F = {} at {}",
+            crate::exact::approx(&lo, 6),
+            at.join(", ")
+        ));
+    }
+    let text = format!(
+        "asymptotically {t} {} {} as claimed, but exactly A <= B when {t} {} F*{} with F = {fe}{}",
+        rel_claim.symbol(),
+        x_claim.to_expr(),
+        rel_claim.symbol(),
+        x_claim.to_expr(),
+        if figures.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", figures.join("; "))
+        }
+    );
+    if differs {
+        (Verdict::Refuted, format!("\"exactly when\" fails: {text}"))
+    } else {
+        (
+            Verdict::Undecided,
+            format!("no evaluation point separates F from 1: {text}"),
+        )
+    }
+}
