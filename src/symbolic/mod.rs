@@ -563,6 +563,11 @@ pub fn dominance(
         Ok(r) => r,
         Err(e) => return ans.unsupported(e.0),
     };
+    let q = Expr::bin(BinOp::Div, a.clone(), b.clone());
+    match check_same(&q, &r.to_expr(), assume) {
+        Ok(c) => ans.check = Some(c),
+        Err(p) => return failed_check(ans, p),
+    }
     let (keep, _, dropped) = match split(&r, vars) {
         Ok(x) => x,
         Err(why) => return ans.unsupported(why),
@@ -647,9 +652,15 @@ pub fn equal(a: &Expr, b: &Expr, assume: &Assumptions) -> Answer {
     let mut stop = None;
     match egraph::prove_equal(a, b, assume, egraph::Limits::default()) {
         Ok((Some(expl), _)) => {
-            ans.status = "proved".into();
-            ans.reason = Some(format!("equality saturation; explanation:\n{expl}"));
-            return ans;
+            return match check_same(a, b, assume) {
+                Ok(c) => {
+                    ans.status = "proved".into();
+                    ans.reason = Some(format!("equality saturation; explanation:\n{expl}"));
+                    ans.check = Some(c);
+                    ans
+                }
+                Err(p) => failed_check(ans, p),
+            };
         }
         Ok((None, s)) => stop = Some(s),
         Err(e) => {
