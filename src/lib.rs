@@ -16,4 +16,5 @@ pub mod exact;
 pub mod expr;
 pub mod real;
 pub mod report;
+pub mod sgd;
 pub mod symbolic;
