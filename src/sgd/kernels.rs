@@ -2,11 +2,12 @@
 //! or a portable baseline — chosen once per process, and bit-identical results on every
 //! instruction set.
 //!
-//! Bit-identity comes from one fixed evaluation order shared by every path: eight running
-//! accumulators (element `i` of each block of eight goes to accumulator `i`), each update a
+//! Bit-identity comes from one fixed evaluation order shared by every path: 32 running
+//! accumulators (element `i` of each block of 32 goes to accumulator `i`; four AVX-512 or
+//! eight AVX2 registers, enough independent chains to hide the FMA latency), each update a
 //! fused multiply-add (`f64::mul_add` in the baseline, the same single rounding as the
-//! hardware instruction), the accumulators combined by the same pairwise tree
-//! ([`reduce8`]), then the tail elements added in order. `axpy` is element-wise FMA.
+//! hardware instruction), the accumulators combined by the same tree ([`reduce32`]), then
+//! the tail elements added in order. `axpy` is element-wise FMA.
 
 use std::sync::OnceLock;
 
@@ -64,11 +65,25 @@ pub fn isa() -> Isa {
     })
 }
 
-/// The fixed combination of the eight accumulators.
+/// The fixed combination of eight lanes.
 #[inline(always)]
 pub fn reduce8(a: [f64; 8]) -> f64 {
     ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
 }
+
+/// The fixed combination of the 32 accumulators: the four groups of eight lane by lane,
+/// `(g0 + g1) + (g2 + g3)`, then [`reduce8`].
+#[inline(always)]
+pub fn reduce32(a: &[f64; 32]) -> f64 {
+    let mut g = [0.0f64; 8];
+    for l in 0..8 {
+        g[l] = (a[l] + a[8 + l]) + (a[16 + l] + a[24 + l]);
+    }
+    reduce8(g)
+}
+
+/// Elements per block of the dot product.
+pub const BLOCK: usize = 32;
 
 /// `sum x[i] * y[i]` with the dispatched instruction set. Panics if the lengths differ.
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
@@ -92,16 +107,19 @@ pub fn dot_with(isa: Isa, x: &[f64], y: &[f64]) -> f64 {
 pub fn dot_scalar(x: &[f64], y: &[f64]) -> f64 {
     assert_eq!(x.len(), y.len(), "dot: lengths differ");
     let n = x.len();
-    let blocks = n / 8;
-    let mut acc = [0.0f64; 8];
+    let blocks = n / BLOCK;
+    let mut acc = [0.0f64; BLOCK];
     for b in 0..blocks {
-        let (xs, ys) = (&x[b * 8..b * 8 + 8], &y[b * 8..b * 8 + 8]);
-        for l in 0..8 {
+        let (xs, ys) = (
+            &x[b * BLOCK..(b + 1) * BLOCK],
+            &y[b * BLOCK..(b + 1) * BLOCK],
+        );
+        for l in 0..BLOCK {
             acc[l] = xs[l].mul_add(ys[l], acc[l]);
         }
     }
-    let mut s = reduce8(acc);
-    for i in blocks * 8..n {
+    let mut s = reduce32(&acc);
+    for i in blocks * BLOCK..n {
         s = x[i].mul_add(y[i], s);
     }
     s
@@ -150,31 +168,32 @@ pub fn gemv_with(isa: Isa, a: &[f64], rows: usize, cols: usize, x: &[f64], y: &m
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::reduce8;
+    use super::{BLOCK, reduce32};
     use std::arch::x86_64::*;
 
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn dot_avx2(x: &[f64], y: &[f64]) -> f64 {
         let n = x.len();
-        let blocks = n / 8;
-        let (mut lo, mut hi) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let blocks = n / BLOCK;
+        // register r holds accumulators 4r..4r+4
+        let mut v = [_mm256_setzero_pd(); 8];
         for b in 0..blocks {
-            let i = b * 8;
-            // SAFETY: i + 8 <= n for both slices (equal lengths checked by the caller)
-            unsafe {
-                let (xp, yp) = (x.as_ptr().add(i), y.as_ptr().add(i));
-                lo = _mm256_fmadd_pd(_mm256_loadu_pd(xp), _mm256_loadu_pd(yp), lo);
-                hi = _mm256_fmadd_pd(_mm256_loadu_pd(xp.add(4)), _mm256_loadu_pd(yp.add(4)), hi);
+            let i = b * BLOCK;
+            for (r, vr) in v.iter_mut().enumerate() {
+                // SAFETY: i + 32 <= n for both slices (equal lengths checked by the caller)
+                unsafe {
+                    let (xp, yp) = (x.as_ptr().add(i + 4 * r), y.as_ptr().add(i + 4 * r));
+                    *vr = _mm256_fmadd_pd(_mm256_loadu_pd(xp), _mm256_loadu_pd(yp), *vr);
+                }
             }
         }
-        let mut acc = [0.0f64; 8];
-        // SAFETY: acc has room for two vectors of four
-        unsafe {
-            _mm256_storeu_pd(acc.as_mut_ptr(), lo);
-            _mm256_storeu_pd(acc.as_mut_ptr().add(4), hi);
+        let mut acc = [0.0f64; BLOCK];
+        for (r, vr) in v.iter().enumerate() {
+            // SAFETY: acc has room for eight vectors of four
+            unsafe { _mm256_storeu_pd(acc.as_mut_ptr().add(4 * r), *vr) };
         }
-        let mut s = reduce8(acc);
-        for i in blocks * 8..n {
+        let mut s = reduce32(&acc);
+        for i in blocks * BLOCK..n {
             s = x[i].mul_add(y[i], s);
         }
         s
@@ -183,24 +202,29 @@ mod x86 {
     #[target_feature(enable = "avx512f")]
     pub unsafe fn dot_avx512(x: &[f64], y: &[f64]) -> f64 {
         let n = x.len();
-        let blocks = n / 8;
-        let mut v = _mm512_setzero_pd();
+        let blocks = n / BLOCK;
+        // register r holds accumulators 8r..8r+8
+        let mut v = [_mm512_setzero_pd(); 4];
         for b in 0..blocks {
-            let i = b * 8;
-            // SAFETY: i + 8 <= n for both slices
-            unsafe {
-                v = _mm512_fmadd_pd(
-                    _mm512_loadu_pd(x.as_ptr().add(i)),
-                    _mm512_loadu_pd(y.as_ptr().add(i)),
-                    v,
-                );
+            let i = b * BLOCK;
+            for (r, vr) in v.iter_mut().enumerate() {
+                // SAFETY: i + 32 <= n for both slices
+                unsafe {
+                    *vr = _mm512_fmadd_pd(
+                        _mm512_loadu_pd(x.as_ptr().add(i + 8 * r)),
+                        _mm512_loadu_pd(y.as_ptr().add(i + 8 * r)),
+                        *vr,
+                    );
+                }
             }
         }
-        let mut acc = [0.0f64; 8];
-        // SAFETY: acc has room for one vector of eight
-        unsafe { _mm512_storeu_pd(acc.as_mut_ptr(), v) };
-        let mut s = reduce8(acc);
-        for i in blocks * 8..n {
+        let mut acc = [0.0f64; BLOCK];
+        for (r, vr) in v.iter().enumerate() {
+            // SAFETY: acc has room for four vectors of eight
+            unsafe { _mm512_storeu_pd(acc.as_mut_ptr().add(8 * r), *vr) };
+        }
+        let mut s = reduce32(&acc);
+        for i in blocks * BLOCK..n {
             s = x[i].mul_add(y[i], s);
         }
         s
@@ -272,7 +296,7 @@ mod tests {
     #[test]
     fn every_isa_matches_its_scalar_twin_bit_for_bit() {
         for isa in ALL.into_iter().filter(|i| i.available()) {
-            for n in 0..=64 {
+            for n in (0..=64).chain([95, 96, 97, 200]) {
                 // misaligned: start 0..4 elements into a larger buffer
                 for off in 0..4 {
                     let xb = data(n + off, 1 + n as u64);
@@ -302,7 +326,7 @@ mod tests {
 
     #[test]
     fn the_order_matters_so_the_test_above_can_fail() {
-        // a plain left-to-right sum differs from the eight-accumulator order on these data
+        // a plain left-to-right sum differs from the 32-accumulator order on these data
         let (x, y) = (data(64, 7), data(64, 8));
         let naive = x.iter().zip(&y).fold(0.0, |s, (a, b)| a.mul_add(*b, s));
         assert_ne!(naive.to_bits(), dot_scalar(&x, &y).to_bits());
