@@ -185,6 +185,19 @@ fn outside_the_class_is_unsupported_and_bad_input_exits_2() {
         "--json",
     ]);
     assert_eq!(v["status"], "unsupported");
+    // an exponential in a growing variable is not a constant factor to drop
+    let v = json(&[
+        "symbolic",
+        "dominance",
+        "exp(a*T)*T",
+        "T^2",
+        "--as",
+        "T",
+        "--assume",
+        "a in (0, 1)",
+        "--json",
+    ]);
+    assert_eq!(v["status"], "unsupported", "{v}");
     let (code, _, err) = run(&["symbolic", "ratio", "2*", "1"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("A:1:3"), "{err}");

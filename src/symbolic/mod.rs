@@ -367,6 +367,15 @@ fn split(m: &Mono, grow: &[String]) -> Result<(Mono, Mono, Vec<String>), String>
         dropped.push(mono::num(&m.coef).to_string());
     }
     for (b, e) in &m.factors {
+        // a factor whose exponent grows (exp(a*T), 2^n, L^n) is never a constant to drop
+        if !matches!(b, Base::Var(x) if grow.contains(x))
+            && let Some(x) = grow.iter().find(|x| e.mentions(x))
+        {
+            let f = Mono::constant_one().times(b.clone(), e.clone()).to_expr();
+            return Err(format!(
+                "the factor `{f}` has an exponent that grows with `{x}`: its order is not a power"
+            ));
+        }
         let single = Mono {
             coef: Rational::from(1),
             factors: vec![(b.clone(), e.clone())],

@@ -350,6 +350,11 @@ impl RatFn {
         })
     }
 
+    /// Whether `x` occurs in the numerator or the denominator.
+    pub fn mentions(&self, x: &str) -> bool {
+        self.num.degree(x) > 0 || self.den.degree(x) > 0
+    }
+
     /// Degree in `x` as `x` grows (numerator degree minus denominator degree).
     pub fn degree(&self, x: &str) -> i64 {
         i64::from(self.num.degree(x)) - i64::from(self.den.degree(x))
