@@ -318,14 +318,15 @@ fn finish_equal(mut ans: Answer, e: &Expr, out: Expr, how: String, assume: &Assu
     }
 }
 
+/// The normal form of A/B (the error says which side is outside the class).
+fn ratio_form(a: &Expr, b: &Expr, assume: &Assumptions) -> Result<Mono, mono::Unsupported> {
+    Mono::of(a, assume)?.div(&Mono::of(b, assume)?)
+}
+
 /// `ratio A B`: the normal form of A/B.
 pub fn ratio(a: &Expr, b: &Expr, assume: &Assumptions) -> Answer {
     let ans = Answer::new(&[a, b]);
-    let (ma, mb) = match (Mono::of(a, assume), Mono::of(b, assume)) {
-        (Ok(x), Ok(y)) => (x, y),
-        (Err(e), _) | (_, Err(e)) => return ans.unsupported(e.0),
-    };
-    let r = match ma.div(&mb) {
+    let r = match ratio_form(a, b, assume) {
         Ok(r) => r,
         Err(e) => return ans.unsupported(e.0),
     };
@@ -429,11 +430,7 @@ pub fn crossover(a: &Expr, b: &Expr, t: &str, grow: &[String], assume: &Assumpti
             "`{b}` is not provably positive, so A <= B cannot be divided by it"
         ));
     }
-    let (ma, mb) = match (Mono::of(a, assume), Mono::of(b, assume)) {
-        (Ok(x), Ok(y)) => (x, y),
-        (Err(e), _) | (_, Err(e)) => return ans.unsupported(e.0),
-    };
-    let r = match ma.div(&mb) {
+    let r = match ratio_form(a, b, assume) {
         Ok(r) => r,
         Err(e) => return ans.unsupported(e.0),
     };
@@ -564,11 +561,7 @@ pub fn dominance(
     assume: &Assumptions,
 ) -> Answer {
     let mut ans = Answer::new(&[a, b]);
-    let (ma, mb) = match (Mono::of(a, assume), Mono::of(b, assume)) {
-        (Ok(x), Ok(y)) => (x, y),
-        (Err(e), _) | (_, Err(e)) => return ans.unsupported(e.0),
-    };
-    let r = match ma.div(&mb) {
+    let r = match ratio_form(a, b, assume) {
         Ok(r) => r,
         Err(e) => return ans.unsupported(e.0),
     };
@@ -772,10 +765,7 @@ fn decide_order(
     assume: &Assumptions,
 ) -> (crate::decide::Verdict, String) {
     use crate::decide::Verdict;
-    let r = match (Mono::of(&spec.a, assume), Mono::of(&spec.b, assume)) {
-        (Ok(x), Ok(y)) => x.div(&y),
-        (Err(e), _) | (_, Err(e)) => Err(e),
-    };
+    let r = ratio_form(&spec.a, &spec.b, assume);
     let claimed = parse_expr(&spec.claimed).expect("validated");
     let (r, c) = match (r, Mono::of(&claimed, assume)) {
         (Ok(r), Ok(c)) => (r, c),
