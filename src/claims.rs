@@ -438,6 +438,40 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Claim>, LoadError> {
     load_sources(&sources)
 }
 
+/// The `[[construction]]` tables of a file's text (its claims, definitions and symbolic
+/// tables are parsed but not validated), by id in file order.
+pub fn load_constructions(file: &str, text: &str) -> Result<Vec<(String, Spec)>, LoadError> {
+    let mut ctx = Ctx {
+        file,
+        text,
+        claim: None,
+    };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let off = e.span().map_or(0, |s| s.start);
+        ctx.at(off, e.message().to_string())
+    })?;
+    let mut out: Vec<(String, Spec)> = Vec::new();
+    for rc in &raw.construction {
+        let rc = rc.get_ref();
+        ctx.claim = Some(rc.id.get_ref().clone());
+        let id = rc.id.get_ref().trim().to_string();
+        if out.iter().any(|(i, _)| *i == id) {
+            return Err(ctx.at(rc.id.span().start, "duplicate construction id"));
+        }
+        out.push((id, construction_spec(&ctx, rc)?));
+    }
+    Ok(out)
+}
+
+/// The constructions of the catalogue compiled into the binary.
+pub fn catalogue_constructions() -> Result<Vec<(String, Spec)>, LoadError> {
+    let mut out = Vec::new();
+    for (name, text) in CATALOGUE {
+        out.extend(load_constructions(&format!("<catalogue>/{name}"), text)?);
+    }
+    Ok(out)
+}
+
 /// Loads the catalogue compiled into the binary.
 pub fn load_catalogue() -> Result<Vec<Claim>, LoadError> {
     let sources: Vec<(String, String)> = CATALOGUE

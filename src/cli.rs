@@ -361,3 +361,65 @@ pub fn symbolic_command(
         ans.text()
     })
 }
+
+/// `stabcert simulate CONFIG [--replicas R] [--seed S] [--json] [--csv FILE]`: the Monte
+/// Carlo divergence of twin SGD runs. A progress bar is drawn on a terminal only.
+pub fn simulate_command(
+    path: &Path,
+    replicas: Option<u64>,
+    seed: Option<u64>,
+    json: bool,
+    csv: Option<&Path>,
+) -> Result<String, CliError> {
+    use crate::sgd::{config, kernels};
+    let cfg = config::load(path).map_err(|e| CliError::Input(e.to_string()))?;
+    let replicas = replicas.unwrap_or(cfg.replicas);
+    if replicas == 0 {
+        return Err(CliError::Input("--replicas: must be at least 1".into()));
+    }
+    let seed = seed.unwrap_or(cfg.seed);
+    let bar = progress_bar(replicas, "replicas");
+    let tick = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let summary = cfg.sim.monte_carlo(replicas, seed, &tick);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if let Some(csv_path) = csv {
+        std::fs::write(csv_path, report::simulation_csv(&summary))
+            .map_err(|e| CliError::Input(format!("{}: cannot write: {e}", csv_path.display())))?;
+    }
+    if json {
+        let doc = serde_json::json!({
+            "config_file": path.display().to_string(),
+            "config": cfg.echo,
+            "description": cfg.description,
+            "seed": seed,
+            "replicas": replicas,
+            "isa": kernels::isa().name(),
+            "checkpoints": summary.checkpoints,
+            "non_finite": summary.non_finite,
+        });
+        return serde_json::to_string_pretty(&doc).map_err(|e| CliError::Internal(e.to_string()));
+    }
+    Ok(report::simulation_table(&cfg.description, &summary))
+}
+
+/// A progress bar on standard error when it is a terminal and `CI` is unset; `None` in
+/// pipes, files and CI.
+pub fn progress_bar(len: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let style = indicatif::ProgressStyle::with_template(&format!(
+        "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {what} (eta {{eta}})"
+    ))
+    .ok()?;
+    bar.set_style(style);
+    Some(bar)
+}

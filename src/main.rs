@@ -65,6 +65,23 @@ enum Command {
         #[arg(long)]
         no_coqc: bool,
     },
+    /// Monte Carlo divergence of coupled twin SGD runs (see examples/simulate/*.toml).
+    Simulate {
+        /// the configuration file (TOML)
+        config: PathBuf,
+        /// replicas (overrides the file)
+        #[arg(long)]
+        replicas: Option<u64>,
+        /// master seed (overrides the file)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// print one JSON document (checkpoints, means, standard errors, config, seed)
+        #[arg(long)]
+        json: bool,
+        /// also write the checkpoints as CSV to this file
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
     /// Compare bound expressions symbolically (normal forms, ratios, crossovers, dominance).
     Symbolic {
         #[command(subcommand)]
@@ -149,6 +166,13 @@ fn run(args: Args) -> Result<String, CliError> {
             json,
             no_coqc,
         } => cli::certify_command(&paths, &only, &out, json, !no_coqc),
+        Command::Simulate {
+            config,
+            replicas,
+            seed,
+            json,
+            csv,
+        } => cli::simulate_command(&config, replicas, seed, json, csv.as_deref()),
         Command::Symbolic { op, assume, json } => {
             let op = match op {
                 SymOp::Simplify { expr } => cli::SymbolicOp::Simplify(expr),

@@ -238,6 +238,85 @@ pub fn table(outcomes: &[Outcome]) -> String {
     out
 }
 
+/// `x` with `digits` significant digits: positional between 1e-3 and 1e6, else scientific.
+fn sig(x: f64, digits: usize) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let e = x.abs().log10().floor() as i32;
+    if (-3..6).contains(&e) {
+        let decimals = (digits as i32 - 1 - e).max(0) as usize;
+        format!("{x:.decimals$}")
+    } else {
+        format!("{x:.prec$e}", prec = digits - 1)
+    }
+}
+
+fn stat_cells(s: &Option<crate::sgd::sim::Stat>) -> (String, String, String) {
+    match s {
+        Some(s) => (
+            sig(s.mean, 6),
+            sig(s.se, 3),
+            format!("[{}, {}]", sig(s.lo, 6), sig(s.hi, 6)),
+        ),
+        None => ("-".into(), "-".into(), "-".into()),
+    }
+}
+
+/// The terminal table of a Monte Carlo twin run: one row per checkpoint.
+pub fn simulation_table(description: &str, s: &crate::sgd::sim::Summary) -> String {
+    let mut out = format!(
+        "{description}\n{} replicas, seed {}; distances are E||w_T - w'_T|| and E|f(w_T; z) - f(w'_T; z)| with standard errors and normal 95% intervals\n\n",
+        s.replicas, s.seed
+    );
+    out += &format!(
+        "{:>10} {:>10}  {:>13} {:>9} {:>29}  {:>13} {:>9}\n",
+        "step", "T", "E||dw||", "se", "95% CI", "E|df|", "se"
+    );
+    for c in &s.checkpoints {
+        let (m, se, ci) = stat_cells(&c.dist);
+        let (pm, pse, _) = stat_cells(&c.probe);
+        out += &format!(
+            "{:>10} {:>10}  {m:>13} {se:>9} {ci:>29}  {pm:>13} {pse:>9}\n",
+            c.step, c.time
+        );
+    }
+    if let Some(first) = s.non_finite.first() {
+        out += &format!(
+            "\nwarning: {} of {} replicas produced NaN or infinity (first: replica {} after step {}); checkpoints from then on are not averaged\n",
+            s.non_finite.len(),
+            s.replicas,
+            first.replica,
+            first.step
+        );
+    }
+    out
+}
+
+/// The CSV of a Monte Carlo twin run: one row per checkpoint (empty cells where some
+/// replica was not finite).
+pub fn simulation_csv(s: &crate::sgd::sim::Summary) -> String {
+    let mut out = String::from(
+        "step,time,replicas,non_finite,dist_mean,dist_sd,dist_se,dist_lo,dist_hi,probe_mean,probe_sd,probe_se,probe_lo,probe_hi\n",
+    );
+    let cells = |s: &Option<crate::sgd::sim::Stat>| match s {
+        Some(s) => format!("{:e},{:e},{:e},{:e},{:e}", s.mean, s.sd, s.se, s.lo, s.hi),
+        None => ",,,,".to_string(),
+    };
+    for c in &s.checkpoints {
+        out += &format!(
+            "{},{},{},{},{},{}\n",
+            c.step,
+            c.time,
+            c.replicas,
+            c.non_finite,
+            cells(&c.dist),
+            cells(&c.probe)
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

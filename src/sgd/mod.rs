@@ -1,5 +1,11 @@
-//! The float backend (issue 7, in progress): SIMD f64 kernels with runtime instruction-set
-//! dispatch ([`kernels`]). Losses, twin datasets, samplers and Monte Carlo come next (see
-//! ARCHITECTURE.md).
+//! The float backend: SIMD f64 kernels with runtime instruction-set dispatch
+//! ([`kernels`]), losses with exact gradients ([`model`]), datasets and their twins
+//! ([`data`]), coupled twin SGD runs and their Monte Carlo summary ([`sim`]), and the
+//! `stabcert simulate` configuration ([`config`]). It measures; it never touches a claim's
+//! verdict.
 
+pub mod config;
+pub mod data;
 pub mod kernels;
+pub mod model;
+pub mod sim;

@@ -1,0 +1,887 @@
+//! The `stabcert simulate` configuration file (TOML) and its validation into a [`Sim`].
+//! Every error names the file, line and column of the offending value.
+//!
+//! ```toml
+//! seed = 1                 # master seed (--seed overrides)
+//! replicas = 1000          # --replicas overrides
+//! steps = 1000             # SGD steps per run
+//! checkpoints = [10, 100, 1000]   # step counts to record (default: up to 20, log-spaced)
+//! probe = 0                # z of E|f(w;z) - f(w';z)|, an index into S (default: the twin index)
+//!
+//! [data]                   # synthetic | iris | winequality | diabetes | construction
+//! source = "synthetic"
+//! n = 2000
+//! d = 64
+//!
+//! [model]                  # quadratic | linear | logistic | mlp
+//! loss = "logistic"
+//!
+//! [twin]                   # replace | remove-duplicate
+//! kind = "replace"
+//! index = 0
+//!
+//! [sgd]
+//! step = "0.05"            # an exact expression in t: "0.05", "c/t", "a/(beta*t)"
+//! params = { c = "1/2" }   # names the step uses, as exact values
+//! momentum = 0.0
+//! batch = 1
+//! sampling = "with-replacement"   # or "reshuffle"
+//! init = "zeros"           # zeros | scaled | a standard deviation (0.1)
+//! ```
+//!
+//! A construction of a claim file (`source = "construction"`, `id`, `params`, `dim`,
+//! optional `file`, default the compiled-in catalogue) brings its own loss, step, first step
+//! and sampling: the simulation then measures exactly what the exact engine's `div_T` is.
+
+use super::data::{self, Data, Twin};
+use super::model::{Activation, Model};
+use super::sim::{Init, Sim};
+use crate::claims;
+use crate::construction::{Sampling, Spec};
+use crate::exact::{self, Budget, Env};
+use crate::expr::{self, Expr};
+use ndarray::Array2;
+use rug::Rational;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+use toml::Spanned;
+
+/// A configuration that cannot be used: where and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {message}", if *.line > 0 { format!(":{}:{}", .line, .col) } else { String::new() })]
+pub struct ConfigError {
+    /// the config file
+    pub file: String,
+    /// 1-based line (0 when there is no position)
+    pub line: usize,
+    /// 1-based column
+    pub col: usize,
+    /// what is wrong
+    pub message: String,
+}
+
+/// A number or a string (exact expression) in the config.
+#[derive(Deserialize, Clone, Debug)]
+#[serde(untagged)]
+enum NumOrStr {
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    seed: Option<Spanned<i64>>,
+    replicas: Option<Spanned<i64>>,
+    steps: Spanned<i64>,
+    checkpoints: Option<Spanned<Vec<i64>>>,
+    probe: Option<Spanned<i64>>,
+    first_step: Option<Spanned<i64>>,
+    data: Spanned<RawData>,
+    model: Option<Spanned<RawModel>>,
+    #[serde(default)]
+    twin: Option<Spanned<RawTwin>>,
+    sgd: Option<Spanned<RawSgd>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawData {
+    source: Spanned<String>,
+    n: Option<Spanned<i64>>,
+    d: Option<Spanned<i64>>,
+    noise: Option<Spanned<f64>>,
+    classes: Option<Spanned<i64>>,
+    seed: Option<Spanned<i64>>,
+    standardise: Option<bool>,
+    file: Option<Spanned<String>>,
+    id: Option<Spanned<String>>,
+    #[serde(default)]
+    params: BTreeMap<String, Spanned<NumOrStr>>,
+    dim: Option<Spanned<i64>>,
+    others: Option<Spanned<Vec<f64>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    loss: Spanned<String>,
+    input_dim: Option<Spanned<i64>>,
+    hidden: Option<Spanned<i64>>,
+    activation: Option<Spanned<String>>,
+    classes: Option<Spanned<i64>>,
+    spectrum: Option<Spanned<Vec<f64>>>,
+    eigenvectors: Option<Spanned<String>>,
+    seed: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTwin {
+    kind: Option<Spanned<String>>,
+    index: Option<Spanned<i64>>,
+    duplicate: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSgd {
+    step: Option<Spanned<NumOrStr>>,
+    #[serde(default)]
+    params: BTreeMap<String, Spanned<NumOrStr>>,
+    momentum: Option<Spanned<f64>>,
+    batch: Option<Spanned<i64>>,
+    sampling: Option<Spanned<String>>,
+    init: Option<Spanned<NumOrStr>>,
+}
+
+/// A validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// the experiment
+    pub sim: Sim,
+    /// replicas (from the file, default 1000)
+    pub replicas: u64,
+    /// master seed (from the file, default 0)
+    pub seed: u64,
+    /// the file as a JSON value, for the record of what produced a result
+    pub echo: serde_json::Value,
+    /// one line saying what runs: data, loss, twin, step
+    pub description: String,
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> ConfigError {
+        let (line, col) = expr::line_col(self.text, span.start);
+        ConfigError {
+            file: self.file.to_string(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+
+    fn whole(&self, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: self.file.to_string(),
+            line: 0,
+            col: 0,
+            message: message.into(),
+        }
+    }
+
+    /// A positive integer at most `max`.
+    fn count(
+        &self,
+        v: &Spanned<i64>,
+        what: &str,
+        min: i64,
+        max: i64,
+    ) -> Result<usize, ConfigError> {
+        let x = *v.get_ref();
+        if x < min || x > max {
+            return Err(self.err(
+                v.span(),
+                format!("{what} must be an integer in {min}..={max}, not {x}"),
+            ));
+        }
+        Ok(x as usize)
+    }
+
+    /// An exact value: an integer or a string holding an exact expression (decimals as
+    /// strings, so that they are read exactly).
+    fn exact(&self, v: &Spanned<NumOrStr>, what: &str) -> Result<Rational, ConfigError> {
+        match v.get_ref() {
+            NumOrStr::Int(i) => Ok(Rational::from(*i)),
+            NumOrStr::Float(_) => Err(self.err(
+                v.span(),
+                format!("{what}: write the value as a string (\"0.1\", \"1/10\") so that it is read exactly"),
+            )),
+            NumOrStr::Str(s) => {
+                let e = expr::parse_expr(s).map_err(|e| {
+                    self.err(
+                        v.span().start + 1 + e.offset..v.span().end,
+                        format!("{what}: {}", e.message),
+                    )
+                })?;
+                exact::eval(&e, &mut Env::new(), &Budget::with_time(Duration::from_secs(5)))
+                    .map_err(|e| self.err(v.span(), format!("{what}: {e}")))
+            }
+        }
+    }
+
+    fn params(
+        &self,
+        params: &BTreeMap<String, Spanned<NumOrStr>>,
+    ) -> Result<Vec<(String, Rational)>, ConfigError> {
+        params
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), self.exact(v, &format!("parameter `{k}`"))?)))
+            .collect()
+    }
+}
+
+fn to_f64(v: &Rational) -> f64 {
+    v.to_f64()
+}
+
+/// Evaluates `e` exactly under `env`, as f64.
+fn eval_f64(e: &Expr, env: &mut Env) -> Result<f64, exact::ExactError> {
+    exact::eval(e, env, &Budget::with_time(Duration::from_secs(5))).map(|v| to_f64(&v))
+}
+
+/// Reads and validates a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: path.display().to_string(),
+        line: 0,
+        col: 0,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse(&path.display().to_string(), &text, path.parent())
+}
+
+/// Validates a config given as text; `dir` resolves a relative construction `file`.
+pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, ConfigError> {
+    let ctx = Ctx { file, text };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let mut err = ctx.err(span.clone(), e.message().to_string());
+        if span == (0..0) {
+            err.line = 0;
+        }
+        err
+    })?;
+    let echo: serde_json::Value = toml::from_str::<toml::Value>(text)
+        .ok()
+        .and_then(|v| serde_json::to_value(v).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let steps = ctx.count(&raw.steps, "steps", 1, 100_000_000)?;
+    let replicas = match &raw.replicas {
+        Some(r) => ctx.count(r, "replicas", 1, 1_000_000_000)? as u64,
+        None => 1000,
+    };
+    let seed = match &raw.seed {
+        Some(s) => ctx.count(s, "seed", 0, i64::MAX)? as u64,
+        None => 0,
+    };
+    let d = raw.data.get_ref();
+    let source = d.source.get_ref().trim();
+    let sgd = raw.sgd.as_ref().map(|s| s.get_ref());
+    let twin_raw = raw.twin.as_ref().map(|t| t.get_ref());
+
+    // the construction case fixes loss, data, twin, step, first step and sampling
+    let mut construction: Option<(Spec, Vec<(String, Rational)>)> = None;
+    let (model, data, replacement, first_step_default, sampling_default, step_expr, step_params) =
+        if source == "construction" {
+            if let Some(s) = sgd.and_then(|s| s.step.as_ref()) {
+                return Err(ctx.err(
+                    s.span(),
+                    "a construction brings its own step size: drop [sgd] step",
+                ));
+            }
+            let (spec, params) = load_construction(&ctx, d, dir)?;
+            let mut env = Env::new();
+            for (k, v) in &params {
+                env.push(k, v.clone());
+            }
+            let n_val = params
+                .iter()
+                .find(|(k, _)| k == "n")
+                .map(|(_, v)| v.clone());
+            let Some(n_val) = n_val.filter(|v| v.is_integer() && *v >= 2 && *v <= 10_000_000)
+            else {
+                return Err(ctx.err(
+                    raw.data.span(),
+                    "a construction needs the dataset size as an integer parameter `n` >= 2 in [data] params",
+                ));
+            };
+            let n = n_val.to_f64() as usize;
+            let dim = match &d.dim {
+                Some(v) => ctx.count(v, "dim", 1, 10_000)?,
+                None => 10,
+            };
+            let ev = |e: &Expr, what: &str, env: &mut Env| {
+                eval_f64(e, env).map_err(|err| {
+                    ctx.err(raw.data.span(), format!("the construction's {what}: {err}"))
+                })
+            };
+            let lambda = ev(&spec.eigenvalue, "eigenvalue", &mut env)?;
+            let z = (ev(&spec.x, "x", &mut env)?, ev(&spec.y, "y", &mut env)?);
+            let zt = (
+                ev(&spec.x_twin, "x_twin", &mut env)?,
+                ev(&spec.y_twin, "y_twin", &mut env)?,
+            );
+            let first = exact::eval(&spec.first_step, &mut env, &Budget::default())
+                .ok()
+                .filter(|v| v.is_integer() && *v >= 0)
+                .ok_or_else(|| {
+                    ctx.err(
+                        raw.data.span(),
+                        "the construction's first step is not a non-negative integer",
+                    )
+                })?;
+            let others = match &d.others {
+                Some(o) if o.get_ref().len() == 2 && o.get_ref()[0] <= o.get_ref()[1] => {
+                    o.get_ref().clone()
+                }
+                Some(o) => {
+                    return Err(ctx.err(
+                        o.span(),
+                        "others = [lo, hi]: the range of the other eigenvalues, lo <= hi",
+                    ));
+                }
+                None => vec![0.1, 1.0],
+            };
+            let other: Vec<f64> = (0..dim.saturating_sub(1))
+                .map(|k| {
+                    if dim <= 2 {
+                        others[0]
+                    } else {
+                        others[0] + (others[1] - others[0]) * k as f64 / (dim - 2) as f64
+                    }
+                })
+                .collect();
+            let index = match twin_raw.and_then(|t| t.index.as_ref()) {
+                Some(i) => ctx.count(i, "twin index", 0, n as i64 - 1)?,
+                None => 0,
+            };
+            let data_seed = match &d.seed {
+                Some(s) => ctx.count(s, "data seed", 0, i64::MAX)? as u64,
+                None => 0,
+            };
+            let e = data::embed_construction(n, dim, lambda, &other, z, zt, index, data_seed);
+            if let Some(m) = &raw.model
+                && m.get_ref().loss.get_ref().trim() != "quadratic"
+            {
+                return Err(ctx.err(
+                    m.get_ref().loss.span(),
+                    "a construction's loss is \"quadratic\"; drop [model] or say loss = \"quadratic\"",
+                ));
+            }
+            let first = first.to_f64() as u64;
+            let sampling = spec.sampling;
+            let step = spec.step.clone();
+            construction = Some((spec, params.clone()));
+            (
+                Model::Quadratic { a: e.a },
+                e.data,
+                Some(e.twin),
+                first,
+                sampling,
+                step,
+                params,
+            )
+        } else {
+            let model_raw = raw.model.as_ref().ok_or_else(|| {
+                ctx.whole("[model] is missing: say loss = \"quadratic\", \"linear\", \"logistic\" or \"mlp\"")
+            })?;
+            let (data, replacement) = load_data(&ctx, d, model_raw.get_ref())?;
+            let model = build_model(&ctx, model_raw, &data)?;
+            let (step, params) = match sgd.and_then(|s| s.step.as_ref()) {
+                None => {
+                    return Err(ctx.whole(
+                        "[sgd] step is missing: an exact expression in t, e.g. \"0.05\" or \"c/t\"",
+                    ));
+                }
+                Some(s) => step_expression(&ctx, s, sgd.expect("present"))?,
+            };
+            (
+                model,
+                data,
+                replacement,
+                1,
+                Sampling::WithReplacement,
+                step,
+                params,
+            )
+        };
+
+    let n = data.n();
+    // the twin
+    let kind = twin_raw
+        .and_then(|t| t.kind.as_ref())
+        .map(|k| (k.get_ref().trim().to_string(), k.span()))
+        .unwrap_or(("replace".into(), 0..0));
+    let index = match twin_raw.and_then(|t| t.index.as_ref()) {
+        Some(i) => ctx.count(i, "twin index", 0, n as i64 - 1)?,
+        None => 0,
+    };
+    let twin = match kind.0.as_str() {
+        "replace" => {
+            let mut t = replacement.ok_or_else(|| ctx.whole("no replacement example"))?;
+            t.index = index;
+            t
+        }
+        "remove-duplicate" => {
+            let dup = match twin_raw.and_then(|t| t.duplicate.as_ref()) {
+                Some(i) => ctx.count(i, "twin duplicate", 0, n as i64 - 1)?,
+                None => (index + 1) % n,
+            };
+            if dup == index {
+                return Err(ctx.whole("twin duplicate must differ from twin index"));
+            }
+            Twin::remove_duplicate(&data, index, dup)
+        }
+        other => {
+            return Err(ctx.err(
+                kind.1,
+                format!("unknown twin kind `{other}`: \"replace\" or \"remove-duplicate\""),
+            ));
+        }
+    };
+
+    // the schedule
+    let first_step = match &raw.first_step {
+        Some(f) => ctx.count(f, "first_step", 0, i64::MAX / 2)? as u64,
+        None => first_step_default,
+    };
+    let alphas = step_sizes(&ctx, &step_expr, &step_params, first_step, steps, sgd)?;
+    let momentum = match sgd.and_then(|s| s.momentum.as_ref()) {
+        Some(m) => {
+            let v = *m.get_ref();
+            if !(0.0..1.0).contains(&v) {
+                return Err(ctx.err(m.span(), format!("momentum must be in [0, 1), not {v}")));
+            }
+            v
+        }
+        None => 0.0,
+    };
+    let batch = match sgd.and_then(|s| s.batch.as_ref()) {
+        Some(b) => ctx.count(b, "batch", 1, n as i64)?,
+        None => 1,
+    };
+    let sampling = match sgd.and_then(|s| s.sampling.as_ref()) {
+        Some(s) => Sampling::parse(s.get_ref()).ok_or_else(|| {
+            ctx.err(
+                s.span(),
+                "sampling is \"with-replacement\" or \"reshuffle\"",
+            )
+        })?,
+        None => sampling_default,
+    };
+    let init = match sgd.and_then(|s| s.init.as_ref()) {
+        None if matches!(model, Model::Mlp { .. }) => Init::Scaled,
+        None => Init::Zeros,
+        Some(i) => match i.get_ref() {
+            NumOrStr::Str(s) if s.trim() == "zeros" => Init::Zeros,
+            NumOrStr::Str(s) if s.trim() == "scaled" => Init::Scaled,
+            NumOrStr::Float(v) if *v >= 0.0 && v.is_finite() => Init::Gaussian(*v),
+            NumOrStr::Int(v) if *v >= 0 => Init::Gaussian(*v as f64),
+            _ => {
+                return Err(ctx.err(
+                    i.span(),
+                    "init is \"zeros\", \"scaled\" or a non-negative standard deviation",
+                ));
+            }
+        },
+    };
+    let probe = match &raw.probe {
+        Some(p) => ctx.count(p, "probe", 0, n as i64 - 1)?,
+        None => twin.index,
+    };
+    let checkpoints = match &raw.checkpoints {
+        Some(c) => {
+            let v = c.get_ref();
+            if v.is_empty()
+                || v.windows(2).any(|w| w[0] >= w[1])
+                || v[0] < 1
+                || *v.last().expect("nonempty") > steps as i64
+            {
+                return Err(ctx.err(
+                    c.span(),
+                    format!("checkpoints must be increasing step counts in 1..={steps}"),
+                ));
+            }
+            v.iter().map(|&k| k as usize).collect()
+        }
+        None => default_checkpoints(steps),
+    };
+    let description = format!(
+        "{} on {} (n = {}, d = {}), twin {} at {}, {} steps of {}{}{}, {}",
+        model.name(),
+        match &construction {
+            Some(_) => format!(
+                "construction `{}`",
+                d.id.as_ref().map(|s| s.get_ref().as_str()).unwrap_or("")
+            ),
+            None => source.to_string(),
+        },
+        n,
+        data.d(),
+        kind.0,
+        twin.index,
+        steps,
+        step_expr,
+        if momentum > 0.0 {
+            format!(", momentum {momentum}")
+        } else {
+            String::new()
+        },
+        if batch > 1 {
+            format!(", batch {batch}")
+        } else {
+            String::new()
+        },
+        match sampling {
+            Sampling::WithReplacement => "with replacement",
+            Sampling::Reshuffle => "reshuffled each epoch",
+        },
+    );
+    Ok(Config {
+        sim: Sim {
+            model,
+            data,
+            twin,
+            alphas,
+            first_step,
+            momentum,
+            batch,
+            sampling,
+            init,
+            probe,
+            checkpoints,
+        },
+        replicas,
+        seed,
+        echo,
+        description,
+    })
+}
+
+/// Up to 20 step counts, log-spaced, ending at `steps`.
+pub fn default_checkpoints(steps: usize) -> Vec<usize> {
+    if steps <= 20 {
+        return (1..=steps).collect();
+    }
+    let mut v: Vec<usize> = (0..20)
+        .map(|i| ((steps as f64).powf((i + 1) as f64 / 20.0)).round() as usize)
+        .map(|k| k.clamp(1, steps))
+        .collect();
+    v.dedup();
+    *v.last_mut().expect("nonempty") = steps;
+    v
+}
+
+fn load_construction(
+    ctx: &Ctx,
+    d: &RawData,
+    dir: Option<&Path>,
+) -> Result<(Spec, Vec<(String, Rational)>), ConfigError> {
+    let id =
+        d.id.as_ref()
+            .ok_or_else(|| ctx.whole("[data] source = \"construction\" needs an `id`"))?;
+    let list = match &d.file {
+        Some(f) => {
+            let p = Path::new(f.get_ref());
+            let p = match dir {
+                Some(dir) if p.is_relative() && !p.exists() => dir.join(p),
+                _ => p.to_path_buf(),
+            };
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| ctx.err(f.span(), format!("cannot read {}: {e}", p.display())))?;
+            claims::load_constructions(&p.display().to_string(), &text)
+        }
+        None => claims::catalogue_constructions(),
+    }
+    .map_err(|e| ctx.whole(format!("loading the construction: {e}")))?;
+    let Some((_, spec)) = list.into_iter().find(|(i, _)| i == id.get_ref().trim()) else {
+        return Err(ctx.err(id.span(), format!("no construction `{}`", id.get_ref())));
+    };
+    let params = ctx.params(&d.params)?;
+    // every name the construction uses (besides t) must be given
+    let mut names = std::collections::BTreeSet::new();
+    for e in [
+        &spec.eigenvalue,
+        &spec.x,
+        &spec.x_twin,
+        &spec.y,
+        &spec.y_twin,
+        &spec.step,
+        &spec.first_step,
+    ] {
+        names.extend(e.free_vars());
+    }
+    names.remove("t");
+    for name in names {
+        if !params.iter().any(|(k, _)| *k == name) {
+            return Err(ctx.whole(format!(
+                "the construction uses `{name}`: give its value in [data] params"
+            )));
+        }
+    }
+    Ok((spec, params))
+}
+
+fn step_expression(
+    ctx: &Ctx,
+    s: &Spanned<NumOrStr>,
+    sgd: &RawSgd,
+) -> Result<(Expr, Vec<(String, Rational)>), ConfigError> {
+    let e = match s.get_ref() {
+        NumOrStr::Int(i) => Expr::num(*i),
+        NumOrStr::Float(f) => Expr::num(
+            Rational::from_f64(*f).ok_or_else(|| ctx.err(s.span(), "step must be finite"))?,
+        ),
+        NumOrStr::Str(src) => {
+            let (e, uses) = expr::parse_expr_uses(src).map_err(|e| {
+                ctx.err(
+                    s.span().start + 1 + e.offset..s.span().end,
+                    format!("step: {}", e.message),
+                )
+            })?;
+            for (name, off) in &uses {
+                if name != "t" && !sgd.params.contains_key(name) {
+                    return Err(ctx.err(
+                        s.span().start + 1 + off..s.span().end,
+                        format!("step uses `{name}`: give its value in [sgd] params (or use t, the time)"),
+                    ));
+                }
+            }
+            e
+        }
+    };
+    Ok((e, ctx.params(&sgd.params)?))
+}
+
+/// α at every time `first .. first + steps`, evaluated exactly and rounded to f64; each
+/// must be finite and non-negative.
+fn step_sizes(
+    ctx: &Ctx,
+    e: &Expr,
+    params: &[(String, Rational)],
+    first: u64,
+    steps: usize,
+    sgd: Option<&RawSgd>,
+) -> Result<Vec<f64>, ConfigError> {
+    let span = sgd
+        .and_then(|s| s.step.as_ref())
+        .map(|s| s.span())
+        .unwrap_or(0..0);
+    let at = |msg: String| {
+        if span == (0..0) {
+            ctx.whole(msg)
+        } else {
+            ctx.err(span.clone(), msg)
+        }
+    };
+    let mut env = Env::new();
+    for (k, v) in params {
+        env.push(k, v.clone());
+    }
+    let budget = Budget::with_time(Duration::from_secs(60));
+    let constant = !e.mentions("t");
+    let mut out = Vec::with_capacity(steps);
+    for k in 0..steps {
+        let t = first + k as u64;
+        if constant && k > 0 {
+            out.push(out[0]);
+            continue;
+        }
+        env.push("t", Rational::from(t));
+        let v = exact::eval(e, &mut env, &budget);
+        env.pop();
+        let v = v.map_err(|err| at(format!("step size at t = {t}: {err}")))?;
+        if v < 0 {
+            return Err(at(format!(
+                "step size at t = {t} is negative ({}): steps must be non-negative",
+                exact::approx(&v, 6)
+            )));
+        }
+        let f = to_f64(&v);
+        if !f.is_finite() {
+            return Err(at(format!("step size at t = {t} is too large for f64")));
+        }
+        out.push(f);
+    }
+    Ok(out)
+}
+
+fn load_data(
+    ctx: &Ctx,
+    d: &RawData,
+    model: &RawModel,
+) -> Result<(Data, Option<Twin>), ConfigError> {
+    let source = d.source.get_ref().trim();
+    let loss = model.loss.get_ref().trim();
+    let full = match source {
+        "synthetic" => {
+            let n = match &d.n {
+                Some(n) => ctx.count(n, "n", 2, 10_000_000)?,
+                None => return Err(ctx.err(d.source.span(), "synthetic data needs n")),
+            };
+            let dd = match &d.d {
+                Some(v) => ctx.count(v, "d", 1, 100_000)?,
+                None => return Err(ctx.err(d.source.span(), "synthetic data needs d")),
+            };
+            if n.saturating_mul(dd) > 200_000_000 {
+                return Err(ctx.err(d.source.span(), "n * d above 2e8: too large"));
+            }
+            let kind = match loss {
+                "linear" | "quadratic" => "linear",
+                "logistic" => "logistic",
+                _ => "classes",
+            };
+            let classes = match &d.classes {
+                Some(c) => ctx.count(c, "classes", 2, 1000)?,
+                None => 2,
+            };
+            let noise = d.noise.as_ref().map_or(0.1, |v| *v.get_ref());
+            let seed = match &d.seed {
+                Some(s) => ctx.count(s, "data seed", 0, i64::MAX)? as u64,
+                None => 0,
+            };
+            data::synthetic(kind, n, dd, classes, noise, seed)
+        }
+        "iris" | "winequality" | "diabetes" => {
+            let full = data::real(source, d.standardise.unwrap_or(true)).expect("known name");
+            let n = match &d.n {
+                Some(v) => ctx.count(v, "n", 2, full.n() as i64 - 1)?,
+                None => full.n() - 1,
+            };
+            Data {
+                x: full.x.slice(ndarray::s![..n + 1, ..]).to_owned(),
+                y: full.y.slice(ndarray::s![..n + 1]).to_owned(),
+            }
+        }
+        other => {
+            return Err(ctx.err(
+                d.source.span(),
+                format!("unknown data source `{other}`: synthetic, iris, winequality, diabetes or construction"),
+            ));
+        }
+    };
+    // the last example is the replacement of a `replace` twin
+    let n = full.n() - 1;
+    let twin = Twin {
+        index: 0,
+        x: full.x.row(n).to_owned(),
+        y: full.y[n],
+    };
+    let data = Data {
+        x: full.x.slice(ndarray::s![..n, ..]).to_owned(),
+        y: full.y.slice(ndarray::s![..n]).to_owned(),
+    };
+    Ok((data, Some(twin)))
+}
+
+fn build_model(ctx: &Ctx, m: &Spanned<RawModel>, data: &Data) -> Result<Model, ConfigError> {
+    let raw = m.get_ref();
+    let d = data.d();
+    if let Some(i) = &raw.input_dim
+        && *i.get_ref() != d as i64
+    {
+        return Err(ctx.err(
+            i.span(),
+            format!(
+                "input_dim = {} but the data have d = {d} features",
+                i.get_ref()
+            ),
+        ));
+    }
+    let labels_are = |ok: &dyn Fn(f64) -> bool| data.y.iter().all(|&y| ok(y));
+    let model = match raw.loss.get_ref().trim() {
+        "linear" => Model::Linear { d },
+        "logistic" => {
+            if !labels_are(&|y| y == 1.0 || y == -1.0) {
+                return Err(ctx.err(
+                    raw.loss.span(),
+                    "logistic regression needs labels -1 and +1; these data are not binary (use loss = \"mlp\" for classes)",
+                ));
+            }
+            Model::Logistic { d }
+        }
+        "mlp" => {
+            if !labels_are(&|y| y >= 0.0 && y.fract() == 0.0 && y < 1e6) {
+                return Err(ctx.err(
+                    raw.loss.span(),
+                    "the MLP needs class labels 0, 1, ..; these data are a regression target",
+                ));
+            }
+            let seen = data.y.iter().cloned().fold(0.0, f64::max) as usize + 1;
+            let classes = match &raw.classes {
+                Some(c) => {
+                    let k = ctx.count(c, "classes", 2, 100_000)?;
+                    if k < seen {
+                        return Err(ctx.err(
+                            c.span(),
+                            format!("classes = {k} but the data have labels up to {}", seen - 1),
+                        ));
+                    }
+                    k
+                }
+                None => seen.max(2),
+            };
+            let hidden = match &raw.hidden {
+                Some(h) => ctx.count(h, "hidden", 1, 100_000)?,
+                None => 32,
+            };
+            let act = match &raw.activation {
+                Some(a) => Activation::parse(a.get_ref())
+                    .ok_or_else(|| ctx.err(a.span(), "activation is \"tanh\" or \"relu\""))?,
+                None => Activation::Tanh,
+            };
+            Model::Mlp {
+                d,
+                hidden,
+                classes,
+                act,
+            }
+        }
+        "quadratic" => {
+            let spec = raw.spectrum.as_ref().ok_or_else(|| {
+                ctx.err(
+                    raw.loss.span(),
+                    "the quadratic loss needs spectrum = [eigenvalues of A]",
+                )
+            })?;
+            if spec.get_ref().len() != d {
+                return Err(ctx.err(
+                    spec.span(),
+                    format!(
+                        "spectrum has {} eigenvalues but the data have d = {d}",
+                        spec.get_ref().len()
+                    ),
+                ));
+            }
+            let q = match raw
+                .eigenvectors
+                .as_ref()
+                .map(|e| (e.get_ref().trim(), e.span()))
+            {
+                None | Some(("random", _)) => {
+                    let seed = match &raw.seed {
+                        Some(s) => ctx.count(s, "model seed", 0, i64::MAX)? as u64,
+                        None => 0,
+                    };
+                    let mut rng =
+                        <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+                    rng.set_stream(0xe16e);
+                    data::random_orthogonal(d, &mut rng)
+                }
+                Some(("identity", _)) => Array2::eye(d),
+                Some((_, span)) => {
+                    return Err(ctx.err(span, "eigenvectors is \"random\" or \"identity\""));
+                }
+            };
+            Model::Quadratic {
+                a: data::matrix_from_spectrum(&q, spec.get_ref()),
+            }
+        }
+        other => {
+            return Err(ctx.err(
+                raw.loss.span(),
+                format!("unknown loss `{other}`: quadratic, linear, logistic or mlp"),
+            ));
+        }
+    };
+    Ok(model)
+}

@@ -1,0 +1,405 @@
+//! Coupled twin SGD runs and their Monte Carlo summary.
+//!
+//! A replica draws, from its own ChaCha8 stream (seed `seed`, stream = replica number), an
+//! initialisation `w_F` and an index sequence, and runs SGD from `w_F` on `S` and on `S'`
+//! with those same indices (the coupling of the stability analysis). Until the differing
+//! example is first drawn both runs perform the same floating-point operations on the same
+//! values, so they are bitwise equal and only one is computed; at the first draw the state
+//! is copied. Replicas are run in parallel with rayon and collected in replica order, so
+//! every figure is independent of the number of threads.
+
+use super::data::{Data, Twin, normal};
+use super::model::{Model, Scratch};
+use crate::construction::Sampling;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// How `w_F` is drawn (the same for both runs of a replica).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Init {
+    /// `w_F = 0`
+    Zeros,
+    /// every coordinate `N(0, sd²)`
+    Gaussian(f64),
+    /// weights `N(0, 1/fan_in)`, biases 0 (the MLP's usual scaling; `N(0, 1/d)` for the
+    /// linear models)
+    Scaled,
+}
+
+/// One fully specified twin experiment.
+#[derive(Clone, Debug)]
+pub struct Sim {
+    /// the loss
+    pub model: Model,
+    /// the dataset S
+    pub data: Data,
+    /// how S' differs from S
+    pub twin: Twin,
+    /// step size of each step: `alphas[k]` is α at time `first_step + k`
+    pub alphas: Vec<f64>,
+    /// the time of the first step (1 in the paper's convention)
+    pub first_step: u64,
+    /// heavy-ball momentum μ: `v ← μ v + g`, `w ← w - α v` (0 = plain SGD)
+    pub momentum: f64,
+    /// examples per step (their gradients averaged)
+    pub batch: usize,
+    /// with replacement, or a fresh permutation every n draws
+    pub sampling: Sampling,
+    /// how `w_F` is drawn
+    pub init: Init,
+    /// index in S of the example z of `|f(w; z) - f(w'; z)|`
+    pub probe: usize,
+    /// step counts after which the distances are recorded (sorted, distinct, each at most
+    /// `alphas.len()`)
+    pub checkpoints: Vec<usize>,
+}
+
+/// What one replica measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicaOut {
+    /// `||w - w'||` at each checkpoint reached
+    pub dist: Vec<f64>,
+    /// `|f(w; z) - f(w'; z)|` at each checkpoint reached
+    pub probe: Vec<f64>,
+    /// the first step count after which a parameter, the distance or the loss difference
+    /// was NaN or infinite
+    pub non_finite: Option<usize>,
+}
+
+/// Mean, standard deviation, standard error and the normal 95% interval of a sample.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Stat {
+    /// sample mean
+    pub mean: f64,
+    /// sample standard deviation (divisor R - 1)
+    pub sd: f64,
+    /// standard error of the mean, sd / sqrt(R)
+    pub se: f64,
+    /// mean - 1.96 se
+    pub lo: f64,
+    /// mean + 1.96 se
+    pub hi: f64,
+}
+
+impl Stat {
+    /// The statistics of `xs`, summed in order (deterministic).
+    pub fn of(xs: &[f64]) -> Stat {
+        let r = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / r;
+        let var = if xs.len() > 1 {
+            xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (r - 1.0)
+        } else {
+            0.0
+        };
+        let sd = var.sqrt();
+        let se = sd / r.sqrt();
+        Stat {
+            mean,
+            sd,
+            se,
+            lo: mean - 1.96 * se,
+            hi: mean + 1.96 * se,
+        }
+    }
+}
+
+/// The Monte Carlo summary at one checkpoint.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Checkpoint {
+    /// SGD steps taken
+    pub step: usize,
+    /// the time index `T = first_step + step` (the exact engine's `T`)
+    pub time: u64,
+    /// `E||w_T - w'_T||`; absent when some replica was not finite by then
+    pub dist: Option<Stat>,
+    /// `E|f(w_T; z) - f(w'_T; z)|`; absent likewise
+    pub probe: Option<Stat>,
+    /// replicas averaged (all of them, or 0 when some were not finite)
+    pub replicas: usize,
+    /// replicas whose parameters were not finite by this checkpoint
+    pub non_finite: usize,
+}
+
+/// Where a replica first produced NaN or infinity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct NonFinite {
+    /// the replica (its stream number)
+    pub replica: u64,
+    /// the step count after which a parameter was first not finite
+    pub step: usize,
+}
+
+/// A Monte Carlo run's result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// the master seed
+    pub seed: u64,
+    /// the number of replicas
+    pub replicas: u64,
+    /// per checkpoint, in order
+    pub checkpoints: Vec<Checkpoint>,
+    /// every replica that went non-finite, in replica order
+    pub non_finite: Vec<NonFinite>,
+}
+
+/// Draws indices: uniformly with replacement, or by walking fresh permutations.
+struct Sampler {
+    n: usize,
+    perm: Vec<usize>,
+    pos: usize,
+    sampling: Sampling,
+}
+
+impl Sampler {
+    fn new(n: usize, sampling: Sampling) -> Sampler {
+        Sampler {
+            n,
+            perm: (0..n).collect(),
+            pos: n,
+            sampling,
+        }
+    }
+
+    fn next(&mut self, rng: &mut ChaCha8Rng) -> usize {
+        match self.sampling {
+            Sampling::WithReplacement => rng.gen_range(0..self.n),
+            Sampling::Reshuffle => {
+                if self.pos == self.n {
+                    self.perm.iter_mut().enumerate().for_each(|(i, p)| *p = i);
+                    for i in (1..self.n).rev() {
+                        let j = rng.gen_range(0..=i);
+                        self.perm.swap(i, j);
+                    }
+                    self.pos = 0;
+                }
+                self.pos += 1;
+                self.perm[self.pos - 1]
+            }
+        }
+    }
+}
+
+/// One run's state.
+struct Run {
+    w: Vec<f64>,
+    v: Vec<f64>,
+    g: Vec<f64>,
+}
+
+impl Sim {
+    /// The initialisation of a replica, drawn from its stream.
+    fn init(&self, rng: &mut ChaCha8Rng) -> Vec<f64> {
+        let p = self.model.dim();
+        match self.init {
+            Init::Zeros => vec![0.0; p],
+            Init::Gaussian(sd) => (0..p).map(|_| sd * normal(rng)).collect(),
+            Init::Scaled => match &self.model {
+                Model::Mlp {
+                    d, hidden, classes, ..
+                } => {
+                    let (d, h, k) = (*d, *hidden, *classes);
+                    let mut w = vec![0.0; p];
+                    let s1 = 1.0 / (d as f64).sqrt();
+                    let s2 = 1.0 / (h as f64).sqrt();
+                    for v in &mut w[..h * d] {
+                        *v = s1 * normal(rng);
+                    }
+                    for v in &mut w[h * d + h..h * d + h + k * h] {
+                        *v = s2 * normal(rng);
+                    }
+                    w
+                }
+                m => {
+                    let s = 1.0 / (m.input_dim() as f64).sqrt();
+                    (0..p).map(|_| s * normal(rng)).collect()
+                }
+            },
+        }
+    }
+
+    fn example<'a>(&'a self, xs: &'a [f64], i: usize, twin: bool) -> (&'a [f64], f64) {
+        if twin && i == self.twin.index {
+            (self.twin.x.as_slice().expect("contiguous"), self.twin.y)
+        } else {
+            let d = self.data.d();
+            (&xs[i * d..(i + 1) * d], self.data.y[i])
+        }
+    }
+
+    /// One SGD step of one run on the examples `idx`.
+    fn update(&self, run: &mut Run, idx: &[usize], alpha: f64, twin: bool, s: &mut Scratch) {
+        let xs = self.data.x.as_slice().expect("standard layout");
+        if idx.len() == 1 && self.momentum == 0.0 {
+            let (x, y) = self.example(xs, idx[0], twin);
+            self.model.step(&mut run.w, x, y, -alpha, s);
+            return;
+        }
+        run.g.iter_mut().for_each(|v| *v = 0.0);
+        let scale = 1.0 / idx.len() as f64;
+        for &i in idx {
+            let (x, y) = self.example(xs, i, twin);
+            self.model.add_grad(&run.w, x, y, scale, &mut run.g, s);
+        }
+        if self.momentum != 0.0 {
+            for (v, g) in run.v.iter_mut().zip(&run.g) {
+                *v = self.momentum * *v + g;
+            }
+            super::kernels::axpy(-alpha, &run.v, &mut run.w);
+        } else {
+            super::kernels::axpy(-alpha, &run.g, &mut run.w);
+        }
+    }
+
+    /// Runs replica `replica` of master seed `seed`: both coupled runs, the distances at
+    /// every checkpoint, stopping at the first checkpoint where something is not finite
+    /// (then run again step by step to find the first step where it appeared).
+    pub fn run_replica(&self, seed: u64, replica: u64) -> ReplicaOut {
+        let out = self.run(seed, replica, false);
+        if out.non_finite.is_some() {
+            return self.run(seed, replica, true);
+        }
+        out
+    }
+
+    fn run(&self, seed: u64, replica: u64, each_step: bool) -> ReplicaOut {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(replica);
+        let p = self.model.dim();
+        let w0 = self.init(&mut rng);
+        let mut a = Run {
+            w: w0,
+            v: vec![0.0; p],
+            g: vec![0.0; p],
+        };
+        let mut b: Option<Run> = None;
+        let mut s = self.model.scratch();
+        let mut sampler = Sampler::new(self.data.n(), self.sampling);
+        let mut idx = vec![0usize; self.batch];
+        let mut out = ReplicaOut {
+            dist: Vec::with_capacity(self.checkpoints.len()),
+            probe: Vec::with_capacity(self.checkpoints.len()),
+            non_finite: None,
+        };
+        let steps = self.checkpoints.last().copied().unwrap_or(0);
+        let mut next_cp = 0;
+        let xs = self.data.x.as_slice().expect("standard layout");
+        let z = self.example(xs, self.probe, false);
+        for k in 0..steps {
+            for i in idx.iter_mut() {
+                *i = sampler.next(&mut rng);
+            }
+            if b.is_none() && idx.contains(&self.twin.index) {
+                b = Some(Run {
+                    w: a.w.clone(),
+                    v: a.v.clone(),
+                    g: vec![0.0; p],
+                });
+            }
+            let alpha = self.alphas[k];
+            self.update(&mut a, &idx, alpha, false, &mut s);
+            if let Some(b) = b.as_mut() {
+                self.update(b, &idx, alpha, true, &mut s);
+            }
+            let at_cp = k + 1 == self.checkpoints[next_cp];
+            if each_step || at_cp {
+                let (dist, probe) = self.measure(&a, b.as_ref(), z, &mut s);
+                if !(dist.is_finite()
+                    && probe.is_finite()
+                    && finite(&a.w)
+                    && b.as_ref().is_none_or(|b| finite(&b.w)))
+                {
+                    out.non_finite = Some(k + 1);
+                    return out;
+                }
+                if !at_cp {
+                    continue;
+                }
+                out.dist.push(dist);
+                out.probe.push(probe);
+                next_cp += 1;
+            }
+        }
+        out
+    }
+
+    /// `(||w - w'||, |f(w; z) - f(w'; z)|)`, both 0 before the runs part.
+    fn measure(&self, a: &Run, b: Option<&Run>, z: (&[f64], f64), s: &mut Scratch) -> (f64, f64) {
+        match b {
+            None => (0.0, 0.0),
+            Some(b) => {
+                let dist =
+                    a.w.iter()
+                        .zip(&b.w)
+                        .map(|(x, y)| (x - y) * (x - y))
+                        .sum::<f64>()
+                        .sqrt();
+                let fa = self.model.loss(&a.w, z.0, z.1, s);
+                let fb = self.model.loss(&b.w, z.0, z.1, s);
+                (dist, (fa - fb).abs())
+            }
+        }
+    }
+
+    /// `replicas` replicas in parallel (rayon), summarised per checkpoint; `tick` is called
+    /// once per finished replica (for a progress bar).
+    pub fn monte_carlo(&self, replicas: u64, seed: u64, tick: &(dyn Fn() + Sync)) -> Summary {
+        let outs: Vec<ReplicaOut> = (0..replicas)
+            .into_par_iter()
+            .map(|r| {
+                let o = self.run_replica(seed, r);
+                tick();
+                o
+            })
+            .collect();
+        self.summarise(seed, &outs)
+    }
+
+    /// The per-checkpoint statistics of replica results given in replica order.
+    pub fn summarise(&self, seed: u64, outs: &[ReplicaOut]) -> Summary {
+        let non_finite: Vec<NonFinite> = outs
+            .iter()
+            .enumerate()
+            .filter_map(|(r, o)| {
+                o.non_finite.map(|step| NonFinite {
+                    replica: r as u64,
+                    step,
+                })
+            })
+            .collect();
+        let checkpoints = self
+            .checkpoints
+            .iter()
+            .enumerate()
+            .map(|(c, &step)| {
+                let bad = non_finite.iter().filter(|nf| nf.step <= step).count();
+                let (dist, probe, replicas) = if bad > 0 || outs.is_empty() {
+                    (None, None, 0)
+                } else {
+                    let d: Vec<f64> = outs.iter().map(|o| o.dist[c]).collect();
+                    let p: Vec<f64> = outs.iter().map(|o| o.probe[c]).collect();
+                    (Some(Stat::of(&d)), Some(Stat::of(&p)), outs.len())
+                };
+                Checkpoint {
+                    step,
+                    time: self.first_step + step as u64,
+                    dist,
+                    probe,
+                    replicas,
+                    non_finite: bad,
+                }
+            })
+            .collect();
+        Summary {
+            seed,
+            replicas: outs.len() as u64,
+            checkpoints,
+            non_finite,
+        }
+    }
+}
+
+fn finite(w: &[f64]) -> bool {
+    w.iter().all(|v| v.is_finite())
+}
