@@ -549,6 +549,7 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
             init,
             probe,
             checkpoints,
+            share_until_split: true,
         },
         replicas,
         seed,

@@ -87,7 +87,21 @@ pub const BLOCK: usize = 32;
 
 /// `sum x[i] * y[i]` with the dispatched instruction set. Panics if the lengths differ.
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
-    dot_with(isa(), x, y)
+    dot_with(isa_for(x.len()), x, y)
+}
+
+/// Below this length the dispatched kernels use AVX2 even where AVX-512 is available:
+/// measured on twin SGD with d = 64 (BENCHMARKS.md), 512-bit code on short vectors is
+/// slower (fewer blocks to amortise the reduction, and the lower clock of 512-bit code).
+/// Results are the same on every path, so this choice cannot change a figure.
+pub const AVX512_FROM: usize = 256;
+
+/// The instruction set `dot`/`axpy` use for vectors of length `len`.
+fn isa_for(len: usize) -> Isa {
+    match isa() {
+        Isa::Avx512 if len < AVX512_FROM => Isa::Avx2Fma,
+        i => i,
+    }
 }
 
 /// `dot` on a given instruction set (which must be available; the baseline otherwise).
@@ -127,7 +141,7 @@ pub fn dot_scalar(x: &[f64], y: &[f64]) -> f64 {
 
 /// `y[i] += a * x[i]` (one FMA per element) with the dispatched instruction set.
 pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    axpy_with(isa(), a, x, y)
+    axpy_with(isa_for(x.len()), a, x, y)
 }
 
 /// `axpy` on a given instruction set.
@@ -151,9 +165,28 @@ pub fn axpy_scalar(a: f64, x: &[f64], y: &mut [f64]) {
     }
 }
 
+/// Hints the processor to fetch `x` into the cache (one hint per 64-byte line); no effect
+/// on results. Twin SGD prefetches the next step's examples while it computes this one.
+#[inline]
+pub fn prefetch(x: &[f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        for i in (0..x.len()).step_by(8) {
+            // SAFETY: prefetching is a hint that never faults; the address is in bounds
+            #[allow(unused_unsafe)]
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(x.as_ptr().add(i) as *const i8)
+            };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
 /// `y = A x` for a row-major `rows x cols` matrix `A`, one [`dot`] per row.
 pub fn gemv(a: &[f64], rows: usize, cols: usize, x: &[f64], y: &mut [f64]) {
-    gemv_with(isa(), a, rows, cols, x, y)
+    gemv_with(isa_for(cols), a, rows, cols, x, y)
 }
 
 /// `gemv` on a given instruction set.

@@ -54,6 +54,10 @@ pub struct Sim {
     /// step counts after which the distances are recorded (sorted, distinct, each at most
     /// `alphas.len()`)
     pub checkpoints: Vec<usize>,
+    /// compute one run until the differing example is first drawn (the two are bitwise
+    /// equal until then); `false` computes both from the start, which gives the same bits
+    /// (tested) at up to twice the cost
+    pub share_until_split: bool,
 }
 
 /// What one replica measured.
@@ -181,6 +185,21 @@ impl Sampler {
     }
 }
 
+/// A replica in progress.
+struct State {
+    rng: ChaCha8Rng,
+    a: Run,
+    b: Option<Run>,
+    s: Scratch,
+    sampler: Sampler,
+    idx: Vec<usize>,
+    next: Vec<usize>,
+    out: ReplicaOut,
+    next_cp: usize,
+    each_step: bool,
+    done: bool,
+}
+
 /// One run's state.
 struct Run {
     w: Vec<f64>,
@@ -264,64 +283,97 @@ impl Sim {
     }
 
     fn run(&self, seed: u64, replica: u64, each_step: bool) -> ReplicaOut {
+        let mut st = self.start(seed, replica, each_step);
+        for k in 0..self.steps() {
+            if st.done {
+                break;
+            }
+            self.advance(&mut st, k);
+        }
+        st.out
+    }
+
+    fn steps(&self) -> usize {
+        self.checkpoints.last().copied().unwrap_or(0)
+    }
+
+    /// A replica before its first step: initialisation and the first indices drawn.
+    fn start(&self, seed: u64, replica: u64, each_step: bool) -> State {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(replica);
         let p = self.model.dim();
         let w0 = self.init(&mut rng);
-        let mut a = Run {
-            w: w0,
-            v: vec![0.0; p],
-            g: vec![0.0; p],
-        };
-        let mut b: Option<Run> = None;
-        let mut s = self.model.scratch();
         let mut sampler = Sampler::new(self.data.n(), self.sampling);
-        let mut idx = vec![0usize; self.batch];
-        let mut out = ReplicaOut {
-            dist: Vec::with_capacity(self.checkpoints.len()),
-            probe: Vec::with_capacity(self.checkpoints.len()),
-            non_finite: None,
-        };
-        let steps = self.checkpoints.last().copied().unwrap_or(0);
-        let mut next_cp = 0;
+        // indices are drawn one step ahead (the same draws in the same order) so that the
+        // next step's examples can be prefetched while this step computes
+        let next: Vec<usize> = (0..self.batch).map(|_| sampler.next(&mut rng)).collect();
+        State {
+            rng,
+            a: Run {
+                w: w0,
+                v: vec![0.0; p],
+                g: vec![0.0; p],
+            },
+            b: None,
+            s: self.model.scratch(),
+            sampler,
+            idx: vec![0; self.batch],
+            next,
+            out: ReplicaOut {
+                dist: Vec::with_capacity(self.checkpoints.len()),
+                probe: Vec::with_capacity(self.checkpoints.len()),
+                non_finite: None,
+            },
+            next_cp: 0,
+            each_step,
+            done: false,
+        }
+    }
+
+    /// Step `k` (0-based) of a replica, and its checkpoint if one falls there.
+    fn advance(&self, st: &mut State, k: usize) {
         let xs = self.data.x.as_slice().expect("standard layout");
-        let z = self.example(xs, self.probe, false);
-        for k in 0..steps {
-            for i in idx.iter_mut() {
-                *i = sampler.next(&mut rng);
-            }
-            if b.is_none() && idx.contains(&self.twin.index) {
-                b = Some(Run {
-                    w: a.w.clone(),
-                    v: a.v.clone(),
-                    g: vec![0.0; p],
-                });
-            }
-            let alpha = self.alphas[k];
-            self.update(&mut a, &idx, alpha, false, &mut s);
-            if let Some(b) = b.as_mut() {
-                self.update(b, &idx, alpha, true, &mut s);
-            }
-            let at_cp = k + 1 == self.checkpoints[next_cp];
-            if each_step || at_cp {
-                let (dist, probe) = self.measure(&a, b.as_ref(), z, &mut s);
-                if !(dist.is_finite()
-                    && probe.is_finite()
-                    && finite(&a.w)
-                    && b.as_ref().is_none_or(|b| finite(&b.w)))
-                {
-                    out.non_finite = Some(k + 1);
-                    return out;
-                }
-                if !at_cp {
-                    continue;
-                }
-                out.dist.push(dist);
-                out.probe.push(probe);
-                next_cp += 1;
+        let ys = self.data.y.as_slice().expect("contiguous");
+        let d = self.data.d();
+        std::mem::swap(&mut st.idx, &mut st.next);
+        if k + 1 < self.steps() {
+            for i in st.next.iter_mut() {
+                *i = st.sampler.next(&mut st.rng);
+                super::kernels::prefetch(&xs[*i * d..(*i + 1) * d]);
+                super::kernels::prefetch(&ys[*i..*i + 1]);
             }
         }
-        out
+        if st.b.is_none() && (!self.share_until_split || st.idx.contains(&self.twin.index)) {
+            st.b = Some(Run {
+                w: st.a.w.clone(),
+                v: st.a.v.clone(),
+                g: vec![0.0; st.a.w.len()],
+            });
+        }
+        let alpha = self.alphas[k];
+        self.update(&mut st.a, &st.idx, alpha, false, &mut st.s);
+        if let Some(b) = st.b.as_mut() {
+            self.update(b, &st.idx, alpha, true, &mut st.s);
+        }
+        let at_cp = k + 1 == self.checkpoints[st.next_cp];
+        if st.each_step || at_cp {
+            let z = self.example(xs, self.probe, false);
+            let (dist, probe) = self.measure(&st.a, st.b.as_ref(), z, &mut st.s);
+            if !(dist.is_finite()
+                && probe.is_finite()
+                && finite(&st.a.w)
+                && st.b.as_ref().is_none_or(|b| finite(&b.w)))
+            {
+                st.out.non_finite = Some(k + 1);
+                st.done = true;
+                return;
+            }
+            if at_cp {
+                st.out.dist.push(dist);
+                st.out.probe.push(probe);
+                st.next_cp += 1;
+            }
+        }
     }
 
     /// `(||w - w'||, |f(w; z) - f(w'; z)|)`, both 0 before the runs part.
@@ -402,4 +454,42 @@ impl Sim {
 
 fn finite(w: &[f64]) -> bool {
     w.iter().all(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reshuffling visits every index exactly once per epoch; with replacement it does not
+    /// (for this seed some index repeats within the first n draws).
+    #[test]
+    fn samplers() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut s = Sampler::new(7, Sampling::Reshuffle);
+        let mut epochs = Vec::new();
+        for _ in 0..5 {
+            let mut e: Vec<usize> = (0..7).map(|_| s.next(&mut rng)).collect();
+            epochs.push(e.clone());
+            e.sort();
+            assert_eq!(e, (0..7).collect::<Vec<_>>());
+        }
+        assert!(
+            epochs.windows(2).any(|w| w[0] != w[1]),
+            "fresh permutations"
+        );
+        let mut s = Sampler::new(7, Sampling::WithReplacement);
+        let mut e: Vec<usize> = (0..7).map(|_| s.next(&mut rng)).collect();
+        e.sort();
+        e.dedup();
+        assert!(e.len() < 7);
+    }
+
+    #[test]
+    fn stat_of_a_sample() {
+        let s = Stat::of(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(s.mean, 2.5);
+        assert!((s.sd - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert!((s.se - s.sd / 2.0).abs() < 1e-15);
+        assert!((s.hi - s.mean - 1.96 * s.se).abs() < 1e-15);
+    }
 }
