@@ -423,3 +423,15 @@ pub fn progress_bar(len: u64, what: &str) -> Option<indicatif::ProgressBar> {
     bar.set_style(style);
     Some(bar)
 }
+
+/// `stabcert audit [--out DIR] [--quick] [--seed S]`: the catalogue, the certificates, the
+/// plots and the experiments, written as a report into `out`.
+pub fn audit_command(out: &Path, quick: bool, seed: u64) -> Result<String, CliError> {
+    let opts = crate::audit::AuditOptions {
+        out: out.to_path_buf(),
+        quick,
+        seed,
+    };
+    let a = crate::audit::run(&opts)?;
+    report::audit::write(&a, out).map_err(|e| CliError::Input(format!("{}: {e}", out.display())))
+}

@@ -7,6 +7,7 @@
 //! [`report`] presents the result. [`cli`] holds the commands the binary exposes, so that
 //! `main.rs` only parses arguments and sets exit codes. See `ARCHITECTURE.md`.
 
+pub mod audit;
 pub mod certify;
 pub mod claims;
 pub mod cli;

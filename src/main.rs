@@ -65,6 +65,18 @@ enum Command {
         #[arg(long)]
         no_coqc: bool,
     },
+    /// Audit the paper: claims, certificates, plots and experiments, as a report.
+    Audit {
+        /// output folder
+        #[arg(long, default_value = "target/audit")]
+        out: PathBuf,
+        /// small budgets (tests): at most 100 points and 0.5 s per claim, no coqc, small experiments
+        #[arg(long)]
+        quick: bool,
+        /// master seed of the experiments and Monte Carlo runs
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Monte Carlo divergence of coupled twin SGD runs (see examples/simulate/*.toml).
     Simulate {
         /// the configuration file (TOML)
@@ -166,6 +178,7 @@ fn run(args: Args) -> Result<String, CliError> {
             json,
             no_coqc,
         } => cli::certify_command(&paths, &only, &out, json, !no_coqc),
+        Command::Audit { out, quick, seed } => cli::audit_command(&out, quick, seed),
         Command::Simulate {
             config,
             replicas,

@@ -1,6 +1,9 @@
 //! Presentation of results: the terminal table and the Contract's JSON document for
 //! `stabcert check`. It formats what the engines computed and computes nothing itself.
 
+pub mod audit;
+pub mod svg;
+
 use crate::decide::{Bracket, Counterexample, Outcome, Side, Verdict};
 use crate::exact::approx;
 use rug::Rational;

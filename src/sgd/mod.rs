@@ -1,11 +1,12 @@
 //! The float backend: SIMD f64 kernels with runtime instruction-set dispatch
 //! ([`kernels`]), losses with exact gradients ([`model`]), datasets and their twins
 //! ([`data`]), coupled twin SGD runs and their Monte Carlo summary ([`sim`]), and the
-//! `stabcert simulate` configuration ([`config`]). It measures; it never touches a claim's
-//! verdict.
+//! `stabcert simulate` configuration ([`config`]), and the paper's experiments at laptop
+//! scale ([`experiments`]). It measures; it never touches a claim's verdict.
 
 pub mod config;
 pub mod data;
+pub mod experiments;
 pub mod kernels;
 pub mod model;
 pub mod sim;

@@ -17,8 +17,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 /// How `w_F` is drawn (the same for both runs of a replica).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Init {
+    /// this vector (e.g. a trained model, perturbed)
+    Given(std::sync::Arc<Vec<f64>>),
     /// `w_F = 0`
     Zeros,
     /// every coordinate `N(0, sd²)`
@@ -67,6 +69,11 @@ pub struct ReplicaOut {
     pub dist: Vec<f64>,
     /// `|f(w; z) - f(w'; z)|` at each checkpoint reached
     pub probe: Vec<f64>,
+    /// `||w||` (the run on S) at each checkpoint reached
+    pub norm: Vec<f64>,
+    /// per parameter block of [`Model::layers`], `(||w_l - w'_l||, ||w_l||)` at each
+    /// checkpoint reached
+    pub layers: Vec<Vec<(f64, f64)>>,
     /// the first step count after which a parameter, the distance or the loss difference
     /// was NaN or infinite
     pub non_finite: Option<usize>,
@@ -211,7 +218,8 @@ impl Sim {
     /// The initialisation of a replica, drawn from its stream.
     fn init(&self, rng: &mut ChaCha8Rng) -> Vec<f64> {
         let p = self.model.dim();
-        match self.init {
+        match &self.init {
+            Init::Given(w) => w.to_vec(),
             Init::Zeros => vec![0.0; p],
             Init::Gaussian(sd) => (0..p).map(|_| sd * normal(rng)).collect(),
             Init::Scaled => match &self.model {
@@ -322,6 +330,8 @@ impl Sim {
             out: ReplicaOut {
                 dist: Vec::with_capacity(self.checkpoints.len()),
                 probe: Vec::with_capacity(self.checkpoints.len()),
+                norm: Vec::with_capacity(self.checkpoints.len()),
+                layers: Vec::with_capacity(self.checkpoints.len()),
                 non_finite: None,
             },
             next_cp: 0,
@@ -371,9 +381,52 @@ impl Sim {
             if at_cp {
                 st.out.dist.push(dist);
                 st.out.probe.push(probe);
+                let w = &st.a.w;
+                st.out
+                    .norm
+                    .push(w.iter().map(|v| v * v).sum::<f64>().sqrt());
+                let layers = self
+                    .model
+                    .layers()
+                    .into_iter()
+                    .map(|(_, r)| {
+                        let wl = &w[r.clone()];
+                        let norm = wl.iter().map(|v| v * v).sum::<f64>().sqrt();
+                        let dist = match &st.b {
+                            None => 0.0,
+                            Some(b) => wl
+                                .iter()
+                                .zip(&b.w[r])
+                                .map(|(x, y)| (x - y) * (x - y))
+                                .sum::<f64>()
+                                .sqrt(),
+                        };
+                        (dist, norm)
+                    })
+                    .collect();
+                st.out.layers.push(layers);
                 st.next_cp += 1;
             }
         }
+    }
+
+    /// The parameters of the run on S after each checkpoint (replica `replica` of seed
+    /// `seed`), and the replica's measurements; the trajectory stops where they stop being
+    /// finite.
+    pub fn trajectory(&self, seed: u64, replica: u64) -> (Vec<Vec<f64>>, ReplicaOut) {
+        let mut st = self.start(seed, replica, false);
+        let mut snaps = Vec::with_capacity(self.checkpoints.len());
+        for k in 0..self.steps() {
+            if st.done {
+                break;
+            }
+            let before = st.next_cp;
+            self.advance(&mut st, k);
+            if st.next_cp > before {
+                snaps.push(st.a.w.clone());
+            }
+        }
+        (snaps, st.out)
     }
 
     /// `(||w - w'||, |f(w; z) - f(w'; z)|)`, both 0 before the runs part.

@@ -1,0 +1,496 @@
+//! Self-contained SVG plots (no fonts or external files needed; generic font names only):
+//! line plots with linear or logarithmic axes, optional error bands, and region maps.
+
+use std::fmt::Write;
+
+/// One series of a line plot.
+#[derive(Clone, Debug)]
+pub struct Series {
+    /// legend text
+    pub name: String,
+    /// (x, y) points in order; non-finite or (on a log axis) non-positive points are skipped
+    pub points: Vec<(f64, f64)>,
+    /// optional (lo, hi) band per point, drawn shaded
+    pub band: Option<Vec<(f64, f64)>>,
+    /// dashed line
+    pub dashed: bool,
+    /// markers at the points instead of a line
+    pub markers: bool,
+}
+
+impl Series {
+    /// A solid line.
+    pub fn line(name: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
+        Series {
+            name: name.into(),
+            points,
+            band: None,
+            dashed: false,
+            markers: false,
+        }
+    }
+}
+
+/// A line plot.
+#[derive(Clone, Debug)]
+pub struct LinePlot {
+    /// title (above the plot)
+    pub title: String,
+    /// the x axis label
+    pub xlabel: String,
+    /// the y axis label
+    pub ylabel: String,
+    /// logarithmic x axis
+    pub logx: bool,
+    /// logarithmic y axis
+    pub logy: bool,
+    /// the series
+    pub series: Vec<Series>,
+    /// a line of small print under the plot (parameters, seed)
+    pub caption: String,
+}
+
+const W: f64 = 780.0;
+const H: f64 = 420.0;
+const L: f64 = 72.0;
+const R: f64 = 300.0;
+const T: f64 = 40.0;
+const B: f64 = 70.0;
+const COLORS: [&str; 8] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+];
+
+/// Escapes text for SVG/XML.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn tr(v: f64, log: bool) -> Option<f64> {
+    if !v.is_finite() || (log && v <= 0.0) {
+        None
+    } else if log {
+        Some(v.log10())
+    } else {
+        Some(v)
+    }
+}
+
+/// A short label for a tick value.
+fn tick_label(v: f64, log: bool) -> String {
+    if log {
+        let e = v.floor() as i64;
+        let m = 10f64.powf(v - e as f64).round() as i64;
+        return match (m, e) {
+            (1, 0) => "1".into(),
+            (1, 1) => "10".into(),
+            (m, 0) => format!("{m}"),
+            (m, 1) => format!("{}", m * 10),
+            (m, 2) => format!("{}", m * 100),
+            (1, _) => format!("1e{e}"),
+            (m, _) => format!("{m}e{e}"),
+        };
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if (1e-3..1e5).contains(&a) {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
+/// Tick positions (in transformed units) over [lo, hi].
+fn ticks(lo: f64, hi: f64, log: bool) -> Vec<f64> {
+    if log {
+        let (a, b) = (lo.floor() as i64, hi.ceil() as i64);
+        let step = ((b - a) / 8).max(1);
+        // under two decades, 2 and 5 times each power of ten too
+        let mult: &[f64] = if hi - lo < 2.0 {
+            &[1.0, 2.0, 5.0]
+        } else {
+            &[1.0]
+        };
+        return (a..=b)
+            .filter(|e| (e - a) % step == 0)
+            .flat_map(|e| mult.iter().map(move |m| e as f64 + m.log10()))
+            .filter(|&e| e >= lo - 1e-9 && e <= hi + 1e-9)
+            .collect();
+    }
+    let span = (hi - lo).max(1e-300);
+    let raw = span / 6.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| span / s <= 7.0)
+        .unwrap_or(10.0 * mag);
+    let mut v = (lo / step).ceil() * step;
+    let mut out = Vec::new();
+    while v <= hi + step * 1e-9 && out.len() < 20 {
+        out.push(v);
+        v += step;
+    }
+    out
+}
+
+fn range(vals: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in vals {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return None;
+    }
+    if hi - lo < 1e-12 * lo.abs().max(1.0) {
+        return Some((lo - 0.5, hi + 0.5));
+    }
+    let pad = (hi - lo) * 0.04;
+    Some((lo - pad, hi + pad))
+}
+
+fn frame(out: &mut String, title: &str) {
+    let _ = write!(
+        out,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12"><rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/><text x="{}" y="22" text-anchor="middle" font-size="{}">{}</text>"##,
+        W / 2.0,
+        if title.chars().count() > 90 { 11 } else { 14 },
+        esc(title)
+    );
+}
+
+fn axes(
+    out: &mut String,
+    (x0, x1, y0, y1): (f64, f64, f64, f64),
+    (logx, logy): (bool, bool),
+    (xlabel, ylabel): (&str, &str),
+) {
+    let (pw, ph) = (W - L - R, H - T - B);
+    let _ = write!(
+        out,
+        r##"<rect x="{L}" y="{T}" width="{pw}" height="{ph}" fill="none" stroke="#333333"/>"##
+    );
+    for t in ticks(x0, x1, logx) {
+        let px = L + (t - x0) / (x1 - x0) * pw;
+        let _ = write!(
+            out,
+            r##"<line x1="{px:.1}" y1="{}" x2="{px:.1}" y2="{T}" stroke="#dddddd"/><text x="{px:.1}" y="{}" text-anchor="middle">{}</text>"##,
+            T + ph,
+            T + ph + 16.0,
+            esc(&tick_label(t, logx))
+        );
+    }
+    for t in ticks(y0, y1, logy) {
+        let py = T + ph - (t - y0) / (y1 - y0) * ph;
+        let _ = write!(
+            out,
+            r##"<line x1="{L}" y1="{py:.1}" x2="{}" y2="{py:.1}" stroke="#dddddd"/><text x="{}" y="{:.1}" text-anchor="end">{}</text>"##,
+            L + pw,
+            L - 6.0,
+            py + 4.0,
+            esc(&tick_label(t, logy))
+        );
+    }
+    let _ = write!(
+        out,
+        r##"<text x="{}" y="{}" text-anchor="middle">{}</text><text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">{}</text>"##,
+        L + pw / 2.0,
+        T + ph + 36.0,
+        esc(xlabel),
+        T + ph / 2.0,
+        T + ph / 2.0,
+        esc(ylabel)
+    );
+}
+
+fn caption(out: &mut String, text: &str) {
+    let _ = write!(
+        out,
+        r##"<text x="8" y="{}" font-size="10" fill="#555555">{}</text>"##,
+        H - 8.0,
+        esc(text)
+    );
+}
+
+/// Renders a line plot as one `<svg>` element.
+pub fn line_plot(p: &LinePlot) -> String {
+    let mut out = String::new();
+    frame(&mut out, &p.title);
+    let xs = p
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().filter_map(|&(x, _)| tr(x, p.logx)));
+    let ys = p.series.iter().flat_map(|s| {
+        let band = s
+            .band
+            .iter()
+            .flatten()
+            .flat_map(|&(lo, hi)| [tr(lo, p.logy), tr(hi, p.logy)])
+            .flatten();
+        s.points
+            .iter()
+            .filter_map(|&(_, y)| tr(y, p.logy))
+            .chain(band)
+            .collect::<Vec<_>>()
+    });
+    let (Some((x0, x1)), Some((y0, y1))) = (range(xs), range(ys)) else {
+        caption(&mut out, "no finite data to plot");
+        out.push_str("</svg>");
+        return out;
+    };
+    axes(
+        &mut out,
+        (x0, x1, y0, y1),
+        (p.logx, p.logy),
+        (&p.xlabel, &p.ylabel),
+    );
+    let (pw, ph) = (W - L - R, H - T - B);
+    let map = |x: f64, y: f64| -> Option<(f64, f64)> {
+        let (x, y) = (tr(x, p.logx)?, tr(y, p.logy)?);
+        Some((
+            L + (x - x0) / (x1 - x0) * pw,
+            T + ph - (y - y0) / (y1 - y0) * ph,
+        ))
+    };
+    for (k, s) in p.series.iter().enumerate() {
+        let color = COLORS[k % COLORS.len()];
+        if let Some(band) = &s.band {
+            let upper: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .zip(band)
+                .filter_map(|(&(x, _), &(_, hi))| map(x, hi))
+                .collect();
+            let lower: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .zip(band)
+                .filter_map(|(&(x, _), &(lo, _))| map(x, lo))
+                .collect();
+            if upper.len() == lower.len() && upper.len() > 1 {
+                let mut d = String::new();
+                for (i, (x, y)) in upper.iter().chain(lower.iter().rev()).enumerate() {
+                    let _ = write!(d, "{}{x:.1},{y:.1} ", if i == 0 { "M" } else { "L" });
+                }
+                let _ = write!(
+                    out,
+                    r##"<path d="{d}Z" fill="{color}" fill-opacity="0.18" stroke="none"/>"##
+                );
+            }
+        }
+        let pts: Vec<(f64, f64)> = s.points.iter().filter_map(|&(x, y)| map(x, y)).collect();
+        if s.markers {
+            for (x, y) in &pts {
+                let _ = write!(
+                    out,
+                    r##"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{color}"/>"##
+                );
+            }
+        } else if pts.len() > 1 {
+            let mut d = String::new();
+            for (i, (x, y)) in pts.iter().enumerate() {
+                let _ = write!(d, "{}{x:.1},{y:.1} ", if i == 0 { "M" } else { "L" });
+            }
+            let dash = if s.dashed {
+                r#" stroke-dasharray="6 4""#
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                r##"<path d="{d}" fill="none" stroke="{color}" stroke-width="2"{dash}/>"##
+            );
+        }
+        let ly = T + 14.0 + 20.0 * k as f64;
+        let lx = W - R + 12.0;
+        let dash = if s.dashed {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            r##"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}">{}</text>"##,
+            lx + 22.0,
+            lx + 28.0,
+            ly + 4.0,
+            esc(&s.name)
+        );
+    }
+    caption(&mut out, &p.caption);
+    out.push_str("</svg>");
+    out
+}
+
+/// A map of a boolean over a log-log grid, with boundary curves on top.
+#[derive(Clone, Debug)]
+pub struct RegionMap {
+    /// title
+    pub title: String,
+    /// x label
+    pub xlabel: String,
+    /// y label
+    pub ylabel: String,
+    /// log10 of the x grid values (columns)
+    pub xs: Vec<f64>,
+    /// log10 of the y grid values (rows)
+    pub ys: Vec<f64>,
+    /// cell (row-major: `cells[j][i]` at `ys[j]`, `xs[i]`): `Some(true)`, `Some(false)`,
+    /// or `None` where undecided
+    pub cells: Vec<Vec<Option<bool>>>,
+    /// legend of true / false cells
+    pub legend: (String, String),
+    /// boundary curves, in log10 coordinates
+    pub curves: Vec<Series>,
+    /// small print
+    pub caption: String,
+}
+
+/// Renders a region map as one `<svg>` element.
+pub fn region_map(m: &RegionMap) -> String {
+    let mut out = String::new();
+    frame(&mut out, &m.title);
+    let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) =
+        (m.xs.first(), m.xs.last(), m.ys.first(), m.ys.last())
+    else {
+        out.push_str("</svg>");
+        return out;
+    };
+    let (pw, ph) = (W - L - R, H - T - B);
+    let (dx, dy) = (pw / m.xs.len() as f64, ph / m.ys.len() as f64);
+    for (j, row) in m.cells.iter().enumerate() {
+        for (i, c) in row.iter().enumerate() {
+            let fill = match c {
+                Some(true) => "#9ecae1",
+                Some(false) => "#fdae6b",
+                None => "#dddddd",
+            };
+            let _ = write!(
+                out,
+                r##"<rect x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}" fill="{fill}"/>"##,
+                L + i as f64 * dx,
+                T + ph - (j + 1) as f64 * dy,
+                dx + 0.3,
+                dy + 0.3
+            );
+        }
+    }
+    // grid values are cell centres: the axes span half a cell beyond them
+    let hx = (x1 - x0) / (m.xs.len().max(2) - 1) as f64 / 2.0;
+    let hy = (y1 - y0) / (m.ys.len().max(2) - 1) as f64 / 2.0;
+    let (ax0, ax1, ay0, ay1) = (x0 - hx, x1 + hx, y0 - hy, y1 + hy);
+    axes(
+        &mut out,
+        (ax0, ax1, ay0, ay1),
+        (true, true),
+        (&m.xlabel, &m.ylabel),
+    );
+    for (k, s) in m.curves.iter().enumerate() {
+        let color = ["#000000", "#d62728", "#2ca02c"][k % 3];
+        let pts: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite() && *y >= ay0 && *y <= ay1)
+            .map(|&(x, y)| {
+                (
+                    L + (x - ax0) / (ax1 - ax0) * pw,
+                    T + ph - (y - ay0) / (ay1 - ay0) * ph,
+                )
+            })
+            .collect();
+        if pts.len() > 1 {
+            let mut d = String::new();
+            for (i, (x, y)) in pts.iter().enumerate() {
+                let _ = write!(d, "{}{x:.1},{y:.1} ", if i == 0 { "M" } else { "L" });
+            }
+            let dash = if s.dashed {
+                r#" stroke-dasharray="6 4""#
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                r##"<path d="{d}" fill="none" stroke="{color}" stroke-width="2"{dash}/>"##
+            );
+        }
+        let ly = T + 54.0 + 20.0 * k as f64;
+        let lx = W - R + 12.0;
+        let dash = if s.dashed {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            r##"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}">{}</text>"##,
+            lx + 22.0,
+            lx + 28.0,
+            ly + 4.0,
+            esc(&s.name)
+        );
+    }
+    let lx = W - R + 12.0;
+    let _ = write!(
+        out,
+        r##"<rect x="{lx}" y="{}" width="14" height="12" fill="#9ecae1"/><text x="{}" y="{}">{}</text><rect x="{lx}" y="{}" width="14" height="12" fill="#fdae6b"/><text x="{}" y="{}">{}</text>"##,
+        T + 4.0,
+        lx + 20.0,
+        T + 14.0,
+        esc(&m.legend.0),
+        T + 22.0,
+        lx + 20.0,
+        T + 32.0,
+        esc(&m.legend.1)
+    );
+    caption(&mut out, &m.caption);
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plots_are_well_formed_and_escape_text() {
+        let p = LinePlot {
+            title: "a < b & c".into(),
+            xlabel: "T".into(),
+            ylabel: "E||Δ||".into(),
+            logx: true,
+            logy: true,
+            series: vec![
+                Series::line("exact", vec![(1.0, 1.0), (10.0, 3.0), (100.0, 9.0)]),
+                Series {
+                    band: Some(vec![(0.5, 2.0), (2.0, 4.0), (0.0, 10.0)]),
+                    markers: true,
+                    ..Series::line("mc", vec![(1.0, 1.1), (10.0, 2.9), (100.0, 9.5)])
+                },
+            ],
+            caption: "seed 1".into(),
+        };
+        let s = line_plot(&p);
+        assert!(s.starts_with("<svg") && s.ends_with("</svg>"));
+        assert!(s.contains("a &lt; b &amp; c"));
+        assert!(!s.contains("NaN") && !s.contains("inf"));
+        let m = RegionMap {
+            title: "map".into(),
+            xlabel: "n".into(),
+            ylabel: "T".into(),
+            xs: vec![0.0, 1.0, 2.0],
+            ys: vec![0.0, 1.0],
+            cells: vec![vec![Some(true), Some(false), None]; 2],
+            legend: ("yes".into(), "no".into()),
+            curves: vec![Series::line("b", vec![(0.0, 0.0), (2.0, 1.0)])],
+            caption: String::new(),
+        };
+        let s = region_map(&m);
+        assert_eq!(s.matches("<rect").count(), 1 + 6 + 1 + 2);
+    }
+}
