@@ -78,6 +78,15 @@ fn tr(v: f64, log: bool) -> Option<f64> {
     }
 }
 
+/// Legend text cut to what fits beside the plot.
+fn clip_label(s: &str) -> String {
+    if s.chars().count() <= 38 {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(37).collect::<String>())
+    }
+}
+
 /// A short label for a tick value.
 fn tick_label(v: f64, log: bool) -> String {
     if log {
@@ -320,7 +329,7 @@ pub fn line_plot(p: &LinePlot) -> String {
             lx + 22.0,
             lx + 28.0,
             ly + 4.0,
-            esc(&s.name)
+            esc(&clip_label(&s.name))
         );
     }
     caption(&mut out, &p.caption);
