@@ -227,6 +227,34 @@ fn caption(out: &mut String, text: &str) {
     );
 }
 
+/// A polyline through `pts` (if it has two points) and its legend entry at row `ly`.
+fn line_and_legend(out: &mut String, pts: &[(f64, f64)], s: &Series, color: &str, ly: f64) {
+    let dash = if s.dashed {
+        r#" stroke-dasharray="6 4""#
+    } else {
+        ""
+    };
+    if pts.len() > 1 {
+        let mut d = String::new();
+        for (i, (x, y)) in pts.iter().enumerate() {
+            let _ = write!(d, "{}{x:.1},{y:.1} ", if i == 0 { "M" } else { "L" });
+        }
+        let _ = write!(
+            out,
+            r##"<path d="{d}" fill="none" stroke="{color}" stroke-width="2"{dash}/>"##
+        );
+    }
+    let lx = W - R + 12.0;
+    let _ = write!(
+        out,
+        r##"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}">{}</text>"##,
+        lx + 22.0,
+        lx + 28.0,
+        ly + 4.0,
+        esc(&clip_label(&s.name))
+    );
+}
+
 /// Renders a line plot as one `<svg>` element.
 pub fn line_plot(p: &LinePlot) -> String {
     let mut out = String::new();
@@ -294,6 +322,7 @@ pub fn line_plot(p: &LinePlot) -> String {
             }
         }
         let pts: Vec<(f64, f64)> = s.points.iter().filter_map(|&(x, y)| map(x, y)).collect();
+        let ly = T + 14.0 + 20.0 * k as f64;
         if s.markers {
             for (x, y) in &pts {
                 let _ = write!(
@@ -301,36 +330,10 @@ pub fn line_plot(p: &LinePlot) -> String {
                     r##"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{color}"/>"##
                 );
             }
-        } else if pts.len() > 1 {
-            let mut d = String::new();
-            for (i, (x, y)) in pts.iter().enumerate() {
-                let _ = write!(d, "{}{x:.1},{y:.1} ", if i == 0 { "M" } else { "L" });
-            }
-            let dash = if s.dashed {
-                r#" stroke-dasharray="6 4""#
-            } else {
-                ""
-            };
-            let _ = write!(
-                out,
-                r##"<path d="{d}" fill="none" stroke="{color}" stroke-width="2"{dash}/>"##
-            );
-        }
-        let ly = T + 14.0 + 20.0 * k as f64;
-        let lx = W - R + 12.0;
-        let dash = if s.dashed {
-            r#" stroke-dasharray="6 4""#
+            line_and_legend(&mut out, &[], s, color, ly);
         } else {
-            ""
-        };
-        let _ = write!(
-            out,
-            r##"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}">{}</text>"##,
-            lx + 22.0,
-            lx + 28.0,
-            ly + 4.0,
-            esc(&clip_label(&s.name))
-        );
+            line_and_legend(&mut out, &pts, s, color, ly);
+        }
     }
     caption(&mut out, &p.caption);
     out.push_str("</svg>");
@@ -413,36 +416,7 @@ pub fn region_map(m: &RegionMap) -> String {
                 )
             })
             .collect();
-        if pts.len() > 1 {
-            let mut d = String::new();
-            for (i, (x, y)) in pts.iter().enumerate() {
-                let _ = write!(d, "{}{x:.1},{y:.1} ", if i == 0 { "M" } else { "L" });
-            }
-            let dash = if s.dashed {
-                r#" stroke-dasharray="6 4""#
-            } else {
-                ""
-            };
-            let _ = write!(
-                out,
-                r##"<path d="{d}" fill="none" stroke="{color}" stroke-width="2"{dash}/>"##
-            );
-        }
-        let ly = T + 54.0 + 20.0 * k as f64;
-        let lx = W - R + 12.0;
-        let dash = if s.dashed {
-            r#" stroke-dasharray="6 4""#
-        } else {
-            ""
-        };
-        let _ = write!(
-            out,
-            r##"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}">{}</text>"##,
-            lx + 22.0,
-            lx + 28.0,
-            ly + 4.0,
-            esc(&s.name)
-        );
+        line_and_legend(&mut out, &pts, s, color, T + 54.0 + 20.0 * k as f64);
     }
     let lx = W - R + 12.0;
     let _ = write!(

@@ -761,16 +761,7 @@ fn load_data(
         }
     };
     // the last example is the replacement of a `replace` twin
-    let n = full.n() - 1;
-    let twin = Twin {
-        index: 0,
-        x: full.x.row(n).to_owned(),
-        y: full.y[n],
-    };
-    let data = Data {
-        x: full.x.slice(ndarray::s![..n, ..]).to_owned(),
-        y: full.y.slice(ndarray::s![..n]).to_owned(),
-    };
+    let (data, twin) = data::split_last(full);
     Ok((data, Some(twin)))
 }
 

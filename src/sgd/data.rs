@@ -57,6 +57,22 @@ impl Twin {
     }
 }
 
+/// Splits off the last example: S is every other example, and the last one replaces
+/// example 0 in S' (the `replace` twin of real and synthetic data).
+pub fn split_last(full: Data) -> (Data, Twin) {
+    let n = full.n() - 1;
+    let twin = Twin {
+        index: 0,
+        x: full.x.row(n).to_owned(),
+        y: full.y[n],
+    };
+    let data = Data {
+        x: full.x.slice(ndarray::s![..n, ..]).to_owned(),
+        y: full.y.slice(ndarray::s![..n]).to_owned(),
+    };
+    (data, twin)
+}
+
 /// A standard normal draw (Box–Muller on two uniforms from `rng`; deterministic given the
 /// stream, unlike a rejection sampler whose draw count varies).
 pub fn normal(rng: &mut ChaCha8Rng) -> f64 {

@@ -6,7 +6,7 @@
 //! logistic regression against `4 L R / (ξ γ n)`), and Theorem 6 (SGD started near a
 //! minimum of a Hessian-contractive loss). Every figure records its parameters and seed.
 
-use super::data::{self, Data, Twin, normal};
+use super::data::{self, Data, Twin, normal, split_last};
 use super::kernels::dot;
 use super::model::{Activation, Model};
 use super::sim::{Init, Sim, Stat};
@@ -183,21 +183,6 @@ pub fn run_all(scale: Scale) -> Experiments {
         thm2: vec![thm2_linear(scale), thm2_logistic(scale)],
         thm6: thm6(scale),
     }
-}
-
-/// S = all but the last example; the last replaces example 0 in S'.
-fn split_last(full: Data) -> (Data, Twin) {
-    let n = full.n() - 1;
-    let twin = Twin {
-        index: 0,
-        x: full.x.row(n).to_owned(),
-        y: full.y[n],
-    };
-    let data = Data {
-        x: full.x.slice(ndarray::s![..n, ..]).to_owned(),
-        y: full.y.slice(ndarray::s![..n]).to_owned(),
-    };
-    (data, twin)
 }
 
 const BATCH: usize = 32;
