@@ -158,18 +158,7 @@ fn indicator_le(a: Expr, b: Expr) -> Expr {
 
 /// A name not used by any expression of the spec (for bound variables).
 fn fresh(spec: &Spec, base: &str) -> String {
-    let mut used: BTreeSet<String> = BTreeSet::new();
-    for e in [
-        &spec.eigenvalue,
-        &spec.x,
-        &spec.x_twin,
-        &spec.y,
-        &spec.y_twin,
-        &spec.step,
-        &spec.first_step,
-    ] {
-        used.extend(e.free_vars());
-    }
+    let mut used = spec.free_names();
     for q in ["T", "t0", "t1", "s", "n"] {
         used.insert(q.to_string());
     }
@@ -180,6 +169,23 @@ fn fresh(spec: &Spec, base: &str) -> String {
 }
 
 impl Spec {
+    /// Every name the construction's expressions use (parameters, and `t` in the step).
+    pub fn free_names(&self) -> BTreeSet<String> {
+        let mut used = BTreeSet::new();
+        for e in [
+            &self.eigenvalue,
+            &self.x,
+            &self.x_twin,
+            &self.y,
+            &self.y_twin,
+            &self.step,
+            &self.first_step,
+        ] {
+            used.extend(e.free_vars());
+        }
+        used
+    }
+
     /// `α_t` at time expression `time`.
     fn alpha(&self, time: &Expr) -> Expr {
         self.step.substitute("t", time)

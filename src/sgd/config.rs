@@ -599,18 +599,7 @@ fn load_construction(
     };
     let params = ctx.params(&d.params)?;
     // every name the construction uses (besides t) must be given
-    let mut names = std::collections::BTreeSet::new();
-    for e in [
-        &spec.eigenvalue,
-        &spec.x,
-        &spec.x_twin,
-        &spec.y,
-        &spec.y_twin,
-        &spec.step,
-        &spec.first_step,
-    ] {
-        names.extend(e.free_vars());
-    }
+    let mut names = spec.free_names();
     names.remove("t");
     for name in names {
         if !params.iter().any(|(k, _)| *k == name) {
