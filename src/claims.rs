@@ -237,19 +237,73 @@ impl Ctx<'_> {
 
     /// Byte offset in the file of byte `inner` of the string value `s`.
     fn inner(&self, s: &Spanned<String>, inner: usize) -> usize {
-        let start = s.span().start;
-        let rest = &self.text[start.min(self.text.len())..];
-        let quote = if rest.starts_with("\"\"\"") || rest.starts_with("'''") {
-            3
-        } else {
-            1
-        };
-        start + quote + inner
+        raw_offset(self.text, s.span().start, inner)
     }
 
     fn parse_err(&self, s: &Spanned<String>, e: expr::ParseError) -> LoadError {
         self.at(self.inner(s, e.offset), e.message)
     }
+}
+
+/// The byte offset in `text` of byte `inner` of the decoded value of the TOML string that
+/// starts at `start`: escapes (`\u0020`, `\t`, …), the newline that opens a multi-line
+/// string and line-ending backslashes are skipped as TOML decodes them, so a column inside a
+/// formula points at the right character of the file.
+pub fn raw_offset(text: &str, start: usize, inner: usize) -> usize {
+    let start = start.min(text.len());
+    let rest = &text[start..];
+    let (literal, quote) = if rest.starts_with("\"\"\"") {
+        (false, 3)
+    } else if rest.starts_with("'''") {
+        (true, 3)
+    } else if rest.starts_with('\'') {
+        (true, 1)
+    } else if rest.starts_with('"') {
+        (false, 1)
+    } else {
+        return start + inner;
+    };
+    let b = rest.as_bytes();
+    let mut i = quote;
+    // a multi-line string drops a newline right after its opening quotes
+    if quote == 3 {
+        if b.get(i) == Some(&b'\n') {
+            i += 1;
+        } else if b.get(i) == Some(&b'\r') && b.get(i + 1) == Some(&b'\n') {
+            i += 2;
+        }
+    }
+    let mut decoded = 0usize;
+    while i < b.len() && decoded < inner {
+        if !literal && b[i] == b'\\' {
+            let esc = b.get(i + 1).copied().unwrap_or(b' ');
+            match esc {
+                b'u' | b'U' => {
+                    let n = if esc == b'u' { 4 } else { 8 };
+                    let hex = rest.get(i + 2..i + 2 + n).unwrap_or("");
+                    let ch = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32);
+                    decoded += ch.map_or(1, char::len_utf8);
+                    i += 2 + n;
+                }
+                b' ' | b'\t' | b'\n' | b'\r' if quote == 3 => {
+                    // a line-ending backslash: it and the following whitespace vanish
+                    i += 1;
+                    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+                        i += 1;
+                    }
+                }
+                _ => {
+                    decoded += 1;
+                    i += 2;
+                }
+            }
+            continue;
+        }
+        let len = rest[i..].chars().next().map_or(1, char::len_utf8);
+        decoded += len;
+        i += len;
+    }
+    start + i
 }
 
 /// A named definition shared by every claim of a load (`[[definition]]` tables), such as a
@@ -274,6 +328,15 @@ struct Shared {
     definitions: Vec<Definition>,
 }
 
+/// A multi-line message (TOML's `invalid table header\nexpected ...`) as one line.
+pub fn one_line(msg: &str) -> String {
+    msg.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Loads and validates every claim in one file's text.
 pub fn load_str(file: &str, text: &str) -> Result<Vec<Claim>, LoadError> {
     load_sources(&[(file.to_string(), text.to_string())])
@@ -293,8 +356,7 @@ pub fn load_sources(sources: &[(String, String)]) -> Result<Vec<Claim>, LoadErro
         };
         let raw: RawFile = toml::from_str(text).map_err(|e| {
             let off = e.span().map_or(0, |s| s.start);
-            let msg = e.message().to_string();
-            ctx.at(off, msg)
+            ctx.at(off, one_line(e.message()))
         })?;
         for rc in &raw.construction {
             let rc = rc.get_ref();
@@ -423,10 +485,29 @@ fn read_path(path: &Path) -> Result<Vec<(String, String)>, LoadError> {
     }
     let mut sources = Vec::new();
     for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|e| io_err(&f, e))?;
+        let text = read_text(&f).map_err(|e| io_err(&f, e))?;
         sources.push((f.display().to_string(), text));
     }
     Ok(sources)
+}
+
+/// Largest input file read (claim files, simulate configs): anything larger is refused
+/// before it is read whole (`stabcert check /dev/zero`).
+pub const MAX_INPUT_BYTES: u64 = 8 << 20;
+
+/// The text of an input file, refused when larger than [`MAX_INPUT_BYTES`] or not UTF-8.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_INPUT_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB, the most an input file may have",
+            MAX_INPUT_BYTES >> 20
+        )));
+    }
+    String::from_utf8(buf).map_err(|_| std::io::Error::other("not UTF-8 text"))
 }
 
 /// Loads several paths and checks that claim ids are unique across all of them.
@@ -936,12 +1017,15 @@ fn validate(ctx: &Ctx, rc: &RawClaim, shared: &Shared) -> Result<Claim, LoadErro
     // guards speak of parameters only: inline the definitions they use
     for (_, r) in guards.iter_mut() {
         for d in lets.iter().rev() {
-            if r.lhs.mentions(&d.name) {
-                r.lhs = r.lhs.substitute(&d.name, &d.expr);
-            }
-            if r.rhs.mentions(&d.name) {
-                r.rhs = r.rhs.substitute(&d.name, &d.expr);
-            }
+            let too_large = |e: expr::TooLarge| ctx.at(rc.id.span().start, e.0);
+            r.lhs = r
+                .lhs
+                .substitute_checked(&d.name, &d.expr)
+                .map_err(too_large)?;
+            r.rhs = r
+                .rhs
+                .substitute_checked(&d.name, &d.expr)
+                .map_err(too_large)?;
         }
     }
     Ok(Claim {
@@ -975,11 +1059,11 @@ fn valid_name(s: &str) -> bool {
 
 /// Rejects domains with constant bounds that are empty or inverted.
 fn check_constant_domain(d: &DomainSpec) -> Result<(), String> {
-    let b = Budget::default();
+    let b = Budget::with_time(std::time::Duration::from_secs(10));
     let val = |e: &Expr| -> Result<Option<rug::Rational>, String> {
         match exact::eval(e, &mut Env::new(), &b) {
             Ok(v) => Ok(Some(v)),
-            Err(exact::ExactError::NotRational(_)) => Ok(None),
+            Err(exact::ExactError::NotRational(_) | exact::ExactError::Irrational(_)) => Ok(None),
             Err(e) => Err(format!("bad domain bound: {e}")),
         }
     };
@@ -1052,15 +1136,14 @@ fn validate_symbolic(ctx: &Ctx, rs: &RawSymbolic, shared: &Shared) -> Result<Cla
     let bound = |s: &Spanned<String>| -> Result<Expr, LoadError> {
         let mut e = expr::parse_expr(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
         // definitions first (they may use the let names), then the lets, last to first
+        let too_large = |e: expr::TooLarge| ctx.at(s.span().start, e.0);
         for _ in 0..8 {
             for d in &shared.definitions {
-                if e.mentions(&d.name) {
-                    e = e.substitute(&d.name, &d.expr);
-                }
+                e = e.substitute_checked(&d.name, &d.expr).map_err(too_large)?;
             }
         }
         for (n, v) in lets.iter().rev() {
-            e = e.substitute(n, v);
+            e = e.substitute_checked(n, v).map_err(too_large)?;
         }
         Ok(e)
     };

@@ -100,6 +100,13 @@ pub fn eval_command(
             ..budget.clone()
         },
     };
+    if let EvalMode::Digits(d) = mode
+        && !(1..=MAX_DIGITS).contains(&d)
+    {
+        return Err(CliError::Input(format!(
+            "--digits {d}: must be between 1 and {MAX_DIGITS}"
+        )));
+    }
     match exact::eval(&e, &mut env, &exact_budget) {
         Ok(v) => Ok(match mode {
             EvalMode::Exact => v.to_string(),
@@ -108,21 +115,28 @@ pub fn eval_command(
                 format!("[{lo}, {hi}]")
             }
         }),
-        Err(ExactError::NotRational(m)) | Err(ExactError::Budget(m)) if mode != EvalMode::Exact => {
-            let _ = m;
+        Err(ExactError::NotRational(_) | ExactError::Irrational(_) | ExactError::Budget(_))
+            if mode != EvalMode::Exact =>
+        {
             let EvalMode::Digits(d) = mode else {
                 unreachable!("checked")
             };
-            let (lo, hi) = real::enclose_digits(&e, &vars, d.clamp(1, 1000), 1 << 16, &budget)
+            let (lo, hi) = real::enclose_digits(&e, &vars, d, 1 << 16, &budget)
                 .map_err(|e| CliError::Input(format!("EXPR: {e}")))?;
             Ok(format!("[{lo}, {hi}]"))
         }
+        Err(e @ ExactError::Irrational(_)) => Err(CliError::Input(format!(
+            "EXPR: {e}; use --digits N for a rigorous enclosure"
+        ))),
         Err(ExactError::NotRational(m)) => Err(CliError::Input(format!(
-            "the value is not rational ({m}); use --digits N for a rigorous enclosure"
+            "EXPR: no exact value: an intermediate value has no rational form ({m}) and exact algebra could not settle the result; use --digits N for a rigorous enclosure"
         ))),
         Err(e) => Err(CliError::Input(format!("EXPR: {e}"))),
     }
 }
+
+/// Most significant digits `eval --digits` prints.
+pub const MAX_DIGITS: u32 = 10_000;
 
 /// Where `check` takes its claims from when given no path.
 pub const DEFAULT_PATH: &str = "proofs/paper";

@@ -1266,7 +1266,14 @@ fn monomial(e: &Expr, env: &mut Env, budget: &Budget) -> Option<Monomial> {
             Some((Rational::from(1), out, at))
         }
         Expr::Call(crate::expr::Func::Exp, args) => {
-            // exp(x) > 0: an atom keyed by its argument with every exact part folded
+            // exp(x) > 0 where x has a value: an atom keyed by its argument with every exact
+            // part folded. The argument must be shown defined here, or a zero factor beside
+            // the atom would hide an undefined value.
+            let mut renv = RealEnv::new();
+            for (n, v) in env.bindings() {
+                renv.push_exact(n, v, 256);
+            }
+            real::eval(&args[0], &mut renv, Arith { prec: 256 }, budget).ok()?;
             let key = format!("exp({})", exact::fold_constants(&args[0], env, &[]));
             Some((
                 Rational::from(1),
@@ -1410,9 +1417,8 @@ impl BranchAndBound<'_> {
         };
         let mut g = g;
         for d in self.claim.lets.iter().rev() {
-            if g.mentions(&d.name) {
-                g = g.substitute(&d.name, &d.expr);
-            }
+            // a margin too large to inline is simply not used (plain evaluation still is)
+            g = g.substitute_checked(&d.name, &d.expr).ok()?;
         }
         Some((g, strict))
     }

@@ -479,6 +479,21 @@ fn describe(t: &Tok) -> String {
 /// stack overflow.
 pub const MAX_DEPTH: usize = 200;
 
+/// Maximum depth of an expression tree, counting every node (a flat chain `1 + 1 + ... + 1`
+/// of k operators is k levels deep). Every engine walks trees recursively, so deeper trees
+/// are refused when parsed and when definitions are inlined, rather than risking a stack
+/// overflow.
+pub const MAX_TREE_DEPTH: usize = 4_000;
+
+/// Maximum number of nodes of an expression built by inlining definitions: a chain of
+/// definitions that each use the previous one twice doubles the tree at every step.
+pub const MAX_TREE_NODES: usize = 1_000_000;
+
+/// An expression that would be too large to build or walk.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TooLarge(pub String);
+
 struct Parser {
     toks: Vec<Token>,
     pos: usize,
@@ -555,6 +570,10 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, ParseError> {
+        self.expr_d().map(|(e, _)| e)
+    }
+
+    fn nested(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(ParseError {
@@ -562,7 +581,28 @@ impl Parser {
                 message: format!("expression nested deeper than {MAX_DEPTH} levels"),
             });
         }
-        let mut lhs = self.term()?;
+        Ok(())
+    }
+
+    /// `depth` for a node whose children have depth `child`: an error once the tree is
+    /// deeper than [`MAX_TREE_DEPTH`] (chains of `+` and `*` count one level per operator).
+    fn tree_depth(&self, at: usize, child: usize) -> Result<usize, ParseError> {
+        let d = child + 1;
+        if d > MAX_TREE_DEPTH {
+            return Err(ParseError {
+                offset: at,
+                message: format!(
+                    "expression more than {MAX_TREE_DEPTH} levels deep (a chain of operators counts one level per operator): write long sums with sum(...) or split the expression with `let`"
+                ),
+            });
+        }
+        Ok(d)
+    }
+
+    /// An expression and the depth of its tree.
+    fn expr_d(&mut self) -> Result<(Expr, usize), ParseError> {
+        self.nested()?;
+        let (mut lhs, mut d) = self.term()?;
         loop {
             let op = if self.is_op("+") {
                 BinOp::Add
@@ -571,16 +611,18 @@ impl Parser {
             } else {
                 break;
             };
+            let at = self.here();
             self.bump();
-            let rhs = self.term()?;
+            let (rhs, dr) = self.term()?;
+            d = self.tree_depth(at, d.max(dr))?;
             lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs));
         }
         self.depth -= 1;
-        Ok(lhs)
+        Ok((lhs, d))
     }
 
-    fn term(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.unary()?;
+    fn term(&mut self) -> Result<(Expr, usize), ParseError> {
+        let (mut lhs, mut d) = self.unary()?;
         loop {
             let op = if self.is_op("*") {
                 BinOp::Mul
@@ -589,58 +631,52 @@ impl Parser {
             } else {
                 break;
             };
+            let at = self.here();
             self.bump();
-            let rhs = self.unary()?;
+            let (rhs, dr) = self.unary()?;
+            d = self.tree_depth(at, d.max(dr))?;
             lhs = Expr::Bin(op, Box::new(lhs), Box::new(rhs));
         }
-        Ok(lhs)
+        Ok((lhs, d))
     }
 
-    fn unary(&mut self) -> Result<Expr, ParseError> {
+    fn unary(&mut self) -> Result<(Expr, usize), ParseError> {
         if self.is_op("-") {
+            let at = self.here();
             self.bump();
-            self.depth += 1;
-            if self.depth > MAX_DEPTH {
-                return Err(ParseError {
-                    offset: self.here(),
-                    message: format!("expression nested deeper than {MAX_DEPTH} levels"),
-                });
-            }
-            let e = self.unary()?;
+            self.nested()?;
+            let (e, d) = self.unary()?;
             self.depth -= 1;
-            return Ok(Expr::Neg(Box::new(e)));
+            let d = self.tree_depth(at, d)?;
+            return Ok((Expr::Neg(Box::new(e)), d));
         }
         self.power()
     }
 
-    fn power(&mut self) -> Result<Expr, ParseError> {
-        let base = self.primary()?;
+    fn power(&mut self) -> Result<(Expr, usize), ParseError> {
+        let (base, db) = self.primary()?;
         if self.is_op("^") {
+            let at = self.here();
             self.bump();
-            self.depth += 1;
-            if self.depth > MAX_DEPTH {
-                return Err(ParseError {
-                    offset: self.here(),
-                    message: format!("expression nested deeper than {MAX_DEPTH} levels"),
-                });
-            }
-            let exp = self.unary()?;
+            self.nested()?;
+            let (exp, de) = self.unary()?;
             self.depth -= 1;
-            return Ok(Expr::Bin(BinOp::Pow, Box::new(base), Box::new(exp)));
+            let d = self.tree_depth(at, db.max(de))?;
+            return Ok((Expr::Bin(BinOp::Pow, Box::new(base), Box::new(exp)), d));
         }
-        Ok(base)
+        Ok((base, db))
     }
 
-    fn primary(&mut self) -> Result<Expr, ParseError> {
+    fn primary(&mut self) -> Result<(Expr, usize), ParseError> {
         let at = self.here();
         match self.peek().clone() {
             Tok::Num(v) => {
                 self.bump();
-                Ok(Expr::Num(v))
+                Ok((Expr::Num(v), 1))
             }
             Tok::Op("(") => {
                 self.bump();
-                let e = self.expr()?;
+                let e = self.expr_d()?;
                 self.expect_op(")")?;
                 Ok(e)
             }
@@ -648,7 +684,10 @@ impl Parser {
                 self.bump();
                 if self.is_op("(") {
                     self.bump();
-                    return self.call(&name, at);
+                    let e = self.call(&name, at)?;
+                    let d = e.depth();
+                    let d = self.tree_depth(at, d.saturating_sub(1))?;
+                    return Ok((e, d));
                 }
                 if RESERVED.contains(&name.as_str()) {
                     return Err(ParseError {
@@ -659,7 +698,7 @@ impl Parser {
                 if !self.bound.contains(&name) {
                     self.uses.push((name.clone(), at));
                 }
-                Ok(Expr::Var(name))
+                Ok((Expr::Var(name), 1))
             }
             _ => self.err("a number, a name, or `(`"),
         }
@@ -935,6 +974,100 @@ impl Expr {
     /// Whether `name` occurs free in this expression.
     pub fn mentions(&self, name: &str) -> bool {
         self.free_vars().contains(name)
+    }
+
+    /// The children of this node, in order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Num(_) | Expr::Var(_) => Vec::new(),
+            Expr::Neg(a) => vec![a],
+            Expr::Bin(_, a, b) => vec![a, b],
+            Expr::Call(_, args) => args.iter().collect(),
+            Expr::Big { lo, hi, body, .. } => vec![lo, hi, body],
+            Expr::Rec {
+                start,
+                end,
+                init,
+                step,
+                ..
+            } => vec![start, end, init, step],
+        }
+    }
+
+    /// The depth of the tree (a leaf is 1), computed without recursion.
+    pub fn depth(&self) -> usize {
+        let mut max = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((e, d)) = stack.pop() {
+            max = max.max(d);
+            stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+        }
+        max
+    }
+
+    /// The number of nodes of the tree, computed without recursion.
+    pub fn node_count(&self) -> usize {
+        let mut n = 0;
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            n += 1;
+            stack.extend(e.children());
+        }
+        n
+    }
+
+    /// Checks the tree against [`MAX_TREE_DEPTH`] and [`MAX_TREE_NODES`].
+    pub fn check_size(&self) -> Result<(), TooLarge> {
+        let d = self.depth();
+        if d > MAX_TREE_DEPTH {
+            return Err(TooLarge(format!(
+                "the expression is {d} levels deep (limit {MAX_TREE_DEPTH})"
+            )));
+        }
+        let n = self.node_count();
+        if n > MAX_TREE_NODES {
+            return Err(TooLarge(format!(
+                "the expression has {n} nodes (limit {MAX_TREE_NODES})"
+            )));
+        }
+        Ok(())
+    }
+
+    /// How often `name` occurs free (an upper bound when binders shadow it).
+    fn occurrences(&self, name: &str) -> usize {
+        let mut n = 0;
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            if matches!(e, Expr::Var(v) if v == name) {
+                n += 1;
+            }
+            stack.extend(e.children());
+        }
+        n
+    }
+
+    /// [`Expr::substitute`], refused before anything is built when the result would be
+    /// deeper than [`MAX_TREE_DEPTH`] or larger than [`MAX_TREE_NODES`].
+    pub fn substitute_checked(&self, name: &str, repl: &Expr) -> Result<Expr, TooLarge> {
+        let k = self.occurrences(name);
+        if k == 0 {
+            return Ok(self.clone());
+        }
+        let nodes = self
+            .node_count()
+            .saturating_add(k.saturating_mul(repl.node_count()));
+        if nodes > MAX_TREE_NODES {
+            return Err(TooLarge(format!(
+                "inlining `{name}` would make an expression of about {nodes} nodes (limit {MAX_TREE_NODES})"
+            )));
+        }
+        let depth = self.depth() + repl.depth();
+        if depth > MAX_TREE_DEPTH {
+            return Err(TooLarge(format!(
+                "inlining `{name}` would make an expression up to {depth} levels deep (limit {MAX_TREE_DEPTH})"
+            )));
+        }
+        Ok(self.substitute(name, repl))
     }
 
     fn collect_free(&self, bound: &mut Vec<String>, out: &mut BTreeSet<String>) {

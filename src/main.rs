@@ -22,7 +22,9 @@ struct Args {
 enum Command {
     /// Evaluate an expression exactly at given parameter values.
     Eval {
-        /// the expression, e.g. "rec(x, t, 1, T, 0, (1 + a/(0.99*t))*x + 1/(t*n))"
+        /// the expression, e.g. "rec(x, t, 1, T, 0, (1 + a/(0.99*t))*x + 1/(t*n))" (it may
+        /// start with a minus sign: `stabcert eval -2^2`)
+        #[arg(allow_hyphen_values = true)]
         expr: String,
         /// a parameter value, NAME=VALUE (VALUE is an exact expression: 1/100, 0.99, 1e-3)
         #[arg(long = "set", value_name = "NAME=VALUE")]
@@ -30,8 +32,8 @@ enum Command {
         /// print the exact value p/q in lowest terms (the default)
         #[arg(long, conflicts_with = "digits")]
         exact: bool,
-        /// print an enclosure [lo, hi] with N significant digits
-        #[arg(long, value_name = "N")]
+        /// print an enclosure [lo, hi] with N significant digits (1 to 10000)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
         digits: Option<u32>,
         /// give up after this many seconds
         #[arg(long, default_value_t = 120, value_name = "SECONDS")]
@@ -206,6 +208,11 @@ fn run(args: Args) -> Result<String, CliError> {
     }
 }
 
+/// Stack of the thread that runs a command, and of rayon's workers: expressions may be
+/// thousands of levels deep (`expr::MAX_TREE_DEPTH`), and every engine walks them
+/// recursively (the evaluators also grow their stacks on demand).
+const STACK: usize = 256 << 20;
+
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(a) => a,
@@ -215,13 +222,24 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match std::panic::catch_unwind(|| run(args)) {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK / 4)
+        .build_global();
+    let worker = std::thread::Builder::new()
+        .name("stabcert".into())
+        .stack_size(STACK)
+        .spawn(move || std::panic::catch_unwind(|| run(args)));
+    let result = match worker.map(|h| h.join()) {
+        Ok(Ok(r)) => r,
+        _ => Err(Box::new("the command thread failed") as Box<dyn std::any::Any + Send>),
+    };
+    match result {
         Ok(Ok(out)) => {
-            print!("{out}");
-            if !out.ends_with('\n') {
-                println!();
+            let mut text = out;
+            if !text.ends_with('\n') {
+                text.push('\n');
             }
-            ExitCode::SUCCESS
+            write_stdout(&text)
         }
         Ok(Err(e)) => {
             eprintln!("stabcert: {e}");
@@ -229,6 +247,21 @@ fn main() -> ExitCode {
         }
         Err(_) => {
             eprintln!("stabcert: internal error (a bug: please report it with the command line)");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes the output; a reader that has gone away (`stabcert eval ... | head -c 10`) is not
+/// an error of ours: stop quietly, as command-line tools do.
+fn write_stdout(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stabcert: cannot write the output: {e}");
             ExitCode::from(1)
         }
     }

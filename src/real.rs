@@ -100,14 +100,24 @@ impl Interval {
         Float::with_val_round(self.prec(), &self.hi - &self.lo, Round::Up).0
     }
 
-    /// The single integer the interval encloses, if it encloses exactly one.
-    pub fn single_integer(&self) -> Option<Integer> {
-        if !self.lo.is_finite() || !self.hi.is_finite() {
+    /// The integer this interval is, when it is a point at an integer (an enclosure that
+    /// merely contains one integer does not show that the value is that integer).
+    pub fn point_integer(&self) -> Option<Integer> {
+        if !self.is_point() || !self.lo.is_finite() || !self.lo.is_integer() {
             return None;
         }
-        let a = self.lo.clone().ceil();
-        let b = self.hi.clone().floor();
-        if a == b { a.to_integer() } else { None }
+        if self.lo.get_exp().is_some_and(|e| e > 64 * 1024) {
+            return None;
+        }
+        self.lo.to_integer()
+    }
+
+    /// Whether the interval contains no integer at all.
+    pub fn excludes_integers(&self) -> bool {
+        if !self.lo.is_finite() || !self.hi.is_finite() {
+            return false;
+        }
+        self.lo.clone().ceil() > self.hi.clone().floor()
     }
 
     /// Compares two intervals: `Some(ord)` when every value of `self` relates to every value
@@ -202,14 +212,67 @@ fn corners(
     }
 }
 
+/// Largest binary exponent an interval end keeps: ends beyond `2^MAX_EXP` in magnitude, or
+/// non-zero ends below `2^-MAX_EXP`, are widened outward to these bounds (or to infinity, or
+/// to 0). MPFR computes with far larger exponents cheaply, but an end of `exp(10^12)` turned
+/// into an exact rational or a decimal would take hours; the widening is sound and keeps
+/// every conversion bounded (about 130 KB).
+pub const MAX_EXP: i32 = 1 << 20;
+
+/// Whether an end lies at or beyond the magnitude limits ([`MAX_EXP`]).
+pub fn at_magnitude_limit(f: &Float) -> bool {
+    f.is_infinite() || f.get_exp().is_some_and(|e| e.abs() >= MAX_EXP)
+}
+
+fn pow2(prec: u32, e: i32, neg: bool) -> Float {
+    let v = Float::with_val(prec, 1) << e;
+    if neg { -v } else { v }
+}
+
 /// Widens NaN ends to infinities (never produced by the operations above on valid input,
-/// but an interval with a NaN end must never leave this module).
-fn fix(mut iv: Interval) -> Interval {
+/// but an interval with a NaN end must never leave this module), and ends beyond the
+/// magnitude limits outward (see [`MAX_EXP`]).
+pub fn fix(mut iv: Interval) -> Interval {
     if iv.lo.is_nan() {
         iv.lo = Float::with_val(iv.lo.prec(), Special::NegInfinity);
     }
     if iv.hi.is_nan() {
         iv.hi = Float::with_val(iv.hi.prec(), Special::Infinity);
+    }
+    let p = iv.lo.prec().max(2);
+    if let Some(e) = iv.lo.get_exp() {
+        let neg = iv.lo.is_sign_negative();
+        if e > MAX_EXP {
+            // |lo| >= 2^(e-1) >= 2^MAX_EXP
+            iv.lo = if neg {
+                Float::with_val(p, Special::NegInfinity)
+            } else {
+                pow2(p, MAX_EXP, false)
+            };
+        } else if e < -MAX_EXP {
+            iv.lo = if neg {
+                pow2(p, -MAX_EXP, true)
+            } else {
+                Float::new(p)
+            };
+        }
+    }
+    let p = iv.hi.prec().max(2);
+    if let Some(e) = iv.hi.get_exp() {
+        let neg = iv.hi.is_sign_negative();
+        if e > MAX_EXP {
+            iv.hi = if neg {
+                pow2(p, MAX_EXP, true)
+            } else {
+                Float::with_val(p, Special::Infinity)
+            };
+        } else if e < -MAX_EXP {
+            iv.hi = if neg {
+                Float::new(p)
+            } else {
+                pow2(p, -MAX_EXP, false)
+            };
+        }
     }
     iv
 }
@@ -550,6 +613,16 @@ pub fn eval(
     ar: Arith,
     budget: &Budget,
 ) -> Result<Interval, RealError> {
+    stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || eval_node(e, env, ar, budget))
+}
+
+#[allow(clippy::explicit_counter_loop)]
+fn eval_node(
+    e: &Expr,
+    env: &mut RealEnv,
+    ar: Arith,
+    budget: &Budget,
+) -> Result<Interval, RealError> {
     let p = ar.prec;
     Ok(fix(match e {
         Expr::Num(v) => Interval::from_rational(v, p),
@@ -566,19 +639,10 @@ pub fn eval(
                 BinOp::Sub => ar.sub(&x, &y),
                 BinOp::Mul => ar.mul(&x, &y),
                 BinOp::Div => ar.div(&x, &y)?,
-                BinOp::Pow => {
-                    if y.is_point() && y.lo.is_integer() {
-                        let n = y.lo.to_integer().expect("finite integer");
-                        if n.significant_bits() > 62 {
-                            return Err(RealError::Budget(format!(
-                                "integer exponent {n} too large"
-                            )));
-                        }
-                        ar.powi(&x, &n)?
-                    } else {
-                        ar.powr(&x, &y)?
-                    }
-                }
+                BinOp::Pow => match integer_exponent(b, &y, env, budget)? {
+                    Some(n) => ar.powi(&x, &n)?,
+                    None => ar.powr(&x, &y)?,
+                },
             }
         }
         Expr::Call(f, args) => {
@@ -591,8 +655,19 @@ pub fn eval(
                 Func::Ln => ar.ln(&v[0])?,
                 Func::Sqrt => ar.sqrt(&v[0])?,
                 Func::Abs => ar.abs(&v[0]),
-                Func::Floor => ar.floor(&v[0]),
-                Func::Ceil => ar.ceil(&v[0]),
+                Func::Floor | Func::Ceil => {
+                    let r = if *f == Func::Floor {
+                        ar.floor(&v[0])
+                    } else {
+                        ar.ceil(&v[0])
+                    };
+                    // an enclosure across an integer: at an exact point the exact engine
+                    // decides the integer (exact algebra, or enclosures at rising precision)
+                    match exact_value(e, env, budget) {
+                        Some(Ok(q)) if !r.is_point() => Interval::from_rational(&q, p),
+                        _ => r,
+                    }
+                }
                 Func::Min => v[1..].iter().fold(v[0].clone(), |acc, x| ar.min(&acc, x)),
                 Func::Max => v[1..].iter().fold(v[0].clone(), |acc, x| ar.max(&acc, x)),
             }
@@ -660,6 +735,38 @@ pub fn eval(
     }))
 }
 
+/// The exponent of a power as an integer, when it is one: a point enclosure at an integer,
+/// or (for an enclosure across integers at an exact point) the exact value.
+fn integer_exponent(
+    b: &Expr,
+    y: &Interval,
+    env: &RealEnv,
+    budget: &Budget,
+) -> Result<Option<Integer>, RealError> {
+    let n = if y.is_point() && y.lo.is_integer() {
+        if y.lo.get_exp().is_some_and(|e| e > 62) {
+            return Err(RealError::Budget(format!(
+                "integer exponent of about 2^{} too large (limit 2^62)",
+                y.lo.get_exp().unwrap_or(0)
+            )));
+        }
+        y.lo.to_integer()
+    } else if !y.excludes_integers() && !y.is_point() {
+        match exact_value(b, env, budget) {
+            Some(Ok(q)) if q.is_integer() => Some(q.numer().clone()),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    match n {
+        Some(n) if n.significant_bits() > 62 => Err(RealError::Budget(format!(
+            "integer exponent {n} too large (limit 2^62)"
+        ))),
+        n => Ok(n),
+    }
+}
+
 fn tick(budget: &Budget) -> Result<(), RealError> {
     match budget.deadline {
         Some(d) if std::time::Instant::now() > d => Err(RealError::Budget(
@@ -679,7 +786,17 @@ fn check_steps(budget: &Budget, n: &Integer) -> Result<u64, RealError> {
     }
 }
 
-/// A binder bound: the single integer its enclosure holds.
+/// The exact value of `e` when every name it uses is bound to a rational: `None` when some
+/// name is an interval.
+fn exact_value(e: &Expr, env: &RealEnv, budget: &Budget) -> Option<Result<Rational, ExactError>> {
+    let mut xenv = env.exact_env(&e.free_vars())?;
+    Some(exact::eval(e, &mut xenv, budget))
+}
+
+/// A binder bound: the integer it is. Integrality is decided exactly where the bound's names
+/// are exact (an irrational bound is not an integer); otherwise the enclosure must be a
+/// point at an integer, or hold no integer (then the bound is not one). An enclosure that
+/// merely contains one integer proves nothing: the caller raises the precision or splits.
 fn bound(
     e: &Expr,
     env: &mut RealEnv,
@@ -687,16 +804,38 @@ fn bound(
     budget: &Budget,
     what: &str,
 ) -> Result<Integer, RealError> {
+    match exact_value(e, env, budget) {
+        Some(Ok(v)) if v.is_integer() => return Ok(v.numer().clone()),
+        Some(Ok(v)) => {
+            return Err(RealError::Undefined(format!(
+                "{what} is {v}, not an integer"
+            )));
+        }
+        Some(Err(ExactError::Undefined(m))) | Some(Err(ExactError::NotInteger(m))) => {
+            return Err(RealError::Undefined(m));
+        }
+        Some(Err(ExactError::Irrational(m))) => {
+            return Err(RealError::Undefined(format!(
+                "{what} is irrational ({m}), not an integer"
+            )));
+        }
+        Some(Err(ExactError::Budget(m))) if m.starts_with("time") => {
+            return Err(RealError::Budget(m));
+        }
+        _ => {}
+    }
     let v = eval(e, env, ar, budget)?;
-    if let Some(n) = v.single_integer() {
+    if let Some(n) = v.point_integer() {
         return Ok(n);
     }
-    if v.is_point() {
+    if v.excludes_integers() || (v.is_point() && v.lo.is_finite()) {
         return Err(RealError::Undefined(format!("{what} is not an integer")));
     }
     Err(RealError::MaybeUndefined(format!(
-        "{what} is not determined as one integer (enclosure [{}, {}])",
-        v.lo, v.hi
+        "{what} is not shown to be an integer at {} bits (enclosure [{}, {}])",
+        ar.prec,
+        decimal_ends(&v, 8).0,
+        decimal_ends(&v, 8).1
     )))
 }
 
@@ -887,7 +1026,27 @@ pub fn enclose_digits(
 ) -> Result<(String, String), RealError> {
     let mut prec = (f64::from(digits) * 3.33) as u32 + 32;
     loop {
-        let iv = eval_at(e, vars, prec, budget)?;
+        let iv = match eval_at(e, vars, prec, budget) {
+            Ok(iv) => iv,
+            // possibly undefined at this precision: a tighter enclosure may settle it
+            Err(RealError::MaybeUndefined(m)) => {
+                if prec >= max_prec {
+                    return Err(RealError::MaybeUndefined(format!(
+                        "{m} (still at {prec} bits, the most tried)"
+                    )));
+                }
+                prec = prec.saturating_mul(2).min(max_prec);
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
+        if at_magnitude_limit(&iv.lo) || at_magnitude_limit(&iv.hi) {
+            return Err(RealError::Budget(format!(
+                "the value's magnitude is beyond the interval engine's range (2^{MAX_EXP}, about 10^315652, and its inverse); enclosure [{}, {}]",
+                decimal_ends(&iv, 6).0,
+                decimal_ends(&iv, 6).1
+            )));
+        }
         let (lo, hi) = decimal_ends(&iv, digits);
         if lo == hi || prec >= max_prec {
             return Ok((lo, hi));
@@ -943,6 +1102,19 @@ pub struct Dual {
 /// interval evaluation, so this can only make proofs easier, never unsound.
 #[allow(clippy::explicit_counter_loop)]
 pub fn eval_dual(
+    e: &Expr,
+    env: &mut RealEnv,
+    vars: &[String],
+    ar: Arith,
+    budget: &Budget,
+) -> Result<Dual, RealError> {
+    stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
+        eval_dual_node(e, env, vars, ar, budget)
+    })
+}
+
+#[allow(clippy::explicit_counter_loop)]
+fn eval_dual_node(
     e: &Expr,
     env: &mut RealEnv,
     vars: &[String],
@@ -1015,13 +1187,12 @@ pub fn eval_dual(
                 }
                 BinOp::Pow => {
                     let exponent_const = y.d.iter().all(|g| g.lo.is_zero() && g.hi.is_zero());
-                    if exponent_const && y.v.is_point() && y.v.lo.is_integer() {
-                        let n = y.v.lo.to_integer().expect("finite integer");
-                        if n.significant_bits() > 62 {
-                            return Err(RealError::Budget(format!(
-                                "integer exponent {n} too large"
-                            )));
-                        }
+                    let int_exp = if exponent_const {
+                        integer_exponent(b, &y.v, env, budget)?
+                    } else {
+                        None
+                    };
+                    if let Some(n) = int_exp {
                         let v = ar.powi(&x.v, &n)?;
                         if n == 0 {
                             return Ok(Dual {

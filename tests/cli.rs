@@ -84,7 +84,7 @@ fn eval_bad_input_exits_2_with_a_message() {
             &["eval", "rec(x, t, 1, T, 0, x + 1/t)", "--set", "T=10^12"],
             "step budget",
         ),
-        (&["eval", "2^(1/2)"], "not rational"),
+        (&["eval", "2^(1/2)"], "irrational: the value is 2^(1/2)"),
         (&["eval", "1", "--set", "n"], "expected NAME=VALUE"),
         (&["eval", "1", "--set", "n=1/0"], "division by zero"),
         (&["eval", "1", "--set", "exp=1"], "not a valid name"),

@@ -18,10 +18,73 @@ use crate::expr::{BigOp, BinOp, DomainSpec, Expr, Func, Rel};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::cell::RefCell;
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 /// Most terms, iterations or points the kernel spends on one evaluation.
 const MAX_STEPS: u64 = 100_000;
+/// Most bits (numerator plus denominator) of any value the kernel computes.
+const MAX_BITS: u64 = 1 << 22;
+/// Wall-clock allowance of the kernel for one outcome.
+const MAX_TIME: Duration = Duration::from_secs(10);
+
+/// The kernel's own limits for one re-check: size and time, so that no claim can make the
+/// re-check itself hang or exhaust memory. Once exceeded, every evaluation returns `None`
+/// and the outcome is reported as not re-checked, with the reason.
+pub struct Limits {
+    deadline: Instant,
+    max_bits: u64,
+    exceeded: RefCell<Option<String>>,
+}
+
+impl Limits {
+    /// The default limits, starting now.
+    pub fn new() -> Limits {
+        Limits {
+            deadline: Instant::now() + MAX_TIME,
+            max_bits: MAX_BITS,
+            exceeded: RefCell::new(None),
+        }
+    }
+
+    fn stop(&self, why: String) -> Option<()> {
+        self.exceeded.borrow_mut().get_or_insert(why);
+        None
+    }
+
+    fn size(&self, bits: u64) -> Option<()> {
+        if bits > self.max_bits {
+            return self.stop(format!(
+                "a value would need about {bits} bits (the kernel's limit is {})",
+                self.max_bits
+            ));
+        }
+        Some(())
+    }
+
+    fn tick(&self) -> Option<()> {
+        if Instant::now() > self.deadline {
+            return self.stop(format!("the kernel's time limit of {MAX_TIME:?} ran out"));
+        }
+        self.exceeded.borrow().is_none().then_some(())
+    }
+
+    /// Why the limits stopped an evaluation, if they did.
+    pub fn exceeded(&self) -> Option<String> {
+        self.exceeded.borrow().clone()
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::new()
+    }
+}
+
+fn qbits(v: &BigRational) -> u64 {
+    v.numer().bits() + v.denom().bits()
+}
 
 /// What the kernel concluded about one outcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,10 +115,13 @@ fn q(s: &str) -> Option<BigRational> {
     BigRational::from_str(s).ok()
 }
 
-fn int_pow(x: &BigRational, e: &BigInt) -> Option<BigRational> {
+fn int_pow(x: &BigRational, e: &BigInt, lim: &Limits) -> Option<BigRational> {
     let k = e.abs().to_u64().filter(|k| *k <= 1 << 20)?;
     if x.is_zero() && e.is_negative() {
         return None;
+    }
+    if !x.is_zero() && !x.abs().is_one() {
+        lim.size(qbits(x).saturating_mul(k))?;
     }
     let mut base = x.clone();
     let mut acc = BigRational::one();
@@ -70,12 +136,12 @@ fn int_pow(x: &BigRational, e: &BigInt) -> Option<BigRational> {
     Some(if e.is_negative() { acc.recip() } else { acc })
 }
 
-fn pow(x: &BigRational, y: &BigRational) -> Option<BigRational> {
+fn pow(x: &BigRational, y: &BigRational, lim: &Limits) -> Option<BigRational> {
     if y.is_integer() {
         if x.is_zero() && y.is_zero() {
             return Some(BigRational::one());
         }
-        return int_pow(x, &y.to_integer());
+        return int_pow(x, &y.to_integer(), lim);
     }
     if x.is_negative() {
         return None;
@@ -95,22 +161,36 @@ fn pow(x: &BigRational, y: &BigRational) -> Option<BigRational> {
     {
         return None; // irrational
     }
-    int_pow(&BigRational::new(rn, rm), y.numer())
+    int_pow(&BigRational::new(rn, rm), y.numer(), lim)
 }
 
 fn integer(v: &BigRational) -> Option<BigInt> {
     v.is_integer().then(|| v.to_integer())
 }
 
-/// The exact value of `e`, or `None` when the kernel cannot or will not produce it.
+/// The exact value of `e`, or `None` when the kernel cannot or will not produce it (within
+/// fresh default [`Limits`]).
 pub fn eval(e: &Expr, env: &mut Env) -> Option<BigRational> {
+    eval_in(e, env, &Limits::new())
+}
+
+/// The exact value of `e` within `lim`.
+pub fn eval_in(e: &Expr, env: &mut Env, lim: &Limits) -> Option<BigRational> {
+    stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || eval_node(e, env, lim))
+}
+
+fn eval_node(e: &Expr, env: &mut Env, lim: &Limits) -> Option<BigRational> {
+    lim.tick()?;
     Some(match e {
         Expr::Num(v) => q(&v.to_string())?,
         Expr::Var(n) => lookup(env, n)?.clone(),
-        Expr::Neg(a) => -eval(a, env)?,
+        Expr::Neg(a) => -eval_in(a, env, lim)?,
         Expr::Bin(op, a, b) => {
-            let x = eval(a, env)?;
-            let y = eval(b, env)?;
+            let x = eval_in(a, env, lim)?;
+            let y = eval_in(b, env, lim)?;
+            if *op != BinOp::Pow {
+                lim.size(qbits(&x) + qbits(&y))?;
+            }
             match op {
                 BinOp::Add => x + y,
                 BinOp::Sub => x - y,
@@ -121,20 +201,20 @@ pub fn eval(e: &Expr, env: &mut Env) -> Option<BigRational> {
                     }
                     x / y
                 }
-                BinOp::Pow => pow(&x, &y)?,
+                BinOp::Pow => pow(&x, &y, lim)?,
             }
         }
         Expr::Call(f, args) => {
             let mut vs = Vec::new();
             for a in args {
-                vs.push(eval(a, env)?);
+                vs.push(eval_in(a, env, lim)?);
             }
             let x = vs[0].clone();
             match f {
                 Func::Exp if x.is_zero() => BigRational::one(),
                 Func::Ln if x.is_one() => BigRational::zero(),
                 Func::Exp | Func::Ln => return None,
-                Func::Sqrt => pow(&x, &BigRational::new(1.into(), 2.into()))?,
+                Func::Sqrt => pow(&x, &BigRational::new(1.into(), 2.into()), lim)?,
                 Func::Abs => x.abs(),
                 Func::Floor => x.floor(),
                 Func::Ceil => x.ceil(),
@@ -149,8 +229,8 @@ pub fn eval(e: &Expr, env: &mut Env) -> Option<BigRational> {
             hi,
             body,
         } => {
-            let lo = integer(&eval(lo, env)?)?;
-            let hi = integer(&eval(hi, env)?)?;
+            let lo = integer(&eval_in(lo, env, lim)?)?;
+            let hi = integer(&eval_in(hi, env, lim)?)?;
             let mut acc = if *op == BigOp::Sum {
                 BigRational::zero()
             } else {
@@ -163,9 +243,10 @@ pub fn eval(e: &Expr, env: &mut Env) -> Option<BigRational> {
             let mut i = lo;
             while i <= hi {
                 env.push((var.clone(), BigRational::from_integer(i.clone())));
-                let v = eval(body, env);
+                let v = eval_in(body, env, lim);
                 env.pop();
                 let v = v?;
+                lim.size(qbits(&acc) + qbits(&v))?;
                 if *op == BigOp::Sum {
                     acc += v;
                 } else {
@@ -183,17 +264,17 @@ pub fn eval(e: &Expr, env: &mut Env) -> Option<BigRational> {
             init,
             step,
         } => {
-            let s = integer(&eval(start, env)?)?;
-            let en = integer(&eval(end, env)?)?;
+            let s = integer(&eval_in(start, env, lim)?)?;
+            let en = integer(&eval_in(end, env, lim)?)?;
             if en < s || (&en - &s).to_u64().is_none_or(|k| k > MAX_STEPS) {
                 return None;
             }
-            let mut cur = eval(init, env)?;
+            let mut cur = eval_in(init, env, lim)?;
             let mut ti = s;
             while ti < en {
                 env.push((t.clone(), BigRational::from_integer(ti.clone())));
                 env.push((x.clone(), cur.clone()));
-                let v = eval(step, env);
+                let v = eval_in(step, env, lim);
                 env.pop();
                 env.pop();
                 cur = v?;
@@ -209,9 +290,9 @@ fn holds(rel: Rel, a: &BigRational, b: &BigRational) -> bool {
 }
 
 /// Binds the claim's definitions at a point; `None` if one has no kernel value.
-fn bind_lets(claim: &Claim, env: &mut Env) -> Option<()> {
+fn bind_lets(claim: &Claim, env: &mut Env, lim: &Limits) -> Option<()> {
     for d in &claim.lets {
-        let v = eval(&d.expr, env)?;
+        let v = eval_in(&d.expr, env, lim)?;
         env.push((d.name.clone(), v));
     }
     Some(())
@@ -219,6 +300,15 @@ fn bind_lets(claim: &Claim, env: &mut Env) -> Option<()> {
 
 /// Re-checks one outcome of `claim`.
 pub fn recheck(claim: &Claim, o: &Outcome) -> Result<Recheck, Disagreement> {
+    let lim = Limits::new();
+    let r = recheck_within(claim, o, &lim)?;
+    Ok(match (r, lim.exceeded()) {
+        (Recheck::Skipped(t), Some(why)) => Recheck::Skipped(format!("{t} ({why})")),
+        (r, _) => r,
+    })
+}
+
+fn recheck_within(claim: &Claim, o: &Outcome, lim: &Limits) -> Result<Recheck, Disagreement> {
     if o.symbolic {
         return Ok(Recheck::Skipped(
             "a symbolic verdict (checked numerically by the symbolic engine)".into(),
@@ -238,12 +328,13 @@ pub fn recheck(claim: &Claim, o: &Outcome) -> Result<Recheck, Disagreement> {
             for (n, v) in &cx.point {
                 env.push((n.clone(), q(&v.to_string()).expect("a printed rational")));
             }
-            if bind_lets(claim, &mut env).is_none() {
+            if bind_lets(claim, &mut env, lim).is_none() {
                 return Ok(Recheck::Skipped("a definition is beyond the kernel".into()));
             }
             for (text, r) in &claim.guards {
                 let mut e2 = env.clone();
-                if let (Some(a), Some(b)) = (eval(&r.lhs, &mut e2), eval(&r.rhs, &mut e2))
+                if let (Some(a), Some(b)) =
+                    (eval_in(&r.lhs, &mut e2, lim), eval_in(&r.rhs, &mut e2, lim))
                     && !holds(r.rel, &a, &b)
                 {
                     return Err(Disagreement {
@@ -254,7 +345,8 @@ pub fn recheck(claim: &Claim, o: &Outcome) -> Result<Recheck, Disagreement> {
                     });
                 }
             }
-            let (Some(kl), Some(kr)) = (eval(&lhs, &mut env), eval(&rhs, &mut env)) else {
+            let (Some(kl), Some(kr)) = (eval_in(&lhs, &mut env, lim), eval_in(&rhs, &mut env, lim))
+            else {
                 return Ok(Recheck::Skipped("a side is beyond the kernel".into()));
             };
             let (el, er) = (
@@ -277,7 +369,7 @@ pub fn recheck(claim: &Claim, o: &Outcome) -> Result<Recheck, Disagreement> {
             Ok(Recheck::Agreed("counterexample re-evaluated".into()))
         }
         (Verdict::Certified, _) if o.coverage.boxes == 0 => {
-            recheck_points(claim, &o.id, &lhs, rel, &rhs)
+            recheck_points(claim, &o.id, &lhs, rel, &rhs, lim)
         }
         _ => Ok(Recheck::Skipped(format!(
             "{} verdicts are not exact",
@@ -293,12 +385,13 @@ fn recheck_points(
     lhs: &Expr,
     rel: Rel,
     rhs: &Expr,
+    lim: &Limits,
 ) -> Result<Recheck, Disagreement> {
     const FIRST: usize = 16;
     let mut points: Vec<Env> = Vec::new();
-    first_points(claim, 0, &mut Vec::new(), FIRST, &mut points, false);
+    first_points(claim, 0, &mut Vec::new(), FIRST, &mut points, false, lim);
     let mut last = Vec::new();
-    first_points(claim, 0, &mut Vec::new(), 1, &mut last, true);
+    first_points(claim, 0, &mut Vec::new(), 1, &mut last, true, lim);
     points.extend(last);
     if points.is_empty() {
         return Ok(Recheck::Skipped(
@@ -308,18 +401,21 @@ fn recheck_points(
     let mut checked = 0;
     for p in points {
         let mut env = p.clone();
-        if bind_lets(claim, &mut env).is_none() {
+        if bind_lets(claim, &mut env, lim).is_none() {
+            if lim.exceeded().is_some() {
+                break;
+            }
             continue;
         }
         // guards: a point where they fail is not part of what `certified` covers
         let guards_ok = claim.guards.iter().all(|(_, r)| {
             let mut e2 = env.clone();
-            matches!((eval(&r.lhs, &mut e2), eval(&r.rhs, &mut e2)), (Some(a), Some(b)) if holds(r.rel, &a, &b))
+            matches!((eval_in(&r.lhs, &mut e2, lim), eval_in(&r.rhs, &mut e2, lim)), (Some(a), Some(b)) if holds(r.rel, &a, &b))
         });
         if !guards_ok {
             continue;
         }
-        let (Some(a), Some(b)) = (eval(lhs, &mut env), eval(rhs, &mut env)) else {
+        let (Some(a), Some(b)) = (eval_in(lhs, &mut env, lim), eval_in(rhs, &mut env, lim)) else {
             continue;
         };
         if !holds(rel, &a, &b) {
@@ -348,6 +444,7 @@ fn first_points(
     limit: usize,
     out: &mut Vec<Env>,
     from_top: bool,
+    lim: &Limits,
 ) {
     if out.len() >= limit {
         return;
@@ -358,14 +455,14 @@ fn first_points(
     }
     let p = &claim.params[i];
     let mut vals: Vec<BigRational> = match &p.domain {
-        DomainSpec::Fixed(e) => match eval(e, env) {
+        DomainSpec::Fixed(e) => match eval_in(e, env, lim) {
             Some(v) => vec![v],
             None => return,
         },
         DomainSpec::Set(vs) => {
             let mut out = Vec::new();
             for v in vs {
-                match eval(v, env) {
+                match eval_in(v, env, lim) {
                     Some(x) => out.push(x),
                     None => return,
                 }
@@ -377,7 +474,7 @@ fn first_points(
         DomainSpec::IntRange {
             lo, hi, inclusive, ..
         } => {
-            let (Some(lo), Some(hi)) = (eval(lo, env), eval(hi, env)) else {
+            let (Some(lo), Some(hi)) = (eval_in(lo, env, lim), eval_in(hi, env, lim)) else {
                 return;
             };
             let lo = lo.ceil().to_integer();
@@ -403,7 +500,7 @@ fn first_points(
     }
     for v in vals {
         env.push((p.name.clone(), v));
-        first_points(claim, i + 1, env, limit, out, from_top);
+        first_points(claim, i + 1, env, limit, out, from_top, lim);
         env.pop();
         if out.len() >= limit {
             return;

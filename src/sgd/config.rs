@@ -240,7 +240,7 @@ fn eval_f64(e: &Expr, env: &mut Env) -> Result<f64, exact::ExactError> {
 
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let text = crate::claims::read_text(path).map_err(|e| ConfigError {
         file: path.display().to_string(),
         line: 0,
         col: 0,
@@ -587,7 +587,7 @@ fn load_construction(
                 Some(dir) if p.is_relative() && !p.exists() => dir.join(p),
                 _ => p.to_path_buf(),
             };
-            let text = std::fs::read_to_string(&p)
+            let text = crate::claims::read_text(&p)
                 .map_err(|e| ctx.err(f.span(), format!("cannot read {}: {e}", p.display())))?;
             claims::load_constructions(&p.display().to_string(), &text)
         }

@@ -2,8 +2,10 @@
 //! (folded with big rationals, never f64) and a range analysis fed by the parameter
 //! assumptions. Every conditional rule asks the analysis: `x/x = 1` only where `x` is proved
 //! nonzero, `x^a x^b = x^(a+b)`, `(x^a)^b = x^(ab)` and `(xy)^a = x^a y^a` only where the
-//! bases are proved positive. Each run has node, iteration and time limits and reports which
-//! one stopped it.
+//! bases are proved positive. A rule that can drop a subterm (`0 * x = 0`, `x - x = 0`,
+//! `x^0 = 1`, `x/x = 1`) fires only where the analysis proves that subterm defined on the
+//! whole domain of the assumptions, so undefinedness is never rewritten away. Each run has
+//! node, iteration and time limits and reports which one stopped it.
 
 use super::range::{Assumptions, Range};
 use crate::expr::{BinOp, Expr, Func};
@@ -61,6 +63,9 @@ pub struct Data {
     pub value: Option<Rational>,
     /// a range that holds for every value of the class under the assumptions
     pub range: Range,
+    /// proved to have a value at every point of the assumptions (no division by a value that
+    /// may be 0, no logarithm or root of a value that may be out of its domain)
+    pub defined: bool,
 }
 
 /// The analysis: constant folding over exact rationals and ranges under `assume`.
@@ -116,7 +121,30 @@ impl Analysis<Sym> for Facts {
                 _ => Range::all(),
             },
         };
-        Data { value, range }
+        let d = |i: &Id| egraph[*i].data.defined;
+        let constant = |i: &Id| egraph[*i].data.value.clone();
+        let defined = value.is_some()
+            || match enode {
+                Sym::Num(_) | Sym::Var(_) => true,
+                Sym::Add([a, b]) | Sym::Sub([a, b]) | Sym::Mul([a, b]) => d(a) && d(b),
+                Sym::Div([a, b]) => d(a) && d(b) && r(b).is_nonzero(),
+                Sym::Neg(a) | Sym::Exp(a) => d(a),
+                Sym::Ln(a) => d(a) && r(a).is_pos(),
+                Sym::Sqrt(a) => d(a) && r(a).is_nonneg(),
+                Sym::Pow([a, b]) => {
+                    d(a) && d(b)
+                        && (r(a).is_pos()
+                            || constant(b).is_some_and(|k| {
+                                (k.is_integer() && (k >= 0 || r(a).is_nonzero()))
+                                    || (k > 0 && r(a).is_nonneg())
+                            }))
+                }
+            };
+        Data {
+            value,
+            range,
+            defined,
+        }
     }
 
     fn merge(&mut self, a: &mut Data, b: Data) -> DidMerge {
@@ -125,7 +153,12 @@ impl Analysis<Sym> for Facts {
             a.value = b.value.clone();
         }
         a.range = a.range.meet(&b.range);
-        DidMerge(*a != before, a.value != b.value || a.range != b.range)
+        // every rule keeps the domain, so equal classes are defined at the same points
+        a.defined |= b.defined;
+        DidMerge(
+            *a != before,
+            a.value != b.value || a.range != b.range || a.defined != b.defined,
+        )
     }
 
     fn modify(egraph: &mut EGraph<Sym, Self>, id: Id) {
@@ -143,6 +176,12 @@ fn holds(var: &'static str, test: Cond) -> impl Fn(&mut EGraph<Sym, Facts>, Id, 
     move |eg, _, s| test(&eg[s[v]].data.range)
 }
 
+/// The subterm bound to `var` is defined everywhere (it may be dropped by the rule).
+fn defined(var: &'static str) -> impl Fn(&mut EGraph<Sym, Facts>, Id, &Subst) -> bool {
+    let v = var.parse().expect("pattern variable");
+    move |eg, _, s| eg[s[v]].data.defined
+}
+
 /// The rules, each sound under the analysis' guards.
 pub fn rules() -> Vec<Rewrite<Sym, Facts>> {
     let pos: Cond = Range::is_pos;
@@ -158,10 +197,10 @@ pub fn rules() -> Vec<Rewrite<Sym, Facts>> {
         rw!("div-canon"; "(/ ?a ?b)" => "(* ?a (^ ?b -1))" if holds("?b", nonzero)),
         rw!("canon-div"; "(* ?a (^ ?b -1))" => "(/ ?a ?b)" if holds("?b", nonzero)),
         rw!("zero-add"; "(+ ?a 0)" => "?a"),
-        rw!("zero-mul"; "(* ?a 0)" => "0"),
+        rw!("zero-mul"; "(* ?a 0)" => "0" if defined("?a")),
         rw!("one-mul"; "(* ?a 1)" => "?a"),
-        rw!("cancel-sub"; "(- ?a ?a)" => "0"),
-        rw!("cancel-div"; "(/ ?a ?a)" => "1" if holds("?a", nonzero)),
+        rw!("cancel-sub"; "(- ?a ?a)" => "0" if defined("?a")),
+        rw!("cancel-div"; "(/ ?a ?a)" => "1" if holds("?a", nonzero) if defined("?a")),
         rw!("distribute"; "(* ?a (+ ?b ?c))" => "(+ (* ?a ?b) (* ?a ?c))"),
         rw!("factor"; "(+ (* ?a ?b) (* ?a ?c))" => "(* ?a (+ ?b ?c))"),
         rw!("square"; "(* ?x ?x)" => "(^ ?x 2)"),
@@ -175,7 +214,7 @@ pub fn rules() -> Vec<Rewrite<Sym, Facts>> {
             if holds("?x", pos) if holds("?y", pos)),
         rw!("pow-of-div"; "(^ (/ ?x ?y) ?a)" => "(/ (^ ?x ?a) (^ ?y ?a))"
             if holds("?x", pos) if holds("?y", pos)),
-        rw!("pow0"; "(^ ?x 0)" => "1"),
+        rw!("pow0"; "(^ ?x 0)" => "1" if defined("?x")),
         rw!("pow1"; "(^ ?x 1)" => "?x"),
         rw!("exp-add"; "(* (exp ?a) (exp ?b))" => "(exp (+ ?a ?b))"),
         rw!("exp0"; "(exp 0)" => "1"),

@@ -516,6 +516,7 @@ impl Mono {
             Expr::Bin(BinOp::Mul, a, b) => Mono::of(a, assume)?.mul(&Mono::of(b, assume)?),
             Expr::Bin(BinOp::Div, a, b) => Mono::of(a, assume)?.div(&Mono::of(b, assume)?)?,
             Expr::Bin(BinOp::Pow, a, b) => {
+                divisors_nonzero(b, assume)?;
                 let r = RatFn::from_expr(b).ok_or_else(|| {
                     Unsupported(format!(
                         "the exponent `{b}` is not a rational function of the parameters"
@@ -526,7 +527,10 @@ impl Mono {
             Expr::Call(Func::Sqrt, args) => {
                 Mono::of(&args[0], assume)?.pow(&RatFn::constant(Rational::from((1, 2))))?
             }
-            Expr::Call(Func::Exp, args) => match RatFn::from_expr(&args[0]) {
+            Expr::Call(Func::Exp, args) => match divisors_nonzero(&args[0], assume)
+                .ok()
+                .and_then(|()| RatFn::from_expr(&args[0]))
+            {
                 Some(r) if r.as_constant().is_some_and(|c| c == 0) => {
                     Mono::constant(Rational::from(1))
                 }
@@ -586,6 +590,31 @@ impl Mono {
             .find(|(c, _)| c == b)
             .map_or_else(|| RatFn::constant(Rational::new()), |(_, e)| e.clone())
     }
+}
+
+/// Exponents become rational functions, whose arithmetic cancels common factors (`(n-1)/(n-1)`
+/// is 1): that is only faithful where no divisor of the exponent can be 0, so every divisor
+/// must be provably nonzero under the assumptions.
+fn divisors_nonzero(e: &Expr, assume: &Assumptions) -> Result<(), Unsupported> {
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        if let Expr::Bin(BinOp::Div, _, d) = x
+            && !assume.range(d).is_nonzero()
+        {
+            return Err(Unsupported(format!(
+                "the exponent `{e}` divides by `{d}`, which is not provably nonzero"
+            )));
+        }
+        if let Expr::Bin(BinOp::Pow, _, k) = x
+            && matches!(&**k, Expr::Num(q) if *q < 0)
+        {
+            return Err(Unsupported(format!(
+                "the exponent `{e}` has a negative power, which may divide by 0"
+            )));
+        }
+        stack.extend(x.children());
+    }
+    Ok(())
 }
 
 /// A non-monomial factor kept whole: it must be provably positive, since it may be raised to

@@ -1,6 +1,6 @@
 //! The exact engine: the value of an [`Expr`] as a `rug::Rational` at exact parameter values,
 //! whenever that value is rational. It never rounds: when a value is irrational
-//! (`2^(1/2)`, `exp(1)`, `ln 2`) it says so with [`ExactError::NotRational`], and when a side
+//! (`2^(1/2)`, `exp(1)`, `ln 2`) it says so with [`ExactError::Irrational`], and when a side
 //! is undefined (division by zero, `ln 0`) it says that.
 //!
 //! Recurrences `rec(x, t, start, end, init, step)` whose step is affine in `x`,
@@ -13,6 +13,8 @@
 //! Every evaluation runs under a [`Budget`]: a cap on steps (terms of a sum, iterations of a
 //! recurrence), on the size of any intermediate number in bits, and on wall-clock time. A
 //! budget overrun is an error that names which limit was hit, never a hang.
+
+pub mod alg;
 
 use crate::expr::{BigOp, BinOp, Expr, Func};
 use rug::ops::NegAssign;
@@ -31,12 +33,16 @@ pub struct Budget {
     pub deadline: Option<Instant>,
 }
 
+/// The wall-clock allowance of a default budget, counted from its creation: no evaluation
+/// runs unbounded, even where a caller set no limit of its own.
+pub const DEFAULT_TIME: Duration = Duration::from_secs(120);
+
 impl Default for Budget {
     fn default() -> Self {
         Budget {
             max_steps: 10_000_000,
             max_bits: 1 << 28,
-            deadline: None,
+            deadline: Some(Instant::now() + DEFAULT_TIME),
         }
     }
 }
@@ -85,9 +91,13 @@ impl Budget {
 /// Why an exact value could not be produced.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ExactError {
-    /// The value exists but is irrational.
-    #[error("not rational: {0}")]
+    /// No exact value: an intermediate value is irrational and the engine could not carry
+    /// it through. The value itself may be rational, irrational or even undefined.
+    #[error("no exact value: {0}")]
     NotRational(String),
+    /// The value exists and is proven irrational.
+    #[error("irrational: {0}")]
+    Irrational(String),
     /// The expression has no value here (division by zero, logarithm of a non-positive number).
     #[error("undefined: {0}")]
     Undefined(String),
@@ -133,6 +143,11 @@ impl Env {
             .map(|(_, v)| v)
     }
 
+    /// Every binding, earliest first.
+    pub fn bindings(&self) -> impl Iterator<Item = (&str, &Rational)> {
+        self.vars.iter().map(|(n, v)| (n.as_str(), v))
+    }
+
     /// Number of bindings (to restore a scope with [`Env::truncate`]).
     pub fn len(&self) -> usize {
         self.vars.len()
@@ -160,8 +175,32 @@ impl Env {
     }
 }
 
-/// The exact value of `e` under `env`.
+/// The exact value of `e` under `env`. Rational arithmetic first; when an intermediate value
+/// is irrational, exact algebra on products of rational powers and `exp` ([`alg`]) decides
+/// whether the value is rational after all (`sqrt(2)^2`), undefined (`ln(0*exp(1))`) or
+/// proven irrational ([`ExactError::Irrational`]).
 pub fn eval(e: &Expr, env: &mut Env, budget: &Budget) -> Result<Rational, ExactError> {
+    match eval_q(e, env, budget) {
+        Err(ExactError::NotRational(m)) | Err(ExactError::Irrational(m)) => {
+            match alg::eval(e, env, budget) {
+                Ok(a) => match a.as_rational() {
+                    Some(q) => Ok(q.clone()),
+                    None => Err(ExactError::Irrational(format!("the value is {a}"))),
+                },
+                Err(ExactError::NotRational(_)) => Err(ExactError::NotRational(m)),
+                Err(other) => Err(other),
+            }
+        }
+        r => r,
+    }
+}
+
+/// Rational evaluation only (no exact algebra): what the fast paths use.
+fn eval_q(e: &Expr, env: &mut Env, budget: &Budget) -> Result<Rational, ExactError> {
+    stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || eval_node(e, env, budget))
+}
+
+fn eval_node(e: &Expr, env: &mut Env, budget: &Budget) -> Result<Rational, ExactError> {
     let v = match e {
         Expr::Num(v) => return Ok(v.clone()),
         Expr::Var(n) => {
@@ -170,16 +209,31 @@ pub fn eval(e: &Expr, env: &mut Env, budget: &Budget) -> Result<Rational, ExactE
                 .cloned()
                 .ok_or_else(|| ExactError::Unbound(n.clone()));
         }
-        Expr::Neg(a) => -eval(a, env, budget)?,
+        Expr::Neg(a) => -eval_q(a, env, budget)?,
         Expr::Bin(op, a, b) => {
-            let x = eval(a, env, budget)?;
-            let y = eval(b, env, budget)?;
+            let x = eval_q(a, env, budget)?;
+            let y = eval_q(b, env, budget)?;
             binop(*op, x, y, budget)?
         }
+        Expr::Call(f @ (Func::Floor | Func::Ceil), args) => match eval_q(&args[0], env, budget) {
+            Ok(x) => {
+                if *f == Func::Floor {
+                    x.floor()
+                } else {
+                    x.ceil()
+                }
+            }
+            // the floor of a value with no rational form is still an integer: decided by
+            // exact algebra or by enclosures at rising precision
+            Err(ExactError::NotRational(_)) | Err(ExactError::Irrational(_)) => {
+                Rational::from(alg::round(&args[0], *f == Func::Ceil, env, budget)?)
+            }
+            Err(e) => return Err(e),
+        },
         Expr::Call(f, args) => {
             let mut vals = Vec::with_capacity(args.len());
             for a in args {
-                vals.push(eval(a, env, budget)?);
+                vals.push(eval_q(a, env, budget)?);
             }
             call(*f, vals, budget)?
         }
@@ -232,6 +286,14 @@ fn binop(op: BinOp, x: Rational, y: Rational, budget: &Budget) -> Result<Rationa
         }
         BinOp::Pow => pow(&x, &y, budget)?,
     })
+}
+
+/// The size-budget error for an intermediate value of about `est` bits.
+fn too_big(est: u64, budget: &Budget) -> ExactError {
+    ExactError::Budget(format!(
+        "size budget exceeded: an intermediate value would need about {est} bits (limit {})",
+        budget.max_bits
+    ))
 }
 
 fn bits(v: &Rational) -> u64 {
@@ -296,7 +358,8 @@ pub fn pow(x: &Rational, y: &Rational, budget: &Budget) -> Result<Rational, Exac
         return Ok(Rational::from(1));
     }
     let q = y.denom();
-    let not_rational = || ExactError::NotRational(format!("{x}^({y}) is irrational"));
+    let not_rational =
+        || ExactError::Irrational(format!("{}^({y}) is irrational", alg::paren_rational(x)));
     let maxb = u64::from(
         x.numer()
             .significant_bits()
@@ -324,7 +387,7 @@ fn call(f: Func, mut v: Vec<Rational>, budget: &Budget) -> Result<Rational, Exac
                 Rational::from(1)
             } else {
                 // Lindemann–Weierstrass: e^r is transcendental for rational r != 0
-                return Err(ExactError::NotRational(format!("exp({x}) is irrational")));
+                return Err(ExactError::Irrational(format!("exp({x}) is irrational")));
             }
         }
         Func::Ln => {
@@ -334,7 +397,7 @@ fn call(f: Func, mut v: Vec<Rational>, budget: &Budget) -> Result<Rational, Exac
                 Rational::new()
             } else {
                 // ln r is transcendental for rational r > 0, r != 1 (Lindemann)
-                return Err(ExactError::NotRational(format!("ln({x}) is irrational")));
+                return Err(ExactError::Irrational(format!("ln({x}) is irrational")));
             }
         }
         Func::Sqrt => {
@@ -358,7 +421,15 @@ fn call(f: Func, mut v: Vec<Rational>, budget: &Budget) -> Result<Rational, Exac
 }
 
 fn integer_of(e: &Expr, what: &str, env: &mut Env, budget: &Budget) -> Result<Integer, ExactError> {
-    let v = eval(e, env, budget)?;
+    let v = match eval(e, env, budget) {
+        Ok(v) => v,
+        Err(ExactError::Irrational(m)) => {
+            return Err(ExactError::NotInteger(format!(
+                "{what} is irrational ({m})"
+            )));
+        }
+        Err(e) => return Err(e),
+    };
     if !v.is_integer() {
         return Err(ExactError::NotInteger(format!("{what} is {v}")));
     }
@@ -444,7 +515,7 @@ fn big(
             budget.tick()?;
         }
         env.set_top(var, Rational::from(i.clone()));
-        let v = eval(&body, env, budget);
+        let v = eval_q(&body, env, budget);
         let v = match v {
             Ok(v) => v,
             Err(e) => {
@@ -518,18 +589,29 @@ fn neg(e: Expr) -> Expr {
     }
 }
 
-/// Builds `a op b`, dropping additions of 0 and multiplications by 0 or 1 (so that the
-/// affine coefficients stay as small as the step the user wrote). Division by a literal 0 is
+/// Whether `e` has a value wherever its names do: a literal or a name. Only such a factor may
+/// disappear behind a zero, since `0 * e` is undefined wherever `e` is.
+fn always_defined(e: &Expr) -> bool {
+    matches!(e, Expr::Num(_) | Expr::Var(_))
+}
+
+/// Builds `a op b`, dropping additions of 0 and multiplications by 1, and multiplications by
+/// 0 when the other factor always has a value (so that the affine coefficients stay as small
+/// as the step the user wrote, and undefinedness is never lost). Division by a literal 0 is
 /// kept so that it is reported where it happens.
 fn mk(op: BinOp, a: Expr, b: Expr) -> Expr {
     match op {
         BinOp::Add if is_lit(&a, 0) => b,
         BinOp::Add | BinOp::Sub if is_lit(&b, 0) => a,
         BinOp::Sub if is_lit(&a, 0) => neg(b),
-        BinOp::Mul if is_lit(&a, 0) || is_lit(&b, 0) => Expr::num(0),
+        BinOp::Mul
+            if (is_lit(&a, 0) && always_defined(&b)) || (is_lit(&b, 0) && always_defined(&a)) =>
+        {
+            Expr::num(0)
+        }
         BinOp::Mul if is_lit(&a, 1) => b,
         BinOp::Mul | BinOp::Div if is_lit(&b, 1) => a,
-        BinOp::Div if is_lit(&a, 0) && !is_lit(&b, 0) => Expr::num(0),
+        BinOp::Div if is_lit(&a, 0) && matches!(&b, Expr::Num(v) if *v != 0) => Expr::num(0),
         _ => Expr::bin(op, a, b),
     }
 }
@@ -550,7 +632,7 @@ pub fn fold_constants(e: &Expr, env: &mut Env, vary: &[&str]) -> Expr {
             max_bits: 1 << 20,
             deadline: None,
         };
-        if let Ok(v) = eval(e, env, &b) {
+        if let Ok(v) = eval_q(e, env, &b) {
             return Expr::Num(v);
         }
         return e.clone();
@@ -684,7 +766,7 @@ fn rec(
 ) -> Result<Rational, ExactError> {
     let start = integer_of(start, "the start of rec", env, budget)?;
     let end = integer_of(end, "the end of rec", env, budget)?;
-    let x0 = eval(init, env, budget)?;
+    let x0 = eval_q(init, env, budget)?;
     if end < start {
         return Err(ExactError::Undefined(format!(
             "rec runs from {start} to the earlier {end}"
@@ -757,8 +839,8 @@ fn affine_leaves(
                 budget.tick()?;
             }
             env.set_top(t, Rational::from(ti.clone()));
-            let pv = eval(p, &mut env, budget)?;
-            let qv = eval(q, &mut env, budget)?;
+            let pv = eval_q(p, &mut env, budget)?;
+            let qv = eval_q(q, &mut env, budget)?;
             let m = AffineMap::from_coefficients(&pv, &qv);
             total_bits = total_bits.saturating_add(m.bits());
             if total_bits > budget.max_bits {
@@ -872,7 +954,7 @@ fn rec_stepwise(
         // bindings: [.., t, x]
         let n = env.len();
         env.vars[n - 2].1 = Rational::from(ti.clone());
-        let next = eval(&step, env, budget)?;
+        let next = eval_q(&step, env, budget)?;
         budget.check_size(&next)?;
         env.vars[n - 1].1 = next;
         ti += 1;
@@ -1013,16 +1095,13 @@ mod tests {
         assert_eq!(ev("sqrt(9/4)", &[]).unwrap(), q("3/2"));
         assert_eq!(ev("0^(1/2)", &[]).unwrap(), q("0"));
         assert_eq!(ev("1^(1/3)", &[]).unwrap(), q("1"));
-        assert!(matches!(
-            ev("2^(1/2)", &[]),
-            Err(ExactError::NotRational(_))
-        ));
-        assert!(matches!(ev("exp(1)", &[]), Err(ExactError::NotRational(_))));
-        assert!(matches!(ev("ln(2)", &[]), Err(ExactError::NotRational(_))));
+        assert!(matches!(ev("2^(1/2)", &[]), Err(ExactError::Irrational(_))));
+        assert!(matches!(ev("exp(1)", &[]), Err(ExactError::Irrational(_))));
+        assert!(matches!(ev("ln(2)", &[]), Err(ExactError::Irrational(_))));
         assert_eq!(ev("exp(0) + ln(1)", &[]).unwrap(), q("1"));
         assert!(matches!(
             ev("10^(1/1000)", &[]),
-            Err(ExactError::NotRational(_))
+            Err(ExactError::Irrational(_))
         ));
     }
 
@@ -1366,6 +1445,10 @@ fn ratfn(e: &Expr, t: &str) -> Option<(QPoly, QPoly)> {
                         return None;
                     }
                     let k = k.numer().to_i32().filter(|k| k.unsigned_abs() <= 8)?;
+                    if k == 0 {
+                        // x^0 = 1 wherever x is defined: keep x's denominator
+                        return Some((d1.clone(), d1));
+                    }
                     let (mut n, mut d) = (one(), one());
                     for _ in 0..k.unsigned_abs() {
                         n = qp_mul(&n, &n1);
