@@ -109,7 +109,17 @@ pub fn eval_command(
     }
     match exact::eval(&e, &mut env, &exact_budget) {
         Ok(v) => Ok(match mode {
-            EvalMode::Exact => v.to_string(),
+            EvalMode::Exact => {
+                let bits = u64::from(v.numer().significant_bits())
+                    + u64::from(v.denom().significant_bits());
+                if bits > MAX_PRINT_BITS {
+                    return Err(CliError::Input(format!(
+                        "EXPR: the exact value (≈ {}) has {bits} bits, more than the {MAX_PRINT_BITS} bits `eval --exact` writes out; use --digits N",
+                        rug::Float::with_val(64, &v).to_string_radix(10, Some(6)).replace("e+", "e")
+                    )));
+                }
+                v.to_string()
+            }
             EvalMode::Digits(d) => {
                 let (lo, hi) = exact::decimal_enclosure(&v, d);
                 format!("[{lo}, {hi}]")
@@ -134,6 +144,10 @@ pub fn eval_command(
         Err(e) => Err(CliError::Input(format!("EXPR: {e}"))),
     }
 }
+
+/// Largest exact value (numerator plus denominator bits, about 2.5 million decimal digits)
+/// that `eval --exact` writes out: converting to decimal costs more than computing.
+pub const MAX_PRINT_BITS: u64 = 1 << 23;
 
 /// Most significant digits `eval --digits` prints.
 pub const MAX_DIGITS: u32 = 10_000;

@@ -924,11 +924,42 @@ impl<'a> PointEval<'a> {
             .collect()
     }
 
+    /// The definitions and the links with every rational part replaced by its exact value
+    /// at this point ([`exact::fold_exact`]), for interval evaluation.
+    fn folded(&self, needed: &[bool]) -> (Vec<(String, Expr)>, Vec<Expr>) {
+        let mut env = Env::new();
+        for (n, v) in self.point {
+            env.push(n, v.clone());
+        }
+        let mut lets = Vec::with_capacity(self.lets.len());
+        for d in self.lets {
+            let f = exact::fold_exact(&d.expr, &mut env, self.budget);
+            if let Expr::Num(v) = &f {
+                env.push(&d.name, v.clone());
+            }
+            lets.push((d.name.clone(), f));
+        }
+        let links = self
+            .links
+            .iter()
+            .zip(needed)
+            .map(|(e, need)| {
+                if *need {
+                    exact::fold_exact(e, &mut env, self.budget)
+                } else {
+                    e.clone()
+                }
+            })
+            .collect();
+        (lets, links)
+    }
+
     /// Interval values of the links that need them, at `prec` bits.
     fn interval_links(
         &self,
         needed: &[bool],
         prec: u32,
+        folded: &(Vec<(String, Expr)>, Vec<Expr>),
     ) -> Vec<Option<Result<Interval, RealError>>> {
         let mut env = RealEnv::new();
         for (n, v) in self.point {
@@ -936,18 +967,19 @@ impl<'a> PointEval<'a> {
         }
         let ar = Arith { prec };
         let mut let_err: Vec<(String, RealError)> = Vec::new();
-        for d in self.lets {
-            if let Some((_, e)) = let_err.iter().find(|(n, _)| d.expr.mentions(n)) {
+        for (name, expr) in &folded.0 {
+            if let Some((_, e)) = let_err.iter().find(|(n, _)| expr.mentions(n)) {
                 let e = e.clone();
-                let_err.push((d.name.clone(), e));
+                let_err.push((name.clone(), e));
                 continue;
             }
-            match real::eval(&d.expr, &mut env, ar, self.budget) {
-                Ok(iv) => env.push(&d.name, iv),
-                Err(e) => let_err.push((d.name.clone(), e)),
+            match real::eval(expr, &mut env, ar, self.budget) {
+                Ok(iv) => env.push(name, iv),
+                Err(e) => let_err.push((name.clone(), e)),
             }
         }
-        self.links
+        folded
+            .1
             .iter()
             .zip(needed)
             .map(|(e, need)| {
@@ -1051,8 +1083,9 @@ impl<'a> PointEval<'a> {
         }
         // intervals at rising precision for the rest
         let mut prec = self.opts.prec.0;
+        let folded = self.folded(&pending);
         let last = loop {
-            let iv = self.interval_links(&pending, prec);
+            let iv = self.interval_links(&pending, prec, &folded);
             for (k, c) in checks.iter().enumerate() {
                 if out[k].is_some() {
                     continue;
@@ -2230,7 +2263,7 @@ fn best_constant_affine(
             return false;
         }
         let ex = pe.exact_links(&[true, true]);
-        let iv = pe.interval_links(&[true, true], prec);
+        let iv = pe.interval_links(&[true, true], prec, &pe.folded(&[true, true]));
         let encl = |i: usize| enclosure_of(&ex[i], &iv[i], prec);
         let (Ok(pv), Ok(nq)) = (encl(0), encl(1)) else {
             failed = true;

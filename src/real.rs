@@ -78,9 +78,13 @@ impl Interval {
         self.lo == self.hi
     }
 
-    /// Exact rational ends (`None` for an infinite end).
+    /// Exact rational ends (`None` for an infinite end); ends beyond `2^±MAX_EXP` are
+    /// widened outward first (see [`MAX_EXP`]).
     pub fn to_rational_bounds(&self) -> (Option<Rational>, Option<Rational>) {
-        (self.lo.to_rational(), self.hi.to_rational())
+        (
+            bounded_rational(&self.lo, true),
+            bounded_rational(&self.hi, false),
+        )
     }
 
     /// Whether the exact rational lies in the interval.
@@ -212,67 +216,49 @@ fn corners(
     }
 }
 
-/// Largest binary exponent an interval end keeps: ends beyond `2^MAX_EXP` in magnitude, or
-/// non-zero ends below `2^-MAX_EXP`, are widened outward to these bounds (or to infinity, or
-/// to 0). MPFR computes with far larger exponents cheaply, but an end of `exp(10^12)` turned
-/// into an exact rational or a decimal would take hours; the widening is sound and keeps
-/// every conversion bounded (about 130 KB).
+/// Largest binary exponent of an interval end that is converted to an exact rational: MPFR
+/// computes with far larger exponents cheaply (`exp(10^12)`, `(5/17)^123456789`), and
+/// comparisons use them as they are, but an end of `exp(10^12)` turned into an exact rational
+/// would take hours. Conversions ([`Interval::to_rational_bounds`]) widen such ends outward
+/// to `2^±MAX_EXP` (or 0, or infinity), which is sound and keeps them bounded (about 130 KB);
+/// printing ([`decimal_ends`]) uses MPFR's own directed-rounding conversion.
 pub const MAX_EXP: i32 = 1 << 20;
 
-/// Whether an end lies at or beyond the magnitude limits ([`MAX_EXP`]).
+/// Whether an end is infinite or beyond `2^MAX_EXP` in magnitude.
 pub fn at_magnitude_limit(f: &Float) -> bool {
-    f.is_infinite() || f.get_exp().is_some_and(|e| e.abs() >= MAX_EXP)
+    f.is_infinite() || f.get_exp().is_some_and(|e| e > MAX_EXP)
 }
 
-fn pow2(prec: u32, e: i32, neg: bool) -> Float {
-    let v = Float::with_val(prec, 1) << e;
-    if neg { -v } else { v }
+/// `f` as an exact rational, widened in the direction `down` (toward −∞) or up when its
+/// exponent is beyond [`MAX_EXP`]; `None` for an infinite end (or one widened to infinity).
+fn bounded_rational(f: &Float, down: bool) -> Option<Rational> {
+    let e = f.get_exp()?;
+    if e.abs() <= MAX_EXP {
+        return f.to_rational();
+    }
+    let neg = f.is_sign_negative();
+    let big = Rational::from(Integer::from(1) << MAX_EXP as u32);
+    let small = Rational::from((Integer::from(1), Integer::from(1) << MAX_EXP as u32));
+    match (e > MAX_EXP, neg, down) {
+        // |f| >= 2^MAX_EXP
+        (true, false, true) => Some(big),
+        (true, false, false) | (true, true, true) => None,
+        (true, true, false) => Some(-big),
+        // 0 < |f| < 2^-MAX_EXP
+        (false, false, true) | (false, true, false) => Some(Rational::new()),
+        (false, false, false) => Some(small),
+        (false, true, true) => Some(-small),
+    }
 }
 
 /// Widens NaN ends to infinities (never produced by the operations above on valid input,
-/// but an interval with a NaN end must never leave this module), and ends beyond the
-/// magnitude limits outward (see [`MAX_EXP`]).
+/// but an interval with a NaN end must never leave this module).
 pub fn fix(mut iv: Interval) -> Interval {
     if iv.lo.is_nan() {
         iv.lo = Float::with_val(iv.lo.prec(), Special::NegInfinity);
     }
     if iv.hi.is_nan() {
         iv.hi = Float::with_val(iv.hi.prec(), Special::Infinity);
-    }
-    let p = iv.lo.prec().max(2);
-    if let Some(e) = iv.lo.get_exp() {
-        let neg = iv.lo.is_sign_negative();
-        if e > MAX_EXP {
-            // |lo| >= 2^(e-1) >= 2^MAX_EXP
-            iv.lo = if neg {
-                Float::with_val(p, Special::NegInfinity)
-            } else {
-                pow2(p, MAX_EXP, false)
-            };
-        } else if e < -MAX_EXP {
-            iv.lo = if neg {
-                pow2(p, -MAX_EXP, true)
-            } else {
-                Float::new(p)
-            };
-        }
-    }
-    let p = iv.hi.prec().max(2);
-    if let Some(e) = iv.hi.get_exp() {
-        let neg = iv.hi.is_sign_negative();
-        if e > MAX_EXP {
-            iv.hi = if neg {
-                pow2(p, MAX_EXP, true)
-            } else {
-                Float::with_val(p, Special::Infinity)
-            };
-        } else if e < -MAX_EXP {
-            iv.hi = if neg {
-                Float::new(p)
-            } else {
-                pow2(p, -MAX_EXP, false)
-            };
-        }
     }
     iv
 }
@@ -661,11 +647,23 @@ fn eval_node(
                     } else {
                         ar.ceil(&v[0])
                     };
-                    // an enclosure across an integer: at an exact point the exact engine
-                    // decides the integer (exact algebra, or enclosures at rising precision)
-                    match exact_value(e, env, budget) {
-                        Some(Ok(q)) if !r.is_point() => Interval::from_rational(&q, p),
-                        _ => r,
+                    // an enclosure across an integer: at an exact point, exact algebra may
+                    // know the argument (`sqrt(2)^2` is 2); otherwise the caller raises the
+                    // precision
+                    if r.is_point() {
+                        r
+                    } else {
+                        let arg = &args[0];
+                        match env.exact_env(&arg.free_vars()) {
+                            Some(xenv) => {
+                                match exact::alg::round_algebraic(arg, *f == Func::Ceil, &xenv, budget)
+                                {
+                                    Some(n) => Interval::from_rational(&Rational::from(n), p),
+                                    None => r,
+                                }
+                            }
+                            None => r,
+                        }
                     }
                 }
                 Func::Min => v[1..].iter().fold(v[0].clone(), |acc, x| ar.min(&acc, x)),
@@ -808,7 +806,8 @@ fn bound(
         Some(Ok(v)) if v.is_integer() => return Ok(v.numer().clone()),
         Some(Ok(v)) => {
             return Err(RealError::Undefined(format!(
-                "{what} is {v}, not an integer"
+                "{what} is {}, not an integer",
+                exact::short(&v)
             )));
         }
         Some(Err(ExactError::Undefined(m))) | Some(Err(ExactError::NotInteger(m))) => {
@@ -1025,6 +1024,13 @@ pub fn enclose_digits(
     budget: &Budget,
 ) -> Result<(String, String), RealError> {
     let mut prec = (f64::from(digits) * 3.33) as u32 + 32;
+    // every rational part exact first: intervals only where the value needs them
+    let mut xenv = Env::new();
+    for (n, v) in vars {
+        xenv.push(n, v.clone());
+    }
+    let folded = exact::fold_exact(e, &mut xenv, budget);
+    let e = &folded;
     loop {
         let iv = match eval_at(e, vars, prec, budget) {
             Ok(iv) => iv,
@@ -1040,9 +1046,17 @@ pub fn enclose_digits(
             }
             Err(other) => return Err(other),
         };
-        if at_magnitude_limit(&iv.lo) || at_magnitude_limit(&iv.hi) {
+        // overflow to infinity, or underflow to 0 at one end: outside MPFR's exponent range
+        let underflow = |a: &Float, b: &Float| {
+            a.is_zero() && b.get_exp().is_some_and(|e| e < rug::float::exp_min() + 64)
+        };
+        if iv.lo.is_infinite()
+            || iv.hi.is_infinite()
+            || underflow(&iv.lo, &iv.hi)
+            || underflow(&iv.hi, &iv.lo)
+        {
             return Err(RealError::Budget(format!(
-                "the value's magnitude is beyond the interval engine's range (2^{MAX_EXP}, about 10^315652, and its inverse); enclosure [{}, {}]",
+                "the value's magnitude is beyond the range of MPFR's exponents, about 10^±323228496 (enclosure [{}, {}])",
                 decimal_ends(&iv, 6).0,
                 decimal_ends(&iv, 6).1
             )));
@@ -1075,11 +1089,24 @@ pub fn decimal_ends(iv: &Interval, digits: u32) -> (String, String) {
                 "inf".into()
             };
         }
+        if f.get_exp().is_some_and(|e| e.abs() > MAX_EXP) {
+            // MPFR's own conversion, correctly rounded in the outward direction: exact
+            // rationals of such ends would be enormous
+            let r = if up { Round::Up } else { Round::Down };
+            return mpfr_decimal(f, digits, r);
+        }
         let q = f.to_rational().expect("finite");
         let (lo, hi) = exact::decimal_enclosure(&q, digits);
         if up { hi } else { lo }
     };
     (end(&iv.lo, false), end(&iv.hi, true))
+}
+
+/// `f` with `digits` significant digits rounded by `r`, as `d.ddde±x` (MPFR's `get_str`).
+fn mpfr_decimal(f: &Float, digits: u32, r: Round) -> String {
+    let s = f.to_string_radix_round(10, Some(digits.max(1) as usize), r);
+    // rug writes `-1.2345e-678` or `1.2345e678`; normalise `e+` and keep the sign
+    s.replace("e+", "e")
 }
 
 // ------------------------------------------------------------------ interval derivatives

@@ -29,7 +29,7 @@ const MAX_BASE_BITS: u32 = 4096;
 /// Most terms of a sum or product, or steps of a recurrence, iterated with [`Alg`] values.
 const MAX_ALG_STEPS: u64 = 100_000;
 /// Largest precision (bits) used to decide a floor, a ceiling or an order by enclosures.
-pub const MAX_DECIDE_PREC: u32 = 1 << 16;
+pub const MAX_DECIDE_PREC: u32 = 1 << 14;
 
 /// `coef · Π base^f · exp(exp)` in the normal form described in the module documentation.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,10 +46,10 @@ impl fmt::Display for Alg {
             parts.push(paren_rational(&self.coef));
         }
         for (b, e) in &self.bases {
-            parts.push(format!("{b}^({e})"));
+            parts.push(format!("{b}^({})", super::short(e)));
         }
         if self.exp != 0 {
-            parts.push(format!("exp({})", self.exp));
+            parts.push(format!("exp({})", super::short(&self.exp)));
         }
         f.write_str(&parts.join("*"))
     }
@@ -57,7 +57,9 @@ impl fmt::Display for Alg {
 
 /// A rational as the expression language reads it back: `3`, `(5/17)`, `(-2)`.
 pub fn paren_rational(q: &Rational) -> String {
-    if q.is_integer() && *q >= 0 {
+    if super::bits(q) > super::SHORT_BITS {
+        format!("({})", super::short(q))
+    } else if q.is_integer() && *q >= 0 {
         q.to_string()
     } else {
         format!("({q})")
@@ -165,7 +167,8 @@ impl Alg {
         if self.is_zero() {
             return match y.cmp0() {
                 Ordering::Less => Err(ExactError::Undefined(format!(
-                    "0 to the negative power {y}"
+                    "0 to the negative power {}",
+                    super::short(y)
                 ))),
                 Ordering::Equal => Ok(Alg::rational(Rational::from(1))),
                 Ordering::Greater => Ok(Alg::rational(Rational::new())),
@@ -189,7 +192,8 @@ impl Alg {
         }
         if self.coef < 0 {
             return Err(ExactError::Undefined(format!(
-                "negative base {self} with non-integer exponent {y}"
+                "negative base {self} with non-integer exponent {}",
+                super::short(y)
             )));
         }
         let mut out = Alg::rational(Rational::from(1));
@@ -666,7 +670,7 @@ fn bound_int(
     match eval_in(e, env, budget) {
         Ok(v) => match v.as_rational() {
             Some(q) if q.is_integer() => Ok(q.numer().clone()),
-            Some(q) => Err(ExactError::NotInteger(format!("{what} is {q}"))),
+            Some(q) => Err(ExactError::NotInteger(format!("{what} is {}", super::short(q)))),
             None => Err(ExactError::NotInteger(format!(
                 "{what} is irrational ({v})"
             ))),
@@ -710,10 +714,11 @@ fn big(
     let name = if op == BigOp::Sum { "sum" } else { "prod" };
     let lo = bound_int(lo, &format!("the lower bound of {name}"), env, budget)?;
     let hi = bound_int(hi, &format!("the upper bound of {name}"), env, budget)?;
-    let mut acc = Alg::rational(Rational::from(if op == BigOp::Sum { 0 } else { 1 }));
+    let acc = Alg::rational(Rational::from(if op == BigOp::Sum { 0 } else { 1 }));
     if hi < lo {
         return Ok(acc);
     }
+    let mut acc = Ok(acc);
     let count = Integer::from(&hi - &lo) + 1u32;
     if count > MAX_ALG_STEPS {
         return Err(ExactError::NotRational(format!(
@@ -729,14 +734,25 @@ fn big(
         env.push((var.to_string(), Alg::rational(Rational::from(i.clone()))));
         let v = eval_in(body, env, budget);
         env.pop();
+        // a term without a value so far does not end the loop: a later term may be
+        // undefined, and then so is the whole
         acc = match op {
-            BigOp::Sum => binop(BinOp::Add, Ok(acc), v, budget)?,
-            BigOp::Prod => binop(BinOp::Mul, Ok(acc), v, budget)?,
+            BigOp::Sum => binop(BinOp::Add, acc, v, budget),
+            BigOp::Prod => binop(BinOp::Mul, acc, v, budget),
         };
+        if matches!(
+            acc,
+            Err(ExactError::Undefined(_)
+                | ExactError::NotInteger(_)
+                | ExactError::Budget(_)
+                | ExactError::Unbound(_))
+        ) {
+            return acc;
+        }
         i += 1;
         k += 1;
     }
-    Ok(acc)
+    acc
 }
 
 fn rec(
@@ -790,6 +806,30 @@ fn rec(
 pub fn round(e: &Expr, ceil: bool, env: &Env, budget: &Budget) -> Result<Integer, ExactError> {
     let mut aenv = alg_env(env);
     round_in(e, ceil, &mut aenv, budget)
+}
+
+/// `floor(e)` or `ceil(e)` when exact algebra knows the value of `e` (rational, or one of
+/// its irrational forms, separated from the integers by enclosures); `None` otherwise. The
+/// interval engine asks this when an enclosure straddles an integer, and raises its own
+/// precision when the answer is `None`.
+pub fn round_algebraic(e: &Expr, ceil: bool, env: &Env, budget: &Budget) -> Option<Integer> {
+    let v = eval(e, env, budget).ok()?;
+    if let Some(q) = v.as_rational() {
+        return Some(if ceil {
+            Integer::from(q.ceil_ref())
+        } else {
+            Integer::from(q.floor_ref())
+        });
+    }
+    let mut prec = 64;
+    while prec <= MAX_DECIDE_PREC {
+        budget.tick().ok()?;
+        if let Some(n) = round_enclosure(&v.enclose(prec), ceil).ok()? {
+            return Some(n);
+        }
+        prec *= 2;
+    }
+    None
 }
 
 #[cfg(test)]

@@ -280,12 +280,39 @@ fn binop(op: BinOp, x: Rational, y: Rational, budget: &Budget) -> Result<Rationa
         BinOp::Mul => x * y,
         BinOp::Div => {
             if y == 0 {
-                return Err(ExactError::Undefined(format!("division by zero ({x}/0)")));
+                return Err(ExactError::Undefined(format!("division by zero ({}/0)", short(&x))));
             }
             x / y
         }
         BinOp::Pow => pow(&x, &y, budget)?,
     })
+}
+
+/// A rational as messages show it: exactly when short, else its size and a few digits
+/// (writing out a 200-million-bit value in decimal would take longer than computing it).
+pub struct Short<'a>(pub &'a Rational);
+
+/// Most bits of a rational that messages write out in full.
+pub const SHORT_BITS: u64 = 4096;
+
+impl std::fmt::Display for Short<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let b = bits(self.0);
+        if b <= SHORT_BITS {
+            return write!(f, "{}", self.0);
+        }
+        let v = rug::Float::with_val(64, self.0);
+        write!(
+            f,
+            "≈ {} (a rational of {b} bits)",
+            v.to_string_radix(10, Some(6)).replace("e+", "e")
+        )
+    }
+}
+
+/// `q` for messages: see [`Short`].
+pub fn short(q: &Rational) -> Short<'_> {
+    Short(q)
 }
 
 /// The size-budget error for an intermediate value of about `est` bits.
@@ -308,7 +335,8 @@ pub fn pow(x: &Rational, y: &Rational, budget: &Budget) -> Result<Rational, Exac
         if *x == 0 {
             return match y.cmp0() {
                 std::cmp::Ordering::Less => Err(ExactError::Undefined(format!(
-                    "0 to the negative power {y}"
+                    "0 to the negative power {}",
+                    short(y)
                 ))),
                 std::cmp::Ordering::Equal => Ok(Rational::from(1)),
                 std::cmp::Ordering::Greater => Ok(Rational::new()),
@@ -329,7 +357,9 @@ pub fn pow(x: &Rational, y: &Rational, budget: &Budget) -> Result<Rational, Exac
             Some(b) if b <= budget.max_bits && e <= u32::MAX => {}
             _ => {
                 return Err(ExactError::Budget(format!(
-                    "size budget exceeded: {x}^{y} needs about {} bits (limit {})",
+                    "size budget exceeded: {}^{} needs about {} bits (limit {})",
+                    alg::paren_rational(x),
+                    short(y),
                     est.map_or_else(|| "more than 2^64".to_string(), |b| b.to_string()),
                     budget.max_bits
                 )));
@@ -342,7 +372,9 @@ pub fn pow(x: &Rational, y: &Rational, budget: &Budget) -> Result<Rational, Exac
     // non-integer exponent p/q, q >= 2
     if *x < 0 {
         return Err(ExactError::Undefined(format!(
-            "negative base {x} with non-integer exponent {y}"
+            "negative base {} with non-integer exponent {}",
+            short(x),
+            short(y)
         )));
     }
     if *x == 0 {
@@ -350,7 +382,8 @@ pub fn pow(x: &Rational, y: &Rational, budget: &Budget) -> Result<Rational, Exac
             Ok(Rational::new())
         } else {
             Err(ExactError::Undefined(format!(
-                "0 to the negative power {y}"
+                "0 to the negative power {}",
+                short(y)
             )))
         };
     }
@@ -359,7 +392,7 @@ pub fn pow(x: &Rational, y: &Rational, budget: &Budget) -> Result<Rational, Exac
     }
     let q = y.denom();
     let not_rational =
-        || ExactError::Irrational(format!("{}^({y}) is irrational", alg::paren_rational(x)));
+        || ExactError::Irrational(format!("{}^({}) is irrational", alg::paren_rational(x), short(y)));
     let maxb = u64::from(
         x.numer()
             .significant_bits()
@@ -387,22 +420,22 @@ fn call(f: Func, mut v: Vec<Rational>, budget: &Budget) -> Result<Rational, Exac
                 Rational::from(1)
             } else {
                 // Lindemann–Weierstrass: e^r is transcendental for rational r != 0
-                return Err(ExactError::Irrational(format!("exp({x}) is irrational")));
+                return Err(ExactError::Irrational(format!("exp({}) is irrational", short(&x))));
             }
         }
         Func::Ln => {
             if x <= 0 {
-                return Err(ExactError::Undefined(format!("ln of the non-positive {x}")));
+                return Err(ExactError::Undefined(format!("ln of the non-positive {}", short(&x))));
             } else if x == 1 {
                 Rational::new()
             } else {
                 // ln r is transcendental for rational r > 0, r != 1 (Lindemann)
-                return Err(ExactError::Irrational(format!("ln({x}) is irrational")));
+                return Err(ExactError::Irrational(format!("ln({}) is irrational", short(&x))));
             }
         }
         Func::Sqrt => {
             if x < 0 {
-                return Err(ExactError::Undefined(format!("sqrt of the negative {x}")));
+                return Err(ExactError::Undefined(format!("sqrt of the negative {}", short(&x))));
             }
             pow(&x, &Rational::from((1, 2)), budget)?
         }
@@ -431,7 +464,7 @@ fn integer_of(e: &Expr, what: &str, env: &mut Env, budget: &Budget) -> Result<In
         Err(e) => return Err(e),
     };
     if !v.is_integer() {
-        return Err(ExactError::NotInteger(format!("{what} is {v}")));
+        return Err(ExactError::NotInteger(format!("{what} is {}", short(&v))));
     }
     Ok(v.numer().clone())
 }
@@ -614,6 +647,77 @@ fn mk(op: BinOp, a: Expr, b: Expr) -> Expr {
         BinOp::Div if is_lit(&a, 0) && matches!(&b, Expr::Num(v) if *v != 0) => Expr::num(0),
         _ => Expr::bin(op, a, b),
     }
+}
+
+/// `e` with every subexpression whose value is rational under `env` replaced by that value,
+/// bottom-up, also inside subexpressions that are irrational as a whole: what the interval
+/// engine then sees is exact wherever it can be (`(a - a)^sqrt(2)` has the base `0`, not a
+/// tiny interval around it). Bodies of binders are left alone; a subexpression that fails
+/// to evaluate is kept, so undefinedness surfaces where it is.
+pub fn fold_exact(e: &Expr, env: &mut Env, budget: &Budget) -> Expr {
+    let b = Budget {
+        max_steps: budget.max_steps.min(1_000_000),
+        max_bits: budget.max_bits.min(1 << 20),
+        deadline: budget.deadline,
+    };
+    fold_exact_in(e, env, &b)
+}
+
+fn fold_exact_in(e: &Expr, env: &mut Env, b: &Budget) -> Expr {
+    stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || {
+        let rebuilt = match e {
+            Expr::Num(_) => return e.clone(),
+            Expr::Var(n) => {
+                return env.get(n).map_or_else(|| e.clone(), |v| Expr::Num(v.clone()));
+            }
+            Expr::Neg(a) => Expr::Neg(Box::new(fold_exact_in(a, env, b))),
+            Expr::Bin(op, x, y) => {
+                Expr::bin(*op, fold_exact_in(x, env, b), fold_exact_in(y, env, b))
+            }
+            Expr::Call(f, args) => {
+                Expr::Call(*f, args.iter().map(|a| fold_exact_in(a, env, b)).collect())
+            }
+            Expr::Big {
+                op,
+                var,
+                lo,
+                hi,
+                body,
+            } => Expr::Big {
+                op: *op,
+                var: var.clone(),
+                lo: Box::new(fold_exact_in(lo, env, b)),
+                hi: Box::new(fold_exact_in(hi, env, b)),
+                body: body.clone(),
+            },
+            Expr::Rec {
+                x,
+                t,
+                start,
+                end,
+                init,
+                step,
+            } => Expr::Rec {
+                x: x.clone(),
+                t: t.clone(),
+                start: Box::new(fold_exact_in(start, env, b)),
+                end: Box::new(fold_exact_in(end, env, b)),
+                init: Box::new(fold_exact_in(init, env, b)),
+                step: step.clone(),
+            },
+        };
+        let leaves_exact = rebuilt
+            .children()
+            .iter()
+            .all(|c| matches!(c, Expr::Num(_)));
+        let binder = matches!(rebuilt, Expr::Big { .. } | Expr::Rec { .. });
+        if (leaves_exact || binder)
+            && let Ok(v) = eval_q(&rebuilt, env, b)
+        {
+            return Expr::Num(v);
+        }
+        rebuilt
+    })
 }
 
 /// Replaces every maximal subexpression that does not use any of `vary` (and whose value is
