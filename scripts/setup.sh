@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what stabcert needs on a Debian machine that has only Rust, and skips what is
 # present: m4 (GMP's build needs it), a C compiler and make (GMP/MPFR build from source),
-# and Coq 8.16 with the Interval library (the formal certificates).
+# Coq 8.16 with the Interval library (the formal certificates), and Python 3 with mpmath
+# (the independent oracle of the differential fuzzer in the tests).
 # Uses sudo when not root. Sourced or run by scripts/main.sh and scripts/test.sh.
 set -euo pipefail
 
@@ -17,6 +18,13 @@ if { [ -z "$interval_dir" ] || [ ! -d "$interval_dir" ]; } \
    && ! ls /usr/lib/*/coq/user-contrib/Interval >/dev/null 2>&1 \
    && ! ls /usr/lib/coq/user-contrib/Interval >/dev/null 2>&1; then
   need+=(libcoq-interval)
+fi
+
+# the fuzzer's oracle (tests/oracles/fuzz_oracle.py) needs Python 3 with mpmath: any python3
+# on the PATH that has it, else Debian's
+if ! { command -v python3 >/dev/null 2>&1 && python3 -c 'import mpmath' >/dev/null 2>&1; } \
+   && ! { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import mpmath' >/dev/null 2>&1; }; then
+  need+=(python3-mpmath)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

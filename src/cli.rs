@@ -115,7 +115,9 @@ pub fn eval_command(
                 if bits > MAX_PRINT_BITS {
                     return Err(CliError::Input(format!(
                         "EXPR: the exact value (≈ {}) has {bits} bits, more than the {MAX_PRINT_BITS} bits `eval --exact` writes out; use --digits N",
-                        rug::Float::with_val(64, &v).to_string_radix(10, Some(6)).replace("e+", "e")
+                        rug::Float::with_val(64, &v)
+                            .to_string_radix(10, Some(6))
+                            .replace("e+", "e")
                     )));
                 }
                 v.to_string()

@@ -656,8 +656,12 @@ fn eval_node(
                         let arg = &args[0];
                         match env.exact_env(&arg.free_vars()) {
                             Some(xenv) => {
-                                match exact::alg::round_algebraic(arg, *f == Func::Ceil, &xenv, budget)
-                                {
+                                match exact::alg::round_algebraic(
+                                    arg,
+                                    *f == Func::Ceil,
+                                    &xenv,
+                                    budget,
+                                ) {
                                     Some(n) => Interval::from_rational(&Rational::from(n), p),
                                     None => r,
                                 }

@@ -279,14 +279,23 @@ pub fn simulation_table(description: &str, s: &crate::sgd::sim::Summary) -> Stri
     for c in &s.checkpoints {
         let (m, se, ci) = stat_cells(&c.dist);
         let (pm, pse, _) = stat_cells(&c.probe);
+        let left_out = if c.non_finite > 0 {
+            format!(
+                "  ({} of {} left out)",
+                c.non_finite,
+                c.non_finite + c.replicas
+            )
+        } else {
+            String::new()
+        };
         out += &format!(
-            "{:>10} {:>10}  {m:>13} {se:>9} {ci:>29}  {pm:>13} {pse:>9}\n",
+            "{:>10} {:>10}  {m:>13} {se:>9} {ci:>29}  {pm:>13} {pse:>9}{left_out}\n",
             c.step, c.time
         );
     }
     if let Some(first) = s.non_finite.first() {
         out += &format!(
-            "\nwarning: {} of {} replicas produced NaN or infinity (first: replica {} after step {}); checkpoints from then on are not averaged\n",
+            "\nwarning: {} of {} replicas produced NaN or infinity (first: replica {} after step {}); from then on each checkpoint averages only the replicas still finite there (the mean is conditional on not overflowing) and says how many it left out\n",
             s.non_finite.len(),
             s.replicas,
             first.replica,

@@ -63,13 +63,19 @@ impl Gen {
                 .pick(&["0.5", "2.25", "0.1", "1.75", "0.99", "3.0", ".5", "10.125"])
                 .into(),
             5 => self
-                .pick(&["1e-3", "2.5E2", "1e-30", "3e2", "1e-80", "7e-5", "1E1", "5e+1"])
+                .pick(&[
+                    "1e-3", "2.5E2", "1e-30", "3e2", "1e-80", "7e-5", "1E1", "5e+1",
+                ])
                 .into(),
             6 => self
                 .pick(&["(1/3)", "(2/7)", "(22/7)", "(5/17)", "(1/1000)", "(-3/4)"])
                 .into(),
-            7 => self.pick(&["(-1)", "(-2)", "(-8)", "(-0.5)", "(-27)"]).into(),
-            8 => self.pick(&["1e20", "(1e20 + 1)", "1e-20", "123456789"]).into(),
+            7 => self
+                .pick(&["(-1)", "(-2)", "(-8)", "(-0.5)", "(-27)"])
+                .into(),
+            8 => self
+                .pick(&["1e20", "(1e20 + 1)", "1e-20", "123456789"])
+                .into(),
             _ => self.pick(&["0", "1", "2", "4", "9", "16"]).into(),
         }
     }
@@ -93,7 +99,7 @@ impl Gen {
             4 => "(0^(-1))".into(),
             5 => "((-8)^(1/3))".into(),
             6 => format!("ln({x} - {x})"),
-            _ => format!("(1/(sqrt(2)^2 - 2))"),
+            _ => "(1/(sqrt(2)^2 - 2))".to_string(),
         }
     }
 
@@ -114,12 +120,27 @@ impl Gen {
             7 => format!("ceil({k} - 1e-{m})"),
             8 => format!("floor(exp(1)*1e{m})"),
             9 => self
-                .pick(&["(-8)^(1/3)", "(-2)^3", "0^0", "0^(-1)", "0^(1/2)", "0^0.5", "(-1)^(2/3)"])
+                .pick(&[
+                    "(-8)^(1/3)",
+                    "(-2)^3",
+                    "0^0",
+                    "0^(-1)",
+                    "0^(1/2)",
+                    "0^0.5",
+                    "(-1)^(2/3)",
+                ])
                 .into(),
             10 => format!("(1e-{m})^(1/3)"),
             11 => format!("((({a}) - ({a}) + 1e-{m})^0.5)"),
-            12 => format!("{}^(10^{k})", self.pick(&["2", "10", "(1/2)", "(-3)", "1.5"])),
-            13 => format!("exp({}10^{})", self.pick(&["", "-"]), self.rng.gen_range(1..16)),
+            12 => format!(
+                "{}^(10^{k})",
+                self.pick(&["2", "10", "(1/2)", "(-3)", "1.5"])
+            ),
+            13 => format!(
+                "exp({}10^{})",
+                self.pick(&["", "-"]),
+                self.rng.gen_range(1..16)
+            ),
             14 => format!("1/((sqrt(2) + 1e-{m}) - sqrt(2))"),
             15 => format!("sum(i, 1, {k} + exp(-{m}), i)"),
             16 => format!("prod(i, 1, {k} + 1e-{m}, i)"),
@@ -134,12 +155,26 @@ impl Gen {
             25 => format!("abs({u})"),
             26 => self
                 .pick(&[
-                    "2^3^2", "-2^-2", "(-2)^-3", "2^-1^2", "(-2)^(sqrt(4))",
-                    "(-2)^(sqrt(2)^2)", "0^(sqrt(2) - sqrt(2))", "8^(1/3000)",
-                    "(-8)^(2/6)", "(-1)^(1/3)^3", "1^(1/0)", "0^(1/0)",
+                    "2^3^2",
+                    "-2^-2",
+                    "(-2)^-3",
+                    "2^-1^2",
+                    "(-2)^(sqrt(4))",
+                    "(-2)^(sqrt(2)^2)",
+                    "0^(sqrt(2) - sqrt(2))",
+                    "8^(1/3000)",
+                    "(-8)^(2/6)",
+                    "(-1)^(1/3)^3",
+                    "1^(1/0)",
+                    "0^(1/0)",
                 ])
                 .into(),
-            27 => format!("{}({}{} + 1e-{m})", self.pick(&["floor", "ceil"]), self.pick(&["", "-"]), k),
+            27 => format!(
+                "{}({}{} + 1e-{m})",
+                self.pick(&["floor", "ceil"]),
+                self.pick(&["", "-"]),
+                k
+            ),
             28 => format!("floor(-({a}))"),
             29 => format!("(({a})^2)^(1/2) - abs({a})"),
             30 => format!("exp(ln({a})) - ({a})"),
@@ -155,7 +190,10 @@ impl Gen {
         let lo = self.rng.gen_range(-1..3);
         let hi = lo + self.rng.gen_range(-1..5);
         let hi_s = if self.chance(0.15) {
-            format!("{hi} + {}", self.pick(&["exp(-100)", "1e-40", "0.5", "sqrt(2)^2 - 2"]))
+            format!(
+                "{hi} + {}",
+                self.pick(&["exp(-100)", "1e-40", "0.5", "sqrt(2)^2 - 2"])
+            )
         } else {
             hi.to_string()
         };
@@ -218,7 +256,11 @@ impl Gen {
                         .into(),
                     _ => self.expr(depth - 1),
                 };
-                let e = if e.starts_with('-') { format!("({e})") } else { e };
+                let e = if e.starts_with('-') {
+                    format!("({e})")
+                } else {
+                    e
+                };
                 format!("({base})^{e}")
             }
             26 => format!("-{}", self.expr(depth - 1)),
@@ -264,7 +306,11 @@ fn generate(seed: u64, n: usize) -> Vec<String> {
 #[derive(Clone, Debug)]
 enum Oracle {
     Rational(Rational),
-    Real { lo: Rational, hi: Rational, cond: bool },
+    Real {
+        lo: Rational,
+        hi: Rational,
+        cond: bool,
+    },
     Undefined(String),
     Unknown(#[allow(dead_code)] String),
 }
@@ -336,7 +382,9 @@ fn ask_oracle(exprs: &[String]) -> Vec<Oracle> {
         .map(|(k, e)| serde_json::json!({"id": k, "expr": e}).to_string() + "\n")
         .collect();
     let writer = std::thread::spawn(move || {
-        stdin.write_all(input.as_bytes()).expect("write to the oracle");
+        stdin
+            .write_all(input.as_bytes())
+            .expect("write to the oracle");
     });
     let out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut res = vec![Oracle::Unknown("no answer".into()); exprs.len()];
@@ -360,7 +408,10 @@ fn ask_oracle(exprs: &[String]) -> Vec<Oracle> {
         };
     }
     writer.join().expect("writer");
-    assert!(child.wait().expect("oracle exit").success(), "the oracle failed");
+    assert!(
+        child.wait().expect("oracle exit").success(),
+        "the oracle failed"
+    );
     res
 }
 
@@ -404,14 +455,16 @@ fn run_engines(src: &str, digits_n: u32) -> Run {
         Err(_) => Exact::Panic,
     };
     let t = Instant::now();
-    let digits = std::panic::catch_unwind(|| {
-        cli::eval_command(src, &[], EvalMode::Digits(digits_n), LIMIT)
-    });
+    let digits =
+        std::panic::catch_unwind(|| cli::eval_command(src, &[], EvalMode::Digits(digits_n), LIMIT));
     let digits_time = t.elapsed();
     let digits = match digits {
         Ok(Ok(out)) => {
             let inner = out.trim().trim_start_matches('[').trim_end_matches(']');
-            match inner.split_once(", ").map(|(a, b)| (decimal(a), decimal(b))) {
+            match inner
+                .split_once(", ")
+                .map(|(a, b)| (decimal(a), decimal(b)))
+            {
                 Some((Some(lo), Some(hi))) => Digits::Enclosure(lo, hi),
                 _ if inner.contains('e') && inner.contains(", ") => Digits::Huge(out),
                 _ => Digits::Unparsed(out),
@@ -459,13 +512,15 @@ fn verdict(src: &str, o: &Oracle, r: &Run) -> Vec<String> {
         (Exact::Value(v), Oracle::Real { lo, hi, .. }) if !(lo <= v && v <= hi) => {
             bad.push(format!("exact: {v}, oracle in [{lo}, {hi}]"))
         }
-        (Exact::Value(v), Oracle::Undefined(why)) => {
-            bad.push(format!("exact: {v}, but the oracle finds it undefined ({why})"))
-        }
+        (Exact::Value(v), Oracle::Undefined(why)) => bad.push(format!(
+            "exact: {v}, but the oracle finds it undefined ({why})"
+        )),
         (Exact::Error(ExactError::Undefined(m) | ExactError::NotInteger(m)), o)
             if matches!(o, Oracle::Rational(_) | Oracle::Real { .. }) =>
         {
-            bad.push(format!("exact: undefined ({m}), but the oracle has a value {o:?}"))
+            bad.push(format!(
+                "exact: undefined ({m}), but the oracle has a value {o:?}"
+            ))
         }
         (Exact::Error(ExactError::Irrational(m)), Oracle::Rational(w)) => {
             bad.push(format!("exact: irrational ({m}), but the oracle has {w}"))
@@ -486,15 +541,14 @@ fn verdict(src: &str, o: &Oracle, r: &Run) -> Vec<String> {
         (Digits::Enclosure(lo, hi), Oracle::Rational(w)) if !(lo <= w && w <= hi) => {
             bad.push(format!("digits: [{lo}, {hi}] misses the oracle's {w}"))
         }
-        (Digits::Enclosure(lo, hi), Oracle::Real { lo: a, hi: b, .. }) if hi < a || b < lo => {
-            bad.push(format!(
+        (Digits::Enclosure(lo, hi), Oracle::Real { lo: a, hi: b, .. }) if hi < a || b < lo => bad
+            .push(format!(
                 "digits: [{}, {}] misses the oracle's [{}, {}]",
                 exact::approx(lo, 12),
                 exact::approx(hi, 12),
                 exact::approx(a, 12),
                 exact::approx(b, 12)
-            ))
-        }
+            )),
         (Digits::Enclosure(lo, hi), Oracle::Undefined(why)) => bad.push(format!(
             "digits: [{}, {}], but the oracle finds it undefined ({why})",
             exact::approx(lo, 8),
@@ -506,17 +560,21 @@ fn verdict(src: &str, o: &Oracle, r: &Run) -> Vec<String> {
         (Digits::Error(m), Oracle::Rational(_) | Oracle::Real { cond: true, .. })
             if m.contains("possibly undefined") =>
         {
-            bad.push(format!("digits: gave up (`{m}`) on a well-conditioned value"))
+            bad.push(format!(
+                "digits: gave up (`{m}`) on a well-conditioned value"
+            ))
         }
-        (Digits::Error(m), Oracle::Rational(_) | Oracle::Real { .. }) if !huge_ok(m) => {
-            if !is_undefined_msg(m) && !m.contains("possibly undefined") {
-                bad.push(format!("digits: unexpected error `{m}`"))
-            }
+        (Digits::Error(m), Oracle::Rational(_) | Oracle::Real { .. })
+            if !huge_ok(m) && !is_undefined_msg(m) && !m.contains("possibly undefined") =>
+        {
+            bad.push(format!("digits: unexpected error `{m}`"))
         }
-        (Digits::Error(m), Oracle::Undefined(_)) if !is_undefined_msg(m) => {
-            if !m.contains("possibly undefined") && !huge_ok(m) {
-                bad.push(format!("digits: unexpected error `{m}` on an undefined value"))
-            }
+        (Digits::Error(m), Oracle::Undefined(_))
+            if !is_undefined_msg(m) && !m.contains("possibly undefined") && !huge_ok(m) =>
+        {
+            bad.push(format!(
+                "digits: unexpected error `{m}` on an undefined value"
+            ))
         }
         _ => {}
     }
@@ -528,7 +586,7 @@ fn seed_and_count() -> (u64, usize) {
     let n = std::env::var("STABCERT_FUZZ_N")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(2000);
+        .unwrap_or(5000);
     let seed = match std::env::var("STABCERT_FUZZ_SEED").ok().as_deref() {
         Some("random") => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -618,9 +676,12 @@ fn engines_agree_with_the_oracle() {
     eprintln!("fuzz: engine outcomes {outcomes:?}");
     // STABCERT_FUZZ_SHOW=<word>: show some expressions whose digits error contains the word
     if let Ok(w) = std::env::var("STABCERT_FUZZ_SHOW") {
-        for (r, (e, o)) in runs.iter().zip(exprs.iter().zip(&oracle)).filter(|(r, _)| {
-            matches!(&r.digits, Digits::Error(m) if m.contains(w.as_str()))
-        }).take(15) {
+        for (r, (e, o)) in runs
+            .iter()
+            .zip(exprs.iter().zip(&oracle))
+            .filter(|(r, _)| matches!(&r.digits, Digits::Error(m) if m.contains(w.as_str())))
+            .take(15)
+        {
             eprintln!("fuzz: show {e}\n    {:?}\n    oracle {o:?}", r.digits);
         }
     }
@@ -629,7 +690,7 @@ fn engines_agree_with_the_oracle() {
         .zip(&exprs)
         .map(|(r, e)| (r.exact_time.max(r.digits_time), e))
         .collect();
-    slow.sort_by(|a, b| b.0.cmp(&a.0));
+    slow.sort_by_key(|b| std::cmp::Reverse(b.0));
     for (t, e) in slow.iter().take(5) {
         eprintln!("fuzz: slow {t:.2?}: {e}");
     }
@@ -650,13 +711,238 @@ fn engines_agree_with_the_oracle() {
     );
 }
 
+// ------------------------------------------------------------------ verdicts
+
+/// The truth of `lhs rel rhs` from the oracle's values of both sides: `Some(true)` holds,
+/// `Some(false)` fails (an undefined side fails the relation as written), `None` unknown.
+fn oracle_relation(l: &Oracle, rel: &str, r: &Oracle) -> Option<bool> {
+    use std::cmp::Ordering::*;
+    let ord = match (l, r) {
+        (Oracle::Undefined(_), _) | (_, Oracle::Undefined(_)) => return Some(false),
+        (Oracle::Unknown(_), _) | (_, Oracle::Unknown(_)) => return None,
+        (Oracle::Rational(a), Oracle::Rational(b)) => a.cmp(b),
+        _ => {
+            let ends = |o: &Oracle| match o {
+                Oracle::Rational(q) => (q.clone(), q.clone()),
+                Oracle::Real { lo, hi, .. } => (lo.clone(), hi.clone()),
+                _ => unreachable!("handled above"),
+            };
+            let ((a0, a1), (b0, b1)) = (ends(l), ends(r));
+            if a1 < b0 {
+                Less
+            } else if a0 > b1 {
+                Greater
+            } else {
+                return None;
+            }
+        }
+    };
+    Some(match rel {
+        "<=" => ord != Greater,
+        "<" => ord == Less,
+        ">=" => ord != Less,
+        ">" => ord == Greater,
+        _ => ord == Equal,
+    })
+}
+
+/// `src` with the parameter `name` replaced by a rational literal.
+fn at_point(src: &str, name: &str, v: &Rational) -> String {
+    let lit = if v.is_integer() && *v >= 0 {
+        v.to_string()
+    } else {
+        format!("({}/{})", v.numer(), v.denom())
+    };
+    // names are whole identifiers: replace only where the parameter stands alone
+    let b = src.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'\'';
+    let mut out = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        let starts = src[i..].starts_with(name)
+            && (i == 0 || !ident(b[i - 1]))
+            && b.get(i + name.len()).is_none_or(|c| !ident(*c));
+        if starts {
+            out.push_str(&lit);
+            i += name.len();
+        } else {
+            let ch = src[i..].chars().next().expect("char");
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// Random relations over a small integer range or a real interval, decided by the decision
+/// engine under small budgets: a counterexample must fail at its point by the oracle, and a
+/// `certified` relation must hold (by the oracle) at every integer point, or at sampled
+/// rational points of the real interval.
+#[test]
+fn verdicts_agree_with_the_oracle() {
+    use stabcert::claims;
+    use stabcert::decide::{self, Options, Verdict};
+    let (seed, n) = seed_and_count();
+    let n = (n / 10).max(50);
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
+        scope: Vec::new(),
+        fresh: 0,
+    };
+    let opts = Options {
+        max_points: 200,
+        max_boxes: 300,
+        time_per_claim: Duration::from_secs(2),
+        ..Options::default()
+    };
+    struct Case {
+        lhs: String,
+        rel: &'static str,
+        rhs: String,
+        param: &'static str,
+        real: bool,
+        points: Vec<Rational>,
+    }
+    let mut cases = Vec::new();
+    for _ in 0..n {
+        let real = g.chance(0.4);
+        // names no generated binder uses (they bind i, j, x, t and numbered ones)
+        let param = if real { "u" } else { "m" };
+        g.scope = vec![param.to_string()];
+        let d = g.rng.gen_range(1..4);
+        let (lhs, rel, rhs) = if g.chance(0.4) {
+            // relations that hold wherever both sides are defined: certified only when no
+            // point of the domain makes a side undefined
+            let e = g.expr(d);
+            let f = g.expr(d);
+            match g.rng.gen_range(0..8) {
+                0 => (e.clone(), "<=", format!("{e} + abs({f})")),
+                1 => (format!("abs({e})"), ">=", e),
+                2 => (format!("exp(({e})/10)"), ">", "0".into()),
+                3 => (format!("({e})^2"), ">=", "0".into()),
+                4 => (format!("min({e}, {f})"), "<=", format!("max({e}, {f})")),
+                5 => (format!("floor({e})"), "<=", e),
+                6 => (format!("sqrt(({e})^2)"), "=", format!("abs({e})")),
+                _ => (format!("({e}) - ({e})"), "<=", "0".into()),
+            }
+        } else {
+            (g.expr(d), g.pick(&["<=", "<", ">=", ">", "="]), g.expr(d))
+        };
+        let points: Vec<Rational> = if real {
+            let mut v = vec![Rational::from(0), Rational::from(1)];
+            for _ in 0..6 {
+                v.push(Rational::from((g.rng.gen_range(0..1000), 999)));
+            }
+            v
+        } else {
+            (-2..=4).map(Rational::from).collect()
+        };
+        cases.push(Case {
+            lhs,
+            rel,
+            rhs,
+            param,
+            real,
+            points,
+        });
+    }
+    g.scope.clear();
+    type Decided = Option<(Verdict, Option<Vec<(String, Rational)>>)>;
+    let decided: Vec<Decided> = cases
+        .par_iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let dom = if c.real { "u in [0, 1]" } else { "m in -2..=4" };
+            let text = format!(
+                "[[claim]]\nid = \"f{k}\"\nsource = \"s\"\ntext = \"t\"\nparams = [\"{dom}\"]\nholds = '''{} {} {}'''\n",
+                c.lhs, c.rel, c.rhs
+            );
+            let claim = claims::load_str("fuzz.toml", &text).ok()?.remove(0);
+            let o = std::panic::catch_unwind(|| decide::decide(&claim, &opts).remove(0))
+                .unwrap_or_else(|_| panic!("deciding panicked: {text}"));
+            Some((o.verdict, o.counterexample.map(|cx| cx.point)))
+        })
+        .collect();
+    // the oracle's values of both sides at every point that matters
+    let mut jobs: Vec<String> = Vec::new();
+    let mut index: Vec<(usize, Rational, usize)> = Vec::new(); // (case, point, first job)
+    for (k, (c, d)) in cases.iter().zip(&decided).enumerate() {
+        let Some((verdict, cx)) = d else { continue };
+        let pts: Vec<Rational> = match (verdict, cx) {
+            (Verdict::Refuted, Some(p)) => vec![p[0].1.clone()],
+            (Verdict::Certified, _) => c.points.clone(),
+            _ => Vec::new(),
+        };
+        for p in pts {
+            index.push((k, p.clone(), jobs.len()));
+            jobs.push(at_point(&c.lhs, c.param, &p));
+            jobs.push(at_point(&c.rhs, c.param, &p));
+        }
+    }
+    let answers = ask_oracle(&jobs);
+    let mut failures = Vec::new();
+    let mut counts = std::collections::BTreeMap::new();
+    for d in decided.iter().flatten() {
+        *counts.entry(d.0.as_str()).or_insert(0usize) += 1;
+    }
+    for (k, p, j) in index {
+        let c = &cases[k];
+        let (verdict, _) = decided[k].as_ref().expect("decided");
+        let truth = oracle_relation(&answers[j], c.rel, &answers[j + 1]);
+        let wrong = match verdict {
+            Verdict::Refuted => truth == Some(true),
+            _ => truth == Some(false),
+        };
+        if wrong {
+            failures.push(format!(
+                "{} {} {} ({}): {} but at {}={p} the oracle has lhs {:?}, rhs {:?}",
+                c.lhs,
+                c.rel,
+                c.rhs,
+                if c.real { "u in [0, 1]" } else { "m in -2..=4" },
+                verdict.as_str(),
+                c.param,
+                answers[j],
+                answers[j + 1]
+            ));
+        }
+    }
+    eprintln!(
+        "fuzz: {} relations decided, verdicts {counts:?}; {} oracle checks; {} failing",
+        decided.iter().flatten().count(),
+        jobs.len() / 2,
+        failures.len()
+    );
+    for f in failures.iter().take(20) {
+        eprintln!("{f}");
+    }
+    assert!(failures.is_empty(), "{}", failures[0]);
+}
+
 #[test]
 fn the_generator_covers_the_language() {
     let exprs = generate(7, 2000);
     let all = exprs.join(" ");
     for word in [
-        "exp(", "ln(", "sqrt(", "abs(", "min(", "max(", "floor(", "ceil(", "sum(", "prod(",
-        "rec(", "^", "/", "e-", "E2", "0^0", "(-8)^(1/3)", "*0", "1e-",
+        "exp(",
+        "ln(",
+        "sqrt(",
+        "abs(",
+        "min(",
+        "max(",
+        "floor(",
+        "ceil(",
+        "sum(",
+        "prod(",
+        "rec(",
+        "^",
+        "/",
+        "e-",
+        "E2",
+        "0^0",
+        "(-8)^(1/3)",
+        "*0",
+        "1e-",
     ] {
         assert!(all.contains(word), "no generated expression uses `{word}`");
     }

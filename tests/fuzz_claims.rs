@@ -129,7 +129,9 @@ fn claim_table(rng: &mut ChaCha8Rng, k: usize) -> String {
     field(rng, "params", format!("[{}]", params.join(", ")));
     if rng.gen_bool(0.3) {
         let nl = rng.gen_range(1..4);
-        let lets: Vec<String> = (0..nl).map(|_| format!("\"{}\"", pick(rng, LETS))).collect();
+        let lets: Vec<String> = (0..nl)
+            .map(|_| format!("\"{}\"", pick(rng, LETS)))
+            .collect();
         field(rng, "let", format!("[{}]", lets.join(", ")));
     }
     if rng.gen_bool(0.8) {
@@ -139,7 +141,11 @@ fn claim_table(rng: &mut ChaCha8Rng, k: usize) -> String {
         let a = pick(rng, &["1", "n", "x", "a", "exp(a)", "1/0"]);
         let b = pick(rng, &["2*n", "n + 1", "1 + a", "2"]);
         let r = pick(rng, &["<=", "<", "=", ">=", "=>"]);
-        field(rng, "chain", format!("[\"{a}\", \"{r}\", \"{b}\", \"<=\", \"3*n\"]"));
+        field(
+            rng,
+            "chain",
+            format!("[\"{a}\", \"{r}\", \"{b}\", \"<=\", \"3*n\"]"),
+        );
     }
     if rng.gen_bool(0.1) {
         let t = pick(rng, &["a", "n", "x", "zz"]);
@@ -167,25 +173,49 @@ const VALID: &[(&str, &str, &str, &str)] = &[
     ("\"n in 1..=30\"", "", "1/(n - n) <= 1", ""),
     ("\"n in 0..=12\"", "", "rec(u, s, 0, n, 1, u/2 + 1) < 2", ""),
     ("\"n in 1..=12\"", "", "prod(i, 1, n, 1 + 1/i) = n + 1", ""),
-    ("\"n in 1..=12\"", "\"H = sum(i, 1, n, 1/i)\"", "H <= 1 + n/10", ""),
-    ("\"n in 1..=12\"", "\"H = sqrt(n)*sqrt(n)\", \"G = H - n\"", "G = 0", ""),
+    (
+        "\"n in 1..=12\"",
+        "\"H = sum(i, 1, n, 1/i)\"",
+        "H <= 1 + n/10",
+        "",
+    ),
+    (
+        "\"n in 1..=12\"",
+        "\"H = sqrt(n)*sqrt(n)\", \"G = H - n\"",
+        "G = 0",
+        "",
+    ),
     ("\"a in (0, 1]\"", "", "exp(a) >= 1 + a", ""),
     ("\"a in (0, 1]\"", "", "ln(a) <= a - 1", ""),
     ("\"a in (0, 1]\"", "", "a^2 <= a", ""),
     ("\"x in [-1, 1]\"", "", "abs(x) >= x", ""),
     ("\"x in [-1, 1]\"", "", "0*(1/(x - x)) <= 1", ""),
     ("\"x in [-1, 1]\"", "", "x*x >= x", ""),
-    ("\"n in 1..=10\", \"a in [0, 1]\"", "", "n^a <= 2", "threshold = \"a\""),
-    ("\"n in 1..=20\"", "", "n <= K*ln(n + 1)", "best_constant = \"K\""),
+    (
+        "\"n in 1..=10\", \"a in [0, 1]\"",
+        "",
+        "n^a <= 2",
+        "threshold = \"a\"",
+    ),
+    (
+        "\"n in 1..=20\"",
+        "",
+        "n <= K*ln(n + 1)",
+        "best_constant = \"K\"",
+    ),
     ("\"n in 1..=10^12 sample 20\"", "", "1 - 1/n < 1", ""),
-    ("\"k in 1..=4\", \"x = k + exp(-100)\"", "", "sum(i, 1, x, i) >= 1", ""),
+    (
+        "\"k in 1..=4\", \"x = k + exp(-100)\"",
+        "",
+        "sum(i, 1, x, i) >= 1",
+        "",
+    ),
 ];
 
 fn valid_table(rng: &mut ChaCha8Rng, k: usize) -> String {
     let (params, lets, holds, search) = VALID[rng.gen_range(0..VALID.len())];
-    let mut t = format!(
-        "[[claim]]\nid = \"v{k}\"\nsource = \"s\"\ntext = \"t\"\nparams = [{params}]\n"
-    );
+    let mut t =
+        format!("[[claim]]\nid = \"v{k}\"\nsource = \"s\"\ntext = \"t\"\nparams = [{params}]\n");
     if !lets.is_empty() {
         t.push_str(&format!("let = [{lets}]\n"));
     }
@@ -327,8 +357,14 @@ fn claim_files_load_or_fail_with_a_position_and_decide_without_panics() {
             failures.push(format!("file {k}: {why}\n---\n{text}\n---"));
         }
     }
-    eprintln!("fuzz_claims: {loaded} loaded, {refused} refused, {} failing", failures.len());
-    assert!(loaded > n / 10 && refused > n / 10, "{loaded} loaded, {refused} refused");
+    eprintln!(
+        "fuzz_claims: {loaded} loaded, {refused} refused, {} failing",
+        failures.len()
+    );
+    assert!(
+        loaded > n / 10 && refused > n / 10,
+        "{loaded} loaded, {refused} refused"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

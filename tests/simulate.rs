@@ -192,7 +192,8 @@ fn results_independent_of_thread_count() {
 
 /// An exploding run (eigenvalue -100 along v, step 1) is reported with the replica and the
 /// first step where a parameter is not finite, and that step is exact: the same replica
-/// run to the step before is finite throughout. Checkpoints from then on are not averaged.
+/// run to the step before is finite throughout. From then on a checkpoint averages only the
+/// replicas still finite there and counts the others.
 #[test]
 fn non_finite_runs_are_reported_not_averaged() {
     let text = construction_config(
@@ -208,8 +209,10 @@ fn non_finite_runs_are_reported_not_averaged() {
     let first = s.non_finite[0];
     assert!(first.step > 10 && first.step <= 400, "{first:?}");
     assert!(s.checkpoints[0].dist.is_some());
-    assert_eq!(s.checkpoints[1].dist, None);
-    assert_eq!(s.checkpoints[1].non_finite, s.non_finite.len());
+    let last = &s.checkpoints[1];
+    assert_eq!(last.non_finite, s.non_finite.len());
+    assert_eq!(last.replicas + last.non_finite, 6);
+    assert_eq!(last.dist.is_some(), last.replicas > 0);
     let mut sim = cfg.sim.clone();
     sim.checkpoints = vec![first.step - 1];
     let before = sim.run_replica(3, first.replica);
@@ -219,6 +222,42 @@ fn non_finite_runs_are_reported_not_averaged() {
     assert_eq!(
         sim.run_replica(3, first.replica).non_finite,
         Some(first.step)
+    );
+}
+
+/// When some replicas overflow and others do not, the finite ones are still averaged, and
+/// the checkpoint says how many were left out: the mean is exactly the mean of the finite
+/// replicas' distances, recomputed here one replica at a time.
+#[test]
+fn finite_replicas_are_averaged_when_others_overflow() {
+    let text = construction_config(
+        "nonconvex.constant",
+        &[("a", "99"), ("n", "50")],
+        120,
+        &[10, 120],
+        24,
+    );
+    let cfg = config::parse("mixed.toml", &text, None).unwrap();
+    let s = cfg.sim.monte_carlo(24, 3, &|| {});
+    let last = &s.checkpoints[1];
+    assert!(last.non_finite > 0 && last.replicas > 0, "{last:?}");
+    assert_eq!(last.replicas + last.non_finite, 24);
+    let finite: Vec<f64> = (0..24)
+        .map(|r| cfg.sim.run_replica(3, r))
+        .filter(|o| o.non_finite.is_none_or(|k| k > 120))
+        .map(|o| o.dist[1])
+        .collect();
+    assert_eq!(finite.len(), last.replicas);
+    let mean = finite.iter().sum::<f64>() / finite.len() as f64;
+    let got = last.dist.as_ref().unwrap().mean;
+    assert!(
+        (got - mean).abs() <= 1e-12 * mean.abs().max(1.0),
+        "{got} vs {mean}"
+    );
+    let table = stabcert::report::simulation_table("d", &s);
+    assert!(
+        table.contains(&format!("({} of 24 left out)", last.non_finite)),
+        "{table}"
     );
 }
 

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 /// Most terms, iterations or points the kernel spends on one evaluation.
 const MAX_STEPS: u64 = 100_000;
 /// Most bits (numerator plus denominator) of any value the kernel computes.
-const MAX_BITS: u64 = 1 << 22;
+const MAX_BITS: u64 = 1 << 20;
 /// Wall-clock allowance of the kernel for one outcome.
 const MAX_TIME: Duration = Duration::from_secs(10);
 
@@ -123,17 +123,27 @@ fn int_pow(x: &BigRational, e: &BigInt, lim: &Limits) -> Option<BigRational> {
     if !x.is_zero() && !x.abs().is_one() {
         lim.size(qbits(x).saturating_mul(k))?;
     }
-    let mut base = x.clone();
-    let mut acc = BigRational::one();
-    let mut k = k;
-    while k > 0 {
-        if k & 1 == 1 {
-            acc *= &base;
+    // numerator and denominator separately: a reduced fraction stays reduced under powers,
+    // so no gcd is needed (num-rational would take one after every product)
+    let power = |b: &BigInt| -> Option<BigInt> {
+        let mut base = b.clone();
+        let mut acc = BigInt::one();
+        let mut k = k;
+        while k > 0 {
+            lim.tick()?;
+            if k & 1 == 1 {
+                acc *= &base;
+            }
+            k >>= 1;
+            if k > 0 {
+                base = &base * &base;
+            }
         }
-        base = &base * &base;
-        k >>= 1;
-    }
-    Some(if e.is_negative() { acc.recip() } else { acc })
+        Some(acc)
+    };
+    let (n, d) = (power(x.numer())?, power(x.denom())?);
+    let v = BigRational::new_raw(n, d);
+    Some(if e.is_negative() { v.recip() } else { v })
 }
 
 fn pow(x: &BigRational, y: &BigRational, lim: &Limits) -> Option<BigRational> {

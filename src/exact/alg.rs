@@ -670,7 +670,10 @@ fn bound_int(
     match eval_in(e, env, budget) {
         Ok(v) => match v.as_rational() {
             Some(q) if q.is_integer() => Ok(q.numer().clone()),
-            Some(q) => Err(ExactError::NotInteger(format!("{what} is {}", super::short(q)))),
+            Some(q) => Err(ExactError::NotInteger(format!(
+                "{what} is {}",
+                super::short(q)
+            ))),
             None => Err(ExactError::NotInteger(format!(
                 "{what} is irrational ({v})"
             ))),

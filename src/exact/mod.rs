@@ -280,7 +280,10 @@ fn binop(op: BinOp, x: Rational, y: Rational, budget: &Budget) -> Result<Rationa
         BinOp::Mul => x * y,
         BinOp::Div => {
             if y == 0 {
-                return Err(ExactError::Undefined(format!("division by zero ({}/0)", short(&x))));
+                return Err(ExactError::Undefined(format!(
+                    "division by zero ({}/0)",
+                    short(&x)
+                )));
             }
             x / y
         }
@@ -391,8 +394,13 @@ pub fn pow(x: &Rational, y: &Rational, budget: &Budget) -> Result<Rational, Exac
         return Ok(Rational::from(1));
     }
     let q = y.denom();
-    let not_rational =
-        || ExactError::Irrational(format!("{}^({}) is irrational", alg::paren_rational(x), short(y)));
+    let not_rational = || {
+        ExactError::Irrational(format!(
+            "{}^({}) is irrational",
+            alg::paren_rational(x),
+            short(y)
+        ))
+    };
     let maxb = u64::from(
         x.numer()
             .significant_bits()
@@ -420,22 +428,34 @@ fn call(f: Func, mut v: Vec<Rational>, budget: &Budget) -> Result<Rational, Exac
                 Rational::from(1)
             } else {
                 // Lindemann–Weierstrass: e^r is transcendental for rational r != 0
-                return Err(ExactError::Irrational(format!("exp({}) is irrational", short(&x))));
+                return Err(ExactError::Irrational(format!(
+                    "exp({}) is irrational",
+                    short(&x)
+                )));
             }
         }
         Func::Ln => {
             if x <= 0 {
-                return Err(ExactError::Undefined(format!("ln of the non-positive {}", short(&x))));
+                return Err(ExactError::Undefined(format!(
+                    "ln of the non-positive {}",
+                    short(&x)
+                )));
             } else if x == 1 {
                 Rational::new()
             } else {
                 // ln r is transcendental for rational r > 0, r != 1 (Lindemann)
-                return Err(ExactError::Irrational(format!("ln({}) is irrational", short(&x))));
+                return Err(ExactError::Irrational(format!(
+                    "ln({}) is irrational",
+                    short(&x)
+                )));
             }
         }
         Func::Sqrt => {
             if x < 0 {
-                return Err(ExactError::Undefined(format!("sqrt of the negative {}", short(&x))));
+                return Err(ExactError::Undefined(format!(
+                    "sqrt of the negative {}",
+                    short(&x)
+                )));
             }
             pow(&x, &Rational::from((1, 2)), budget)?
         }
@@ -668,7 +688,9 @@ fn fold_exact_in(e: &Expr, env: &mut Env, b: &Budget) -> Expr {
         let rebuilt = match e {
             Expr::Num(_) => return e.clone(),
             Expr::Var(n) => {
-                return env.get(n).map_or_else(|| e.clone(), |v| Expr::Num(v.clone()));
+                return env
+                    .get(n)
+                    .map_or_else(|| e.clone(), |v| Expr::Num(v.clone()));
             }
             Expr::Neg(a) => Expr::Neg(Box::new(fold_exact_in(a, env, b))),
             Expr::Bin(op, x, y) => {
@@ -706,10 +728,7 @@ fn fold_exact_in(e: &Expr, env: &mut Env, b: &Budget) -> Expr {
                 step: step.clone(),
             },
         };
-        let leaves_exact = rebuilt
-            .children()
-            .iter()
-            .all(|c| matches!(c, Expr::Num(_)));
+        let leaves_exact = rebuilt.children().iter().all(|c| matches!(c, Expr::Num(_)));
         let binder = matches!(rebuilt, Expr::Big { .. } | Expr::Rec { .. });
         if (leaves_exact || binder)
             && let Ok(v) = eval_q(&rebuilt, env, b)

@@ -229,6 +229,53 @@ impl Ctx<'_> {
     }
 }
 
+/// Every float the file gives must be a finite number (`nan` and `inf` are valid TOML).
+fn check_finite(ctx: &Ctx, raw: &RawConfig) -> Result<(), ConfigError> {
+    let one = |v: &Option<Spanned<f64>>, what: &str| -> Result<(), ConfigError> {
+        match v {
+            Some(x) if !x.get_ref().is_finite() => Err(ctx.err(
+                x.span(),
+                format!("{what} must be a finite number, not {}", x.get_ref()),
+            )),
+            _ => Ok(()),
+        }
+    };
+    let all = |v: &Option<Spanned<Vec<f64>>>, what: &str| -> Result<(), ConfigError> {
+        match v {
+            Some(xs) => match xs.get_ref().iter().find(|x| !x.is_finite()) {
+                Some(bad) => Err(ctx.err(
+                    xs.span(),
+                    format!("{what} must hold finite numbers, not {bad}"),
+                )),
+                None => Ok(()),
+            },
+            None => Ok(()),
+        }
+    };
+    let d = raw.data.get_ref();
+    one(&d.noise, "noise")?;
+    all(&d.others, "others")?;
+    if let Some(m) = &raw.model {
+        all(&m.get_ref().spectrum, "spectrum")?;
+    }
+    if let Some(sgd) = &raw.sgd {
+        one(&sgd.get_ref().momentum, "momentum")?;
+    }
+    let nums = raw
+        .sgd
+        .iter()
+        .flat_map(|s| s.get_ref().params.values().chain(s.get_ref().step.iter()))
+        .chain(d.params.values());
+    for v in nums {
+        if let NumOrStr::Float(f) = v.get_ref()
+            && !f.is_finite()
+        {
+            return Err(ctx.err(v.span(), format!("{f} is not a finite number")));
+        }
+    }
+    Ok(())
+}
+
 fn to_f64(v: &Rational) -> f64 {
     v.to_f64()
 }
@@ -254,7 +301,7 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
     let ctx = Ctx { file, text };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        let mut err = ctx.err(span.clone(), e.message().to_string());
+        let mut err = ctx.err(span.clone(), crate::claims::one_line(e.message()));
         if span == (0..0) {
             err.line = 0;
         }
@@ -264,6 +311,7 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
         .ok()
         .and_then(|v| serde_json::to_value(v).ok())
         .unwrap_or(serde_json::Value::Null);
+    check_finite(&ctx, &raw)?;
     let steps = ctx.count(&raw.steps, "steps", 1, 100_000_000)?;
     let replicas = match &raw.replicas {
         Some(r) => ctx.count(r, "replicas", 1, 1_000_000_000)? as u64,
@@ -427,7 +475,18 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
                 None => (index + 1) % n,
             };
             if dup == index {
-                return Err(ctx.whole("twin duplicate must differ from twin index"));
+                let span = twin_raw
+                    .and_then(|t| t.duplicate.as_ref().or(t.index.as_ref()))
+                    .map(|v| v.span())
+                    .or_else(|| raw.twin.as_ref().map(|t| t.span()))
+                    .unwrap_or(0..0);
+                let msg =
+                    "twin duplicate must differ from twin index: the twin would not differ from S";
+                return Err(if span == (0..0) {
+                    ctx.whole(msg)
+                } else {
+                    ctx.err(span, msg)
+                });
             }
             Twin::remove_duplicate(&data, index, dup)
         }
@@ -444,7 +503,21 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
         Some(f) => ctx.count(f, "first_step", 0, i64::MAX / 2)? as u64,
         None => first_step_default,
     };
-    let alphas = step_sizes(&ctx, &step_expr, &step_params, first_step, steps, sgd)?;
+    // a construction's step is the construction's: point at the [data] table naming it
+    let step_fallback = if construction.is_some() {
+        d.id.as_ref().map_or(raw.data.span(), |i| i.span())
+    } else {
+        0..0
+    };
+    let alphas = step_sizes(
+        &ctx,
+        &step_expr,
+        &step_params,
+        first_step,
+        steps,
+        sgd,
+        step_fallback,
+    )?;
     let momentum = match sgd.and_then(|s| s.momentum.as_ref()) {
         Some(m) => {
             let v = *m.get_ref();
@@ -603,9 +676,10 @@ fn load_construction(
     names.remove("t");
     for name in names {
         if !params.iter().any(|(k, _)| *k == name) {
-            return Err(ctx.whole(format!(
-                "the construction uses `{name}`: give its value in [data] params"
-            )));
+            return Err(ctx.err(
+                id.span(),
+                format!("the construction uses `{name}`: give its value in [data] params"),
+            ));
         }
     }
     Ok((spec, params))
@@ -651,11 +725,12 @@ fn step_sizes(
     first: u64,
     steps: usize,
     sgd: Option<&RawSgd>,
+    fallback: std::ops::Range<usize>,
 ) -> Result<Vec<f64>, ConfigError> {
     let span = sgd
         .and_then(|s| s.step.as_ref())
         .map(|s| s.span())
-        .unwrap_or(0..0);
+        .unwrap_or(fallback);
     let at = |msg: String| {
         if span == (0..0) {
             ctx.whole(msg)

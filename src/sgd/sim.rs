@@ -123,11 +123,11 @@ pub struct Checkpoint {
     pub step: usize,
     /// the time index `T = first_step + step` (the exact engine's `T`)
     pub time: u64,
-    /// `E||w_T - w'_T||`; absent when some replica was not finite by then
+    /// `E||w_T - w'_T||` over the replicas still finite here; absent when none is
     pub dist: Option<Stat>,
-    /// `E|f(w_T; z) - f(w'_T; z)|`; absent likewise
+    /// `E|f(w_T; z) - f(w'_T; z)|`, likewise
     pub probe: Option<Stat>,
-    /// replicas averaged (all of them, or 0 when some were not finite)
+    /// replicas averaged: those whose parameters are still finite at this checkpoint
     pub replicas: usize,
     /// replicas whose parameters were not finite by this checkpoint
     pub non_finite: usize,
@@ -478,13 +478,20 @@ impl Sim {
             .iter()
             .enumerate()
             .map(|(c, &step)| {
-                let bad = non_finite.iter().filter(|nf| nf.step <= step).count();
-                let (dist, probe, replicas) = if bad > 0 || outs.is_empty() {
+                // replicas still finite at this checkpoint are averaged; the others are
+                // counted and left out (so the mean is conditional on not overflowing)
+                let finite_here = |o: &&ReplicaOut| o.non_finite.is_none_or(|s| s > step);
+                let bad = outs.len() - outs.iter().filter(finite_here).count();
+                let d: Vec<f64> = outs.iter().filter(finite_here).map(|o| o.dist[c]).collect();
+                let p: Vec<f64> = outs
+                    .iter()
+                    .filter(finite_here)
+                    .map(|o| o.probe[c])
+                    .collect();
+                let (dist, probe, replicas) = if d.is_empty() {
                     (None, None, 0)
                 } else {
-                    let d: Vec<f64> = outs.iter().map(|o| o.dist[c]).collect();
-                    let p: Vec<f64> = outs.iter().map(|o| o.probe[c]).collect();
-                    (Some(Stat::of(&d)), Some(Stat::of(&p)), outs.len())
+                    (Some(Stat::of(&d)), Some(Stat::of(&p)), d.len())
                 };
                 Checkpoint {
                     step,
