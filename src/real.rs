@@ -631,6 +631,14 @@ fn eval_node(
                 },
             }
         }
+        // ln(exp(a)) = a wherever a is defined: no enclosure of exp(a) that underflows to
+        // [0, tiny] or overflows stands in the way
+        Expr::Call(Func::Ln, args) if matches!(&args[0], Expr::Call(Func::Exp, _)) => {
+            let Expr::Call(_, inner) = &args[0] else {
+                unreachable!("matched")
+            };
+            eval(&inner[0], env, ar, budget)?
+        }
         Expr::Call(f, args) => {
             let mut v = Vec::with_capacity(args.len());
             for a in args {
@@ -695,13 +703,30 @@ fn eval_node(
             }
             let count = Integer::from(&hi - &lo) + 1;
             let count = check_steps(budget, &count)?;
+            // at an exact point, each term's rational parts are made exact first (so that
+            // `(i/1000 - i/1000)^y` has the base 0, not an interval around it)
+            let mut xenv = if count <= EXACT_SHORTCUT_STEPS {
+                let mut names = body.free_vars();
+                names.remove(var);
+                env.exact_env(&names)
+            } else {
+                None
+            };
             let mut i = lo;
             for k in 0..count {
                 if k % 1024 == 0 {
                     tick(budget)?;
                 }
                 env.push_exact(var, &Rational::from(i.clone()), p);
-                let v = eval(body, env, ar, budget);
+                let v = match xenv.as_mut() {
+                    Some(x) => {
+                        x.push(var, Rational::from(i.clone()));
+                        let folded = exact::fold_exact(body, x, budget);
+                        x.pop();
+                        eval(&folded, env, ar, budget)
+                    }
+                    None => eval(body, env, ar, budget),
+                };
                 env.pop();
                 let v = v?;
                 acc = match op {
@@ -1097,20 +1122,13 @@ pub fn decimal_ends(iv: &Interval, digits: u32) -> (String, String) {
             // MPFR's own conversion, correctly rounded in the outward direction: exact
             // rationals of such ends would be enormous
             let r = if up { Round::Up } else { Round::Down };
-            return mpfr_decimal(f, digits, r);
+            return exact::float_decimal(f, digits, r);
         }
         let q = f.to_rational().expect("finite");
         let (lo, hi) = exact::decimal_enclosure(&q, digits);
         if up { hi } else { lo }
     };
     (end(&iv.lo, false), end(&iv.hi, true))
-}
-
-/// `f` with `digits` significant digits rounded by `r`, as `d.ddde±x` (MPFR's `get_str`).
-fn mpfr_decimal(f: &Float, digits: u32, r: Round) -> String {
-    let s = f.to_string_radix_round(10, Some(digits.max(1) as usize), r);
-    // rug writes `-1.2345e-678` or `1.2345e678`; normalise `e+` and keep the sign
-    s.replace("e+", "e")
 }
 
 // ------------------------------------------------------------------ interval derivatives

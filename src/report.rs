@@ -12,18 +12,39 @@ use serde_json::{Value, json};
 /// Significant digits of `approx` fields.
 pub const APPROX_DIGITS: u32 = 6;
 
+/// Most bits of an exact value written out in full in the JSON document; larger values are
+/// given as an outward 30-digit decimal enclosure (a 100-million-bit numerator would take
+/// longer to write out than to compute, and nobody reads it).
+pub const JSON_EXACT_BITS: u64 = 1 << 20;
+
+fn bits(v: &Rational) -> u64 {
+    u64::from(v.numer().significant_bits()) + u64::from(v.denom().significant_bits())
+}
+
 fn exact_str(v: &Rational) -> String {
     v.to_string()
 }
 
+/// `(lo, hi)` strings of an exact value: the value twice, or an enclosure when huge.
+fn exact_pair(v: &Rational) -> (String, String) {
+    if bits(v) > JSON_EXACT_BITS {
+        crate::exact::decimal_enclosure(v, 30)
+    } else {
+        (exact_str(v), exact_str(v))
+    }
+}
+
 fn side_json(s: &Side) -> Value {
     match s {
-        Side::Exact(v) => json!({
-            "lo": exact_str(v), "hi": exact_str(v), "approx": approx(v, APPROX_DIGITS),
-            "undefined": null,
-        }),
+        Side::Exact(v) => {
+            let (lo, hi) = exact_pair(v);
+            json!({
+                "lo": lo, "hi": hi, "approx": approx(v, APPROX_DIGITS),
+                "undefined": null,
+            })
+        }
         Side::Enclosure(lo, hi) => json!({
-            "lo": exact_str(lo), "hi": exact_str(hi), "approx": approx(&mid(lo, hi), APPROX_DIGITS),
+            "lo": exact_pair(lo).0, "hi": exact_pair(hi).1, "approx": approx(&mid(lo, hi), APPROX_DIGITS),
             "undefined": null,
         }),
         Side::Undefined(why) => json!({
@@ -101,6 +122,9 @@ fn side_text(s: &Side) -> String {
     match s {
         Side::Exact(v) => {
             let a = approx(v, APPROX_DIGITS);
+            if bits(v) > 200 {
+                return format!("≈ {a}");
+            }
             let e = exact_str(v);
             if e.len() <= 24 && e != a {
                 format!("{e} ≈ {a}")

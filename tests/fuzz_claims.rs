@@ -210,6 +210,33 @@ const VALID: &[(&str, &str, &str, &str)] = &[
         "sum(i, 1, x, i) >= 1",
         "",
     ),
+    // heavy ones: they must end within their budgets
+    ("\"n in 1..=10^7\"", "", "n >= 1", ""),
+    (
+        "\"x in [0, 1]\", \"y in [0, 1]\"",
+        "",
+        "x*y <= (x + y)^2/4",
+        "",
+    ),
+    ("\"n in 1..=40\"", "\"p = (n + 1)^(2^20)\"", "p >= n", ""),
+    (
+        "\"n in 1..=10^12 sample 50\"",
+        "",
+        "sum(i, 1, n, 1/i) >= 1",
+        "",
+    ),
+    (
+        "\"a in [0, 1]\"",
+        "",
+        "exp(a) >= 1 + a + a^2/2",
+        "threshold = \"a\"",
+    ),
+    (
+        "\"n in 1..=30\"",
+        "\"y = rec(x, t, 0, n, 2, x*x)\"",
+        "y >= 2",
+        "",
+    ),
 ];
 
 fn valid_table(rng: &mut ChaCha8Rng, k: usize) -> String {

@@ -194,9 +194,16 @@ fn budgets_hold() {
     let (o, t) = run(&["eval", "--set", "b=-2", "--digits", "30", "(-(b))^(8^10)"]);
     assert!(t < Duration::from_secs(10), "{t:?}");
     assert_eq!(o.status.code(), Some(2));
-    // values within range are printed, however large their exponent
+    // values within range are printed, however large their exponent (mpmath: exp(-10^8) is
+    // 6.45170969282e-43429449, and 15^(2^26) is 2.26754795731e78926148)
     let (o, _) = run(&["eval", "--digits", "10", "exp(-10^8)"]);
     assert_eq!(out(&o), "[6.451709692e-43429449, 6.451709693e-43429449]");
+    let (o, t) = run(&["eval", "--digits", "5", "3^(2^26)*5^(2^26)"]);
+    assert_eq!(out(&o), "[2.2675e78926148, 2.2676e78926148]", "{}", err(&o));
+    assert!(t < Duration::from_secs(20), "{t:?}");
+    // a value that underflows MPFR still has its exact sign
+    let (o, _) = run(&["eval", "(2/7)/ceil(exp(-10^11))"]);
+    assert_eq!(out(&o), "2/7", "{}", err(&o));
     let (o, t) = run(&["eval", "(1e-20)^(12^6)"]);
     assert!(t < Duration::from_secs(10), "{t:?}");
     assert!(

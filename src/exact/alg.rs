@@ -586,7 +586,7 @@ fn round_in(
             let mut prec = 64;
             while prec <= MAX_DECIDE_PREC {
                 budget.tick()?;
-                if let Some(n) = round_enclosure(&v.enclose(prec), ceil)? {
+                if let Some(n) = round_alg(&v, prec, ceil)? {
                     return Ok(n);
                 }
                 prec *= 2;
@@ -618,6 +618,21 @@ fn round_enclosure(iv: &Interval, ceil: bool) -> Result<Option<Integer>, ExactEr
         (iv.lo.clone().floor(), iv.hi.clone().floor())
     };
     Ok(if a == b { a.to_integer() } else { None })
+}
+
+/// `floor`/`ceil` of an [`Alg`] value from its enclosure, using also its exact sign: a
+/// positive value whose enclosure underflowed to `[0, tiny]` has floor 0 and ceiling 1.
+fn round_alg(v: &Alg, prec: u32, ceil: bool) -> Result<Option<Integer>, ExactError> {
+    let iv = v.enclose(prec);
+    if let Some(n) = round_enclosure(&iv, ceil)? {
+        return Ok(Some(n));
+    }
+    let one = |s: i32| Ok(Some(Integer::from(s)));
+    match v.sign() {
+        Ordering::Greater if iv.lo >= 0 && iv.hi < 1 => one(if ceil { 1 } else { 0 }),
+        Ordering::Less if iv.hi <= 0 && iv.lo > -1 => one(if ceil { 0 } else { -1 }),
+        _ => Ok(None),
+    }
 }
 
 /// `floor(e)` from interval enclosures of `e` at rising precision.
@@ -827,7 +842,7 @@ pub fn round_algebraic(e: &Expr, ceil: bool, env: &Env, budget: &Budget) -> Opti
     let mut prec = 64;
     while prec <= MAX_DECIDE_PREC {
         budget.tick().ok()?;
-        if let Some(n) = round_enclosure(&v.enclose(prec), ceil).ok()? {
+        if let Some(n) = round_alg(&v, prec, ceil).ok()? {
             return Some(n);
         }
         prec *= 2;

@@ -1113,11 +1113,43 @@ pub fn rec_affine_naive(
     Ok(v)
 }
 
+/// Above this many bits, decimal conversions of a rational go through MPFR with directed
+/// rounding instead of exact powers of ten (which cost seconds for a 100-million-bit value).
+pub const DECIMAL_EXACT_BITS: u64 = 1 << 16;
+
+/// `f` with `digits` significant digits rounded by `r`, as `d.ddde±x` (MPFR's `get_str`).
+pub fn float_decimal(f: &rug::Float, digits: u32, r: rug::float::Round) -> String {
+    f.to_string_radix_round(10, Some(digits.max(1) as usize), r)
+        .replace("e+", "e")
+}
+
+/// `[lo, hi]` around a large rational, both ends `digits`-digit decimals, by MPFR.
+fn large_enclosure(v: &Rational, digits: u32) -> (String, String) {
+    use rug::float::Round;
+    let prec = digits.saturating_mul(4).saturating_add(64);
+    let lo = rug::Float::with_val_round(prec, v, Round::Down).0;
+    let hi = rug::Float::with_val_round(prec, v, Round::Up).0;
+    (
+        float_decimal(&lo, digits, Round::Down),
+        float_decimal(&hi, digits, Round::Up),
+    )
+}
+
 /// A decimal approximation of an exact rational with `digits` significant digits (rounded
 /// to nearest), for display only: `1.00695`, `3.2e-7`, `-12`.
 pub fn approx(v: &Rational, digits: u32) -> String {
     if *v == 0 {
         return "0".into();
+    }
+    if bits(v) > DECIMAL_EXACT_BITS {
+        let f = rug::Float::with_val(digits.max(1).saturating_mul(4).saturating_add(64), v);
+        let s = float_decimal(&f, digits, rug::float::Round::Nearest);
+        return match s.split_once('e') {
+            Some((m, e)) if m.contains('.') => {
+                format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.'))
+            }
+            _ => s,
+        };
     }
     let digits = digits.max(1);
     let neg = *v < 0;
@@ -1408,6 +1440,9 @@ fn fmt_scaled(m: &Integer, k: i64) -> String {
 pub fn decimal_enclosure(v: &Rational, digits: u32) -> (String, String) {
     if *v == 0 {
         return ("0".into(), "0".into());
+    }
+    if bits(v) > DECIMAL_EXACT_BITS {
+        return large_enclosure(v, digits.clamp(1, 10_000));
     }
     let digits = i64::from(digits.clamp(1, 10_000));
     let e = log10_floor(v);
