@@ -994,6 +994,46 @@ impl Expr {
         }
     }
 
+    /// This node with `f` applied to every child evaluated in the node's own scope: all
+    /// children but the body of a `sum`/`prod` and the step of a `rec` (they see bound
+    /// names), which are kept as they are. Leaves are returned unchanged.
+    pub fn map_outer(&self, mut f: impl FnMut(&Expr) -> Expr) -> Expr {
+        match self {
+            Expr::Num(_) | Expr::Var(_) => self.clone(),
+            Expr::Neg(a) => Expr::Neg(Box::new(f(a))),
+            Expr::Bin(op, a, b) => Expr::bin(*op, f(a), f(b)),
+            Expr::Call(func, args) => Expr::Call(*func, args.iter().map(f).collect()),
+            Expr::Big {
+                op,
+                var,
+                lo,
+                hi,
+                body,
+            } => Expr::Big {
+                op: *op,
+                var: var.clone(),
+                lo: Box::new(f(lo)),
+                hi: Box::new(f(hi)),
+                body: body.clone(),
+            },
+            Expr::Rec {
+                x,
+                t,
+                start,
+                end,
+                init,
+                step,
+            } => Expr::Rec {
+                x: x.clone(),
+                t: t.clone(),
+                start: Box::new(f(start)),
+                end: Box::new(f(end)),
+                init: Box::new(f(init)),
+                step: step.clone(),
+            },
+        }
+    }
+
     /// The depth of the tree (a leaf is 1), computed without recursion.
     pub fn depth(&self) -> usize {
         let mut max = 0;

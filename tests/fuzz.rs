@@ -22,6 +22,8 @@
 //!
 //! prints the seed it drew, so a failure can be replayed with `STABCERT_FUZZ_SEED=<seed>`.
 
+mod common;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -609,21 +611,6 @@ fn verdict(o: &Oracle, huge: bool, r: &Run) -> Vec<String> {
     bad
 }
 
-fn seed_and_count() -> (u64, usize) {
-    let n = std::env::var("STABCERT_FUZZ_N")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5000);
-    let seed = match std::env::var("STABCERT_FUZZ_SEED").ok().as_deref() {
-        Some("random") => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64),
-        Some(s) => s.parse().expect("STABCERT_FUZZ_SEED: a number or `random`"),
-        None => 20_261_206,
-    };
-    (seed, n)
-}
-
 /// The pinned cases: one expression per line (`#` starts a comment).
 fn regressions() -> Vec<String> {
     let text = include_str!("fuzz_regressions.txt");
@@ -636,7 +623,7 @@ fn regressions() -> Vec<String> {
 
 #[test]
 fn engines_agree_with_the_oracle() {
-    let (seed, n) = seed_and_count();
+    let (seed, n) = common::seed_and_count(5000);
     eprintln!("fuzz: seed {seed}, {n} random expressions");
     let mut exprs = regressions();
     let pinned = exprs.len();
@@ -809,7 +796,7 @@ fn at_point(src: &str, name: &str, v: &Rational) -> String {
 fn verdicts_agree_with_the_oracle() {
     use stabcert::claims;
     use stabcert::decide::{self, Options, Verdict};
-    let (seed, n) = seed_and_count();
+    let (seed, n) = common::seed_and_count(5000);
     let n = (n / 10).max(50);
     let mut g = Gen {
         rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),

@@ -9,6 +9,8 @@
 //! The normal test command runs 400 files from a fixed seed; `STABCERT_FUZZ_N` and
 //! `STABCERT_FUZZ_SEED` (a number or `random`) change that, as for `tests/fuzz.rs`.
 
+mod common;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use stabcert::certify;
@@ -296,21 +298,6 @@ fn claim_file(rng: &mut ChaCha8Rng) -> String {
     text
 }
 
-fn seed_and_count(default: usize) -> (u64, usize) {
-    let n = std::env::var("STABCERT_FUZZ_N")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default);
-    let seed = match std::env::var("STABCERT_FUZZ_SEED").ok().as_deref() {
-        Some("random") => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64),
-        Some(s) => s.parse().expect("STABCERT_FUZZ_SEED: a number or `random`"),
-        None => 20_261_206,
-    };
-    (seed, n)
-}
-
 fn small_budgets() -> Options {
     Options {
         max_points: 300,
@@ -369,7 +356,7 @@ fn check_file(text: &str) -> Option<String> {
 
 #[test]
 fn claim_files_load_or_fail_with_a_position_and_decide_without_panics() {
-    let (seed, n) = seed_and_count(400);
+    let (seed, n) = common::seed_and_count(400);
     eprintln!("fuzz_claims: seed {seed}, {n} files");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut failures = Vec::new();

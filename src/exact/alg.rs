@@ -572,29 +572,8 @@ fn round_in(
     env: &mut AlgEnv,
     budget: &Budget,
 ) -> Result<Integer, ExactError> {
-    let name = if ceil { "ceil" } else { "floor" };
     match eval_in(e, env, budget) {
-        Ok(v) => {
-            if let Some(q) = v.as_rational() {
-                return Ok(if ceil {
-                    Integer::from(q.ceil_ref())
-                } else {
-                    Integer::from(q.floor_ref())
-                });
-            }
-            // a proven irrational: enclosures separate it from every integer eventually
-            let mut prec = 64;
-            while prec <= MAX_DECIDE_PREC {
-                budget.tick()?;
-                if let Some(n) = round_alg(&v, prec, ceil)? {
-                    return Ok(n);
-                }
-                prec *= 2;
-            }
-            Err(ExactError::NotRational(format!(
-                "{name}({v}): the value is within 2^-{MAX_DECIDE_PREC} of an integer"
-            )))
-        }
+        Ok(v) => round_value(&v, ceil, budget),
         Err(err @ (ExactError::Undefined(_) | ExactError::NotInteger(_)))
         | Err(err @ (ExactError::Unbound(_) | ExactError::Budget(_))) => Err(err),
         Err(ExactError::NotRational(_)) | Err(ExactError::Irrational(_)) => {
@@ -831,9 +810,14 @@ pub fn round(e: &Expr, ceil: bool, env: &Env, budget: &Budget) -> Result<Integer
 /// interval engine asks this when an enclosure straddles an integer, and raises its own
 /// precision when the answer is `None`.
 pub fn round_algebraic(e: &Expr, ceil: bool, env: &Env, budget: &Budget) -> Option<Integer> {
-    let v = eval(e, env, budget).ok()?;
+    round_value(&eval(e, env, budget).ok()?, ceil, budget).ok()
+}
+
+/// `floor`/`ceil` of a value of exact algebra: exactly when rational, else by enclosures at
+/// rising precision (which separate a proven irrational from every integer eventually).
+fn round_value(v: &Alg, ceil: bool, budget: &Budget) -> Result<Integer, ExactError> {
     if let Some(q) = v.as_rational() {
-        return Some(if ceil {
+        return Ok(if ceil {
             Integer::from(q.ceil_ref())
         } else {
             Integer::from(q.floor_ref())
@@ -841,13 +825,16 @@ pub fn round_algebraic(e: &Expr, ceil: bool, env: &Env, budget: &Budget) -> Opti
     }
     let mut prec = 64;
     while prec <= MAX_DECIDE_PREC {
-        budget.tick().ok()?;
-        if let Some(n) = round_alg(&v, prec, ceil).ok()? {
-            return Some(n);
+        budget.tick()?;
+        if let Some(n) = round_alg(v, prec, ceil)? {
+            return Ok(n);
         }
         prec *= 2;
     }
-    None
+    Err(ExactError::NotRational(format!(
+        "{}({v}): the value is within 2^-{MAX_DECIDE_PREC} of an integer",
+        if ceil { "ceil" } else { "floor" }
+    )))
 }
 
 #[cfg(test)]

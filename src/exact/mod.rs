@@ -692,41 +692,7 @@ fn fold_exact_in(e: &Expr, env: &mut Env, b: &Budget) -> Expr {
                     .get(n)
                     .map_or_else(|| e.clone(), |v| Expr::Num(v.clone()));
             }
-            Expr::Neg(a) => Expr::Neg(Box::new(fold_exact_in(a, env, b))),
-            Expr::Bin(op, x, y) => {
-                Expr::bin(*op, fold_exact_in(x, env, b), fold_exact_in(y, env, b))
-            }
-            Expr::Call(f, args) => {
-                Expr::Call(*f, args.iter().map(|a| fold_exact_in(a, env, b)).collect())
-            }
-            Expr::Big {
-                op,
-                var,
-                lo,
-                hi,
-                body,
-            } => Expr::Big {
-                op: *op,
-                var: var.clone(),
-                lo: Box::new(fold_exact_in(lo, env, b)),
-                hi: Box::new(fold_exact_in(hi, env, b)),
-                body: body.clone(),
-            },
-            Expr::Rec {
-                x,
-                t,
-                start,
-                end,
-                init,
-                step,
-            } => Expr::Rec {
-                x: x.clone(),
-                t: t.clone(),
-                start: Box::new(fold_exact_in(start, env, b)),
-                end: Box::new(fold_exact_in(end, env, b)),
-                init: Box::new(fold_exact_in(init, env, b)),
-                step: step.clone(),
-            },
+            _ => e.map_outer(|c| fold_exact_in(c, env, b)),
         };
         let leaves_exact = rebuilt.children().iter().all(|c| matches!(c, Expr::Num(_)));
         let binder = matches!(rebuilt, Expr::Big { .. } | Expr::Rec { .. });
@@ -760,48 +726,8 @@ pub fn fold_constants(e: &Expr, env: &mut Env, vary: &[&str]) -> Expr {
         }
         return e.clone();
     }
-    match e {
-        Expr::Neg(a) => Expr::Neg(Box::new(fold_constants(a, env, vary))),
-        Expr::Bin(op, a, b) => Expr::bin(
-            *op,
-            fold_constants(a, env, vary),
-            fold_constants(b, env, vary),
-        ),
-        Expr::Call(f, args) => Expr::Call(
-            *f,
-            args.iter().map(|a| fold_constants(a, env, vary)).collect(),
-        ),
-        // binders: only fold their bounds; bodies see extra bound names
-        Expr::Big {
-            op,
-            var,
-            lo,
-            hi,
-            body,
-        } => Expr::Big {
-            op: *op,
-            var: var.clone(),
-            lo: Box::new(fold_constants(lo, env, vary)),
-            hi: Box::new(fold_constants(hi, env, vary)),
-            body: body.clone(),
-        },
-        Expr::Rec {
-            x,
-            t,
-            start,
-            end,
-            init,
-            step,
-        } => Expr::Rec {
-            x: x.clone(),
-            t: t.clone(),
-            start: Box::new(fold_constants(start, env, vary)),
-            end: Box::new(fold_constants(end, env, vary)),
-            init: Box::new(fold_constants(init, env, vary)),
-            step: step.clone(),
-        },
-        Expr::Num(_) | Expr::Var(_) => e.clone(),
-    }
+    // binders: only their bounds are folded (bodies see extra bound names)
+    e.map_outer(|c| fold_constants(c, env, vary))
 }
 
 /// An integer affine map `x -> (a x + b) / c`.
