@@ -170,6 +170,40 @@ fn equal_proves_refutes_or_says_unknown() {
     assert_ne!(v["result"], "1");
 }
 
+/// Rules that drop a subterm (`0*a = 0`, `a - a = 0`, `a^0 = 1`) never drop one that may be
+/// undefined, and exponents do not cancel a divisor that may be 0; a defined subterm is
+/// still dropped.
+#[test]
+fn undefined_subterms_are_not_rewritten_away() {
+    for (a, b, assume) in [
+        ("0*(1/(n-n))", "0", "n in 2..=10"),
+        ("(1/(n-n)) - (1/(n-n))", "0", "n in 2..=10"),
+        ("(ln(n-3))^0", "1", "n in 2..=10"),
+        ("sqrt(n - 5)*0", "0", "n in 2..=10"),
+    ] {
+        let v = json(&["symbolic", "equal", a, b, "--assume", assume, "--json"]);
+        assert_ne!(v["status"], "proved", "{a} = {b}: {v}");
+    }
+    let v = json(&["symbolic", "equal", "x*0", "0", "--json"]);
+    assert_eq!(v["status"], "proved", "{v}");
+    let v = json(&[
+        "symbolic",
+        "simplify",
+        "x^((n-1)/(n-1))",
+        "--assume",
+        "n in 1..=5",
+        "--json",
+    ]);
+    assert_ne!(v["result"], "x", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not provably nonzero"),
+        "{v}"
+    );
+}
+
 #[test]
 fn outside_the_class_is_unsupported_and_bad_input_exits_2() {
     let v = json(&["symbolic", "simplify", "sum(i, 1, n, i)", "--json"]);
