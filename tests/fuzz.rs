@@ -12,8 +12,9 @@
 //! is called undefined; a value proven irrational is not rational; where the oracle
 //! evaluated without coming near a singularity, `--digits` does not give up.
 //!
-//! The normal test command runs 2,000 expressions from a fixed seed, plus every pinned case
-//! of `tests/fuzz_regressions.txt` (failures found on the way, each now fixed). Long runs:
+//! The normal test command runs 5,000 expressions (and 500 relations) from a fixed seed,
+//! plus every pinned case of `tests/fuzz_regressions.txt` (failures found on the way, each
+//! now fixed). Long runs:
 //!
 //! ```sh
 //! STABCERT_FUZZ_N=100000 STABCERT_FUZZ_SEED=random \
