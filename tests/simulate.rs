@@ -410,6 +410,33 @@ fn bad_configs_exit_2_with_position() {
         "steps = 5\n[data]\nsource = \"construction\"\nid = \"nope\"\nparams = { n = \"4\" }\n",
         &["bad.toml:4:6", "no construction `nope`"],
     );
+    // a twin that does not differ: the duplicate is the removed example itself
+    bad(
+        &format!("{GOOD}[twin]\nkind = \"remove-duplicate\"\nindex = 3\nduplicate = 3\n"),
+        &["bad.toml:14:13", "must differ"],
+    );
+    // a construction whose twin equals S, and one whose step is negative: the [data] id
+    let same = "[[construction]]\nid = \"same\"\nsource = \"s\"\ntext = \"t\"\nloss = \"quadratic\"\neigenvalue = \"1\"\nx = \"1\"\nx_twin = \"1\"\ny = \"0.5\"\ny_twin = \"0.5\"\nstep = \"0.1\"\nsampling = \"with-replacement\"\n";
+    let cons = tmp("cons_same.toml", same);
+    bad(
+        &format!(
+            "steps = 5\n[data]\nsource = \"construction\"\nfile = \"{}\"\nid = \"same\"\nparams = {{ n = \"4\" }}\n",
+            cons.display()
+        ),
+        &["bad.toml:5:6", "does not differ"],
+    );
+    bad(
+        "steps = 5\n[data]\nsource = \"construction\"\nid = \"convex\"\nparams = { alpha = \"-1/10\", n = \"4\" }\n",
+        &["bad.toml:4:6", "negative"],
+    );
+    // floats must be finite
+    bad(
+        &GOOD.replace(
+            "loss = \"logistic\"",
+            "loss = \"quadratic\"\nspectrum = [nan, 1, 2]",
+        ),
+        &["bad.toml:9:12", "finite"],
+    );
     // zero replicas from the command line
     let o = bin(&["simulate", p.to_str().unwrap(), "--replicas", "0"]);
     assert_eq!(o.status.code(), Some(2));

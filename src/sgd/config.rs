@@ -497,6 +497,22 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
             ));
         }
     };
+    // a twin equal to S measures nothing: say so where the twin comes from
+    if twin.y == data.y[twin.index] && twin.x.as_slice() == Some(data.row(twin.index)) {
+        let span = twin_raw
+            .and_then(|t| t.duplicate.as_ref().or(t.index.as_ref()))
+            .map(|v| v.span())
+            .or_else(|| raw.twin.as_ref().map(|t| t.span()))
+            .or_else(|| d.id.as_ref().map(|i| i.span()))
+            .unwrap_or_else(|| raw.data.span());
+        return Err(ctx.err(
+            span,
+            format!(
+                "the twin does not differ from S: example {} of S' is example {} of S",
+                twin.index, twin.index
+            ),
+        ));
+    }
 
     // the schedule
     let first_step = match &raw.first_step {
