@@ -19,3 +19,4 @@ pub mod real;
 pub mod report;
 pub mod sgd;
 pub mod symbolic;
+pub mod verdict;

@@ -106,7 +106,7 @@ pub fn outcome_json(o: &Outcome) -> Value {
         })),
         "threshold": o.threshold.as_ref().map(|b| bracket_json(b, true)),
         "best_constant": o.best_constant.as_ref().map(|b| bracket_json(b, false)),
-        "reason": o.reason,
+        "reason": o.reason(),
         "certificate": o.certificate,
         "kernel": o.kernel,
         "engine": if o.symbolic { "symbolic" } else { "numeric" },
@@ -149,7 +149,7 @@ fn side_text(s: &Side) -> String {
 /// The evidence column: what the verdict rests on, in one line.
 pub fn evidence(o: &Outcome) -> String {
     if o.symbolic {
-        return o.reason.clone().unwrap_or_default();
+        return o.reason().unwrap_or_default();
     }
     let pts = o.coverage.points;
     let mut s = match o.verdict {
@@ -181,7 +181,7 @@ pub fn evidence(o: &Outcome) -> String {
             });
             format!("{at} ({} of {pts} tested points fail)", o.failures)
         }
-        Verdict::Undecided => o.reason.clone().unwrap_or_default(),
+        Verdict::Undecided => o.reason().unwrap_or_default(),
     };
     if let Some(t) = &o.threshold {
         s.push_str(&format!(
@@ -200,7 +200,7 @@ pub fn evidence(o: &Outcome) -> String {
         ));
     }
     if o.verdict != Verdict::Undecided
-        && let Some(r) = &o.reason
+        && let Some(r) = &o.reason()
     {
         s.push_str("; ");
         s.push_str(r);
@@ -372,7 +372,7 @@ mod tests {
             },
             counterexample: cx,
             failures: 3,
-            reason: None,
+            reasons: Vec::new(),
             threshold: None,
             best_constant: None,
             kernel: None,

@@ -12,7 +12,7 @@ fn verdict(params: &str, holds: &str) -> (Verdict, Option<String>) {
     );
     let cs = load_str("m.toml", &src).unwrap();
     let o = decide(&cs[0], &Options::default()).remove(0);
-    (o.verdict, o.reason)
+    (o.verdict, o.reason())
 }
 
 /// (params, holds with `K` for the tight constant's factor, where K = 1 is tight)

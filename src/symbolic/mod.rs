@@ -720,7 +720,7 @@ pub fn decide_claim(
     spec: &crate::claims::SymbolicSpec,
 ) -> crate::decide::Outcome {
     use crate::claims::SymbolicOp;
-    use crate::decide::{Coverage, Outcome, Verdict};
+    use crate::verdict::{Coverage, Outcome, Reason, Verdict};
     let mut o = Outcome {
         id: claim.id.clone(),
         source: claim.source.clone(),
@@ -737,7 +737,7 @@ pub fn decide_claim(
         },
         counterexample: None,
         failures: 0,
-        reason: None,
+        reasons: Vec::new(),
         threshold: None,
         best_constant: None,
         kernel: None,
@@ -747,7 +747,7 @@ pub fn decide_claim(
     let mut assume = Assumptions::default();
     for s in &spec.assume {
         if let Err(e) = assume.add(s) {
-            o.reason = Some(e);
+            o.reasons = vec![Reason::Symbolic(e)];
             return o;
         }
     }
@@ -756,7 +756,7 @@ pub fn decide_claim(
         SymbolicOp::Regime => decide_regime(spec, &assume, &mut o.coverage.points),
     };
     o.verdict = verdict;
-    o.reason = Some(reason);
+    o.reasons = vec![Reason::Symbolic(reason)];
     o
 }
 

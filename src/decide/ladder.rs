@@ -1,0 +1,554 @@
+//! The decision of one relation at one exact point, by a ladder of methods: exact
+//! evaluation, then interval enclosures at rising precision, then exact comparison of
+//! monomials ([`monomial`](super::monomial)). The claim's guards are checked first.
+
+use super::monomial::{Values, compare_monomials, monomial};
+use super::{Check, Options, Reason, Side};
+use crate::claims::Claim;
+use crate::exact::{self, Budget, Env, ExactError};
+use crate::expr::{Expr, Rel};
+use crate::real::{self, Arith, Interval, RealEnv, RealError};
+use rug::{Float, Rational};
+use std::cmp::Ordering;
+
+/// The outcome of one relation at one exact point.
+#[derive(Clone, Debug)]
+pub(super) enum PointVerdict {
+    Holds,
+    Fails(Side, Side),
+    Unknown(Reason),
+}
+
+/// A link's value at an exact point.
+#[derive(Clone, Debug)]
+pub(super) enum LinkVal {
+    Exact(Rational),
+    Undefined(String),
+    /// not rational (or too large for the exact budget): needs intervals
+    Inexact(String),
+}
+
+/// Evaluates links of a claim at one exact point: exactly where possible, otherwise by
+/// intervals at rising precision.
+pub(super) struct PointEval<'a> {
+    pub(super) lets: &'a [crate::claims::Def],
+    pub(super) guards: &'a [(String, crate::expr::Relation)],
+    pub(super) links: &'a [Expr],
+    pub(super) point: &'a [(String, Rational)],
+    pub(super) budget: &'a Budget,
+    pub(super) opts: &'a Options,
+}
+
+/// The exact value of `e` under `env` (domain bounds, parameter values): the sweep and the
+/// searches reach the exact engine only through here and [`constant`].
+pub(super) fn exact_value(
+    e: &Expr,
+    env: &mut Env,
+    budget: &Budget,
+) -> Result<Rational, ExactError> {
+    exact::eval(e, env, budget)
+}
+
+/// The exact value of a closed expression (no free names).
+pub(super) fn constant(e: &Expr, budget: &Budget) -> Result<Rational, ExactError> {
+    exact::eval_closed(e, budget)
+}
+
+/// An exact environment with the point's values bound.
+pub(super) fn exact_env(point: &[(String, Rational)]) -> Env {
+    let mut env = Env::new();
+    for (n, v) in point {
+        env.push(n, v.clone());
+    }
+    env
+}
+
+/// An interval environment with the point's values bound at `prec` bits.
+pub(super) fn real_env(point: &[(String, Rational)], prec: u32) -> RealEnv {
+    let mut env = RealEnv::new();
+    for (n, v) in point {
+        env.push_exact(n, v, prec);
+    }
+    env
+}
+
+/// Evaluates the definitions `lets` in order in `env` (where the point is bound) with
+/// `eval`, binding each value with `bind`: the one place where "bind a point, evaluate its
+/// `let`s, pass failures on" is written. A definition that fails, or mentions one that
+/// failed, stays unbound and is returned with the error, so that whatever uses it fails the
+/// same way; with `stop_at_first` the first failure ends the evaluation.
+pub(super) fn bind_lets<'l, En, V, E: Clone>(
+    env: &mut En,
+    lets: impl IntoIterator<Item = (&'l str, &'l Expr)>,
+    stop_at_first: bool,
+    mut eval: impl FnMut(&mut En, &str, &Expr) -> Result<V, E>,
+    mut bind: impl FnMut(&mut En, &str, V),
+) -> Vec<(String, E)> {
+    let mut failed: Vec<(String, E)> = Vec::new();
+    for (name, expr) in lets {
+        if let Some((_, e)) = failed.iter().find(|(n, _)| expr.mentions(n)) {
+            let e = e.clone();
+            failed.push((name.to_string(), e));
+            continue;
+        }
+        match eval(env, name, expr) {
+            Ok(v) => bind(env, name, v),
+            Err(e) => {
+                failed.push((name.to_string(), e));
+                if stop_at_first {
+                    break;
+                }
+            }
+        }
+    }
+    failed
+}
+
+/// The exact engine at a point, as the monomial comparison needs it.
+struct ExactValues<'a> {
+    env: Env,
+    budget: &'a Budget,
+}
+
+impl Values for ExactValues<'_> {
+    fn exact(&mut self, e: &Expr) -> Option<Rational> {
+        exact::eval(e, &mut self.env, self.budget).ok()
+    }
+
+    fn exp_atom(&mut self, arg: &Expr) -> Option<String> {
+        // exp(x) > 0 where x has a value: an atom keyed by its argument with every exact
+        // part folded. The argument must be shown defined here, or a zero factor beside
+        // the atom would hide an undefined value.
+        let mut renv = RealEnv::new();
+        for (n, v) in self.env.bindings() {
+            renv.push_exact(n, v, 256);
+        }
+        real::eval(arg, &mut renv, Arith { prec: 256 }, self.budget).ok()?;
+        Some(format!(
+            "exp({})",
+            exact::fold_constants(arg, &mut self.env, &[])
+        ))
+    }
+
+    fn pow(&self, base: &Rational, exp: &Rational) -> Option<Rational> {
+        exact::pow(base, exp, self.budget).ok()
+    }
+}
+
+pub(super) fn undefined_msg(e: &ExactError) -> Option<String> {
+    match e {
+        ExactError::Undefined(m) | ExactError::NotInteger(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+impl<'a> PointEval<'a> {
+    pub(super) fn new(
+        claim: &'a Claim,
+        links: &'a [Expr],
+        point: &'a [(String, Rational)],
+        budget: &'a Budget,
+        opts: &'a Options,
+    ) -> Self {
+        PointEval {
+            lets: &claim.lets,
+            guards: &claim.guards,
+            links,
+            point,
+            budget,
+            opts,
+        }
+    }
+
+    /// Exact values of the links that need them (`None` for links not needed).
+    pub(super) fn exact_links(&self, needed: &[bool]) -> Vec<Option<LinkVal>> {
+        let mut env = exact_env(self.point);
+        let let_err = bind_lets(
+            &mut env,
+            self.lets.iter().map(|d| (d.name.as_str(), &d.expr)),
+            false,
+            |env, name, e| {
+                exact::eval(e, env, self.budget).map_err(|e| match undefined_msg(&e) {
+                    Some(m) => LinkVal::Undefined(format!("in `{name}`: {m}")),
+                    None => LinkVal::Inexact(format!("`{name}`: {e}")),
+                })
+            },
+            |env, name, v| env.push(name, v),
+        );
+        self.links
+            .iter()
+            .zip(needed)
+            .map(|(e, need)| {
+                if !need {
+                    return None;
+                }
+                if let Some((_, lv)) = let_err.iter().find(|(n, _)| e.mentions(n)) {
+                    // an undefined definition makes the link undefined; an inexact one
+                    // leaves it to intervals
+                    return Some(lv.clone());
+                }
+                Some(match exact::eval(e, &mut env, self.budget) {
+                    Ok(v) => LinkVal::Exact(v),
+                    Err(err) => match undefined_msg(&err) {
+                        Some(m) => LinkVal::Undefined(m),
+                        None => LinkVal::Inexact(err.to_string()),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// The definitions and the links with every rational part replaced by its exact value
+    /// at this point ([`exact::fold_exact`]), for interval evaluation.
+    pub(super) fn folded(&self, needed: &[bool]) -> (Vec<(String, Expr)>, Vec<Expr>) {
+        let mut env = exact_env(self.point);
+        let mut lets = Vec::with_capacity(self.lets.len());
+        let _: Vec<(String, std::convert::Infallible)> = bind_lets(
+            &mut env,
+            self.lets.iter().map(|d| (d.name.as_str(), &d.expr)),
+            false,
+            |env, _, e| Ok(exact::fold_exact(e, env, self.budget)),
+            |env, name, f| {
+                if let Expr::Num(v) = &f {
+                    env.push(name, v.clone());
+                }
+                lets.push((name.to_string(), f));
+            },
+        );
+        let links = self
+            .links
+            .iter()
+            .zip(needed)
+            .map(|(e, need)| {
+                if *need {
+                    exact::fold_exact(e, &mut env, self.budget)
+                } else {
+                    e.clone()
+                }
+            })
+            .collect();
+        (lets, links)
+    }
+
+    /// Interval values of the links that need them, at `prec` bits.
+    pub(super) fn interval_links(
+        &self,
+        needed: &[bool],
+        prec: u32,
+        folded: &(Vec<(String, Expr)>, Vec<Expr>),
+    ) -> Vec<Option<Result<Interval, RealError>>> {
+        let mut env = real_env(self.point, prec);
+        let ar = Arith { prec };
+        let let_err = bind_lets(
+            &mut env,
+            folded.0.iter().map(|(n, e)| (n.as_str(), e)),
+            false,
+            |env, _, e| real::eval(e, env, ar, self.budget),
+            |env, name, iv| env.push(name, iv),
+        );
+        folded
+            .1
+            .iter()
+            .zip(needed)
+            .map(|(e, need)| {
+                if !need {
+                    return None;
+                }
+                if let Some((n, err)) = let_err.iter().find(|(n, _)| e.mentions(n)) {
+                    return Some(Err(match err {
+                        RealError::Undefined(m) => RealError::Undefined(format!("in `{n}`: {m}")),
+                        other => other.clone(),
+                    }));
+                }
+                Some(real::eval(e, &mut env, ar, self.budget))
+            })
+            .collect()
+    }
+
+    /// Decides each check at this point, once the claim's guards hold here.
+    pub(super) fn decide_checks(&self, checks: &[Check]) -> Vec<PointVerdict> {
+        if let Some(why) = self.guard_failure() {
+            return checks
+                .iter()
+                .map(|_| PointVerdict::Unknown(why.clone()))
+                .collect();
+        }
+        self.decide_unguarded(checks)
+    }
+
+    /// Why the derived quantities do not apply at this point, if they do not.
+    pub(super) fn guard_failure(&self) -> Option<Reason> {
+        for (text, r) in self.guards {
+            let links = [r.lhs.clone(), r.rhs.clone()];
+            let check = Check {
+                id: String::new(),
+                a: 0,
+                rel: r.rel,
+                b: 1,
+            };
+            let pe = PointEval {
+                lets: &[],
+                guards: &[],
+                links: &links,
+                point: self.point,
+                budget: self.budget,
+                opts: self.opts,
+            };
+            match pe.decide_unguarded(std::slice::from_ref(&check)).remove(0) {
+                PointVerdict::Holds => {}
+                PointVerdict::Fails(..) => {
+                    return Some(Reason::GuardFails {
+                        condition: text.clone(),
+                    });
+                }
+                PointVerdict::Unknown(w) => {
+                    return Some(Reason::GuardUnchecked {
+                        condition: text.clone(),
+                        why: Box::new(w),
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    pub(super) fn decide_unguarded(&self, checks: &[Check]) -> Vec<PointVerdict> {
+        let mut needed = vec![false; self.links.len()];
+        for c in checks {
+            needed[c.a] = true;
+            needed[c.b] = true;
+        }
+        let ex = self.exact_links(&needed);
+        let mut out: Vec<Option<PointVerdict>> = vec![None; checks.len()];
+        let mut pending = vec![false; self.links.len()];
+        for (k, c) in checks.iter().enumerate() {
+            let (a, b) = (
+                ex[c.a].as_ref().expect("needed"),
+                ex[c.b].as_ref().expect("needed"),
+            );
+            out[k] = match (a, b) {
+                (LinkVal::Exact(x), LinkVal::Exact(y)) => Some(if c.rel.holds(x.cmp(y)) {
+                    PointVerdict::Holds
+                } else {
+                    PointVerdict::Fails(Side::Exact(x.clone()), Side::Exact(y.clone()))
+                }),
+                (LinkVal::Undefined(_), _) | (_, LinkVal::Undefined(_)) => {
+                    let side = |v: &LinkVal| match v {
+                        LinkVal::Exact(x) => Side::Exact(x.clone()),
+                        LinkVal::Undefined(m) => Side::Undefined(m.clone()),
+                        LinkVal::Inexact(m) => Side::Undefined(format!("not evaluated: {m}")),
+                    };
+                    Some(PointVerdict::Fails(side(a), side(b)))
+                }
+                _ => {
+                    pending[c.a] = true;
+                    pending[c.b] = true;
+                    None
+                }
+            };
+        }
+        if out.iter().all(Option::is_some) {
+            return out.into_iter().map(|o| o.expect("all decided")).collect();
+        }
+        // intervals at rising precision for the rest
+        let mut prec = self.opts.prec.0;
+        let folded = self.folded(&pending);
+        let last = loop {
+            let iv = self.interval_links(&pending, prec, &folded);
+            for (k, c) in checks.iter().enumerate() {
+                if out[k].is_some() {
+                    continue;
+                }
+                let a = enclosure_of(&ex[c.a], &iv[c.a], prec);
+                let b = enclosure_of(&ex[c.b], &iv[c.b], prec);
+                out[k] = match (&a, &b) {
+                    (Err(RealError::Undefined(m)), _) => {
+                        Some(PointVerdict::Fails(Side::Undefined(m.clone()), side_of(&b)))
+                    }
+                    (_, Err(RealError::Undefined(m))) => {
+                        Some(PointVerdict::Fails(side_of(&a), Side::Undefined(m.clone())))
+                    }
+                    (Err(RealError::Budget(m)), _) | (_, Err(RealError::Budget(m))) => {
+                        Some(PointVerdict::Unknown(Reason::EngineBudget(m.clone())))
+                    }
+                    (Ok(x), Ok(y)) => decide_intervals(c.rel, x, y).map(|holds| {
+                        if holds {
+                            PointVerdict::Holds
+                        } else {
+                            PointVerdict::Fails(side_iv(x), side_iv(y))
+                        }
+                    }),
+                    _ => None,
+                };
+            }
+            if out.iter().all(Option::is_some) || prec >= self.opts.prec.1 {
+                break iv;
+            }
+            prec = (prec * 2).min(self.opts.prec.1);
+        };
+        // still open: exact comparison of monomials in rational powers, else undecided
+        checks
+            .iter()
+            .enumerate()
+            .map(|(k, c)| match out[k].take() {
+                Some(v) => v,
+                None => self.last_rung(c, &ex, &last, prec),
+            })
+            .collect()
+    }
+
+    /// The last rung for a check that intervals left open: exact comparison of monomials,
+    /// else undecided with the enclosures at the largest precision.
+    fn last_rung(
+        &self,
+        c: &Check,
+        ex: &[Option<LinkVal>],
+        last: &[Option<Result<Interval, RealError>>],
+        prec: u32,
+    ) -> PointVerdict {
+        if let Some(ord) = self.monomial_cmp(&self.links[c.a], &self.links[c.b]) {
+            return if c.rel.holds(ord) {
+                PointVerdict::Holds
+            } else {
+                let a = enclosure_of(&ex[c.a], &last[c.a], prec);
+                let b = enclosure_of(&ex[c.b], &last[c.b], prec);
+                PointVerdict::Fails(side_of(&a), side_of(&b))
+            };
+        }
+        let a = enclosure_of(&ex[c.a], &last[c.a], prec);
+        let b = enclosure_of(&ex[c.b], &last[c.b], prec);
+        PointVerdict::Unknown(match (&a, &b) {
+            (Ok(x), Ok(y)) => Reason::NotSeparated {
+                lhs: (approx_f(&x.lo), approx_f(&x.hi)),
+                rhs: (approx_f(&y.lo), approx_f(&y.hi)),
+                prec,
+            },
+            (Err(e), _) | (_, Err(e)) => Reason::EvalFailed {
+                error: e.to_string(),
+                prec,
+            },
+        })
+    }
+
+    /// For links `[P, -Q]` (the margin `P K + Q` of a best-constant search): the sign of `P`
+    /// here and the exact value, or a rigorous enclosure, of the root `-Q/P`. `None` when a
+    /// guard fails, a link has no enclosure, or the sign of `P` is not decided.
+    pub(super) fn sign_and_root(&self, prec: u32) -> Option<(Ordering, (Rational, Rational))> {
+        if self.guard_failure().is_some() {
+            return None;
+        }
+        let ex = self.exact_links(&[true, true]);
+        let iv = self.interval_links(&[true, true], prec, &self.folded(&[true, true]));
+        let encl = |i: usize| enclosure_of(&ex[i], &iv[i], prec);
+        let (Ok(pv), Ok(nq)) = (encl(0), encl(1)) else {
+            return None;
+        };
+        let s = if pv.lo > 0 {
+            Ordering::Greater
+        } else if pv.hi < 0 {
+            Ordering::Less
+        } else {
+            return None;
+        };
+        // -Q/P exactly when both are exact, else its rigorous enclosure
+        let r = match (&ex[0], &ex[1]) {
+            (Some(LinkVal::Exact(pe)), Some(LinkVal::Exact(qe))) if *pe != 0 => {
+                let v = Rational::from(qe / pe);
+                (v.clone(), v)
+            }
+            _ => match (Arith { prec })
+                .div(&nq, &pv)
+                .map(|iv| iv.to_rational_bounds())
+            {
+                Ok((Some(l), Some(h))) => (l, h),
+                _ => return None,
+            },
+        };
+        Some((s, r))
+    }
+
+    /// For sides that are products of rationals and rational powers of positive rationals,
+    /// the exact order: `x <=> y` iff `(x/y)^q <=> 1` with q the common denominator.
+    pub(super) fn monomial_cmp(&self, a: &Expr, b: &Expr) -> Option<Ordering> {
+        // definitions must be inlined to be seen as monomials; only exact ones qualify
+        let mut env = exact_env(self.point);
+        bind_lets(
+            &mut env,
+            self.lets.iter().map(|d| (d.name.as_str(), &d.expr)),
+            false,
+            |env, _, e| exact::eval(e, env, self.budget).map_err(|_| ()),
+            |env, name, v| env.push(name, v),
+        );
+        let mut values = ExactValues {
+            env,
+            budget: self.budget,
+        };
+        let ma = monomial(a, &mut values)?;
+        let mb = monomial(b, &mut values)?;
+        compare_monomials(&ma, &mb, &values)
+    }
+}
+
+pub(super) fn approx_f(f: &Float) -> String {
+    match f.to_rational() {
+        Some(q) => exact::approx(&q, 8),
+        None => f.to_string(),
+    }
+}
+
+/// The enclosure of a link: its exact value when it has one, else its interval.
+pub(super) fn enclosure_of(
+    ex: &Option<LinkVal>,
+    iv: &Option<Result<Interval, RealError>>,
+    prec: u32,
+) -> Result<Interval, RealError> {
+    match ex {
+        Some(LinkVal::Exact(v)) => Ok(Interval::from_rational(v, prec)),
+        Some(LinkVal::Undefined(m)) => Err(RealError::Undefined(m.clone())),
+        _ => iv
+            .clone()
+            .unwrap_or_else(|| Err(RealError::MaybeUndefined("not evaluated".into()))),
+    }
+}
+
+pub(super) fn side_iv(iv: &Interval) -> Side {
+    match iv.to_rational_bounds() {
+        (Some(l), Some(h)) if l == h => Side::Exact(l),
+        (Some(l), Some(h)) => Side::Enclosure(l, h),
+        _ => Side::Undefined("unbounded enclosure".into()),
+    }
+}
+
+pub(super) fn side_of(r: &Result<Interval, RealError>) -> Side {
+    match r {
+        Ok(iv) => side_iv(iv),
+        Err(e) => Side::Undefined(e.to_string()),
+    }
+}
+
+/// `Some(true)` when `x rel y` holds for every pair of values of the enclosures,
+/// `Some(false)` when it fails for every pair, `None` otherwise.
+pub(super) fn decide_intervals(rel: Rel, x: &Interval, y: &Interval) -> Option<bool> {
+    let le_all = x.hi <= y.lo; // every x <= every y
+    let lt_all = x.hi < y.lo;
+    let ge_all = x.lo >= y.hi;
+    let gt_all = x.lo > y.hi;
+    // (holds for every pair, fails for every pair)
+    let (yes, no) = match rel {
+        Rel::Le => (le_all, gt_all),
+        Rel::Lt => (lt_all, ge_all),
+        Rel::Ge => (ge_all, lt_all),
+        Rel::Gt => (gt_all, le_all),
+        Rel::Eq => (
+            x.is_point() && y.is_point() && x.lo == y.lo,
+            lt_all || gt_all,
+        ),
+    };
+    if yes {
+        Some(true)
+    } else if no {
+        Some(false)
+    } else {
+        None
+    }
+}

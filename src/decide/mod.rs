@@ -1,0 +1,383 @@
+//! The decision engine: sweeps a claim's domain and turns every relation of the claim into a
+//! verdict with its coverage and evidence, and runs the searches (`threshold`,
+//! `best_constant`).
+//!
+//! - Integer, fixed and set parameters are enumerated in lexicographic order (earlier
+//!   parameters outer, smallest values first), so the first failing point is the minimal
+//!   counterexample; `sample N` ranges are covered by log-spaced plus seeded random points.
+//! - At a point, both sides are first evaluated exactly; a side that is irrational (or too
+//!   large for the exact budget) is enclosed by the interval engine at rising precision until
+//!   the relation is decided. Two monomials in rational powers of rationals that intervals
+//!   cannot separate are compared exactly by exponent clearing (`x^q` vs `y^q`).
+//! - Real parameters are covered by branch and bound: a box is proven when interval
+//!   evaluation over the whole box proves the relation; otherwise its simplest interior
+//!   rational is tested as a candidate counterexample, and the box is split. A box still open
+//!   at the budget makes the relation `undecided`, and the reason names it.
+//! - Counterexamples are minimised: smallest integers first (enumeration order), and in real
+//!   parameters the simplest rational (smallest denominator) of the largest interval around
+//!   the first failure on which interval arithmetic proves the failure.
+//! - A point where a side is undefined refutes the relation as written, and says so.
+//!
+//! A chain `E1 r1 E2 r2 E3` is decided as its steps `<id>.step<k>` and as its conclusion
+//! `<id>` (`E1 r E_last`, r the composition of the r_k).
+//!
+//! The module owns the plan (which relations a claim decides) and the outcomes; its parts:
+//! [`sweep`] enumerates and samples domains, [`ladder`] decides one exact point (exact, then
+//! intervals, then [`monomial`] comparison), [`bnb`] covers real boxes and minimises
+//! counterexamples, and [`search`] runs the threshold and best-constant searches. Only
+//! `ladder` and `bnb` call the evaluation engines.
+
+mod bnb;
+mod ladder;
+mod monomial;
+mod search;
+mod sweep;
+
+use crate::verdict::fmt_point;
+pub use crate::verdict::{
+    Bracket, BudgetKind, Counterexample, Coverage, DomainError, Outcome, Reason, Side, Verdict,
+};
+pub use bnb::simplest_in;
+
+use crate::claims::{Body, Claim};
+use crate::exact::Budget;
+use crate::expr::{Expr, Rel};
+use rug::Rational;
+use search::{best_constant, threshold};
+use std::time::{Duration, Instant};
+use sweep::{SweepResult, sweep};
+
+/// Limits of one decision run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// most points swept per claim
+    pub max_points: u64,
+    /// most boxes examined per relation and integer point
+    pub max_boxes: u64,
+    /// wall-clock allowance per claim (searches get it once more per step, bounded below)
+    pub time_per_claim: Duration,
+    /// limits of each exact evaluation (its deadline is set per claim)
+    pub budget: Budget,
+    /// seed of the named sampling generator (ChaCha8)
+    pub seed: u64,
+    /// starting and largest precision (bits) of interval evaluation at a point
+    pub prec: (u32, u32),
+    /// relative width at which a search bracket is accepted
+    pub search_rel_width: Rational,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_points: 2_000_000,
+            max_boxes: 4_000,
+            time_per_claim: Duration::from_secs(60),
+            budget: Budget::default(),
+            seed: 0x5ab_ce27,
+            prec: (64, 4096),
+            search_rel_width: Rational::from((1, 1_000_000_000)),
+        }
+    }
+}
+
+/// One relation to decide over the sweep: link `a` rel link `b`.
+#[derive(Clone, Debug)]
+struct Check {
+    id: String,
+    a: usize,
+    rel: Rel,
+    b: usize,
+}
+
+/// The relations a claim decides, as (outcome id, lhs, relation, rhs): one for `holds`, the
+/// conclusion then each step for a chain (what the kernel re-checks).
+pub fn relations(claim: &Claim) -> Vec<(String, Expr, Rel, Expr)> {
+    let (links, checks) = plan(claim);
+    checks
+        .into_iter()
+        .map(|c| (c.id, links[c.a].clone(), c.rel, links[c.b].clone()))
+        .collect()
+}
+
+fn plan(claim: &Claim) -> (Vec<Expr>, Vec<Check>) {
+    match &claim.body {
+        Body::Holds(r) => (
+            vec![r.lhs.clone(), r.rhs.clone()],
+            vec![Check {
+                id: claim.id.clone(),
+                a: 0,
+                rel: r.rel,
+                b: 1,
+            }],
+        ),
+        Body::Chain { exprs, rels } => {
+            let mut cs = Vec::new();
+            if let Some(comp) = rels.iter().try_fold(Rel::Eq, |a, r| a.compose(*r)) {
+                cs.push(Check {
+                    id: claim.id.clone(),
+                    a: 0,
+                    rel: comp,
+                    b: exprs.len() - 1,
+                });
+            }
+            for (k, r) in rels.iter().enumerate() {
+                cs.push(Check {
+                    id: format!("{}.step{}", claim.id, k + 1),
+                    a: k,
+                    rel: *r,
+                    b: k + 1,
+                });
+            }
+            (exprs.clone(), cs)
+        }
+        Body::Symbolic(_) => (Vec::new(), Vec::new()),
+    }
+}
+
+/// Decides every relation of `claim` (one outcome for `holds`; the conclusion then each
+/// step for a chain), and runs its searches.
+pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
+    if let Body::Symbolic(spec) = &claim.body {
+        return vec![crate::symbolic::decide_claim(claim, spec)];
+    }
+    let (links, checks) = plan(claim);
+    let deadline = Instant::now() + opts.time_per_claim;
+    if let Some(k) = &claim.best_constant {
+        return vec![best_constant(claim, k, &links, &checks[0], opts, deadline)];
+    }
+    let res = sweep(claim, &links, &checks, opts, deadline);
+    let mut outs = outcomes(claim, &links, &checks, &res);
+    if let Some(t) = &claim.threshold {
+        // every relation of a chain gets its own threshold: a step can start to fail
+        // where the conclusion still holds
+        for (k, check) in checks.iter().enumerate() {
+            let (bracket, note) = threshold(claim, t, &links, check, opts, deadline);
+            outs[k].threshold = bracket;
+            if let Some(n) = note {
+                append_reason(&mut outs[k], n);
+            }
+        }
+    }
+    outs
+}
+
+fn append_reason(o: &mut Outcome, note: Reason) {
+    o.reasons.push(note);
+}
+
+fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) -> Vec<Outcome> {
+    checks
+        .iter()
+        .zip(&res.tallies)
+        .map(|(c, t)| {
+            let verdict = if t.failures > 0 {
+                Verdict::Refuted
+            } else if t.undecided.is_some() || res.stopped.is_some() || res.points + t.boxes == 0 {
+                Verdict::Undecided
+            } else if res.exhaustive && !t.sampled {
+                Verdict::Certified
+            } else {
+                Verdict::NoCounterexample
+            };
+            let mut reasons: Vec<Reason> = Vec::new();
+            if let Some(u) = &t.undecided {
+                reasons.push(if t.undecided_count > 1 {
+                    Reason::AndMore {
+                        first: Box::new(u.clone()),
+                        more: t.undecided_count - 1,
+                    }
+                } else {
+                    u.clone()
+                });
+            }
+            reasons.extend(res.stopped.iter().cloned());
+            if verdict == Verdict::Undecided && reasons.is_empty() {
+                reasons.push(Reason::NoPoints);
+            }
+            Outcome {
+                id: c.id.clone(),
+                source: claim.source.clone(),
+                relation: format!("{} {} {}", links[c.a], c.rel, links[c.b]),
+                file: claim.file.clone(),
+                verdict,
+                coverage: Coverage {
+                    points: res.points,
+                    boxes: t.boxes,
+                    exhaustive: res.exhaustive && res.stopped.is_none() && !t.sampled,
+                },
+                counterexample: t.counterexample.clone(),
+                failures: t.failures,
+                reasons,
+                threshold: None,
+                best_constant: None,
+                kernel: None,
+                certificate: None,
+                symbolic: false,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search::rel_small;
+    use super::*;
+    use crate::claims::load_str;
+
+    fn run(body: &str) -> Vec<Outcome> {
+        let src = format!("[[claim]]\nid = \"c\"\nsource = \"S\"\ntext = \"t\"\n{body}\n");
+        let cs = load_str("t.toml", &src).unwrap();
+        decide(&cs[0], &Options::default())
+    }
+
+    fn q(s: &str) -> Rational {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn certifies_a_true_finite_claim() {
+        let o = run("params = [\"n in 1..=50\", \"r in 1..=n\"]\nholds = \"(n-r)/n <= (1-1/n)^r\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
+        assert_eq!(o[0].coverage.points, 50 * 51 / 2);
+        assert!(o[0].coverage.exhaustive);
+    }
+
+    #[test]
+    fn refutes_with_the_lexicographically_smallest_point() {
+        let o = run("params = [\"n in 1..=10\"]\nholds = \"2^n <= n^2\"");
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        let cx = o[0].counterexample.as_ref().unwrap();
+        assert_eq!(cx.point[0].1, 1);
+        assert_eq!(cx.lhs, Side::Exact(Rational::from(2)));
+        // fails at n = 1 and n = 5..=10 (2^n > n^2), holds at 2, 3 (8 <= 9), 4
+        assert_eq!(o[0].failures, 7);
+    }
+
+    #[test]
+    fn undefined_points_refute_and_irrational_points_are_decided_by_intervals() {
+        let o = run("params = [\"n in 0..=3\"]\nholds = \"1/n <= 1\"");
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        assert!(matches!(
+            o[0].counterexample.as_ref().unwrap().lhs,
+            Side::Undefined(_)
+        ));
+        let o = run("params = [\"n in 1..=30\"]\nholds = \"n^(1/2) <= n\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
+        let o = run("params = [\"n in 1..=30\"]\nholds = \"ln(n) <= n - 1\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
+        let o = run("params = [\"n in 1..=30\"]\nholds = \"exp(n) <= 3^n\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
+        let o = run("params = [\"n in 1..=30\"]\nholds = \"3^n <= exp(n)*1.1\"");
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        // 3 > 1.1 e = 2.990...
+        assert_eq!(o[0].counterexample.as_ref().unwrap().point[0].1, 1);
+    }
+
+    #[test]
+    fn touching_radicals_are_decided_exactly() {
+        // 2 * 2^(1/2) = 8^(1/2): equal, intervals cannot tell, exponent clearing can
+        let o = run("params = [\"n = 2\"]\nholds = \"n*n^(1/2) <= 8^(1/2)\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
+        let o = run("params = [\"n = 2\"]\nholds = \"n*n^(1/2) < 8^(1/2)\"");
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        // touching transcendental values are undecided, never refuted
+        let o = run("params = [\"n = 2\"]\nholds = \"exp(ln(n)) < n\"");
+        assert_eq!(o[0].verdict, Verdict::Undecided, "{:?}", o[0].reason());
+        let o = run("params = [\"n = 2\"]\nholds = \"exp(ln(n)) <= n\"");
+        assert_eq!(o[0].verdict, Verdict::Undecided);
+    }
+
+    #[test]
+    fn real_boxes_are_proven_or_refuted() {
+        let o = run("params = [\"a in (0, 1]\"]\nholds = \"exp(a) >= 1 + a\"");
+        // equality at a = 0 (excluded): intervals near 0 cannot separate, so boxes stay open
+        assert_ne!(o[0].verdict, Verdict::Refuted);
+        let o = run("params = [\"a in [1/10, 1]\"]\nholds = \"exp(a) >= 1 + a\"");
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
+        assert!(o[0].coverage.boxes >= 1);
+        let o = run("params = [\"a in [0, 2]\"]\nholds = \"a^2 <= 2\"");
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        // simplest rational in the failing region (sqrt 2, 2]: 3/2? no: 2 is simpler
+        let cx = o[0].counterexample.as_ref().unwrap();
+        assert_eq!(cx.point[0].1, q("2"));
+        let o = run("params = [\"a in [0, 3/2)\"]\nholds = \"a^2 <= 2\"");
+        let cx = o[0].counterexample.as_ref().unwrap();
+        // failing set (sqrt 2, 3/2): simplest rational 10/7 (denominator 7)
+        assert_eq!(cx.point[0].1, q("10/7"));
+    }
+
+    #[test]
+    fn chains_give_conclusion_and_steps() {
+        let o =
+            run("params = [\"n in 1..=5\"]\nchain = [\"n\", \"<=\", \"n^2/3\", \"<=\", \"n^2\"]");
+        assert_eq!(o.len(), 3);
+        assert_eq!(o[0].id, "c");
+        assert_eq!(o[0].verdict, Verdict::Certified);
+        assert_eq!(o[1].id, "c.step1");
+        assert_eq!(o[1].verdict, Verdict::Refuted);
+        assert_eq!(o[2].id, "c.step2");
+        assert_eq!(o[2].verdict, Verdict::Certified);
+    }
+
+    #[test]
+    fn sampling_is_seeded_and_not_exhaustive() {
+        let body = "params = [\"n in 1..=10^15 sample 40\"]\nholds = \"n >= 1\"";
+        let a = run(body);
+        let b = run(body);
+        assert_eq!(a[0].verdict, Verdict::NoCounterexample);
+        assert!(!a[0].coverage.exhaustive);
+        assert!(a[0].coverage.points >= 30 && a[0].coverage.points <= 40);
+        assert_eq!(a[0].coverage, b[0].coverage);
+        let c = run("params = [\"n in 1..=10 sample 40\"]\nholds = \"n >= 1\"");
+        assert_eq!(c[0].verdict, Verdict::Certified);
+    }
+
+    #[test]
+    fn dependent_empty_ranges_and_budgets() {
+        let o = run("params = [\"n in 1..=3\", \"r in n+1..=3\"]\nholds = \"r > n\"");
+        assert_eq!(o[0].verdict, Verdict::Certified);
+        assert_eq!(o[0].coverage.points, 3);
+        let o = run("params = [\"n in 1..=10^9\"]\nholds = \"n >= 1\"");
+        assert_eq!(o[0].verdict, Verdict::Undecided);
+        assert!(o[0].reason().unwrap().contains("point budget"));
+    }
+
+    #[test]
+    fn simplest_rationals() {
+        assert_eq!(simplest_in(&q("1/3"), true, &q("1/2"), true), q("1/2"));
+        assert_eq!(simplest_in(&q("1/3"), true, &q("1/2"), false), q("1/3"));
+        assert_eq!(simplest_in(&q("1/3"), false, &q("1/2"), false), q("2/5"));
+        assert_eq!(simplest_in(&q("0"), false, &q("1/10"), true), q("1/10"));
+        assert_eq!(simplest_in(&q("3/10"), true, &q("7/10"), true), q("1/2"));
+        assert_eq!(simplest_in(&q("-7/10"), true, &q("-3/10"), true), q("-1/2"));
+        assert_eq!(simplest_in(&q("-1"), true, &q("5"), true), q("0"));
+        assert_eq!(simplest_in(&q("2"), false, &q("3"), false), q("5/2"));
+        assert_eq!(
+            simplest_in(&q("314/100"), true, &q("315/100"), true),
+            q("22/7")
+        );
+    }
+
+    #[test]
+    fn threshold_and_best_constant() {
+        // (1 + 1/n)^n <= 2 + a*n ... simpler: a*n <= 1 for n in 1..=4 holds iff a <= 1/4
+        let o = run(
+            "params = [\"a in [0, 1]\", \"n in 1..=4\"]\nholds = \"a*n <= 1\"\nthreshold = \"a\"",
+        );
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        // integers are enumerated first: the smallest n at which some a fails is n = 2
+        let cx = o[0].counterexample.as_ref().unwrap();
+        assert_eq!(cx.point[0], ("n".to_string(), q("2")));
+        let t = o[0].threshold.as_ref().expect("threshold");
+        assert!(t.lo <= q("1/4") && q("1/4") <= t.hi, "{t:?}");
+        assert!(rel_small(&t.lo, &t.hi, &q("1/1000000000")));
+        // best K with n <= K*ln(n+1) over n in 1..=20: the max of n/ln(n+1) is at n = 20
+        let o =
+            run("params = [\"n in 1..=20\"]\nholds = \"n <= K*ln(n+1)\"\nbest_constant = \"K\"");
+        let b = o[0].best_constant.as_ref().expect("best constant");
+        // 20/ln 21 = 6.5691...
+        assert!(b.lo < q("65692/10000") && q("65691/10000") < b.hi, "{b:?}");
+        assert_eq!(b.witness, vec![("n".to_string(), q("20"))]);
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
+    }
+}

@@ -1,0 +1,527 @@
+//! The sweep over a claim's domain: integer, fixed and set parameters enumerated in
+//! lexicographic order (or sampled, log-spaced plus seeded random points), each point handed
+//! to the [`ladder`](super::ladder), or its real box to [`bnb`](super::bnb); the tallies per
+//! relation.
+
+use super::bnb::{BOX_POINT_MAX_PREC, BranchAndBound, simplest_in};
+use super::ladder::{PointEval, PointVerdict, exact_value};
+use super::{Check, Counterexample, DomainError, Options, Reason, fmt_point};
+use crate::claims::{Claim, Param};
+use crate::exact::{Budget, Env, ExactError};
+use crate::expr::{DomainSpec, Expr, Rel};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rug::ops::Pow;
+use rug::{Float, Integer, Rational};
+use std::time::Instant;
+
+/// What the sweep found for one relation.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Tally {
+    pub(super) failures: u64,
+    pub(super) counterexample: Option<Counterexample>,
+    pub(super) undecided: Option<Reason>,
+    pub(super) undecided_count: u64,
+    pub(super) boxes: u64,
+    /// an equality over real parameters, checked at sample points only
+    pub(super) sampled: bool,
+}
+
+/// What a sweep found, for every relation of the claim.
+#[derive(Clone, Debug)]
+pub(super) struct SweepResult {
+    pub(super) tallies: Vec<Tally>,
+    pub(super) points: u64,
+    pub(super) exhaustive: bool,
+    pub(super) stopped: Option<Reason>,
+}
+
+/// A real parameter's interval at the current integer point.
+#[derive(Clone, Debug)]
+pub(super) struct RealDim {
+    pub(super) name: String,
+    pub(super) lo: Rational,
+    pub(super) lo_closed: bool,
+    pub(super) hi: Rational,
+    pub(super) hi_closed: bool,
+}
+
+pub(super) struct Sweep<'a> {
+    pub(super) claim: &'a Claim,
+    pub(super) links: &'a [Expr],
+    pub(super) checks: &'a [Check],
+    pub(super) tallies: Vec<Tally>,
+    pub(super) budget: Budget,
+    pub(super) opts: &'a Options,
+    pub(super) deadline: Instant,
+    pub(super) env: Env,
+    pub(super) point: Vec<(String, Rational)>,
+    pub(super) points: u64,
+    pub(super) exhaustive: bool,
+    pub(super) stopped: Option<Reason>,
+    /// indices of the enumerated (integer, set, fixed) parameters, in declaration order
+    pub(super) nonreal: Vec<usize>,
+    /// indices of the real-interval parameters, in declaration order
+    pub(super) reals: Vec<usize>,
+    /// when set, each enumerated point is handed to this visitor instead of being decided
+    /// (it returns false to stop the sweep)
+    pub(super) visitor: Option<&'a mut PointVisitor<'a>>,
+}
+
+pub(super) fn sweep(
+    claim: &Claim,
+    links: &[Expr],
+    checks: &[Check],
+    opts: &Options,
+    deadline: Instant,
+) -> SweepResult {
+    let is_real = |p: &Param| matches!(p.domain, DomainSpec::Real { .. });
+    let (reals, nonreal): (Vec<usize>, Vec<usize>) =
+        (0..claim.params.len()).partition(|&i| is_real(&claim.params[i]));
+    let mut sw = Sweep::new(claim, links, checks, opts, deadline, nonreal, reals);
+    let real_names: Vec<&str> = sw
+        .reals
+        .iter()
+        .map(|&i| claim.params[i].name.as_str())
+        .collect();
+    for p in &claim.params {
+        let bounds: Vec<&Expr> = match &p.domain {
+            DomainSpec::Fixed(e) => vec![e],
+            DomainSpec::Set(v) => v.iter().collect(),
+            DomainSpec::IntRange { lo, hi, .. } | DomainSpec::Real { lo, hi, .. } => vec![lo, hi],
+        };
+        if let Some(r) = real_names
+            .iter()
+            .find(|r| bounds.iter().any(|b| b.mentions(r)))
+        {
+            sw.stopped = Some(Reason::RealDependentDomain {
+                param: p.name.clone(),
+                real: r.to_string(),
+            });
+        }
+    }
+    if sw.stopped.is_none() {
+        sw.run(0);
+    }
+    SweepResult {
+        tallies: sw.tallies,
+        points: sw.points,
+        exhaustive: sw.exhaustive,
+        stopped: sw.stopped,
+    }
+}
+
+/// A callback over enumerated points (false stops the sweep).
+pub(super) type PointVisitor<'v> = dyn FnMut(&[(String, Rational)]) -> bool + 'v;
+
+/// Enumerates the points of a claim without real parameters, handing each to `visit`.
+/// Returns (points, exhaustive, why it stopped early).
+pub(super) fn enumerate_points(
+    claim: &Claim,
+    opts: &Options,
+    deadline: Instant,
+    visit: &mut PointVisitor<'_>,
+) -> (u64, bool, Option<Reason>) {
+    let nonreal: Vec<usize> = (0..claim.params.len()).collect();
+    let mut sw = Sweep::new(claim, &[], &[], opts, deadline, nonreal, Vec::new());
+    sw.visitor = Some(visit);
+    sw.run(0);
+    (sw.points, sw.exhaustive, sw.stopped)
+}
+
+impl<'a> Sweep<'a> {
+    /// A sweep at its start: no point visited, the per-claim deadline in the budget.
+    pub(super) fn new(
+        claim: &'a Claim,
+        links: &'a [Expr],
+        checks: &'a [Check],
+        opts: &'a Options,
+        deadline: Instant,
+        nonreal: Vec<usize>,
+        reals: Vec<usize>,
+    ) -> Self {
+        let mut budget = opts.budget.clone();
+        budget.deadline = Some(deadline);
+        Sweep {
+            claim,
+            links,
+            checks,
+            tallies: vec![Tally::default(); checks.len()],
+            budget,
+            opts,
+            deadline,
+            env: Env::new(),
+            point: Vec::new(),
+            points: 0,
+            exhaustive: true,
+            stopped: None,
+            nonreal,
+            reals,
+            visitor: None,
+        }
+    }
+}
+
+impl Sweep<'_> {
+    pub(super) fn run(&mut self, i: usize) {
+        if self.stopped.is_some() {
+            return;
+        }
+        if i == self.nonreal.len() {
+            if let Some(v) = self.visitor.as_mut() {
+                self.points += 1;
+                if self.points > self.opts.max_points || Instant::now() > self.deadline {
+                    self.stopped = Some(Reason::EnumerationBudget);
+                } else if !v(&self.point) {
+                    self.stopped = Some(Reason::StoppedByVisitor);
+                }
+                return;
+            }
+            if self.reals.is_empty() {
+                self.point_decide();
+            } else {
+                self.boxes_decide();
+            }
+            return;
+        }
+        let p = &self.claim.params[self.nonreal[i]];
+        let values = match self.values(&p.domain, &p.name) {
+            Ok(v) => v,
+            Err(error) => {
+                self.stopped = Some(Reason::Domain {
+                    param: p.name.clone(),
+                    at: self.point.clone(),
+                    error,
+                });
+                return;
+            }
+        };
+        for v in values {
+            self.env.push(&p.name, v.clone());
+            self.point.push((p.name.clone(), v));
+            self.run(i + 1);
+            self.point.pop();
+            self.env.pop();
+            if self.stopped.is_some() {
+                return;
+            }
+        }
+    }
+
+    pub(super) fn exact(&mut self, e: &Expr) -> Result<Rational, ExactError> {
+        exact_value(e, &mut self.env, &self.budget)
+    }
+
+    /// The values of one parameter under the current bindings, in ascending order.
+    pub(super) fn values(
+        &mut self,
+        d: &DomainSpec,
+        name: &str,
+    ) -> Result<Vec<Rational>, DomainError> {
+        let ev = |s: &mut Self, e: &Expr| s.exact(e).map_err(|e| DomainError::Eval(e.to_string()));
+        match d {
+            DomainSpec::Fixed(e) => Ok(vec![ev(self, e)?]),
+            DomainSpec::Set(vs) => {
+                let mut out = Vec::new();
+                for v in vs {
+                    out.push(ev(self, v)?);
+                }
+                out.sort();
+                out.dedup();
+                Ok(out)
+            }
+            DomainSpec::IntRange {
+                lo,
+                hi,
+                inclusive,
+                sample,
+            } => {
+                let lo = ev(self, lo)?;
+                let hi = ev(self, hi)?;
+                let lo_i = lo.ceil().numer().clone();
+                let mut hi_i = hi.clone().floor().numer().clone();
+                if !inclusive && hi.is_integer() {
+                    hi_i -= 1;
+                }
+                if lo_i > hi_i {
+                    return Ok(Vec::new());
+                }
+                let count = Integer::from(&hi_i - &lo_i) + 1;
+                match sample {
+                    Some(n) if count > *n => {
+                        self.exhaustive = false;
+                        Ok(self.sample(&lo_i, &hi_i, *n, name))
+                    }
+                    _ => {
+                        let remaining = self.opts.max_points.saturating_sub(self.points);
+                        if count > remaining {
+                            return Err(DomainError::TooManyValues {
+                                count,
+                                max_points: self.opts.max_points,
+                            });
+                        }
+                        let mut out = Vec::new();
+                        let mut k = lo_i;
+                        while k <= hi_i {
+                            out.push(Rational::from(k.clone()));
+                            k += 1;
+                        }
+                        Ok(out)
+                    }
+                }
+            }
+            DomainSpec::Real { .. } => Err(DomainError::RealInterval),
+        }
+    }
+
+    /// `n` points of `[lo, hi]`: about half log-spaced offsets from `lo` (both ends
+    /// included), the rest uniform from a ChaCha8 stream seeded by the run seed, the claim,
+    /// the parameter and the values of the earlier parameters (so the sample does not depend
+    /// on evaluation order or thread count).
+    pub(super) fn sample(&self, lo: &Integer, hi: &Integer, n: u64, name: &str) -> Vec<Rational> {
+        let width = Integer::from(hi - lo); // >= n
+        let mut pts: Vec<Integer> = vec![lo.clone(), hi.clone()];
+        let m = (n / 2).max(2);
+        let wf = Float::with_val(128, Integer::from(&width + 1u32));
+        for k in 1..m - 1 {
+            // lo + round((width+1)^(k/(m-1))) - 1
+            let e = Float::with_val(128, k) / (m - 1);
+            let v = Float::with_val(128, (&wf).pow(&e));
+            let off = v.round().to_integer().unwrap_or_default() - 1u32;
+            let off = off.clamp(&Integer::new(), &width);
+            pts.push(lo + off);
+        }
+        let mut h = fnv(self.opts.seed.to_le_bytes().as_slice());
+        h = fnv_more(h, self.claim.id.as_bytes());
+        h = fnv_more(h, name.as_bytes());
+        h = fnv_more(h, fmt_point(&self.point).as_bytes());
+        let mut rng = ChaCha8Rng::seed_from_u64(h);
+        let span = Integer::from(&width + 1u32);
+        let words = span.significant_bits() / 64 + 2;
+        for _ in pts.len() as u64..n {
+            let mut r = Integer::new();
+            for _ in 0..words {
+                r <<= 64;
+                r += rng.r#gen::<u64>();
+            }
+            r %= &span;
+            pts.push(lo + r);
+        }
+        pts.sort();
+        pts.dedup();
+        pts.into_iter().map(Rational::from).collect()
+    }
+
+    pub(super) fn count_point(&mut self) -> bool {
+        self.points += 1;
+        if self.points > self.opts.max_points {
+            self.points -= 1;
+            self.stopped = Some(Reason::PointBudget {
+                max_points: self.opts.max_points,
+            });
+            return false;
+        }
+        if self.points.is_multiple_of(64) && Instant::now() > self.deadline {
+            self.stopped = Some(Reason::TimeBudget {
+                limit: self.opts.time_per_claim,
+                points: self.points,
+            });
+            return false;
+        }
+        true
+    }
+
+    /// Decides every relation at the current point (all parameters bound to rationals).
+    pub(super) fn point_decide(&mut self) {
+        if !self.count_point() {
+            return;
+        }
+        let pe = PointEval::new(self.claim, self.links, &self.point, &self.budget, self.opts);
+        let results = pe.decide_checks(self.checks);
+        for (k, r) in results.into_iter().enumerate() {
+            record(&mut self.tallies[k], &self.point, r);
+        }
+    }
+
+    /// Branch and bound over the real parameters at the current integer point.
+    pub(super) fn boxes_decide(&mut self) {
+        let mut dims = Vec::new();
+        for i in self.reals.clone() {
+            let p = &self.claim.params[i];
+            let DomainSpec::Real {
+                lo,
+                lo_closed,
+                hi,
+                hi_closed,
+            } = &p.domain
+            else {
+                unreachable!("checked in sweep()")
+            };
+            let (l, h) = match (self.exact(lo), self.exact(hi)) {
+                (Ok(l), Ok(h)) => (l, h),
+                (Err(e), _) | (_, Err(e)) => {
+                    self.stopped = Some(Reason::RealEnds {
+                        param: p.name.clone(),
+                        at: self.point.clone(),
+                        error: e.to_string(),
+                    });
+                    return;
+                }
+            };
+            if l > h || (l == h && !(*lo_closed && *hi_closed)) {
+                return; // empty at this point: nothing to decide
+            }
+            dims.push(RealDim {
+                name: p.name.clone(),
+                lo: l,
+                lo_closed: *lo_closed,
+                hi: h,
+                hi_closed: *hi_closed,
+            });
+        }
+        for k in 0..self.checks.len() {
+            if self.tallies[k].failures > 0 {
+                // already refuted at a smaller integer point: keep the minimal counterexample
+                continue;
+            }
+            if self.checks[k].rel == Rel::Eq {
+                // interval arithmetic never proves an equality on a box: test it exactly (or
+                // rigorously) at sample points instead, and say that it was sampled
+                self.sample_equality(k, &dims);
+                continue;
+            }
+            // once a relation has an open box its verdict is at best `undecided`; later
+            // integer points then get a small box budget, enough to find a counterexample
+            // (which would still refute it) without re-exhausting the full budget each time
+            let max_boxes = if self.tallies[k].undecided.is_some() {
+                (self.opts.max_boxes / 32).max(16)
+            } else {
+                self.opts.max_boxes
+            };
+            let bb = BranchAndBound {
+                claim: self.claim,
+                links: self.links,
+                check: &self.checks[k],
+                fixed: &self.point,
+                budget: &self.budget,
+                opts: self.opts,
+                deadline: self.deadline,
+                max_boxes,
+            };
+            let r = bb.run(&dims);
+            self.points += r.points;
+            let t = &mut self.tallies[k];
+            t.boxes += r.proven;
+            if let Some(cx) = r.counterexample {
+                t.failures += 1;
+                t.counterexample = Some(cx);
+            } else if let Some(u) = r.open {
+                t.undecided_count += 1;
+                t.undecided.get_or_insert(u);
+            }
+        }
+    }
+}
+
+impl Sweep<'_> {
+    /// An equality over real parameters at the simplest rationals of a 2^4-grid of the box
+    /// (per dimension, up to 64 points in all).
+    pub(super) fn sample_equality(&mut self, k: usize, dims: &[RealDim]) {
+        let per_dim = match dims.len() {
+            1 => 17,
+            2 => 8,
+            _ => 4,
+        };
+        let mut grids: Vec<Vec<Rational>> = Vec::new();
+        for d in dims {
+            let w = Rational::from(&d.hi - &d.lo);
+            let mut g = Vec::new();
+            for i in 0..per_dim {
+                let a = &d.lo + &w * Rational::from((i, per_dim));
+                let b = &d.lo + &w * Rational::from((i + 1, per_dim));
+                let a_in = i > 0 || d.lo_closed;
+                let b_in = i + 1 < per_dim || d.hi_closed;
+                g.push(simplest_in(&a, a_in, &b, b_in));
+            }
+            // simplest first (smallest denominator, then smallest size): the first failure
+            // found is then the simplest sampled one
+            g.sort_by(|x, y| {
+                x.denom()
+                    .cmp(y.denom())
+                    .then(x.clone().abs().cmp(&y.clone().abs()))
+            });
+            g.dedup();
+            grids.push(g);
+        }
+        let mut idx = vec![0usize; dims.len()];
+        self.tallies[k].sampled = true;
+        loop {
+            let mut point = self.point.clone();
+            for (d, (g, i)) in dims.iter().zip(grids.iter().zip(&idx)) {
+                point.push((d.name.clone(), g[*i].clone()));
+            }
+            self.points += 1;
+            let mut opts = self.opts.clone();
+            opts.prec.1 = opts.prec.1.min(BOX_POINT_MAX_PREC);
+            let pe = PointEval::new(self.claim, self.links, &point, &self.budget, &opts);
+            let v = pe
+                .decide_checks(std::slice::from_ref(&self.checks[k]))
+                .remove(0);
+            let failed = matches!(v, PointVerdict::Fails(..));
+            record(&mut self.tallies[k], &point, v);
+            if failed || Instant::now() > self.deadline {
+                return;
+            }
+            // next grid point (odometer)
+            let mut j = 0;
+            loop {
+                if j == idx.len() {
+                    return;
+                }
+                idx[j] += 1;
+                if idx[j] < grids[j].len() {
+                    break;
+                }
+                idx[j] = 0;
+                j += 1;
+            }
+        }
+    }
+}
+
+pub(super) fn record(t: &mut Tally, point: &[(String, Rational)], r: PointVerdict) {
+    match r {
+        PointVerdict::Holds => {}
+        PointVerdict::Fails(lhs, rhs) => {
+            t.failures += 1;
+            if t.counterexample.is_none() {
+                t.counterexample = Some(Counterexample {
+                    point: point.to_vec(),
+                    lhs,
+                    rhs,
+                });
+            }
+        }
+        PointVerdict::Unknown(why) => {
+            t.undecided_count += 1;
+            if t.undecided.is_none() {
+                t.undecided = Some(Reason::AtPoint {
+                    point: point.to_vec(),
+                    why: Box::new(why),
+                });
+            }
+        }
+    }
+}
+
+pub(super) fn fnv(bytes: &[u8]) -> u64 {
+    fnv_more(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+pub(super) fn fnv_more(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
