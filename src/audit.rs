@@ -7,14 +7,14 @@
 
 use crate::certify::{self, CoqResult};
 use crate::claims::{self, Claim};
-use crate::cli::{self, CliError};
 use crate::construction::Spec;
 use crate::decide::{Options as DecideOptions, Outcome};
-use crate::exact::{self, Budget, Env};
+use crate::engine::exact::{self, Budget, Env};
+use crate::engine::real;
 use crate::expr::{self, Expr};
-use crate::real;
-use crate::report::svg::{LinePlot, RegionMap, Series};
+use crate::pipeline::{self, PipelineError};
 use crate::sgd::{config, experiments};
+use crate::svg::{LinePlot, RegionMap, Series};
 use rug::Rational;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -22,6 +22,26 @@ use std::time::Duration;
 
 /// The plot specification of the paper, compiled in.
 pub const PAPER_SPEC: &str = include_str!("../proofs/audit/paper.toml");
+
+/// Why an audit stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// Bad input or an unwritable output folder (the message names it).
+    #[error("{0}")]
+    Input(String),
+    /// An internal failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<PipelineError> for AuditError {
+    fn from(e: PipelineError) -> Self {
+        match e {
+            PipelineError::UnknownId(_) => AuditError::Input(e.to_string()),
+            PipelineError::Kernel(m) => AuditError::Internal(m),
+        }
+    }
+}
 
 /// What `stabcert audit` does.
 #[derive(Clone, Debug)]
@@ -117,12 +137,12 @@ pub struct Audit {
     pub options: AuditOptions,
 }
 
-fn internal(e: impl std::fmt::Display) -> CliError {
-    CliError::Internal(e.to_string())
+fn internal(e: impl std::fmt::Display) -> AuditError {
+    AuditError::Internal(e.to_string())
 }
 
 /// Binds `let` entries (`name = expr`, in order) to exact values.
-fn bind(lets: &[String]) -> Result<Vec<(String, Rational)>, CliError> {
+fn bind(lets: &[String]) -> Result<Vec<(String, Rational)>, AuditError> {
     let mut env = Env::new();
     let mut out = Vec::new();
     for l in lets {
@@ -139,7 +159,7 @@ fn bind(lets: &[String]) -> Result<Vec<(String, Rational)>, CliError> {
 }
 
 /// `src` with every construction quantity it names replaced by its derived expression.
-fn with_quantities(src: &str, spec: Option<&Spec>) -> Result<Expr, CliError> {
+fn with_quantities(src: &str, spec: Option<&Spec>) -> Result<Expr, AuditError> {
     let mut e = expr::parse_expr(src)
         .map_err(|e| internal(format!("audit spec `{src}`: {}", e.message)))?;
     if let Some(spec) = spec {
@@ -168,7 +188,7 @@ fn log_grid(from: f64, to: f64, points: usize) -> Vec<f64> {
         .collect()
 }
 
-fn construction(id: &str) -> Result<Spec, CliError> {
+fn construction(id: &str) -> Result<Spec, AuditError> {
     claims::catalogue_constructions()
         .map_err(internal)?
         .into_iter()
@@ -177,7 +197,7 @@ fn construction(id: &str) -> Result<Spec, CliError> {
         .ok_or_else(|| internal(format!("audit spec: no construction `{id}`")))
 }
 
-fn curve_plot(c: &CurveSpec) -> Result<Plot, CliError> {
+fn curve_plot(c: &CurveSpec) -> Result<Plot, AuditError> {
     let spec = construction(&c.construction)?;
     let lets = bind(&c.lets)?;
     let mut xs: Vec<u64> = log_grid(c.from as f64, c.to as f64, c.points)
@@ -215,12 +235,12 @@ fn curve_plot(c: &CurveSpec) -> Result<Plot, CliError> {
     Ok(Plot {
         id: c.id.clone(),
         kind: "curve",
-        svg: crate::report::svg::line_plot(&plot),
+        svg: crate::svg::line_plot(&plot),
         data: serde_json::json!({ "title": c.title, "construction": c.construction, "let": c.lets, "series": data }),
     })
 }
 
-fn region_plot(r: &RegionSpec) -> Result<Plot, CliError> {
+fn region_plot(r: &RegionSpec) -> Result<Plot, AuditError> {
     let lets = bind(&r.lets)?;
     let a = with_quantities(&r.a, None)?;
     let b = with_quantities(&r.b, None)?;
@@ -300,7 +320,7 @@ fn region_plot(r: &RegionSpec) -> Result<Plot, CliError> {
     Ok(Plot {
         id: r.id.clone(),
         kind: "region",
-        svg: crate::report::svg::region_map(&map),
+        svg: crate::svg::region_map(&map),
         data: serde_json::json!({
             "title": r.title, "a": r.a, "b": r.b, "let": r.lets,
             "log10_x": xs, "log10_y": ys, "a_le_b": cells,
@@ -309,7 +329,7 @@ fn region_plot(r: &RegionSpec) -> Result<Plot, CliError> {
     })
 }
 
-fn mc_plot(m: &McSpec, quick: bool, seed: u64) -> Result<Plot, CliError> {
+fn mc_plot(m: &McSpec, quick: bool, seed: u64) -> Result<Plot, AuditError> {
     let replicas = if quick { 400 } else { 10_000 };
     let steps = *m
         .checkpoints
@@ -387,7 +407,7 @@ fn mc_plot(m: &McSpec, quick: bool, seed: u64) -> Result<Plot, CliError> {
     Ok(Plot {
         id: m.id.clone(),
         kind: "montecarlo",
-        svg: crate::report::svg::line_plot(&plot),
+        svg: crate::svg::line_plot(&plot),
         data: serde_json::json!({ "title": m.title, "construction": m.construction, "replicas": replicas, "seed": seed, "checkpoints": rows }),
     })
 }
@@ -414,7 +434,7 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
     plots.push(Plot {
         id: "fig1a".into(),
         kind: "experiment",
-        svg: crate::report::svg::line_plot(&LinePlot {
+        svg: crate::svg::line_plot(&LinePlot {
             title: "Figure 1a analog: normalised distance between twin runs".into(),
             xlabel: "epoch".into(),
             ylabel: "||w - w'|| / ||w|| (mean +- sd)".into(),
@@ -436,7 +456,7 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
     plots.push(Plot {
         id: "fig1b".into(),
         kind: "experiment",
-        svg: crate::report::svg::line_plot(&LinePlot {
+        svg: crate::svg::line_plot(&LinePlot {
             title: "Figure 1b analog: normalised Hessian contractivity, eq. (4)".into(),
             xlabel: "epoch".into(),
             ylabel: "g^T H g / ||g||^2 (mean over copies +- sd)".into(),
@@ -455,7 +475,7 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
                 "thm2_{}",
                 ["linear", "logistic"].get(k).copied().unwrap_or("other")
             ),
-            svg: crate::report::svg::line_plot(&LinePlot {
+            svg: crate::svg::line_plot(&LinePlot {
                 title: format!(
                     "Theorem 2: {} divergence against 4LR/(xi gamma n)",
                     ["linear regression", "logistic regression"]
@@ -499,9 +519,9 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
 }
 
 /// Runs the audit and writes the report into `opts.out`; returns the summary text.
-pub fn run(opts: &AuditOptions) -> Result<Audit, CliError> {
+pub fn run(opts: &AuditOptions) -> Result<Audit, AuditError> {
     let spec: SpecFile = toml::from_str(PAPER_SPEC).map_err(internal)?;
-    let claims = claims::load_catalogue().map_err(|e| CliError::Input(e.to_string()))?;
+    let claims = claims::load_catalogue().map_err(|e| AuditError::Input(e.to_string()))?;
     let decide_opts = if opts.quick {
         DecideOptions {
             max_points: 100,
@@ -512,7 +532,7 @@ pub fn run(opts: &AuditOptions) -> Result<Audit, CliError> {
     } else {
         DecideOptions::default()
     };
-    let bar = cli::progress_bar(4, "audit phases");
+    let bar = pipeline::progress_bar(4, "audit phases");
     let t0 = std::time::Instant::now();
     let step = |msg: &str| {
         if std::env::var_os("STABCERT_TIMING").is_some() {
@@ -524,13 +544,13 @@ pub fn run(opts: &AuditOptions) -> Result<Audit, CliError> {
         }
     };
     // claims are independent: decided in parallel, collected in catalogue order
-    let per_claim: Vec<Result<Vec<Outcome>, CliError>> = {
+    let per_claim: Vec<Result<Vec<Outcome>, PipelineError>> = {
         use rayon::prelude::*;
         claims
             .par_iter()
             .map(|c| {
                 let t = std::time::Instant::now();
-                let r = cli::decide_claims(std::slice::from_ref(c), &[], &decide_opts);
+                let r = pipeline::decide_claims(std::slice::from_ref(c), &[], &decide_opts);
                 if std::env::var_os("STABCERT_TIMING").is_some() {
                     eprintln!("audit: claim {} {:.2} s", c.id, t.elapsed().as_secs_f64());
                 }
@@ -561,7 +581,7 @@ pub fn run(opts: &AuditOptions) -> Result<Audit, CliError> {
         why,
         Duration::from_secs(300),
     )
-    .map_err(|e| CliError::Input(format!("{}: {e}", opts.out.display())))?;
+    .map_err(|e| AuditError::Input(format!("{}: {e}", opts.out.display())))?;
     let coq: Vec<String> = statuses
         .iter()
         .map(|st| match (&st.coq, st.cert.script()) {

@@ -5,7 +5,7 @@
 //! offending text. This module parses and checks; it decides nothing.
 
 use crate::construction::{Quantity, Sampling, Spec};
-use crate::exact::{self, Budget, Env};
+use crate::engine::exact::{self, Budget, Env};
 use crate::expr::{self, DomainSpec, Expr, NameUses, Rel, Relation};
 use rug::Rational;
 use serde::Deserialize;
@@ -1173,7 +1173,10 @@ fn validate_symbolic(ctx: &Ctx, rs: &RawSymbolic, shared: &Shared) -> Result<Cla
             };
             let v = expr::parse_expr(v.trim())
                 .ok()
-                .and_then(|e| crate::exact::eval_closed(&e, &crate::exact::Budget::default()).ok())
+                .and_then(|e| {
+                    crate::engine::exact::eval_closed(&e, &crate::engine::exact::Budget::default())
+                        .ok()
+                })
                 .ok_or_else(|| {
                     ctx.at(
                         s.span().start,

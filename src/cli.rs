@@ -2,12 +2,14 @@
 //! output or a [`CliError`] that says whether the input was bad (exit 2) or the tool failed
 //! (exit 1). `main.rs` parses arguments with clap and maps these to exit codes.
 
-use crate::certify::{self, CoqResult, kernel};
+use crate::audit::AuditError;
+use crate::certify::{self, CoqResult};
 use crate::claims::{self, Claim};
-use crate::decide::{self, Options, Outcome};
-use crate::exact::{self, Budget, Env, ExactError};
+use crate::decide::{Options, Outcome};
+use crate::engine::exact::{self, Budget, Env, ExactError};
+use crate::engine::real;
 use crate::expr;
-use crate::real;
+use crate::pipeline::{self, PipelineError};
 use crate::report;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -178,57 +180,30 @@ pub fn load_claims(paths: &[PathBuf]) -> Result<Vec<Claim>, CliError> {
     r.map_err(|e| CliError::Input(e.to_string()))
 }
 
-/// Decides the claims, keeping only the outcomes `only` names (a claim id selects the
-/// claim and all its steps; `<id>.step<k>` selects one step).
+/// Decides the claims through the [`pipeline`], with its errors as exit codes.
 pub fn decide_claims(
     claims: &[Claim],
     only: &[String],
     opts: &Options,
 ) -> Result<Vec<Outcome>, CliError> {
-    let wanted =
-        |id: &str, claim: &str| only.is_empty() || only.iter().any(|o| o == id || o == claim);
-    for o in only {
-        let known = claims.iter().any(|c| {
-            c.id == *o
-                || o.strip_prefix(&format!("{}.step", c.id))
-                    .is_some_and(|k| k.parse::<usize>().is_ok_and(|k| k >= 1 && k <= steps(c)))
-        });
-        if !known {
-            return Err(CliError::Input(format!(
-                "--only {o}: no claim or step with this id"
-            )));
-        }
-    }
-    let mut out = Vec::new();
-    for c in claims {
-        if !only.is_empty()
-            && !only
-                .iter()
-                .any(|o| o == &c.id || o.starts_with(&format!("{}.step", c.id)))
-        {
-            continue;
-        }
-        for mut o in decide::decide(c, opts)
-            .into_iter()
-            .filter(|o| wanted(&o.id, &c.id))
-        {
-            // the independent kernel re-checks every exact verdict before it is reported
-            o.kernel = Some(match kernel::recheck(c, &o) {
-                Ok(kernel::Recheck::Agreed(t)) => format!("agreed: {t}"),
-                Ok(kernel::Recheck::Skipped(t)) => format!("not re-checked: {t}"),
-                Err(e) => return Err(CliError::Internal(e.to_string())),
-            });
-            out.push(o);
-        }
-    }
-    Ok(out)
+    pipeline::decide_claims(claims, only, opts).map_err(CliError::from)
 }
 
-fn steps(c: &Claim) -> usize {
-    match &c.body {
-        claims::Body::Holds(_) => 0,
-        claims::Body::Chain { rels, .. } => rels.len(),
-        claims::Body::Symbolic(_) => 0,
+impl From<PipelineError> for CliError {
+    fn from(e: PipelineError) -> Self {
+        match e {
+            PipelineError::UnknownId(_) => CliError::Input(e.to_string()),
+            PipelineError::Kernel(m) => CliError::Internal(m),
+        }
+    }
+}
+
+impl From<AuditError> for CliError {
+    fn from(e: AuditError) -> Self {
+        match e {
+            AuditError::Input(m) => CliError::Input(m),
+            AuditError::Internal(m) => CliError::Internal(m),
+        }
     }
 }
 
@@ -408,7 +383,7 @@ pub fn simulate_command(
         return Err(CliError::Input("--replicas: must be at least 1".into()));
     }
     let seed = seed.unwrap_or(cfg.seed);
-    let bar = progress_bar(replicas, "replicas");
+    let bar = pipeline::progress_bar(replicas, "replicas");
     let tick = || {
         if let Some(b) = &bar {
             b.inc(1);
@@ -436,22 +411,6 @@ pub fn simulate_command(
         return serde_json::to_string_pretty(&doc).map_err(|e| CliError::Internal(e.to_string()));
     }
     Ok(report::simulation_table(&cfg.description, &summary))
-}
-
-/// A progress bar on standard error when it is a terminal and `CI` is unset; `None` in
-/// pipes, files and CI.
-pub fn progress_bar(len: u64, what: &str) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    let style = indicatif::ProgressStyle::with_template(&format!(
-        "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {what} (eta {{eta}})"
-    ))
-    .ok()?;
-    bar.set_style(style);
-    Some(bar)
 }
 
 /// `stabcert audit [--out DIR] [--quick] [--seed S]`: the catalogue, the certificates, the

@@ -2,10 +2,9 @@
 //! `stabcert check`. It formats what the engines computed and computes nothing itself.
 
 pub mod audit;
-pub mod svg;
 
 use crate::decide::{Bracket, Counterexample, Outcome, Side, Verdict};
-use crate::exact::approx;
+use crate::engine::exact::approx;
 use rug::Rational;
 use serde_json::{Value, json};
 
@@ -28,7 +27,7 @@ fn exact_str(v: &Rational) -> String {
 /// `(lo, hi)` strings of an exact value: the value twice, or an enclosure when huge.
 fn exact_pair(v: &Rational) -> (String, String) {
     if bits(v) > JSON_EXACT_BITS {
-        crate::exact::decimal_enclosure(v, 30)
+        crate::engine::exact::decimal_enclosure(v, 30)
     } else {
         (exact_str(v), exact_str(v))
     }

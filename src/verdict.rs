@@ -172,8 +172,8 @@ pub fn fmt_box(bx: &[BoxSide]) -> String {
                 format!(
                     "{} in [{}, {}]",
                     d.name,
-                    crate::exact::approx(&d.lo, 6),
-                    crate::exact::approx(&d.hi, 6)
+                    crate::decimal::approx(&d.lo, 6),
+                    crate::decimal::approx(&d.hi, 6)
                 )
             }
         })

@@ -6,9 +6,9 @@ use super::ladder::{PointEval, PointVerdict, bind_lets, decide_intervals, real_e
 use super::sweep::RealDim;
 use super::{BudgetKind, Check, Counterexample, Options, Reason};
 use crate::claims::Claim;
-use crate::exact::Budget;
+use crate::engine::exact::Budget;
+use crate::engine::real::{self, Arith, Interval, RealEnv};
 use crate::expr::{BinOp, Expr, Rel};
-use crate::real::{self, Arith, Interval, RealEnv};
 use crate::verdict::BoxSide;
 use rug::Rational;
 use std::time::Instant;

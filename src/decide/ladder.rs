@@ -5,9 +5,9 @@
 use super::monomial::{Values, compare_monomials, monomial};
 use super::{Check, Options, Reason, Side};
 use crate::claims::Claim;
-use crate::exact::{self, Budget, Env, ExactError};
+use crate::engine::exact::{self, Budget, Env, ExactError};
+use crate::engine::real::{self, Arith, Interval, RealEnv, RealError};
 use crate::expr::{Expr, Rel};
-use crate::real::{self, Arith, Interval, RealEnv, RealError};
 use rug::{Float, Rational};
 use std::cmp::Ordering;
 

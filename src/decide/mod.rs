@@ -40,7 +40,7 @@ pub use crate::verdict::{
 pub use bnb::simplest_in;
 
 use crate::claims::{Body, Claim};
-use crate::exact::Budget;
+use crate::engine::exact::Budget;
 use crate::expr::{Expr, Rel};
 use rug::Rational;
 use search::{best_constant, threshold};
@@ -135,11 +135,9 @@ fn plan(claim: &Claim) -> (Vec<Expr>, Vec<Check>) {
 }
 
 /// Decides every relation of `claim` (one outcome for `holds`; the conclusion then each
-/// step for a chain), and runs its searches.
+/// step for a chain), and runs its searches. A `[[symbolic]]` table has no relation for this
+/// engine (no outcome): [`crate::pipeline::decide_claim`] routes it to the symbolic engine.
 pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
-    if let Body::Symbolic(spec) = &claim.body {
-        return vec![crate::symbolic::decide_claim(claim, spec)];
-    }
     let (links, checks) = plan(claim);
     let deadline = Instant::now() + opts.time_per_claim;
     if let Some(k) = &claim.best_constant {

@@ -10,7 +10,7 @@ use super::{
     outcomes,
 };
 use crate::claims::{Claim, Param};
-use crate::exact::{self, Budget, Env};
+use crate::engine::exact::{self, Budget, Env};
 use crate::expr::{BinOp, DomainSpec, Expr, Rel};
 use rug::{Integer, Rational};
 use std::cmp::Ordering;

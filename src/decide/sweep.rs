@@ -7,7 +7,7 @@ use super::bnb::{BOX_POINT_MAX_PREC, BranchAndBound, simplest_in};
 use super::ladder::{PointEval, PointVerdict, exact_value};
 use super::{Check, Counterexample, DomainError, Options, Reason, fmt_point};
 use crate::claims::{Claim, Param};
-use crate::exact::{Budget, Env, ExactError};
+use crate::engine::exact::{Budget, Env, ExactError};
 use crate::expr::{DomainSpec, Expr, Rel};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

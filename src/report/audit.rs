@@ -2,10 +2,10 @@
 //! `results.json` and `plots/*.svg`, all from one [`Audit`]. Nothing here computes a
 //! result; the same audit gives the same bytes (no dates or timings are written).
 
-use super::svg::esc;
 use crate::audit::Audit;
 use crate::decide::{Outcome, Verdict};
-use crate::exact::approx;
+use crate::engine::exact::approx;
+use crate::svg::esc;
 use std::fmt::Write;
 use std::path::Path;
 

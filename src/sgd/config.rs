@@ -38,7 +38,7 @@ use super::model::{Activation, Model};
 use super::sim::{Init, Sim};
 use crate::claims;
 use crate::construction::{Sampling, Spec};
-use crate::exact::{self, Budget, Env};
+use crate::engine::exact::{self, Budget, Env};
 use crate::expr::{self, Expr};
 use ndarray::Array2;
 use rug::Rational;

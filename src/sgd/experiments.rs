@@ -554,7 +554,7 @@ fn thm2_common(
             scale.seed
         ),
         n,
-        xi: crate::exact::approx(&xi, 10),
+        xi: crate::engine::exact::approx(&xi, 10),
         xi_f64: xi_f,
         r,
         gamma,

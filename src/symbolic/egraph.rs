@@ -76,7 +76,7 @@ pub struct Facts {
 }
 
 fn fold(op: &Sym, v: &dyn Fn(Id) -> Option<Rational>) -> Option<Rational> {
-    let budget = crate::exact::Budget {
+    let budget = crate::engine::exact::Budget {
         max_steps: 10_000,
         max_bits: 4096,
         deadline: None,
@@ -93,7 +93,7 @@ fn fold(op: &Sym, v: &dyn Fn(Id) -> Option<Rational>) -> Option<Rational> {
             }
             v(*a)? / d
         }
-        Sym::Pow([a, b]) => crate::exact::pow(&v(*a)?, &v(*b)?, &budget).ok()?,
+        Sym::Pow([a, b]) => crate::engine::exact::pow(&v(*a)?, &v(*b)?, &budget).ok()?,
         Sym::Neg(a) => -v(*a)?,
         _ => return None,
     })

@@ -15,9 +15,9 @@ pub mod egraph;
 pub mod mono;
 pub mod range;
 
-use crate::exact::Budget;
+use crate::engine::exact::Budget;
+use crate::engine::real;
 use crate::expr::{BinOp, Expr, Rel, parse_expr};
-use crate::real;
 use mono::{Base, Mono, RatFn};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -678,8 +678,8 @@ pub fn equal(a: &Expr, b: &Expr, assume: &Assumptions) -> Answer {
         if matches!(x.certain_cmp(&y), Some(Ordering::Less | Ordering::Greater)) {
             ans.status = "refuted".into();
             let (l, h) = (
-                crate::exact::approx(&x.to_rational_bounds().0.unwrap_or_default(), 8),
-                crate::exact::approx(&y.to_rational_bounds().0.unwrap_or_default(), 8),
+                crate::engine::exact::approx(&x.to_rational_bounds().0.unwrap_or_default(), 8),
+                crate::engine::exact::approx(&y.to_rational_bounds().0.unwrap_or_default(), 8),
             );
             ans.reason = Some(format!(
                 "they differ at the point: A ≈ {l}, B ≈ {h} (rigorous enclosures)"
@@ -906,7 +906,7 @@ fn decide_regime(
         let at: Vec<String> = p.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         figures.push(format!(
             "F = {} at {}",
-            crate::exact::approx(&lo, 6),
+            crate::engine::exact::approx(&lo, 6),
             at.join(", ")
         ));
     }

@@ -480,7 +480,12 @@ impl Mono {
                 }
                 // keep the coefficient exact when the power is rational
                 let exact = r.as_constant().and_then(|k| {
-                    crate::exact::pow(&self.coef, &k, &crate::exact::Budget::default()).ok()
+                    crate::engine::exact::pow(
+                        &self.coef,
+                        &k,
+                        &crate::engine::exact::Budget::default(),
+                    )
+                    .ok()
                 });
                 match exact {
                     Some(v) => m.coef = v,
@@ -626,7 +631,8 @@ fn opaque(e: &Expr, assume: &Assumptions) -> Result<Mono, Unsupported> {
         )));
     }
     if e.free_vars().is_empty()
-        && let Ok(v) = crate::exact::eval_closed(e, &crate::exact::Budget::default())
+        && let Ok(v) =
+            crate::engine::exact::eval_closed(e, &crate::engine::exact::Budget::default())
     {
         return Ok(Mono::constant(v));
     }

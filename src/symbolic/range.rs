@@ -198,7 +198,7 @@ impl Assumptions {
     pub fn add(&mut self, spec: &str) -> Result<(), String> {
         let (p, _) = parse_param(spec).map_err(|e| format!("--assume {spec}: {}", e.message))?;
         let konst = |e: &Expr| -> Result<Rational, String> {
-            crate::exact::eval_closed(e, &crate::exact::Budget::default())
+            crate::engine::exact::eval_closed(e, &crate::engine::exact::Budget::default())
                 .map_err(|e| format!("--assume {spec}: bounds must be rational constants ({e})"))
         };
         let r = match &p.domain {

@@ -16,7 +16,7 @@
 //!
 //! [`Interval::to_rational_bounds`] converts the ends exactly, so verdicts can quote them.
 
-use crate::exact::{self, Budget, Env, ExactError};
+use crate::engine::exact::{self, Budget, Env, ExactError};
 use crate::expr::{BigOp, BinOp, Expr, Func};
 use rug::float::{Round, Special};
 use rug::ops::Pow;

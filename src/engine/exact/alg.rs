@@ -14,12 +14,12 @@
 //! and to be irrational, [`ExactError::Irrational`].
 //!
 //! `floor` and `ceil` of an irrational value are integers: they are decided by rigorous
-//! enclosures ([`crate::real`]) at rising precision, which always ends for a proven
+//! enclosures ([`crate::engine::real`]) at rising precision, which always ends for a proven
 //! irrational value that is not absurdly close to an integer.
 
 use super::{Budget, Env, ExactError, bits};
+use crate::engine::real::{self, Arith, Interval, RealEnv, RealError};
 use crate::expr::{BigOp, BinOp, Expr, Func};
-use crate::real::{self, Arith, Interval, RealEnv, RealError};
 use rug::{Integer, Rational};
 use std::cmp::Ordering;
 use std::fmt;
