@@ -8,31 +8,35 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rug::Rational;
-use stabcert::claims::load_str;
+use stabcert::claims::{Claim, ClaimBuilder};
 use stabcert::decide::{Options, decide};
 use stabcert::exact::Budget;
 use stabcert::expr::parse_expr;
 use stabcert::real;
 use std::time::Duration;
 
-const BOXES: &str = r#"
-[[claim]]
-id = "floor"
-source = "bench"
-text = "about a thousand boxes"
-params = ["x in [0, 7]"]
-holds = "floor(100*x) <= 100*x + 1/2"
-"#;
+/// About a thousand boxes.
+fn boxes_claim() -> Claim {
+    ClaimBuilder::new("floor")
+        .source("bench")
+        .text("about a thousand boxes")
+        .param("x in [0, 7]")
+        .holds("floor(100*x) <= 100*x + 1/2")
+        .build()
+        .expect("builds")
+}
 
-const THRESHOLD: &str = r#"
-[[claim]]
-id = "thr"
-source = "bench"
-text = "n^a <= 2 for n <= 10 holds for a up to ln 2 / ln 10"
-params = ["n in 1..=10", "a in [0, 1]"]
-holds = "n^a <= 2"
-threshold = "a"
-"#;
+/// `n^a <= 2` for n <= 10 holds for a up to ln 2 / ln 10.
+fn threshold_claim() -> Claim {
+    ClaimBuilder::new("thr")
+        .source("bench")
+        .param("n in 1..=10")
+        .param("a in [0, 1]")
+        .holds("n^a <= 2")
+        .threshold("a")
+        .build()
+        .expect("builds")
+}
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("real_engine");
@@ -48,7 +52,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| real::eval_at(&e, &pt, 128, &Budget::default()).expect("encloses"))
     });
 
-    let claim = load_str("bench.toml", BOXES).expect("loads").remove(0);
+    let claim = boxes_claim();
     let o = decide(&claim, &Options::default()).remove(0);
     eprintln!(
         "boxes claim: verdict {}, {} boxes proven, {} points",
@@ -60,7 +64,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| decide(&claim, &Options::default()))
     });
 
-    let claim = load_str("bench.toml", THRESHOLD).expect("loads").remove(0);
+    let claim = threshold_claim();
     let opts = Options {
         search_rel_width: Rational::from((1, 1u64 << 40)),
         ..Options::default()

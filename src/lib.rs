@@ -20,6 +20,7 @@ pub mod expr;
 pub mod pipeline;
 pub mod report;
 pub mod sgd;
+pub mod source;
 pub mod svg;
 pub mod symbolic;
 pub mod verdict;

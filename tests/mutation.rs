@@ -3,15 +3,17 @@
 //! `undecided`, never `refuted`; claims that hold with equality at a point (exactly, or
 //! touching) must never be refuted.
 
-use stabcert::claims::load_str;
+use stabcert::claims::ClaimBuilder;
 use stabcert::decide::{Options, Verdict, decide};
 
+/// The verdict of `holds` over the parameters `params` (quoted specs, comma-separated).
 fn verdict(params: &str, holds: &str) -> (Verdict, Option<String>) {
-    let src = format!(
-        "[[claim]]\nid = \"m\"\nsource = \"S\"\ntext = \"t\"\nparams = [{params}]\nholds = \"{holds}\"\n"
-    );
-    let cs = load_str("m.toml", &src).unwrap();
-    let o = decide(&cs[0], &Options::default()).remove(0);
+    let mut b = ClaimBuilder::new("m").source("S").text("t");
+    for p in params.split("\", \"") {
+        b = b.param(p.trim_matches('"'));
+    }
+    let c = b.holds(holds).build().unwrap();
+    let o = decide(&c, &Options::default()).remove(0);
     (o.verdict, o.reason())
 }
 

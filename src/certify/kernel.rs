@@ -521,7 +521,7 @@ fn first_points(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::load_str;
+    use crate::claims::ClaimBuilder;
     use crate::decide::{Options, decide};
     use crate::expr::parse_expr;
 
@@ -545,14 +545,17 @@ mod tests {
         );
     }
 
-    fn claim(body: &str) -> Claim {
-        let src = format!("[[claim]]\nid = \"c\"\nsource = \"S\"\ntext = \"t\"\n{body}\n");
-        load_str("t.toml", &src).unwrap().remove(0)
+    fn claim(b: ClaimBuilder) -> Claim {
+        b.build().unwrap()
     }
 
     #[test]
     fn agrees_with_the_engines_and_catches_a_tampered_counterexample() {
-        let c = claim("params = [\"n in 1..=10\"]\nholds = \"2^n <= n^2\"");
+        let c = claim(
+            ClaimBuilder::new("c")
+                .param("n in 1..=10")
+                .holds("2^n <= n^2"),
+        );
         let mut o = decide(&c, &Options::default()).remove(0);
         assert_eq!(
             recheck(&c, &o),
@@ -563,12 +566,16 @@ mod tests {
             cx.lhs = Side::Exact(rug::Rational::from(3));
         }
         assert!(recheck(&c, &o).is_err());
-        let c =
-            claim("params = [\"n in 1..=50\", \"r in 1..=n\"]\nholds = \"(n-r)/n <= (1-1/n)^r\"");
+        let c = claim(
+            ClaimBuilder::new("c")
+                .param("n in 1..=50")
+                .param("r in 1..=n")
+                .holds("(n-r)/n <= (1-1/n)^r"),
+        );
         let o = decide(&c, &Options::default()).remove(0);
         assert!(matches!(recheck(&c, &o), Ok(Recheck::Agreed(ref t)) if t.contains("17 points")));
         // a false claim reported as certified is caught at the points the kernel checks
-        let c = claim("params = [\"n in 1..=50\"]\nholds = \"n <= 1\"");
+        let c = claim(ClaimBuilder::new("c").param("n in 1..=50").holds("n <= 1"));
         let mut o = decide(&c, &Options::default()).remove(0);
         o.verdict = Verdict::Certified;
         o.counterexample = None;

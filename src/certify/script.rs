@@ -1066,11 +1066,14 @@ mod tests {
 
     #[test]
     fn a_refuted_rational_claim_gets_a_reflective_proof() {
-        let claims = crate::claims::load_str(
-            "t.toml",
-            "[[claim]]\nid = \"c\"\nsource = \"s\"\ntext = \"t\"\nparams = [\"n in 1..=5\"]\nlet = [\"x = rec(x, t, 0, n, 1, x/2 + 1)\"]\nholds = \"x <= 2 - 1/n\"\n",
-        )
-        .unwrap();
+        let claims = [crate::claims::ClaimBuilder::new("c")
+            .source("s")
+            .text("t")
+            .param("n in 1..=5")
+            .define("x = rec(x, t, 0, n, 1, x/2 + 1)")
+            .holds("x <= 2 - 1/n")
+            .build()
+            .unwrap()];
         let o = crate::decide::decide(&claims[0], &crate::decide::Options::default());
         assert_eq!(o[0].verdict, Verdict::Refuted);
         let c = certificate(&claims[0], &o[0]);

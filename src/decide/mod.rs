@@ -220,12 +220,10 @@ fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) 
 mod tests {
     use super::search::rel_small;
     use super::*;
-    use crate::claims::load_str;
+    use crate::claims::ClaimBuilder;
 
-    fn run(body: &str) -> Vec<Outcome> {
-        let src = format!("[[claim]]\nid = \"c\"\nsource = \"S\"\ntext = \"t\"\n{body}\n");
-        let cs = load_str("t.toml", &src).unwrap();
-        decide(&cs[0], &Options::default())
+    fn run(claim: ClaimBuilder) -> Vec<Outcome> {
+        decide(&claim.build().unwrap(), &Options::default())
     }
 
     fn q(s: &str) -> Rational {
@@ -234,7 +232,10 @@ mod tests {
 
     #[test]
     fn certifies_a_true_finite_claim() {
-        let o = run("params = [\"n in 1..=50\", \"r in 1..=n\"]\nholds = \"(n-r)/n <= (1-1/n)^r\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n in 1..=50")
+            .param("r in 1..=n")
+            .holds("(n-r)/n <= (1-1/n)^r"));
         assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
         assert_eq!(o[0].coverage.points, 50 * 51 / 2);
         assert!(o[0].coverage.exhaustive);
@@ -242,7 +243,9 @@ mod tests {
 
     #[test]
     fn refutes_with_the_lexicographically_smallest_point() {
-        let o = run("params = [\"n in 1..=10\"]\nholds = \"2^n <= n^2\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n in 1..=10")
+            .holds("2^n <= n^2"));
         assert_eq!(o[0].verdict, Verdict::Refuted);
         let cx = o[0].counterexample.as_ref().unwrap();
         assert_eq!(cx.point[0].1, 1);
@@ -253,19 +256,27 @@ mod tests {
 
     #[test]
     fn undefined_points_refute_and_irrational_points_are_decided_by_intervals() {
-        let o = run("params = [\"n in 0..=3\"]\nholds = \"1/n <= 1\"");
+        let o = run(ClaimBuilder::new("c").param("n in 0..=3").holds("1/n <= 1"));
         assert_eq!(o[0].verdict, Verdict::Refuted);
         assert!(matches!(
             o[0].counterexample.as_ref().unwrap().lhs,
             Side::Undefined(_)
         ));
-        let o = run("params = [\"n in 1..=30\"]\nholds = \"n^(1/2) <= n\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n in 1..=30")
+            .holds("n^(1/2) <= n"));
         assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
-        let o = run("params = [\"n in 1..=30\"]\nholds = \"ln(n) <= n - 1\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n in 1..=30")
+            .holds("ln(n) <= n - 1"));
         assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
-        let o = run("params = [\"n in 1..=30\"]\nholds = \"exp(n) <= 3^n\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n in 1..=30")
+            .holds("exp(n) <= 3^n"));
         assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
-        let o = run("params = [\"n in 1..=30\"]\nholds = \"3^n <= exp(n)*1.1\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n in 1..=30")
+            .holds("3^n <= exp(n)*1.1"));
         assert_eq!(o[0].verdict, Verdict::Refuted);
         // 3 > 1.1 e = 2.990...
         assert_eq!(o[0].counterexample.as_ref().unwrap().point[0].1, 1);
@@ -274,31 +285,47 @@ mod tests {
     #[test]
     fn touching_radicals_are_decided_exactly() {
         // 2 * 2^(1/2) = 8^(1/2): equal, intervals cannot tell, exponent clearing can
-        let o = run("params = [\"n = 2\"]\nholds = \"n*n^(1/2) <= 8^(1/2)\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n = 2")
+            .holds("n*n^(1/2) <= 8^(1/2)"));
         assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
-        let o = run("params = [\"n = 2\"]\nholds = \"n*n^(1/2) < 8^(1/2)\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n = 2")
+            .holds("n*n^(1/2) < 8^(1/2)"));
         assert_eq!(o[0].verdict, Verdict::Refuted);
         // touching transcendental values are undecided, never refuted
-        let o = run("params = [\"n = 2\"]\nholds = \"exp(ln(n)) < n\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n = 2")
+            .holds("exp(ln(n)) < n"));
         assert_eq!(o[0].verdict, Verdict::Undecided, "{:?}", o[0].reason());
-        let o = run("params = [\"n = 2\"]\nholds = \"exp(ln(n)) <= n\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n = 2")
+            .holds("exp(ln(n)) <= n"));
         assert_eq!(o[0].verdict, Verdict::Undecided);
     }
 
     #[test]
     fn real_boxes_are_proven_or_refuted() {
-        let o = run("params = [\"a in (0, 1]\"]\nholds = \"exp(a) >= 1 + a\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("a in (0, 1]")
+            .holds("exp(a) >= 1 + a"));
         // equality at a = 0 (excluded): intervals near 0 cannot separate, so boxes stay open
         assert_ne!(o[0].verdict, Verdict::Refuted);
-        let o = run("params = [\"a in [1/10, 1]\"]\nholds = \"exp(a) >= 1 + a\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("a in [1/10, 1]")
+            .holds("exp(a) >= 1 + a"));
         assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
         assert!(o[0].coverage.boxes >= 1);
-        let o = run("params = [\"a in [0, 2]\"]\nholds = \"a^2 <= 2\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("a in [0, 2]")
+            .holds("a^2 <= 2"));
         assert_eq!(o[0].verdict, Verdict::Refuted);
         // simplest rational in the failing region (sqrt 2, 2]: 3/2? no: 2 is simpler
         let cx = o[0].counterexample.as_ref().unwrap();
         assert_eq!(cx.point[0].1, q("2"));
-        let o = run("params = [\"a in [0, 3/2)\"]\nholds = \"a^2 <= 2\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("a in [0, 3/2)")
+            .holds("a^2 <= 2"));
         let cx = o[0].counterexample.as_ref().unwrap();
         // failing set (sqrt 2, 3/2): simplest rational 10/7 (denominator 7)
         assert_eq!(cx.point[0].1, q("10/7"));
@@ -306,8 +333,9 @@ mod tests {
 
     #[test]
     fn chains_give_conclusion_and_steps() {
-        let o =
-            run("params = [\"n in 1..=5\"]\nchain = [\"n\", \"<=\", \"n^2/3\", \"<=\", \"n^2\"]");
+        let o = run(ClaimBuilder::new("c")
+            .param("n in 1..=5")
+            .chain(["n", "<=", "n^2/3", "<=", "n^2"]));
         assert_eq!(o.len(), 3);
         assert_eq!(o[0].id, "c");
         assert_eq!(o[0].verdict, Verdict::Certified);
@@ -319,23 +347,32 @@ mod tests {
 
     #[test]
     fn sampling_is_seeded_and_not_exhaustive() {
-        let body = "params = [\"n in 1..=10^15 sample 40\"]\nholds = \"n >= 1\"";
-        let a = run(body);
+        let body = ClaimBuilder::new("c")
+            .param("n in 1..=10^15 sample 40")
+            .holds("n >= 1");
+        let a = run(body.clone());
         let b = run(body);
         assert_eq!(a[0].verdict, Verdict::NoCounterexample);
         assert!(!a[0].coverage.exhaustive);
         assert!(a[0].coverage.points >= 30 && a[0].coverage.points <= 40);
         assert_eq!(a[0].coverage, b[0].coverage);
-        let c = run("params = [\"n in 1..=10 sample 40\"]\nholds = \"n >= 1\"");
+        let c = run(ClaimBuilder::new("c")
+            .param("n in 1..=10 sample 40")
+            .holds("n >= 1"));
         assert_eq!(c[0].verdict, Verdict::Certified);
     }
 
     #[test]
     fn dependent_empty_ranges_and_budgets() {
-        let o = run("params = [\"n in 1..=3\", \"r in n+1..=3\"]\nholds = \"r > n\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n in 1..=3")
+            .param("r in n+1..=3")
+            .holds("r > n"));
         assert_eq!(o[0].verdict, Verdict::Certified);
         assert_eq!(o[0].coverage.points, 3);
-        let o = run("params = [\"n in 1..=10^9\"]\nholds = \"n >= 1\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n in 1..=10^9")
+            .holds("n >= 1"));
         assert_eq!(o[0].verdict, Verdict::Undecided);
         assert!(o[0].reason().unwrap().contains("point budget"));
     }
@@ -359,9 +396,11 @@ mod tests {
     #[test]
     fn threshold_and_best_constant() {
         // (1 + 1/n)^n <= 2 + a*n ... simpler: a*n <= 1 for n in 1..=4 holds iff a <= 1/4
-        let o = run(
-            "params = [\"a in [0, 1]\", \"n in 1..=4\"]\nholds = \"a*n <= 1\"\nthreshold = \"a\"",
-        );
+        let o = run(ClaimBuilder::new("c")
+            .param("a in [0, 1]")
+            .param("n in 1..=4")
+            .holds("a*n <= 1")
+            .threshold("a"));
         assert_eq!(o[0].verdict, Verdict::Refuted);
         // integers are enumerated first: the smallest n at which some a fails is n = 2
         let cx = o[0].counterexample.as_ref().unwrap();
@@ -370,8 +409,10 @@ mod tests {
         assert!(t.lo <= q("1/4") && q("1/4") <= t.hi, "{t:?}");
         assert!(rel_small(&t.lo, &t.hi, &q("1/1000000000")));
         // best K with n <= K*ln(n+1) over n in 1..=20: the max of n/ln(n+1) is at n = 20
-        let o =
-            run("params = [\"n in 1..=20\"]\nholds = \"n <= K*ln(n+1)\"\nbest_constant = \"K\"");
+        let o = run(ClaimBuilder::new("c")
+            .param("n in 1..=20")
+            .holds("n <= K*ln(n+1)")
+            .best_constant("K"));
         let b = o[0].best_constant.as_ref().expect("best constant");
         // 20/ln 21 = 6.5691...
         assert!(b.lo < q("65692/10000") && q("65691/10000") < b.hi, "{b:?}");

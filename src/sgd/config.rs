@@ -48,19 +48,9 @@ use std::path::Path;
 use std::time::Duration;
 use toml::Spanned;
 
-/// A configuration that cannot be used: where and why.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{file}{}: {message}", if *.line > 0 { format!(":{}:{}", .line, .col) } else { String::new() })]
-pub struct ConfigError {
-    /// the config file
-    pub file: String,
-    /// 1-based line (0 when there is no position)
-    pub line: usize,
-    /// 1-based column
-    pub col: usize,
-    /// what is wrong
-    pub message: String,
-}
+/// A configuration that cannot be used: where and why (the crate's one source-position
+/// error type; `claim` is always `None`).
+pub type ConfigError = crate::source::SourceError;
 
 /// A number or a string (exact expression) in the config.
 #[derive(Deserialize, Clone, Debug)]
@@ -160,22 +150,11 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> ConfigError {
-        let (line, col) = expr::line_col(self.text, span.start);
-        ConfigError {
-            file: self.file.to_string(),
-            line,
-            col,
-            message: message.into(),
-        }
+        ConfigError::at(self.file, self.text, span.start, message)
     }
 
     fn whole(&self, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            file: self.file.to_string(),
-            line: 0,
-            col: 0,
-            message: message.into(),
-        }
+        ConfigError::whole(self.file, message)
     }
 
     /// A positive integer at most `max`.
@@ -287,11 +266,8 @@ fn eval_f64(e: &Expr, env: &mut Env) -> Result<f64, exact::ExactError> {
 
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = crate::claims::read_text(path).map_err(|e| ConfigError {
-        file: path.display().to_string(),
-        line: 0,
-        col: 0,
-        message: format!("cannot read: {e}"),
+    let text = crate::source::read_text(path).map_err(|e| {
+        ConfigError::whole(&path.display().to_string(), format!("cannot read: {e}"))
     })?;
     parse(&path.display().to_string(), &text, path.parent())
 }
@@ -301,7 +277,7 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
     let ctx = Ctx { file, text };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        let mut err = ctx.err(span.clone(), crate::claims::one_line(e.message()));
+        let mut err = ctx.err(span.clone(), crate::source::one_line(e.message()));
         if span == (0..0) {
             err.line = 0;
         }
@@ -676,7 +652,7 @@ fn load_construction(
                 Some(dir) if p.is_relative() && !p.exists() => dir.join(p),
                 _ => p.to_path_buf(),
             };
-            let text = crate::claims::read_text(&p)
+            let text = crate::source::read_text(&p)
                 .map_err(|e| ctx.err(f.span(), format!("cannot read {}: {e}", p.display())))?;
             claims::load_constructions(&p.display().to_string(), &text)
         }

@@ -248,17 +248,17 @@ pub fn sign(e: &Expr, assume: &Assumptions) -> Option<Ordering> {
     if r.is_neg() {
         return Some(Ordering::Less);
     }
-    let mut params = Vec::new();
+    let mut claim = crate::claims::ClaimBuilder::new("sign").source("symbolic");
     for x in e.free_vars() {
         let r = assume.of(&x);
         let (Some((lo, ls)), Some((hi, hs))) = (r.lo, r.hi) else {
             return None;
         };
-        params.push(if assume.integers.contains(&x) {
-            format!("\"{x} in {lo}..={hi}\"")
+        claim = claim.param(if assume.integers.contains(&x) {
+            format!("{x} in {lo}..={hi}")
         } else {
             format!(
-                "\"{x} in {}{lo}, {hi}{}\"",
+                "{x} in {}{lo}, {hi}{}",
                 if ls { "(" } else { "[" },
                 if hs { ")" } else { "]" }
             )
@@ -269,14 +269,10 @@ pub fn sign(e: &Expr, assume: &Assumptions) -> Option<Ordering> {
         ..crate::decide::Options::default()
     };
     for (rel, ord) in [(">", Ordering::Greater), ("<", Ordering::Less)] {
-        let toml = format!(
-            "[[claim]]\nid = \"sign\"\nsource = \"symbolic\"\ntext = \"sign\"\nparams = [{}]\nholds = \"{e} {rel} 0\"\n",
-            params.join(", ")
-        );
-        let Ok(claims) = crate::claims::load_str("symbolic", &toml) else {
+        let Ok(c) = claim.clone().holds(format!("{e} {rel} 0")).build() else {
             return None;
         };
-        let out = crate::decide::decide(&claims[0], &opts);
+        let out = crate::decide::decide(&c, &opts);
         if out
             .first()
             .is_some_and(|o| o.verdict == crate::decide::Verdict::Certified)

@@ -1,0 +1,119 @@
+//! The TOML schema of claim files as serde types (every value spanned, so that errors
+//! name their line and column), and the context that turns a span into a [`LoadError`].
+
+use super::{Definition, LoadError};
+use crate::construction::Spec;
+use crate::expr;
+use crate::source::raw_offset;
+use serde::Deserialize;
+use std::collections::HashMap;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFile {
+    #[serde(default)]
+    pub(super) claim: Vec<Spanned<RawClaim>>,
+    #[serde(default)]
+    pub(super) construction: Vec<Spanned<RawConstruction>>,
+    #[serde(default)]
+    pub(super) definition: Vec<Spanned<RawDefinition>>,
+    #[serde(default)]
+    pub(super) symbolic: Vec<Spanned<RawSymbolic>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSymbolic {
+    pub(super) id: Spanned<String>,
+    pub(super) source: Spanned<String>,
+    pub(super) text: Spanned<String>,
+    pub(super) op: Spanned<String>,
+    pub(super) a: Spanned<String>,
+    pub(super) b: Spanned<String>,
+    pub(super) claimed: Spanned<String>,
+    #[serde(default)]
+    pub(super) assume: Vec<Spanned<String>>,
+    #[serde(default, rename = "let")]
+    pub(super) lets: Vec<Spanned<String>>,
+    #[serde(default, rename = "as")]
+    pub(super) grow: Vec<Spanned<String>>,
+    pub(super) solve_for: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) evaluate: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDefinition {
+    pub(super) name: Spanned<String>,
+    pub(super) source: Spanned<String>,
+    pub(super) text: Spanned<String>,
+    pub(super) expr: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // `source` and `text` document the construction; required, not read
+pub(super) struct RawConstruction {
+    pub(super) id: Spanned<String>,
+    pub(super) source: Spanned<String>,
+    pub(super) text: Spanned<String>,
+    pub(super) loss: Spanned<String>,
+    pub(super) eigenvalue: Spanned<String>,
+    pub(super) x: Spanned<String>,
+    pub(super) x_twin: Spanned<String>,
+    pub(super) y: Spanned<String>,
+    pub(super) y_twin: Spanned<String>,
+    pub(super) step: Spanned<String>,
+    pub(super) first_step: Option<Spanned<String>>,
+    pub(super) sampling: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawClaim {
+    pub(super) id: Spanned<String>,
+    pub(super) source: Spanned<String>,
+    pub(super) text: Spanned<String>,
+    #[serde(default)]
+    pub(super) params: Vec<Spanned<String>>,
+    #[serde(default, rename = "let")]
+    pub(super) lets: Vec<Spanned<String>>,
+    pub(super) holds: Option<Spanned<String>>,
+    pub(super) chain: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(super) threshold: Option<Spanned<String>>,
+    pub(super) best_constant: Option<Spanned<String>>,
+    pub(super) construction: Option<Spanned<String>>,
+}
+
+pub(super) struct Ctx<'a> {
+    pub(super) file: &'a str,
+    pub(super) text: &'a str,
+    pub(super) claim: Option<String>,
+}
+
+impl Ctx<'_> {
+    pub(super) fn at(&self, offset: usize, message: impl Into<String>) -> LoadError {
+        LoadError {
+            claim: self.claim.clone(),
+            ..LoadError::at(self.file, self.text, offset, message)
+        }
+    }
+
+    /// Byte offset in the file of byte `inner` of the string value `s`.
+    pub(super) fn inner(&self, s: &Spanned<String>, inner: usize) -> usize {
+        raw_offset(self.text, s.span().start, inner)
+    }
+
+    pub(super) fn parse_err(&self, s: &Spanned<String>, e: expr::ParseError) -> LoadError {
+        self.at(self.inner(s, e.offset), e.message)
+    }
+}
+
+/// Constructions and definitions visible to every claim of one load.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Shared {
+    pub(super) constructions: HashMap<String, Spec>,
+    pub(super) definitions: Vec<Definition>,
+}
