@@ -300,195 +300,24 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
     let d = raw.data.get_ref();
     let source = d.source.get_ref().trim();
     let sgd = raw.sgd.as_ref().map(|s| s.get_ref());
-    let twin_raw = raw.twin.as_ref().map(|t| t.get_ref());
 
-    // the construction case fixes loss, data, twin, step, first step and sampling
-    let mut construction: Option<(Spec, Vec<(String, Rational)>)> = None;
-    let (model, data, replacement, first_step_default, sampling_default, step_expr, step_params) =
-        if source == "construction" {
-            if let Some(s) = sgd.and_then(|s| s.step.as_ref()) {
-                return Err(ctx.err(
-                    s.span(),
-                    "a construction brings its own step size: drop [sgd] step",
-                ));
-            }
-            let (spec, params) = load_construction(&ctx, d, dir)?;
-            let mut env = Env::new();
-            for (k, v) in &params {
-                env.push(k, v.clone());
-            }
-            let n_val = params
-                .iter()
-                .find(|(k, _)| k == "n")
-                .map(|(_, v)| v.clone());
-            let Some(n_val) = n_val.filter(|v| v.is_integer() && *v >= 2 && *v <= 10_000_000)
-            else {
-                return Err(ctx.err(
-                    raw.data.span(),
-                    "a construction needs the dataset size as an integer parameter `n` >= 2 in [data] params",
-                ));
-            };
-            let n = n_val.to_f64() as usize;
-            let dim = match &d.dim {
-                Some(v) => ctx.count(v, "dim", 1, 10_000)?,
-                None => 10,
-            };
-            let ev = |e: &Expr, what: &str, env: &mut Env| {
-                eval_f64(e, env).map_err(|err| {
-                    ctx.err(raw.data.span(), format!("the construction's {what}: {err}"))
-                })
-            };
-            let lambda = ev(&spec.eigenvalue, "eigenvalue", &mut env)?;
-            let z = (ev(&spec.x, "x", &mut env)?, ev(&spec.y, "y", &mut env)?);
-            let zt = (
-                ev(&spec.x_twin, "x_twin", &mut env)?,
-                ev(&spec.y_twin, "y_twin", &mut env)?,
-            );
-            let first = exact::eval(&spec.first_step, &mut env, &Budget::default())
-                .ok()
-                .filter(|v| v.is_integer() && *v >= 0)
-                .ok_or_else(|| {
-                    ctx.err(
-                        raw.data.span(),
-                        "the construction's first step is not a non-negative integer",
-                    )
-                })?;
-            let others = match &d.others {
-                Some(o) if o.get_ref().len() == 2 && o.get_ref()[0] <= o.get_ref()[1] => {
-                    o.get_ref().clone()
-                }
-                Some(o) => {
-                    return Err(ctx.err(
-                        o.span(),
-                        "others = [lo, hi]: the range of the other eigenvalues, lo <= hi",
-                    ));
-                }
-                None => vec![0.1, 1.0],
-            };
-            let other: Vec<f64> = (0..dim.saturating_sub(1))
-                .map(|k| {
-                    if dim <= 2 {
-                        others[0]
-                    } else {
-                        others[0] + (others[1] - others[0]) * k as f64 / (dim - 2) as f64
-                    }
-                })
-                .collect();
-            let index = match twin_raw.and_then(|t| t.index.as_ref()) {
-                Some(i) => ctx.count(i, "twin index", 0, n as i64 - 1)?,
-                None => 0,
-            };
-            let data_seed = match &d.seed {
-                Some(s) => ctx.count(s, "data seed", 0, i64::MAX)? as u64,
-                None => 0,
-            };
-            let e = data::embed_construction(n, dim, lambda, &other, z, zt, index, data_seed);
-            if let Some(m) = &raw.model
-                && m.get_ref().loss.get_ref().trim() != "quadratic"
-            {
-                return Err(ctx.err(
-                    m.get_ref().loss.span(),
-                    "a construction's loss is \"quadratic\"; drop [model] or say loss = \"quadratic\"",
-                ));
-            }
-            let first = first.to_f64() as u64;
-            let sampling = spec.sampling;
-            let step = spec.step.clone();
-            construction = Some((spec, params.clone()));
-            (
-                Model::Quadratic { a: e.a },
-                e.data,
-                Some(e.twin),
-                first,
-                sampling,
-                step,
-                params,
-            )
-        } else {
-            let model_raw = raw.model.as_ref().ok_or_else(|| {
-                ctx.whole("[model] is missing: say loss = \"quadratic\", \"linear\", \"logistic\" or \"mlp\"")
-            })?;
-            let (data, replacement) = load_data(&ctx, d, model_raw.get_ref())?;
-            let model = build_model(&ctx, model_raw, &data)?;
-            let (step, params) = match sgd.and_then(|s| s.step.as_ref()) {
-                None => {
-                    return Err(ctx.whole(
-                        "[sgd] step is missing: an exact expression in t, e.g. \"0.05\" or \"c/t\"",
-                    ));
-                }
-                Some(s) => step_expression(&ctx, s, sgd.expect("present"))?,
-            };
-            (
-                model,
-                data,
-                replacement,
-                1,
-                Sampling::WithReplacement,
-                step,
-                params,
-            )
-        };
-
+    let setup = if source == "construction" {
+        construction_setup(&ctx, &raw, dir)?
+    } else {
+        plain_setup(&ctx, &raw)?
+    };
+    let Setup {
+        model,
+        data,
+        replacement,
+        first_step: first_step_default,
+        sampling: sampling_default,
+        step: step_expr,
+        step_params,
+        construction,
+    } = setup;
     let n = data.n();
-    // the twin
-    let kind = twin_raw
-        .and_then(|t| t.kind.as_ref())
-        .map(|k| (k.get_ref().trim().to_string(), k.span()))
-        .unwrap_or(("replace".into(), 0..0));
-    let index = match twin_raw.and_then(|t| t.index.as_ref()) {
-        Some(i) => ctx.count(i, "twin index", 0, n as i64 - 1)?,
-        None => 0,
-    };
-    let twin = match kind.0.as_str() {
-        "replace" => {
-            let mut t = replacement.ok_or_else(|| ctx.whole("no replacement example"))?;
-            t.index = index;
-            t
-        }
-        "remove-duplicate" => {
-            let dup = match twin_raw.and_then(|t| t.duplicate.as_ref()) {
-                Some(i) => ctx.count(i, "twin duplicate", 0, n as i64 - 1)?,
-                None => (index + 1) % n,
-            };
-            if dup == index {
-                let span = twin_raw
-                    .and_then(|t| t.duplicate.as_ref().or(t.index.as_ref()))
-                    .map(|v| v.span())
-                    .or_else(|| raw.twin.as_ref().map(|t| t.span()))
-                    .unwrap_or(0..0);
-                let msg =
-                    "twin duplicate must differ from twin index: the twin would not differ from S";
-                return Err(if span == (0..0) {
-                    ctx.whole(msg)
-                } else {
-                    ctx.err(span, msg)
-                });
-            }
-            Twin::remove_duplicate(&data, index, dup)
-        }
-        other => {
-            return Err(ctx.err(
-                kind.1,
-                format!("unknown twin kind `{other}`: \"replace\" or \"remove-duplicate\""),
-            ));
-        }
-    };
-    // a twin equal to S measures nothing: say so where the twin comes from
-    if twin.y == data.y[twin.index] && twin.x.as_slice() == Some(data.row(twin.index)) {
-        let span = twin_raw
-            .and_then(|t| t.duplicate.as_ref().or(t.index.as_ref()))
-            .map(|v| v.span())
-            .or_else(|| raw.twin.as_ref().map(|t| t.span()))
-            .or_else(|| d.id.as_ref().map(|i| i.span()))
-            .unwrap_or_else(|| raw.data.span());
-        return Err(ctx.err(
-            span,
-            format!(
-                "the twin does not differ from S: example {} of S' is example {} of S",
-                twin.index, twin.index
-            ),
-        ));
-    }
+    let (twin, kind) = twin_of(&ctx, &raw, &data, replacement)?;
 
     // the schedule
     let first_step = match &raw.first_step {
@@ -533,74 +362,30 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
         })?,
         None => sampling_default,
     };
-    let init = match sgd.and_then(|s| s.init.as_ref()) {
-        None if matches!(model, Model::Mlp { .. }) => Init::Scaled,
-        None => Init::Zeros,
-        Some(i) => match i.get_ref() {
-            NumOrStr::Str(s) if s.trim() == "zeros" => Init::Zeros,
-            NumOrStr::Str(s) if s.trim() == "scaled" => Init::Scaled,
-            NumOrStr::Float(v) if *v >= 0.0 && v.is_finite() => Init::Gaussian(*v),
-            NumOrStr::Int(v) if *v >= 0 => Init::Gaussian(*v as f64),
-            _ => {
-                return Err(ctx.err(
-                    i.span(),
-                    "init is \"zeros\", \"scaled\" or a non-negative standard deviation",
-                ));
-            }
-        },
-    };
+    let init = init_of(&ctx, sgd, &model)?;
     let probe = match &raw.probe {
         Some(p) => ctx.count(p, "probe", 0, n as i64 - 1)?,
         None => twin.index,
     };
-    let checkpoints = match &raw.checkpoints {
-        Some(c) => {
-            let v = c.get_ref();
-            if v.is_empty()
-                || v.windows(2).any(|w| w[0] >= w[1])
-                || v[0] < 1
-                || *v.last().expect("nonempty") > steps as i64
-            {
-                return Err(ctx.err(
-                    c.span(),
-                    format!("checkpoints must be increasing step counts in 1..={steps}"),
-                ));
-            }
-            v.iter().map(|&k| k as usize).collect()
-        }
-        None => default_checkpoints(steps),
-    };
-    let description = format!(
-        "{} on {} (n = {}, d = {}), twin {} at {}, {} steps of {}{}{}, {}",
-        model.name(),
-        match &construction {
+    let checkpoints = checkpoints_of(&ctx, raw.checkpoints.as_ref(), steps)?;
+    let description = describe(&Description {
+        model: &model,
+        data: &data,
+        source: match &construction {
             Some(_) => format!(
                 "construction `{}`",
                 d.id.as_ref().map(|s| s.get_ref().as_str()).unwrap_or("")
             ),
             None => source.to_string(),
         },
-        n,
-        data.d(),
-        kind.0,
-        twin.index,
+        kind: &kind,
+        twin_index: twin.index,
         steps,
-        step_expr,
-        if momentum > 0.0 {
-            format!(", momentum {momentum}")
-        } else {
-            String::new()
-        },
-        if batch > 1 {
-            format!(", batch {batch}")
-        } else {
-            String::new()
-        },
-        match sampling {
-            Sampling::WithReplacement => "with replacement",
-            Sampling::Reshuffle => "reshuffled each epoch",
-        },
-    );
+        step: &step_expr,
+        momentum,
+        batch,
+        sampling,
+    });
     Ok(Config {
         sim: Sim {
             model,
@@ -621,6 +406,320 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
         echo,
         description,
     })
+}
+
+/// What the data source fixes before the twin and the schedule are read: the loss, the data,
+/// the replacement example, the default first step and sampling, and the step size.
+struct Setup {
+    model: Model,
+    data: Data,
+    replacement: Option<Twin>,
+    first_step: u64,
+    sampling: Sampling,
+    step: Expr,
+    step_params: Vec<(String, Rational)>,
+    /// the construction and its parameters, when the data come from one
+    construction: Option<(Spec, Vec<(String, Rational)>)>,
+}
+
+/// `[data] source = "construction"`: the construction fixes the loss, the data, the twin,
+/// the step, the first step and the sampling.
+fn construction_setup(
+    ctx: &Ctx,
+    raw: &RawConfig,
+    dir: Option<&Path>,
+) -> Result<Setup, ConfigError> {
+    let d = raw.data.get_ref();
+    let sgd = raw.sgd.as_ref().map(|s| s.get_ref());
+    let twin_raw = raw.twin.as_ref().map(|t| t.get_ref());
+    if let Some(s) = sgd.and_then(|s| s.step.as_ref()) {
+        return Err(ctx.err(
+            s.span(),
+            "a construction brings its own step size: drop [sgd] step",
+        ));
+    }
+    let (spec, params) = load_construction(ctx, d, dir)?;
+    let mut env = Env::new();
+    for (k, v) in &params {
+        env.push(k, v.clone());
+    }
+    let n_val = params
+        .iter()
+        .find(|(k, _)| k == "n")
+        .map(|(_, v)| v.clone());
+    let Some(n_val) = n_val.filter(|v| v.is_integer() && *v >= 2 && *v <= 10_000_000) else {
+        return Err(ctx.err(
+            raw.data.span(),
+            "a construction needs the dataset size as an integer parameter `n` >= 2 in [data] params",
+        ));
+    };
+    let n = n_val.to_f64() as usize;
+    let dim = match &d.dim {
+        Some(v) => ctx.count(v, "dim", 1, 10_000)?,
+        None => 10,
+    };
+    let ev = |e: &Expr, what: &str, env: &mut Env| {
+        eval_f64(e, env)
+            .map_err(|err| ctx.err(raw.data.span(), format!("the construction's {what}: {err}")))
+    };
+    let lambda = ev(&spec.eigenvalue, "eigenvalue", &mut env)?;
+    let z = (ev(&spec.x, "x", &mut env)?, ev(&spec.y, "y", &mut env)?);
+    let zt = (
+        ev(&spec.x_twin, "x_twin", &mut env)?,
+        ev(&spec.y_twin, "y_twin", &mut env)?,
+    );
+    let first = exact::eval(&spec.first_step, &mut env, &Budget::default())
+        .ok()
+        .filter(|v| v.is_integer() && *v >= 0)
+        .ok_or_else(|| {
+            ctx.err(
+                raw.data.span(),
+                "the construction's first step is not a non-negative integer",
+            )
+        })?;
+    let others = match &d.others {
+        Some(o) if o.get_ref().len() == 2 && o.get_ref()[0] <= o.get_ref()[1] => {
+            o.get_ref().clone()
+        }
+        Some(o) => {
+            return Err(ctx.err(
+                o.span(),
+                "others = [lo, hi]: the range of the other eigenvalues, lo <= hi",
+            ));
+        }
+        None => vec![0.1, 1.0],
+    };
+    let other: Vec<f64> = (0..dim.saturating_sub(1))
+        .map(|k| {
+            if dim <= 2 {
+                others[0]
+            } else {
+                others[0] + (others[1] - others[0]) * k as f64 / (dim - 2) as f64
+            }
+        })
+        .collect();
+    let index = match twin_raw.and_then(|t| t.index.as_ref()) {
+        Some(i) => ctx.count(i, "twin index", 0, n as i64 - 1)?,
+        None => 0,
+    };
+    let data_seed = match &d.seed {
+        Some(s) => ctx.count(s, "data seed", 0, i64::MAX)? as u64,
+        None => 0,
+    };
+    let e = data::embed_construction(n, dim, lambda, &other, z, zt, index, data_seed);
+    if let Some(m) = &raw.model
+        && m.get_ref().loss.get_ref().trim() != "quadratic"
+    {
+        return Err(ctx.err(
+            m.get_ref().loss.span(),
+            "a construction's loss is \"quadratic\"; drop [model] or say loss = \"quadratic\"",
+        ));
+    }
+    let first = first.to_f64() as u64;
+    let sampling = spec.sampling;
+    let step = spec.step.clone();
+    Ok(Setup {
+        model: Model::Quadratic { a: e.a },
+        data: e.data,
+        replacement: Some(e.twin),
+        first_step: first,
+        sampling,
+        step,
+        step_params: params.clone(),
+        construction: Some((spec, params)),
+    })
+}
+
+/// A dataset and a `[model]`: the step size comes from `[sgd]`.
+fn plain_setup(ctx: &Ctx, raw: &RawConfig) -> Result<Setup, ConfigError> {
+    let d = raw.data.get_ref();
+    let sgd = raw.sgd.as_ref().map(|s| s.get_ref());
+    let model_raw = raw.model.as_ref().ok_or_else(|| {
+        ctx.whole(
+            "[model] is missing: say loss = \"quadratic\", \"linear\", \"logistic\" or \"mlp\"",
+        )
+    })?;
+    let (data, replacement) = load_data(ctx, d, model_raw.get_ref())?;
+    let model = build_model(ctx, model_raw, &data)?;
+    let (step, params) = match sgd.and_then(|s| s.step.as_ref()) {
+        None => {
+            return Err(ctx.whole(
+                "[sgd] step is missing: an exact expression in t, e.g. \"0.05\" or \"c/t\"",
+            ));
+        }
+        Some(s) => step_expression(ctx, s, sgd.expect("present"))?,
+    };
+    Ok(Setup {
+        model,
+        data,
+        replacement,
+        first_step: 1,
+        sampling: Sampling::WithReplacement,
+        step,
+        step_params: params,
+        construction: None,
+    })
+}
+
+/// The twin S' (`[twin]`): one example replaced, or one removed and another duplicated;
+/// never equal to S. Returns it with its kind.
+fn twin_of(
+    ctx: &Ctx,
+    raw: &RawConfig,
+    data: &Data,
+    replacement: Option<Twin>,
+) -> Result<(Twin, String), ConfigError> {
+    let d = raw.data.get_ref();
+    let twin_raw = raw.twin.as_ref().map(|t| t.get_ref());
+    let n = data.n();
+    let kind = twin_raw
+        .and_then(|t| t.kind.as_ref())
+        .map(|k| (k.get_ref().trim().to_string(), k.span()))
+        .unwrap_or(("replace".into(), 0..0));
+    let index = match twin_raw.and_then(|t| t.index.as_ref()) {
+        Some(i) => ctx.count(i, "twin index", 0, n as i64 - 1)?,
+        None => 0,
+    };
+    let twin = match kind.0.as_str() {
+        "replace" => {
+            let mut t = replacement.ok_or_else(|| ctx.whole("no replacement example"))?;
+            t.index = index;
+            t
+        }
+        "remove-duplicate" => {
+            let dup = match twin_raw.and_then(|t| t.duplicate.as_ref()) {
+                Some(i) => ctx.count(i, "twin duplicate", 0, n as i64 - 1)?,
+                None => (index + 1) % n,
+            };
+            if dup == index {
+                let span = twin_raw
+                    .and_then(|t| t.duplicate.as_ref().or(t.index.as_ref()))
+                    .map(|v| v.span())
+                    .or_else(|| raw.twin.as_ref().map(|t| t.span()))
+                    .unwrap_or(0..0);
+                let msg =
+                    "twin duplicate must differ from twin index: the twin would not differ from S";
+                return Err(if span == (0..0) {
+                    ctx.whole(msg)
+                } else {
+                    ctx.err(span, msg)
+                });
+            }
+            Twin::remove_duplicate(data, index, dup)
+        }
+        other => {
+            return Err(ctx.err(
+                kind.1,
+                format!("unknown twin kind `{other}`: \"replace\" or \"remove-duplicate\""),
+            ));
+        }
+    };
+    // a twin equal to S measures nothing: say so where the twin comes from
+    if twin.y == data.y[twin.index] && twin.x.as_slice() == Some(data.row(twin.index)) {
+        let span = twin_raw
+            .and_then(|t| t.duplicate.as_ref().or(t.index.as_ref()))
+            .map(|v| v.span())
+            .or_else(|| raw.twin.as_ref().map(|t| t.span()))
+            .or_else(|| d.id.as_ref().map(|i| i.span()))
+            .unwrap_or_else(|| raw.data.span());
+        return Err(ctx.err(
+            span,
+            format!(
+                "the twin does not differ from S: example {} of S' is example {} of S",
+                twin.index, twin.index
+            ),
+        ));
+    }
+
+    Ok((twin, kind.0))
+}
+
+/// `[sgd] init`: zeros, scaled (the MLP's default) or a Gaussian's standard deviation.
+fn init_of(ctx: &Ctx, sgd: Option<&RawSgd>, model: &Model) -> Result<Init, ConfigError> {
+    Ok(match sgd.and_then(|s| s.init.as_ref()) {
+        None if matches!(model, Model::Mlp { .. }) => Init::Scaled,
+        None => Init::Zeros,
+        Some(i) => match i.get_ref() {
+            NumOrStr::Str(s) if s.trim() == "zeros" => Init::Zeros,
+            NumOrStr::Str(s) if s.trim() == "scaled" => Init::Scaled,
+            NumOrStr::Float(v) if *v >= 0.0 && v.is_finite() => Init::Gaussian(*v),
+            NumOrStr::Int(v) if *v >= 0 => Init::Gaussian(*v as f64),
+            _ => {
+                return Err(ctx.err(
+                    i.span(),
+                    "init is \"zeros\", \"scaled\" or a non-negative standard deviation",
+                ));
+            }
+        },
+    })
+}
+
+/// `checkpoints`: increasing step counts in `1..=steps` (default: up to 20, log-spaced).
+fn checkpoints_of(
+    ctx: &Ctx,
+    checkpoints: Option<&Spanned<Vec<i64>>>,
+    steps: usize,
+) -> Result<Vec<usize>, ConfigError> {
+    Ok(match checkpoints {
+        Some(c) => {
+            let v = c.get_ref();
+            if v.is_empty()
+                || v.windows(2).any(|w| w[0] >= w[1])
+                || v[0] < 1
+                || *v.last().expect("nonempty") > steps as i64
+            {
+                return Err(ctx.err(
+                    c.span(),
+                    format!("checkpoints must be increasing step counts in 1..={steps}"),
+                ));
+            }
+            v.iter().map(|&k| k as usize).collect()
+        }
+        None => default_checkpoints(steps),
+    })
+}
+
+/// What [`describe`] says.
+struct Description<'a> {
+    model: &'a Model,
+    data: &'a Data,
+    source: String,
+    kind: &'a str,
+    twin_index: usize,
+    steps: usize,
+    step: &'a Expr,
+    momentum: f64,
+    batch: usize,
+    sampling: Sampling,
+}
+
+/// One line saying what runs: data, loss, twin, step.
+fn describe(x: &Description<'_>) -> String {
+    format!(
+        "{} on {} (n = {}, d = {}), twin {} at {}, {} steps of {}{}{}, {}",
+        x.model.name(),
+        x.source,
+        x.data.n(),
+        x.data.d(),
+        x.kind,
+        x.twin_index,
+        x.steps,
+        x.step,
+        if x.momentum > 0.0 {
+            format!(", momentum {}", x.momentum)
+        } else {
+            String::new()
+        },
+        if x.batch > 1 {
+            format!(", batch {}", x.batch)
+        } else {
+            String::new()
+        },
+        match x.sampling {
+            Sampling::WithReplacement => "with replacement",
+            Sampling::Reshuffle => "reshuffled each epoch",
+        },
+    )
 }
 
 /// Up to 20 step counts, log-spaced, ending at `steps`.
