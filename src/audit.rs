@@ -176,7 +176,7 @@ fn with_quantities(src: &str, spec: Option<&Spec>) -> Result<Expr, AuditError> {
 fn value(e: &Expr, vars: &[(String, Rational)]) -> Option<f64> {
     let budget = Budget::with_time(Duration::from_secs(20));
     let iv = real::eval_at(e, vars, 128, &budget).ok()?;
-    let (lo, hi) = (iv.lo.to_f64(), iv.hi.to_f64());
+    let (lo, hi) = (iv.lo().to_f64(), iv.hi().to_f64());
     let m = 0.5 * (lo + hi);
     m.is_finite().then_some(m)
 }

@@ -79,11 +79,11 @@ fn dim() -> impl Strategy<Value = (Rational, Rational, Rational)> {
 }
 
 fn no_nan(iv: &Interval) -> bool {
-    !iv.lo.is_nan() && !iv.hi.is_nan() && iv.lo <= iv.hi
+    !iv.lo().is_nan() && !iv.hi().is_nan() && *iv.lo() <= *iv.hi()
 }
 
 fn overlap(a: &Interval, b: &Interval) -> bool {
-    a.lo <= b.hi && b.lo <= a.hi
+    *a.lo() <= *b.hi() && *b.lo() <= *a.hi()
 }
 
 fn budget() -> Budget {
@@ -145,7 +145,7 @@ fn enclose(src: &str, prec: u32) -> Result<Interval, RealError> {
 }
 
 fn contains_float(iv: &Interval, v: &Float) -> bool {
-    iv.lo <= *v && *v <= iv.hi
+    *iv.lo() <= *v && *v <= *iv.hi()
 }
 
 #[test]
@@ -189,7 +189,7 @@ fn powers_of_bases_near_zero() {
     );
     let e = parse_expr("x^a").unwrap();
     let iv = real::eval(&e, &mut env, Arith { prec: 64 }, &Budget::default()).unwrap();
-    assert!(iv.lo == 0 && iv.hi >= Float::with_val(64, 0.25) && iv.hi <= 1);
+    assert!(*iv.lo() == 0 && *iv.hi() >= Float::with_val(64, 0.25) && *iv.hi() <= 1);
     // a base that may be 0 under an exponent that may be <= 0 is not trusted
     let e = parse_expr("x^(a - 1/2)").unwrap();
     assert!(matches!(
@@ -204,7 +204,7 @@ fn powers_of_bases_near_zero() {
         enclose("0^(-1/2)", 64),
         Err(RealError::Undefined(_))
     ));
-    assert_eq!(enclose("(-2)^3", 64).unwrap().lo, -8);
+    assert_eq!(*enclose("(-2)^3", 64).unwrap().lo(), -8);
 }
 
 #[test]
@@ -213,26 +213,26 @@ fn exp_of_large_arguments() {
     let truth = Float::with_val(256, 1_000_000u32).exp();
     assert!(contains_float(&iv, &truth));
     let iv = enclose("exp(-(10^6))", 64).unwrap();
-    assert!(iv.lo >= 0 && contains_float(&iv, &Float::with_val(256, -1_000_000i32).exp()));
+    assert!(*iv.lo() >= 0 && contains_float(&iv, &Float::with_val(256, -1_000_000i32).exp()));
     let iv = enclose("exp(exp(exp(10)))", 64).unwrap();
-    assert!(no_nan(&iv) && iv.lo > 0);
+    assert!(no_nan(&iv) && *iv.lo() > 0);
 }
 
 #[test]
 fn zero_times_infinity_is_zero_not_nan() {
     let ar = Arith { prec: 64 };
     let zero_one = Interval::from_bounds(&Rational::new(), &Rational::from(1), 64);
-    let big = Interval {
-        lo: Float::with_val(64, 1),
-        hi: Float::with_val(64, rug::float::Special::Infinity),
-    };
+    let big = Interval::new(
+        Float::with_val(64, 1),
+        Float::with_val(64, rug::float::Special::Infinity),
+    );
     let p = ar.mul(&zero_one, &big);
-    assert!(no_nan(&p) && p.lo == 0 && p.hi.is_infinite());
+    assert!(no_nan(&p) && *p.lo() == 0 && p.hi().is_infinite());
     let z = Interval::from_rational(&Rational::new(), 64);
     let p = ar.mul(&z, &big);
-    assert!(p.lo == 0 && p.hi == 0);
+    assert!(*p.lo() == 0 && *p.hi() == 0);
     let q = ar.div(&big, &big).unwrap();
-    assert!(no_nan(&q) && q.lo <= 1 && q.hi.is_infinite());
+    assert!(no_nan(&q) && *q.lo() <= 1 && q.hi().is_infinite());
     let s = ar.sub(&big, &big);
     assert!(no_nan(&s));
 }
@@ -255,4 +255,23 @@ fn recurrences_and_sums_enclose_the_exact_value() {
     // tight: relative width below 2^-100
     let w = iv.width();
     assert!(w < Float::with_val(64, 1e-28), "{}", w);
+}
+
+#[test]
+fn intervals_are_checked_at_construction() {
+    // a NaN end becomes the infinity on its side; inverted ends give the whole line
+    let nan = Float::with_val(64, rug::float::Special::Nan);
+    let iv = Interval::new(nan.clone(), Float::with_val(64, 1));
+    assert!(iv.lo().is_infinite() && iv.lo().is_sign_negative() && *iv.hi() == 1);
+    let iv = Interval::new(Float::with_val(64, 1), nan);
+    assert!(*iv.lo() == 1 && iv.hi().is_infinite() && iv.hi().is_sign_positive());
+    let iv = Interval::new(Float::with_val(64, 2), Float::with_val(64, 1));
+    assert!(iv.lo().is_infinite() && iv.hi().is_infinite() && no_nan(&iv));
+    // hull and intersection of two enclosures
+    let a = Interval::from_bounds(&Rational::from(0), &Rational::from(2), 64);
+    let b = Interval::from_bounds(&Rational::from(1), &Rational::from(3), 64);
+    let h = a.hull(&b);
+    assert!(*h.lo() == 0 && *h.hi() == 3);
+    let i = a.intersect(&b);
+    assert!(*i.lo() == 1 && *i.hi() == 2);
 }

@@ -138,8 +138,8 @@ impl BranchAndBound<'_> {
             return BoxVerdict::Unknown;
         };
         let ar = Arith { prec };
-        let ok = |iv: &Interval| if strict { iv.lo > 0 } else { iv.lo >= 0 };
-        let bad = |iv: &Interval| if strict { iv.hi <= 0 } else { iv.hi < 0 };
+        let ok = |iv: &Interval| if strict { *iv.lo() > 0 } else { *iv.lo() >= 0 };
+        let bad = |iv: &Interval| if strict { *iv.hi() <= 0 } else { *iv.hi() < 0 };
         // lower bound of g on the minimising face, upper bound on the whole box
         let mut face = boxv.to_vec();
         for _round in 0..2 {
@@ -165,10 +165,10 @@ impl BranchAndBound<'_> {
                     .iter()
                     .position(|d| &d.name == name)
                     .expect("a box dimension");
-                if dv.lo >= 0 {
+                if *dv.lo() >= 0 {
                     face[k].1 = face[k].0.clone();
                     moved = true;
-                } else if dv.hi <= 0 {
+                } else if *dv.hi() <= 0 {
                     face[k].0 = face[k].1.clone();
                     moved = true;
                 }
@@ -237,18 +237,7 @@ impl BranchAndBound<'_> {
             acc = ar.add(&acc, &ar.mul(dv, &off));
         }
         // the plain enclosure is valid too: keep the tighter ends
-        Some(Interval {
-            lo: if acc.lo > dual.v.lo {
-                acc.lo
-            } else {
-                dual.v.lo
-            },
-            hi: if acc.hi < dual.v.hi {
-                acc.hi
-            } else {
-                dual.v.hi
-            },
-        })
+        Some(acc.intersect(&dual.v))
     }
 
     pub(super) fn point_eval(

@@ -419,8 +419,8 @@ impl<'a> PointEval<'a> {
         let b = enclosure_of(&ex[c.b], &last[c.b], prec);
         PointVerdict::Unknown(match (&a, &b) {
             (Ok(x), Ok(y)) => Reason::NotSeparated {
-                lhs: (approx_f(&x.lo), approx_f(&x.hi)),
-                rhs: (approx_f(&y.lo), approx_f(&y.hi)),
+                lhs: (approx_f(x.lo()), approx_f(x.hi())),
+                rhs: (approx_f(y.lo()), approx_f(y.hi())),
                 prec,
             },
             (Err(e), _) | (_, Err(e)) => Reason::EvalFailed {
@@ -443,9 +443,9 @@ impl<'a> PointEval<'a> {
         let (Ok(pv), Ok(nq)) = (encl(0), encl(1)) else {
             return None;
         };
-        let s = if pv.lo > 0 {
+        let s = if *pv.lo() > 0 {
             Ordering::Greater
-        } else if pv.hi < 0 {
+        } else if *pv.hi() < 0 {
             Ordering::Less
         } else {
             return None;
@@ -529,10 +529,10 @@ pub(super) fn side_of(r: &Result<Interval, RealError>) -> Side {
 /// `Some(true)` when `x rel y` holds for every pair of values of the enclosures,
 /// `Some(false)` when it fails for every pair, `None` otherwise.
 pub(super) fn decide_intervals(rel: Rel, x: &Interval, y: &Interval) -> Option<bool> {
-    let le_all = x.hi <= y.lo; // every x <= every y
-    let lt_all = x.hi < y.lo;
-    let ge_all = x.lo >= y.hi;
-    let gt_all = x.lo > y.hi;
+    let le_all = x.hi() <= y.lo(); // every x <= every y
+    let lt_all = x.hi() < y.lo();
+    let ge_all = x.lo() >= y.hi();
+    let gt_all = x.lo() > y.hi();
     // (holds for every pair, fails for every pair)
     let (yes, no) = match rel {
         Rel::Le => (le_all, gt_all),
@@ -540,7 +540,7 @@ pub(super) fn decide_intervals(rel: Rel, x: &Interval, y: &Interval) -> Option<b
         Rel::Ge => (ge_all, lt_all),
         Rel::Gt => (gt_all, le_all),
         Rel::Eq => (
-            x.is_point() && y.is_point() && x.lo == y.lo,
+            x.is_point() && y.is_point() && x.lo() == y.lo(),
             lt_all || gt_all,
         ),
     };

@@ -256,7 +256,7 @@ impl Alg {
         if self.exp != 0 {
             acc = ar.mul(&acc, &ar.exp(&Interval::from_rational(&self.exp, prec)));
         }
-        real::fix(acc)
+        acc
     }
 
     /// The exact order of two values: by their quotient when it is rational, else by
@@ -585,16 +585,16 @@ fn round_in(
 /// The integer `floor`/`ceil` of every value of the interval, if they agree; a budget error
 /// for values beyond the interval engine's magnitude range.
 fn round_enclosure(iv: &Interval, ceil: bool) -> Result<Option<Integer>, ExactError> {
-    if real::at_magnitude_limit(&iv.lo) || real::at_magnitude_limit(&iv.hi) {
+    if real::at_magnitude_limit(iv.lo()) || real::at_magnitude_limit(iv.hi()) {
         return Err(ExactError::Budget(format!(
             "the floor or ceiling of a value beyond 2^{} in magnitude",
             real::MAX_EXP
         )));
     }
     let (a, b) = if ceil {
-        (iv.lo.clone().ceil(), iv.hi.clone().ceil())
+        (iv.lo().clone().ceil(), iv.hi().clone().ceil())
     } else {
-        (iv.lo.clone().floor(), iv.hi.clone().floor())
+        (iv.lo().clone().floor(), iv.hi().clone().floor())
     };
     Ok(if a == b { a.to_integer() } else { None })
 }
@@ -608,8 +608,8 @@ fn round_alg(v: &Alg, prec: u32, ceil: bool) -> Result<Option<Integer>, ExactErr
     }
     let one = |s: i32| Ok(Some(Integer::from(s)));
     match v.sign() {
-        Ordering::Greater if iv.lo >= 0 && iv.hi < 1 => one(if ceil { 1 } else { 0 }),
-        Ordering::Less if iv.hi <= 0 && iv.lo > -1 => one(if ceil { 0 } else { -1 }),
+        Ordering::Greater if *iv.lo() >= 0 && *iv.hi() < 1 => one(if ceil { 1 } else { 0 }),
+        Ordering::Less if *iv.hi() <= 0 && *iv.lo() > -1 => one(if ceil { 0 } else { -1 }),
         _ => Ok(None),
     }
 }
