@@ -3,7 +3,7 @@
 //!
 //! [`write_all`] writes one script per decided relation into a folder (default
 //! `proofs/coq`) together with the library `Stabcert.v` and an `INDEX.md` that says, per
-//! relation, what is proved and what is not and why; [`run_coqc`] then compiles the library
+//! relation, what is proved and what is not and why; [`write_all`] then compiles the library
 //! and every script. A script that coqc rejects is removed and the index says so, so that
 //! the folder only ever holds proofs that check.
 

@@ -15,7 +15,7 @@
 //! - `best_constant`: both ends of the enclosure at the witness.
 //!
 //! Whatever cannot be expressed or would not be checked in reasonable time is reported as
-//! "not certified: <why>", never replaced by a script that proves something else.
+//! "not certified: &lt;why&gt;", never replaced by a script that proves something else.
 
 use super::term::{self, Term, Work, coq_q, coq_rel, reify, wrap_lets};
 use crate::claims::Claim;

@@ -21,10 +21,10 @@
 //! A chain `E1 r1 E2 r2 E3` is decided as its steps `<id>.step<k>` and as its conclusion
 //! `<id>` (`E1 r E_last`, r the composition of the r_k).
 //!
-//! The module owns the plan (which relations a claim decides) and the outcomes; its parts:
-//! [`sweep`] enumerates and samples domains, [`ladder`] decides one exact point (exact, then
-//! intervals, then [`monomial`] comparison), [`bnb`] covers real boxes and minimises
-//! counterexamples, and [`search`] runs the threshold and best-constant searches. Only
+//! The module owns the plan (which relations a claim decides) and the outcomes; its private
+//! parts: `sweep` enumerates and samples domains, `ladder` decides one exact point (exact,
+//! then intervals, then `monomial` comparison), `bnb` covers real boxes and minimises
+//! counterexamples, and `search` runs the threshold and best-constant searches. Only
 //! `ladder` and `bnb` call the evaluation engines.
 
 mod bnb;

@@ -11,7 +11,7 @@ use super::range::{Assumptions, Range};
 use crate::expr::{BinOp, Expr, Func};
 use egg::{
     Analysis, AstSize, DidMerge, EGraph, Extractor, Id, RecExpr, Rewrite, Runner, StopReason,
-    Subst, Symbol, define_language, rewrite as rw,
+    Subst, Symbol, rewrite as rw,
 };
 use rug::Rational;
 use std::fmt;
@@ -39,22 +39,31 @@ impl fmt::Display for Q {
     }
 }
 
-define_language! {
-    /// The symbolic engine's language (a mirror of `expr` without binders).
-    pub enum Sym {
-        "+" = Add([Id; 2]),
-        "-" = Sub([Id; 2]),
-        "*" = Mul([Id; 2]),
-        "/" = Div([Id; 2]),
-        "^" = Pow([Id; 2]),
-        "neg" = Neg(Id),
-        "exp" = Exp(Id),
-        "ln" = Ln(Id),
-        "sqrt" = Sqrt(Id),
-        Num(Q),
-        Var(Symbol),
+/// The language of the e-graph; its variants are the operators of `expr` (egg's macro takes
+/// no doc comments on variants).
+mod lang {
+    #![allow(missing_docs)]
+    use super::Q;
+    use egg::{Id, Symbol, define_language};
+
+    define_language! {
+        /// The symbolic engine's language (a mirror of `expr` without binders).
+        pub enum Sym {
+            "+" = Add([Id; 2]),
+            "-" = Sub([Id; 2]),
+            "*" = Mul([Id; 2]),
+            "/" = Div([Id; 2]),
+            "^" = Pow([Id; 2]),
+            "neg" = Neg(Id),
+            "exp" = Exp(Id),
+            "ln" = Ln(Id),
+            "sqrt" = Sqrt(Id),
+            Num(Q),
+            Var(Symbol),
+        }
     }
 }
+pub use lang::Sym;
 
 /// What the analysis knows about an e-class: its exact value, if constant, and a sound range.
 #[derive(Clone, Debug, PartialEq)]

@@ -258,7 +258,7 @@ fn corners(
 /// comparisons use them as they are, but an end of `exp(10^12)` turned into an exact rational
 /// would take hours. Conversions ([`Interval::to_rational_bounds`]) widen such ends outward
 /// to `2^±MAX_EXP` (or 0, or infinity), which is sound and keeps them bounded (about 130 KB);
-/// printing ([`decimal_ends`]) uses MPFR's own directed-rounding conversion.
+/// printing ([`decimal_ends`](super::decimal_ends)) uses MPFR's own directed-rounding conversion.
 pub const MAX_EXP: i32 = 1 << 20;
 
 /// Whether an end is infinite or beyond `2^MAX_EXP` in magnitude.

@@ -1,4 +1,4 @@
-//! The rigorous real engine: interval evaluation of any [`Expr`] on `rug::Float` endpoints
+//! The rigorous real engine: interval evaluation of any [`Expr`](crate::expr::Expr) on `rug::Float` endpoints
 //! with outward rounding for every operation (lower ends rounded toward −∞, upper ends toward
 //! +∞), so that the true value at every point of the input box lies in the result.
 //!
