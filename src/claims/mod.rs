@@ -157,42 +157,7 @@ pub fn load_sources(sources: &[(String, String)]) -> Result<Vec<Claim>, LoadErro
             let off = e.span().map_or(0, |s| s.start);
             ctx.at(off, one_line(e.message()))
         })?;
-        for rc in &raw.construction {
-            let rc = rc.get_ref();
-            ctx.claim = Some(rc.id.get_ref().clone());
-            let spec = construction_spec(&ctx, rc)?;
-            if shared
-                .constructions
-                .insert(rc.id.get_ref().trim().to_string(), spec)
-                .is_some()
-            {
-                return Err(ctx.at(rc.id.span().start, "duplicate construction id"));
-            }
-        }
-        for rd in &raw.definition {
-            let rd = rd.get_ref();
-            ctx.claim = Some(rd.name.get_ref().clone());
-            let name = rd.name.get_ref().trim().to_string();
-            if !valid_name(&name) {
-                return Err(ctx.at(
-                    rd.name.span().start,
-                    format!("`{name}` is not a valid name"),
-                ));
-            }
-            if shared.definitions.iter().any(|d| d.name == name) {
-                return Err(ctx.at(
-                    rd.name.span().start,
-                    format!("definition `{name}` is declared twice"),
-                ));
-            }
-            let e = expr::parse_expr(rd.expr.get_ref()).map_err(|e| ctx.parse_err(&rd.expr, e))?;
-            shared.definitions.push(Definition {
-                name,
-                source: rd.source.get_ref().clone(),
-                text: rd.text.get_ref().clone(),
-                expr: e,
-            });
-        }
+        shared_tables(&mut ctx, &raw, &mut shared)?;
         total +=
             raw.claim.len() + raw.construction.len() + raw.definition.len() + raw.symbolic.len();
         raws.push((file, text, raw));
@@ -245,6 +210,48 @@ pub fn load_sources(sources: &[(String, String)]) -> Result<Vec<Claim>, LoadErro
     }
     unique_ids(&out)?;
     Ok(out)
+}
+
+/// The `[[construction]]` and `[[definition]]` tables of one file, added to what every
+/// claim of the load may use (ids and names unique across files).
+fn shared_tables(ctx: &mut Ctx, raw: &RawFile, shared: &mut Shared) -> Result<(), LoadError> {
+    for rc in &raw.construction {
+        let rc = rc.get_ref();
+        ctx.claim = Some(rc.id.get_ref().clone());
+        let spec = construction_spec(ctx, rc)?;
+        if shared
+            .constructions
+            .insert(rc.id.get_ref().trim().to_string(), spec)
+            .is_some()
+        {
+            return Err(ctx.at(rc.id.span().start, "duplicate construction id"));
+        }
+    }
+    for rd in &raw.definition {
+        let rd = rd.get_ref();
+        ctx.claim = Some(rd.name.get_ref().clone());
+        let name = rd.name.get_ref().trim().to_string();
+        if !valid_name(&name) {
+            return Err(ctx.at(
+                rd.name.span().start,
+                format!("`{name}` is not a valid name"),
+            ));
+        }
+        if shared.definitions.iter().any(|d| d.name == name) {
+            return Err(ctx.at(
+                rd.name.span().start,
+                format!("definition `{name}` is declared twice"),
+            ));
+        }
+        let e = expr::parse_expr(rd.expr.get_ref()).map_err(|e| ctx.parse_err(&rd.expr, e))?;
+        shared.definitions.push(Definition {
+            name,
+            source: rd.source.get_ref().clone(),
+            text: rd.text.get_ref().clone(),
+            expr: e,
+        });
+    }
+    Ok(())
 }
 
 /// Loads a claim file or every `*.toml` file of a folder (sorted by name).

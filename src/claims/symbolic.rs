@@ -62,29 +62,7 @@ pub(super) fn validate_symbolic(
     for s in &rs.assume {
         expr::parse_param(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
     }
-    let mut evaluate = Vec::new();
-    for s in &rs.evaluate {
-        let mut point = Vec::new();
-        for part in s.get_ref().split(',') {
-            let Some((n, v)) = part.split_once('=') else {
-                return Err(ctx.at(s.span().start, "expected `name = value, ...`"));
-            };
-            let v = expr::parse_expr(v.trim())
-                .ok()
-                .and_then(|e| {
-                    crate::engine::exact::eval_closed(&e, &crate::engine::exact::Budget::default())
-                        .ok()
-                })
-                .ok_or_else(|| {
-                    ctx.at(
-                        s.span().start,
-                        format!("`{}` is not an exact value", v.trim()),
-                    )
-                })?;
-            point.push((n.trim().to_string(), v));
-        }
-        evaluate.push(point);
-    }
+    let evaluate = evaluation_points(ctx, &rs.evaluate)?;
     Ok(Claim {
         id,
         source: rs.source.get_ref().clone(),
@@ -114,4 +92,35 @@ pub(super) fn validate_symbolic(
         construction: None,
         guards: Vec::new(),
     })
+}
+
+/// The `evaluate` points of a regime: `name = value, ...` with exact values.
+fn evaluation_points(
+    ctx: &Ctx,
+    points: &[Spanned<String>],
+) -> Result<Vec<Vec<(String, rug::Rational)>>, LoadError> {
+    let mut evaluate = Vec::new();
+    for s in points {
+        let mut point = Vec::new();
+        for part in s.get_ref().split(',') {
+            let Some((n, v)) = part.split_once('=') else {
+                return Err(ctx.at(s.span().start, "expected `name = value, ...`"));
+            };
+            let v = expr::parse_expr(v.trim())
+                .ok()
+                .and_then(|e| {
+                    crate::engine::exact::eval_closed(&e, &crate::engine::exact::Budget::default())
+                        .ok()
+                })
+                .ok_or_else(|| {
+                    ctx.at(
+                        s.span().start,
+                        format!("`{}` is not an exact value", v.trim()),
+                    )
+                })?;
+            point.push((n.trim().to_string(), v));
+        }
+        evaluate.push(point);
+    }
+    Ok(evaluate)
 }

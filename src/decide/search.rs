@@ -10,7 +10,7 @@ use super::{
     outcomes,
 };
 use crate::claims::{Claim, Param};
-use crate::engine::exact::{self, Budget, Env};
+use crate::engine::exact::{self, Budget};
 use crate::expr::{BinOp, DomainSpec, Expr, Rel};
 use rug::{Integer, Rational};
 use std::cmp::Ordering;
@@ -144,6 +144,51 @@ pub(super) fn bisect(
     (good, bad, witness, good_exhaustive, None)
 }
 
+/// The searched parameter's range with constant ends: `(lo, lo included, hi, hi included,
+/// integer)`; an integer range is given by its first and last integer.
+fn search_range(
+    claim: &Claim,
+    name: &str,
+    b: &Budget,
+) -> Result<(Rational, bool, Rational, bool, bool), Reason> {
+    let p = claim
+        .params
+        .iter()
+        .find(|p| p.name == name)
+        .expect("validated");
+    let ends = |lo: &Expr, hi: &Expr| -> Option<(Rational, Rational)> {
+        if !lo.free_vars().is_empty() || !hi.free_vars().is_empty() {
+            return None;
+        }
+        Some((constant(lo, b).ok()?, constant(hi, b).ok()?))
+    };
+    match &p.domain {
+        DomainSpec::Real {
+            lo,
+            lo_closed,
+            hi,
+            hi_closed,
+        } => match ends(lo, hi) {
+            Some((l, h)) => Ok((l, *lo_closed, h, *hi_closed, false)),
+            None => Err(Reason::ThresholdNeedsConstantEnds(name.to_string())),
+        },
+        DomainSpec::IntRange {
+            lo, hi, inclusive, ..
+        } => match ends(lo, hi) {
+            Some((l, h)) => {
+                let h = if *inclusive || !h.is_integer() {
+                    h.floor()
+                } else {
+                    h - 1u32
+                };
+                Ok((l.ceil(), true, h, true, true))
+            }
+            None => Err(Reason::ThresholdNeedsConstantEnds(name.to_string())),
+        },
+        _ => Err(Reason::ThresholdNeedsRange(name.to_string())),
+    }
+}
+
 /// `threshold = "p"`: the supremum (or infimum) of `p` for which the relation holds on the
 /// rest of the domain, as a bracket `[lo, hi]`: the relation holds at the safe end and is
 /// refuted (with the witness) at the other.
@@ -155,56 +200,9 @@ pub(super) fn threshold(
     opts: &Options,
     deadline: Instant,
 ) -> (Option<Bracket>, Option<Reason>) {
-    let p = claim
-        .params
-        .iter()
-        .find(|p| p.name == name)
-        .expect("validated");
-    let env = Env::new();
-    let _ = env;
-    let b = &opts.budget;
-    let ends = |lo: &Expr, hi: &Expr| -> Option<(Rational, Rational)> {
-        if !lo.free_vars().is_empty() || !hi.free_vars().is_empty() {
-            return None;
-        }
-        Some((constant(lo, b).ok()?, constant(hi, b).ok()?))
-    };
-    let (lo, lo_in, hi, hi_in, integer) = match &p.domain {
-        DomainSpec::Real {
-            lo,
-            lo_closed,
-            hi,
-            hi_closed,
-        } => match ends(lo, hi) {
-            Some((l, h)) => (l, *lo_closed, h, *hi_closed, false),
-            None => {
-                return (
-                    None,
-                    Some(Reason::ThresholdNeedsConstantEnds(name.to_string())),
-                );
-            }
-        },
-        DomainSpec::IntRange {
-            lo, hi, inclusive, ..
-        } => match ends(lo, hi) {
-            Some((l, h)) => {
-                let h = if *inclusive || !h.is_integer() {
-                    h.floor()
-                } else {
-                    h - 1u32
-                };
-                (l.ceil(), true, h, true, true)
-            }
-            None => {
-                return (
-                    None,
-                    Some(Reason::ThresholdNeedsConstantEnds(name.to_string())),
-                );
-            }
-        },
-        _ => {
-            return (None, Some(Reason::ThresholdNeedsRange(name.to_string())));
-        }
+    let (lo, lo_in, hi, hi_in, integer) = match search_range(claim, name, &opts.budget) {
+        Ok(r) => r,
+        Err(why) => return (None, Some(why)),
     };
     // probe points near both ends (inside the domain)
     let inner = |x: &Rational, toward: &Rational, closed: bool| -> Rational {
@@ -424,27 +422,7 @@ pub(super) fn best_constant_affine(
             return false;
         }
         sign = Some(s);
-        // P > 0: K >= -Q/P, best K is the max; P < 0: K <= -Q/P, best K is the min
-        let up = s == Ordering::Greater;
-        match &mut best {
-            None => best = Some((r, point.to_vec())),
-            Some((old, w)) => {
-                if (up && r.1 > old.1) || (!up && r.0 < old.0) {
-                    *w = point.to_vec();
-                }
-                let lo = if up {
-                    r.0.clone().max(old.0.clone())
-                } else {
-                    r.0.clone().min(old.0.clone())
-                };
-                let hi = if up {
-                    r.1.clone().max(old.1.clone())
-                } else {
-                    r.1.clone().min(old.1.clone())
-                };
-                *old = (lo, hi);
-            }
-        }
+        widen_extreme(&mut best, r, point, s == Ordering::Greater);
         true
     };
     let (_points, exhaustive, stopped) = enumerate_points(claim, opts, deadline, &mut visit);
@@ -489,6 +467,37 @@ pub(super) fn best_constant_affine(
         },
     );
     Some(o)
+}
+
+/// Folds one point's root `-Q/P` (exact, or an enclosure `r`) into the running bracket of
+/// its extreme: with `P > 0` (`up`) the relation needs `K >= -Q/P` and the best `K` is the
+/// largest root; with `P < 0` it needs `K <= -Q/P` and the best `K` is the smallest. The
+/// witness is the point whose root leads.
+fn widen_extreme(
+    best: &mut Option<(Bounds, Vec<(String, Rational)>)>,
+    r: Bounds,
+    point: &[(String, Rational)],
+    up: bool,
+) {
+    match best {
+        None => *best = Some((r, point.to_vec())),
+        Some((old, w)) => {
+            if (up && r.1 > old.1) || (!up && r.0 < old.0) {
+                *w = point.to_vec();
+            }
+            let lo = if up {
+                r.0.clone().max(old.0.clone())
+            } else {
+                r.0.clone().min(old.0.clone())
+            };
+            let hi = if up {
+                r.1.clone().max(old.1.clone())
+            } else {
+                r.1.clone().min(old.1.clone())
+            };
+            *old = (lo, hi);
+        }
+    }
 }
 
 /// `[lo, hi]` widened to decimals with `digits` significant digits (still a bracket).

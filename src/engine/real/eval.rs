@@ -139,96 +139,14 @@ fn eval_node(
             };
             eval(&inner[0], env, ar, budget)?
         }
-        Expr::Call(f, args) => {
-            let mut v = Vec::with_capacity(args.len());
-            for a in args {
-                v.push(eval(a, env, ar, budget)?);
-            }
-            match f {
-                Func::Exp => ar.exp(&v[0]),
-                Func::Ln => ar.ln(&v[0])?,
-                Func::Sqrt => ar.sqrt(&v[0])?,
-                Func::Abs => ar.abs(&v[0]),
-                Func::Floor | Func::Ceil => {
-                    let r = if *f == Func::Floor {
-                        ar.floor(&v[0])
-                    } else {
-                        ar.ceil(&v[0])
-                    };
-                    // an enclosure across an integer: at an exact point, exact algebra may
-                    // know the argument (`sqrt(2)^2` is 2); otherwise the caller raises the
-                    // precision
-                    if r.is_point() {
-                        r
-                    } else {
-                        let arg = &args[0];
-                        match env.exact_env(&arg.free_vars()) {
-                            Some(xenv) => {
-                                match exact::alg::round_algebraic(
-                                    arg,
-                                    *f == Func::Ceil,
-                                    &xenv,
-                                    budget,
-                                ) {
-                                    Some(n) => Interval::from_rational(&Rational::from(n), p),
-                                    None => r,
-                                }
-                            }
-                            None => r,
-                        }
-                    }
-                }
-                Func::Min => v[1..].iter().fold(v[0].clone(), |acc, x| ar.min(&acc, x)),
-                Func::Max => v[1..].iter().fold(v[0].clone(), |acc, x| ar.max(&acc, x)),
-            }
-        }
+        Expr::Call(f, args) => call_node(*f, args, env, ar, budget)?,
         Expr::Big {
             op,
             var,
             lo,
             hi,
             body,
-        } => {
-            if let Some(v) = exact_shortcut(e, env, p, budget)? {
-                return Ok(v);
-            }
-            let (lo, hi) = big_range(lo, hi, env, ar, budget)?;
-            let unit = match op {
-                BigOp::Sum => Interval::from_rational(&Rational::new(), p),
-                BigOp::Prod => Interval::from_rational(&Rational::from(1), p),
-            };
-            // at an exact point, each term's rational parts are made exact first (so that
-            // `(i/1000 - i/1000)^y` has the base 0, not an interval around it)
-            let count = Integer::from(&hi - &lo) + 1;
-            let mut xenv = if hi >= lo && count <= EXACT_SHORTCUT_STEPS {
-                let mut names = body.free_vars();
-                names.remove(var);
-                env.exact_env(&names)
-            } else {
-                None
-            };
-            big_loop(
-                var,
-                (lo, hi),
-                unit,
-                env,
-                ar,
-                budget,
-                |env, i| match xenv.as_mut() {
-                    Some(x) => {
-                        x.push(var, Rational::from(i.clone()));
-                        let folded = exact::fold_exact(body, x, budget);
-                        x.pop();
-                        eval(&folded, env, ar, budget)
-                    }
-                    None => eval(body, env, ar, budget),
-                },
-                |acc, v| match op {
-                    BigOp::Sum => ar.add(&acc, &v),
-                    BigOp::Prod => ar.mul(&acc, &v),
-                },
-            )?
-        }
+        } => big_node(e, *op, var, (lo, hi), body, env, ar, budget)?,
         Expr::Rec {
             x,
             t,
@@ -245,6 +163,113 @@ fn eval_node(
             let steps = rec_steps(&start, &end, budget)?;
             rec_intervals(x, t, &start, steps, x0, step, env, ar, budget)?
         }
+    })
+}
+
+/// `f(args)` on intervals; a floor or ceiling whose enclosure straddles an integer is
+/// settled by exact algebra at an exact point.
+fn call_node(
+    f: Func,
+    args: &[Expr],
+    env: &mut RealEnv,
+    ar: Arith,
+    budget: &Budget,
+) -> Result<Interval, RealError> {
+    let p = ar.prec;
+    Ok({
+        let mut v = Vec::with_capacity(args.len());
+        for a in args {
+            v.push(eval(a, env, ar, budget)?);
+        }
+        match f {
+            Func::Exp => ar.exp(&v[0]),
+            Func::Ln => ar.ln(&v[0])?,
+            Func::Sqrt => ar.sqrt(&v[0])?,
+            Func::Abs => ar.abs(&v[0]),
+            Func::Floor | Func::Ceil => {
+                let r = if f == Func::Floor {
+                    ar.floor(&v[0])
+                } else {
+                    ar.ceil(&v[0])
+                };
+                // an enclosure across an integer: at an exact point, exact algebra may
+                // know the argument (`sqrt(2)^2` is 2); otherwise the caller raises the
+                // precision
+                if r.is_point() {
+                    r
+                } else {
+                    let arg = &args[0];
+                    match env.exact_env(&arg.free_vars()) {
+                        Some(xenv) => {
+                            match exact::alg::round_algebraic(arg, f == Func::Ceil, &xenv, budget) {
+                                Some(n) => Interval::from_rational(&Rational::from(n), p),
+                                None => r,
+                            }
+                        }
+                        None => r,
+                    }
+                }
+            }
+            Func::Min => v[1..].iter().fold(v[0].clone(), |acc, x| ar.min(&acc, x)),
+            Func::Max => v[1..].iter().fold(v[0].clone(), |acc, x| ar.max(&acc, x)),
+        }
+    })
+}
+
+/// A `sum`/`prod` on intervals: exactly when short and exact, else through the shared
+/// binder loop with each term's rational parts folded exactly first.
+#[allow(clippy::too_many_arguments)]
+fn big_node(
+    e: &Expr,
+    op: BigOp,
+    var: &str,
+    (lo, hi): (&Expr, &Expr),
+    body: &Expr,
+    env: &mut RealEnv,
+    ar: Arith,
+    budget: &Budget,
+) -> Result<Interval, RealError> {
+    let p = ar.prec;
+    Ok({
+        if let Some(v) = exact_shortcut(e, env, p, budget)? {
+            return Ok(v);
+        }
+        let (lo, hi) = big_range(lo, hi, env, ar, budget)?;
+        let unit = match op {
+            BigOp::Sum => Interval::from_rational(&Rational::new(), p),
+            BigOp::Prod => Interval::from_rational(&Rational::from(1), p),
+        };
+        // at an exact point, each term's rational parts are made exact first (so that
+        // `(i/1000 - i/1000)^y` has the base 0, not an interval around it)
+        let count = Integer::from(&hi - &lo) + 1;
+        let mut xenv = if hi >= lo && count <= EXACT_SHORTCUT_STEPS {
+            let mut names = body.free_vars();
+            names.remove(var);
+            env.exact_env(&names)
+        } else {
+            None
+        };
+        big_loop(
+            var,
+            (lo, hi),
+            unit,
+            env,
+            ar,
+            budget,
+            |env, i| match xenv.as_mut() {
+                Some(x) => {
+                    x.push(var, Rational::from(i.clone()));
+                    let folded = exact::fold_exact(body, x, budget);
+                    x.pop();
+                    eval(&folded, env, ar, budget)
+                }
+                None => eval(body, env, ar, budget),
+            },
+            |acc, v| match op {
+                BigOp::Sum => ar.add(&acc, &v),
+                BigOp::Prod => ar.mul(&acc, &v),
+            },
+        )?
     })
 }
 

@@ -33,6 +33,9 @@
 //! optional `file`, default the compiled-in catalogue) brings its own loss, step, first step
 //! and sampling: the simulation then measures exactly what the exact engine's `div_T` is.
 
+mod model;
+mod raw;
+
 use super::data::{self, Data, Twin};
 use super::model::{Activation, Model};
 use super::sim::{Init, Sim};
@@ -40,9 +43,10 @@ use crate::claims;
 use crate::construction::{Sampling, Spec};
 use crate::engine::exact::{self, Budget, Env};
 use crate::expr::{self, Expr};
+use model::{build_model, load_data};
 use ndarray::Array2;
+use raw::*;
 use rug::Rational;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
@@ -51,82 +55,6 @@ use toml::Spanned;
 /// A configuration that cannot be used: where and why (the crate's one source-position
 /// error type; `claim` is always `None`).
 pub type ConfigError = crate::source::SourceError;
-
-/// A number or a string (exact expression) in the config.
-#[derive(Deserialize, Clone, Debug)]
-#[serde(untagged)]
-enum NumOrStr {
-    Int(i64),
-    Float(f64),
-    Str(String),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    seed: Option<Spanned<i64>>,
-    replicas: Option<Spanned<i64>>,
-    steps: Spanned<i64>,
-    checkpoints: Option<Spanned<Vec<i64>>>,
-    probe: Option<Spanned<i64>>,
-    first_step: Option<Spanned<i64>>,
-    data: Spanned<RawData>,
-    model: Option<Spanned<RawModel>>,
-    #[serde(default)]
-    twin: Option<Spanned<RawTwin>>,
-    sgd: Option<Spanned<RawSgd>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawData {
-    source: Spanned<String>,
-    n: Option<Spanned<i64>>,
-    d: Option<Spanned<i64>>,
-    noise: Option<Spanned<f64>>,
-    classes: Option<Spanned<i64>>,
-    seed: Option<Spanned<i64>>,
-    standardise: Option<bool>,
-    file: Option<Spanned<String>>,
-    id: Option<Spanned<String>>,
-    #[serde(default)]
-    params: BTreeMap<String, Spanned<NumOrStr>>,
-    dim: Option<Spanned<i64>>,
-    others: Option<Spanned<Vec<f64>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawModel {
-    loss: Spanned<String>,
-    input_dim: Option<Spanned<i64>>,
-    hidden: Option<Spanned<i64>>,
-    activation: Option<Spanned<String>>,
-    classes: Option<Spanned<i64>>,
-    spectrum: Option<Spanned<Vec<f64>>>,
-    eigenvectors: Option<Spanned<String>>,
-    seed: Option<Spanned<i64>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTwin {
-    kind: Option<Spanned<String>>,
-    index: Option<Spanned<i64>>,
-    duplicate: Option<Spanned<i64>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSgd {
-    step: Option<Spanned<NumOrStr>>,
-    #[serde(default)]
-    params: BTreeMap<String, Spanned<NumOrStr>>,
-    momentum: Option<Spanned<f64>>,
-    batch: Option<Spanned<i64>>,
-    sampling: Option<Spanned<String>>,
-    init: Option<Spanned<NumOrStr>>,
-}
 
 /// A validated configuration.
 #[derive(Clone, Debug)]
@@ -859,176 +787,4 @@ fn step_sizes(
         out.push(f);
     }
     Ok(out)
-}
-
-fn load_data(
-    ctx: &Ctx,
-    d: &RawData,
-    model: &RawModel,
-) -> Result<(Data, Option<Twin>), ConfigError> {
-    let source = d.source.get_ref().trim();
-    let loss = model.loss.get_ref().trim();
-    let full = match source {
-        "synthetic" => {
-            let n = match &d.n {
-                Some(n) => ctx.count(n, "n", 2, 10_000_000)?,
-                None => return Err(ctx.err(d.source.span(), "synthetic data needs n")),
-            };
-            let dd = match &d.d {
-                Some(v) => ctx.count(v, "d", 1, 100_000)?,
-                None => return Err(ctx.err(d.source.span(), "synthetic data needs d")),
-            };
-            if n.saturating_mul(dd) > 200_000_000 {
-                return Err(ctx.err(d.source.span(), "n * d above 2e8: too large"));
-            }
-            let kind = match loss {
-                "linear" | "quadratic" => "linear",
-                "logistic" => "logistic",
-                _ => "classes",
-            };
-            let classes = match &d.classes {
-                Some(c) => ctx.count(c, "classes", 2, 1000)?,
-                None => 2,
-            };
-            let noise = d.noise.as_ref().map_or(0.1, |v| *v.get_ref());
-            let seed = match &d.seed {
-                Some(s) => ctx.count(s, "data seed", 0, i64::MAX)? as u64,
-                None => 0,
-            };
-            data::synthetic(kind, n, dd, classes, noise, seed)
-        }
-        "iris" | "winequality" | "diabetes" => {
-            let full = data::real(source, d.standardise.unwrap_or(true)).expect("known name");
-            let n = match &d.n {
-                Some(v) => ctx.count(v, "n", 2, full.n() as i64 - 1)?,
-                None => full.n() - 1,
-            };
-            Data {
-                x: full.x.slice(ndarray::s![..n + 1, ..]).to_owned(),
-                y: full.y.slice(ndarray::s![..n + 1]).to_owned(),
-            }
-        }
-        other => {
-            return Err(ctx.err(
-                d.source.span(),
-                format!("unknown data source `{other}`: synthetic, iris, winequality, diabetes or construction"),
-            ));
-        }
-    };
-    // the last example is the replacement of a `replace` twin
-    let (data, twin) = data::split_last(full);
-    Ok((data, Some(twin)))
-}
-
-fn build_model(ctx: &Ctx, m: &Spanned<RawModel>, data: &Data) -> Result<Model, ConfigError> {
-    let raw = m.get_ref();
-    let d = data.d();
-    if let Some(i) = &raw.input_dim
-        && *i.get_ref() != d as i64
-    {
-        return Err(ctx.err(
-            i.span(),
-            format!(
-                "input_dim = {} but the data have d = {d} features",
-                i.get_ref()
-            ),
-        ));
-    }
-    let labels_are = |ok: &dyn Fn(f64) -> bool| data.y.iter().all(|&y| ok(y));
-    let model = match raw.loss.get_ref().trim() {
-        "linear" => Model::Linear { d },
-        "logistic" => {
-            if !labels_are(&|y| y == 1.0 || y == -1.0) {
-                return Err(ctx.err(
-                    raw.loss.span(),
-                    "logistic regression needs labels -1 and +1; these data are not binary (use loss = \"mlp\" for classes)",
-                ));
-            }
-            Model::Logistic { d }
-        }
-        "mlp" => {
-            if !labels_are(&|y| y >= 0.0 && y.fract() == 0.0 && y < 1e6) {
-                return Err(ctx.err(
-                    raw.loss.span(),
-                    "the MLP needs class labels 0, 1, ..; these data are a regression target",
-                ));
-            }
-            let seen = data.y.iter().cloned().fold(0.0, f64::max) as usize + 1;
-            let classes = match &raw.classes {
-                Some(c) => {
-                    let k = ctx.count(c, "classes", 2, 100_000)?;
-                    if k < seen {
-                        return Err(ctx.err(
-                            c.span(),
-                            format!("classes = {k} but the data have labels up to {}", seen - 1),
-                        ));
-                    }
-                    k
-                }
-                None => seen.max(2),
-            };
-            let hidden = match &raw.hidden {
-                Some(h) => ctx.count(h, "hidden", 1, 100_000)?,
-                None => 32,
-            };
-            let act = match &raw.activation {
-                Some(a) => Activation::parse(a.get_ref())
-                    .ok_or_else(|| ctx.err(a.span(), "activation is \"tanh\" or \"relu\""))?,
-                None => Activation::Tanh,
-            };
-            Model::Mlp {
-                d,
-                hidden,
-                classes,
-                act,
-            }
-        }
-        "quadratic" => {
-            let spec = raw.spectrum.as_ref().ok_or_else(|| {
-                ctx.err(
-                    raw.loss.span(),
-                    "the quadratic loss needs spectrum = [eigenvalues of A]",
-                )
-            })?;
-            if spec.get_ref().len() != d {
-                return Err(ctx.err(
-                    spec.span(),
-                    format!(
-                        "spectrum has {} eigenvalues but the data have d = {d}",
-                        spec.get_ref().len()
-                    ),
-                ));
-            }
-            let q = match raw
-                .eigenvectors
-                .as_ref()
-                .map(|e| (e.get_ref().trim(), e.span()))
-            {
-                None | Some(("random", _)) => {
-                    let seed = match &raw.seed {
-                        Some(s) => ctx.count(s, "model seed", 0, i64::MAX)? as u64,
-                        None => 0,
-                    };
-                    let mut rng =
-                        <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
-                    rng.set_stream(0xe16e);
-                    data::random_orthogonal(d, &mut rng)
-                }
-                Some(("identity", _)) => Array2::eye(d),
-                Some((_, span)) => {
-                    return Err(ctx.err(span, "eigenvectors is \"random\" or \"identity\""));
-                }
-            };
-            Model::Quadratic {
-                a: data::matrix_from_spectrum(&q, spec.get_ref()),
-            }
-        }
-        other => {
-            return Err(ctx.err(
-                raw.loss.span(),
-                format!("unknown loss `{other}`: quadratic, linear, logistic or mlp"),
-            ));
-        }
-    };
-    Ok(model)
 }
