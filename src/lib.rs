@@ -144,7 +144,7 @@ mod verdict;
 pub use claims::{Claim, ClaimBuilder, LoadError, load_path, load_paths, load_str};
 pub use decide::{Options, decide};
 pub use engine::{exact, real};
-pub use exact::{Budget, Env, ExactError};
+pub use exact::{Budget, BudgetError, Env, ExactError};
 pub use expr::{Expr, ParseError, Relation, parse_expr, parse_relation};
 pub use real::{Arith, Interval, RealError};
 pub use source::SourceError;

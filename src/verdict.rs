@@ -300,8 +300,8 @@ pub enum Reason {
         /// why
         why: Box<Reason>,
     },
-    /// a limit of an evaluation engine (the engine's message)
-    EngineBudget(String),
+    /// a limit of an evaluation engine
+    EngineBudget(crate::engine::exact::BudgetError),
     /// the enclosures of the two sides overlap at the largest precision
     NotSeparated {
         /// lower and upper end of the left side, 8 significant digits

@@ -375,6 +375,17 @@ mod tests {
             .holds("n >= 1"));
         assert_eq!(o[0].verdict, Verdict::Undecided);
         assert!(o[0].reason().unwrap().contains("point budget"));
+        // the reason is typed: callers tell a budget from a guard without reading text
+        assert!(matches!(
+            &o[0].reasons[..],
+            [Reason::Domain {
+                error: DomainError::TooManyValues {
+                    max_points: 2_000_000,
+                    ..
+                },
+                ..
+            }]
+        ));
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! enclosures ([`crate::engine::real`]) at rising precision, which always ends for a proven
 //! irrational value that is not absurdly close to an integer.
 
-use super::{Budget, Env, ExactError, bits};
+use super::{Budget, BudgetError, Env, ExactError, bits};
 use crate::engine::real::{self, Arith, Interval, RealEnv, RealError};
 use crate::expr::{BigOp, BinOp, Expr, Func};
 use rug::{Integer, Rational};
@@ -586,10 +586,10 @@ fn round_in(
 /// for values beyond the interval engine's magnitude range.
 fn round_enclosure(iv: &Interval, ceil: bool) -> Result<Option<Integer>, ExactError> {
     if real::at_magnitude_limit(iv.lo()) || real::at_magnitude_limit(iv.hi()) {
-        return Err(ExactError::Budget(format!(
+        return Err(ExactError::Budget(BudgetError::Range(format!(
             "the floor or ceiling of a value beyond 2^{} in magnitude",
             real::MAX_EXP
-        )));
+        ))));
     }
     let (a, b) = if ceil {
         (iv.lo().clone().ceil(), iv.hi().clone().ceil())

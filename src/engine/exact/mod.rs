@@ -69,9 +69,9 @@ impl Budget {
 
     fn tick(&self) -> Result<(), ExactError> {
         match self.deadline {
-            Some(d) if Instant::now() > d => Err(ExactError::Budget(
-                "time budget exceeded during exact evaluation".into(),
-            )),
+            Some(d) if Instant::now() > d => {
+                Err(ExactError::Budget(BudgetError::Time("exact evaluation")))
+            }
             _ => Ok(()),
         }
     }
@@ -80,10 +80,10 @@ impl Budget {
         let bits =
             u64::from(v.numer().significant_bits()) + u64::from(v.denom().significant_bits());
         if bits > self.max_bits {
-            return Err(ExactError::Budget(format!(
-                "size budget exceeded: an intermediate value needs {bits} bits (limit {})",
+            return Err(ExactError::Budget(BudgetError::Size(format!(
+                "an intermediate value needs {bits} bits (limit {})",
                 self.max_bits
-            )));
+            ))));
         }
         Ok(())
     }
@@ -91,10 +91,11 @@ impl Budget {
     fn check_steps(&self, what: &str, steps: &Integer) -> Result<u64, ExactError> {
         match steps.to_u64() {
             Some(s) if s <= self.max_steps => Ok(s),
-            _ => Err(ExactError::Budget(format!(
-                "step budget exceeded: {what} would take {steps} steps (limit {})",
-                self.max_steps
-            ))),
+            _ => Err(ExactError::Budget(BudgetError::Steps {
+                what: Some(what.to_string()),
+                steps: steps.clone(),
+                limit: self.max_steps,
+            })),
         }
     }
 }
@@ -120,7 +121,52 @@ pub enum ExactError {
     NotInteger(String),
     /// A size, step or time limit was hit.
     #[error("{0}")]
-    Budget(String),
+    Budget(BudgetError),
+}
+
+/// Which limit of a [`Budget`] an evaluation reached (both engines report these);
+/// [`Display`](std::fmt::Display) gives the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BudgetError {
+    /// the wall-clock deadline passed during the named evaluation ("exact evaluation",
+    /// "interval evaluation")
+    Time(&'static str),
+    /// a loop would take more steps than allowed
+    Steps {
+        /// what would take them (`None`: a loop of the interval engine)
+        what: Option<String>,
+        /// how many
+        steps: Integer,
+        /// the limit
+        limit: u64,
+    },
+    /// an exact value would be too large; the detail says which and how large
+    Size(String),
+    /// a magnitude or exponent beyond what the engines represent
+    Range(String),
+}
+
+impl std::fmt::Display for BudgetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BudgetError::Time(during) => write!(f, "time budget exceeded during {during}"),
+            BudgetError::Steps {
+                what: Some(what),
+                steps,
+                limit,
+            } => write!(
+                f,
+                "step budget exceeded: {what} would take {steps} steps (limit {limit})"
+            ),
+            BudgetError::Steps {
+                what: None,
+                steps,
+                limit,
+            } => write!(f, "step budget exceeded: {steps} steps (limit {limit})"),
+            BudgetError::Size(detail) => write!(f, "size budget exceeded: {detail}"),
+            BudgetError::Range(m) => write!(f, "{m}"),
+        }
+    }
 }
 
 /// A scoped environment of exact values: later bindings shadow earlier ones.
@@ -279,10 +325,7 @@ fn binop(op: BinOp, x: Rational, y: Rational, budget: &Budget) -> Result<Rationa
         // computing rather than after
         let est = bits(&x) + bits(&y);
         if est > budget.max_bits + 2 {
-            return Err(ExactError::Budget(format!(
-                "size budget exceeded: an intermediate value would need about {est} bits (limit {})",
-                budget.max_bits
-            )));
+            return Err(too_big(est, budget));
         }
     }
     Ok(match op {
@@ -331,10 +374,10 @@ pub fn short(q: &Rational) -> Short<'_> {
 
 /// The size-budget error for an intermediate value of about `est` bits.
 fn too_big(est: u64, budget: &Budget) -> ExactError {
-    ExactError::Budget(format!(
-        "size budget exceeded: an intermediate value would need about {est} bits (limit {})",
+    ExactError::Budget(BudgetError::Size(format!(
+        "an intermediate value would need about {est} bits (limit {})",
         budget.max_bits
-    ))
+    )))
 }
 
 fn bits(v: &Rational) -> u64 {
@@ -370,13 +413,13 @@ pub fn pow(x: &Rational, y: &Rational, budget: &Budget) -> Result<Rational, Exac
         match est {
             Some(b) if b <= budget.max_bits && e <= u32::MAX => {}
             _ => {
-                return Err(ExactError::Budget(format!(
-                    "size budget exceeded: {}^{} needs about {} bits (limit {})",
+                return Err(ExactError::Budget(BudgetError::Size(format!(
+                    "{}^{} needs about {} bits (limit {})",
                     alg::paren_rational(x),
                     short(y),
                     est.map_or_else(|| "more than 2^64".to_string(), |b| b.to_string()),
                     budget.max_bits
-                )));
+                ))));
             }
         }
         let e = e.to_u32().unwrap_or(0);
@@ -577,12 +620,14 @@ mod tests {
     fn budgets_end_with_a_message() {
         let e = ev("rec(x, t, 1, 10^12, 0, x + 1/t)", &[]).unwrap_err();
         assert!(
-            matches!(e, ExactError::Budget(ref m) if m.contains("step budget")),
+            matches!(e, ExactError::Budget(BudgetError::Steps { .. }))
+                && e.to_string().contains("step budget"),
             "{e}"
         );
         let e = ev("2^(10^12)", &[]).unwrap_err();
         assert!(
-            matches!(e, ExactError::Budget(ref m) if m.contains("size budget")),
+            matches!(e, ExactError::Budget(BudgetError::Size(_)))
+                && e.to_string().contains("size budget"),
             "{e}"
         );
         let e = ev("3^(2^40)", &[]).unwrap_err();
@@ -594,7 +639,8 @@ mod tests {
         for src in ["rec(x, t, 0, 100, 2, x^2)", "rec(x, t, 0, 100, 2, x*x)"] {
             let e = eval(&parse_expr(src).unwrap(), &mut Env::new(), &small).unwrap_err();
             assert!(
-                matches!(e, ExactError::Budget(ref m) if m.contains("size")),
+                matches!(e, ExactError::Budget(BudgetError::Size(_)))
+                    && e.to_string().contains("size"),
                 "{e}"
             );
         }
@@ -607,7 +653,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            matches!(e, ExactError::Budget(ref m) if m.contains("time")),
+            matches!(e, ExactError::Budget(BudgetError::Time(_))) && e.to_string().contains("time"),
             "{e}"
         );
     }

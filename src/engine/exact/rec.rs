@@ -249,10 +249,10 @@ pub(super) fn compiled_leaves(
 }
 
 pub(super) fn size_overrun(budget: &Budget) -> ExactError {
-    ExactError::Budget(format!(
-        "size budget exceeded: the recurrence's exact value would need more than {} bits",
+    ExactError::Budget(BudgetError::Size(format!(
+        "the recurrence's exact value would need more than {} bits",
         budget.max_bits
-    ))
+    )))
 }
 
 #[allow(clippy::too_many_arguments, clippy::explicit_counter_loop)]

@@ -6,7 +6,7 @@ use super::RealError;
 use super::interval::{Arith, Interval, MAX_EXP};
 use super::rec::rec_intervals;
 use super::walk::{big_loop, big_range, rec_bounds, rec_steps};
-use crate::engine::exact::{self, Budget, Env, ExactError};
+use crate::engine::exact::{self, Budget, BudgetError, Env, ExactError};
 use crate::expr::{BigOp, BinOp, Expr, Func};
 use rug::float::Round;
 use rug::ops::Pow;
@@ -283,10 +283,10 @@ pub(super) fn integer_exponent(
 ) -> Result<Option<Integer>, RealError> {
     let n = if y.is_point() && y.lo().is_integer() {
         if y.lo().get_exp().is_some_and(|e| e > 62) {
-            return Err(RealError::Budget(format!(
+            return Err(RealError::Budget(BudgetError::Range(format!(
                 "integer exponent of about 2^{} too large (limit 2^62)",
                 y.lo().get_exp().unwrap_or(0)
-            )));
+            ))));
         }
         y.lo().to_integer()
     } else if !y.excludes_integers() && !y.is_point() {
@@ -298,8 +298,8 @@ pub(super) fn integer_exponent(
         None
     };
     match n {
-        Some(n) if n.significant_bits() > 62 => Err(RealError::Budget(format!(
-            "integer exponent {n} too large (limit 2^62)"
+        Some(n) if n.significant_bits() > 62 => Err(RealError::Budget(BudgetError::Range(
+            format!("integer exponent {n} too large (limit 2^62)"),
         ))),
         n => Ok(n),
     }
@@ -339,7 +339,7 @@ pub(super) fn bound(
                 "{what} is irrational ({m}), not an integer"
             )));
         }
-        Some(Err(ExactError::Budget(m))) if m.starts_with("time") => {
+        Some(Err(ExactError::Budget(m @ BudgetError::Time(_)))) => {
             return Err(RealError::Budget(m));
         }
         _ => {}
@@ -381,7 +381,7 @@ fn exact_shortcut(
         Err(ExactError::Undefined(m)) | Err(ExactError::NotInteger(m)) => {
             Err(RealError::Undefined(m))
         }
-        Err(ExactError::Budget(m)) if m.starts_with("time") => Err(RealError::Budget(m)),
+        Err(ExactError::Budget(m @ BudgetError::Time(_))) => Err(RealError::Budget(m)),
         Err(_) => Ok(None),
     }
 }
@@ -442,11 +442,11 @@ pub fn enclose_digits(
             || underflow(iv.lo(), iv.hi())
             || underflow(iv.hi(), iv.lo())
         {
-            return Err(RealError::Budget(format!(
+            return Err(RealError::Budget(BudgetError::Range(format!(
                 "the value's magnitude is beyond the range of MPFR's exponents, about 10^±323228496 (enclosure [{}, {}])",
                 decimal_ends(&iv, 6).0,
                 decimal_ends(&iv, 6).1
-            )));
+            ))));
         }
         let (lo, hi) = decimal_ends(&iv, digits);
         if lo == hi || prec >= max_prec {

@@ -16,6 +16,8 @@
 //!
 //! [`Interval::to_rational_bounds`] converts the ends exactly, so verdicts can quote them.
 
+use crate::engine::exact::BudgetError;
+
 mod dual;
 mod eval;
 mod interval;
@@ -41,5 +43,5 @@ pub enum RealError {
     Unbound(String),
     /// a size, step or time limit was hit
     #[error("{0}")]
-    Budget(String),
+    Budget(BudgetError),
 }

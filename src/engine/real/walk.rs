@@ -7,16 +7,16 @@
 use super::RealError;
 use super::eval::{RealEnv, bound};
 use super::interval::Arith;
-use crate::engine::exact::Budget;
+use crate::engine::exact::{Budget, BudgetError};
 use crate::expr::Expr;
 use rug::{Integer, Rational};
 
 /// Fails once the budget's deadline has passed.
 pub(super) fn tick(budget: &Budget) -> Result<(), RealError> {
     match budget.deadline {
-        Some(d) if std::time::Instant::now() > d => Err(RealError::Budget(
-            "time budget exceeded during interval evaluation".into(),
-        )),
+        Some(d) if std::time::Instant::now() > d => {
+            Err(RealError::Budget(BudgetError::Time("interval evaluation")))
+        }
         _ => Ok(()),
     }
 }
@@ -25,10 +25,11 @@ pub(super) fn tick(budget: &Budget) -> Result<(), RealError> {
 pub(super) fn check_steps(budget: &Budget, n: &Integer) -> Result<u64, RealError> {
     match n.to_u64() {
         Some(s) if s <= budget.max_steps => Ok(s),
-        _ => Err(RealError::Budget(format!(
-            "step budget exceeded: {n} steps (limit {})",
-            budget.max_steps
-        ))),
+        _ => Err(RealError::Budget(BudgetError::Steps {
+            what: None,
+            steps: n.clone(),
+            limit: budget.max_steps,
+        })),
     }
 }
 
