@@ -1,5 +1,8 @@
 //! The crate's layering, checked: no import cycle between top-level modules of `src/`.
 //!
+//! Two checks: no cycle, and every import goes down the layer table of ARCHITECTURE.md
+//! ([`LAYERS`]; a new module must be placed in it).
+//!
 //! Every `crate::<module>` path outside comments and `#[cfg(test)]` items counts as an import of that
 //! module (a `mod` of a folder counts for the folder). A cycle is reported with its modules
 //! in order, so that the layer picture of ARCHITECTURE.md stays true to the code.
@@ -141,6 +144,48 @@ fn cycle_from(
         }
     }
     None
+}
+
+/// The layers of ARCHITECTURE.md, bottom (0) to top: a module may import only modules of
+/// lower layers.
+const LAYERS: &[(&str, u32)] = &[
+    ("expr", 0),
+    ("decimal", 0),
+    ("svg", 0),
+    ("source", 1),
+    ("engine", 1),
+    ("construction", 1),
+    ("verdict", 2),
+    ("claims", 2),
+    ("decide", 3),
+    ("symbolic", 4),
+    ("certify", 4),
+    ("sgd", 4),
+    ("pipeline", 5),
+    ("audit", 6),
+    ("report", 7),
+    ("cli", 8),
+];
+
+#[test]
+fn imports_go_down_the_layers() {
+    let g = graph();
+    let layer = |m: &str| LAYERS.iter().find(|(n, _)| *n == m).map(|(_, l)| *l);
+    let mut wrong = Vec::new();
+    for (m, deps) in &g {
+        let Some(lm) = layer(m) else {
+            wrong.push(format!("`{m}` is not in the layer table"));
+            continue;
+        };
+        for d in deps {
+            match layer(d) {
+                Some(ld) if ld < lm => {}
+                Some(ld) => wrong.push(format!("`{m}` (layer {lm}) imports `{d}` (layer {ld})")),
+                None => wrong.push(format!("`{m}` imports `{d}`, which is not in the table")),
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "layering:\n{}", wrong.join("\n"));
 }
 
 #[test]
