@@ -207,10 +207,58 @@ impl From<AuditError> for CliError {
     }
 }
 
-/// `stabcert check [PATH]... [--json] [--only ID]...`.
-pub fn check_command(paths: &[PathBuf], only: &[String], json: bool) -> Result<String, CliError> {
+/// The decision budgets `check` and `certify` take from the command line; unset ones keep
+/// the defaults of [`Options`].
+#[derive(Clone, Debug, Default)]
+pub struct Budgets {
+    /// `--time-per-claim SECONDS`: wall-clock allowance per claim
+    pub time_per_claim: Option<Duration>,
+    /// `--boxes N`: most boxes per relation and integer point
+    pub boxes: Option<u64>,
+    /// `--points N`: most points per claim
+    pub points: Option<u64>,
+}
+
+impl Budgets {
+    /// The decision options with these budgets.
+    pub fn options(&self) -> Options {
+        let d = Options::default();
+        Options {
+            time_per_claim: self.time_per_claim.unwrap_or(d.time_per_claim),
+            max_boxes: self.boxes.unwrap_or(d.max_boxes),
+            max_points: self.points.unwrap_or(d.max_points),
+            ..d
+        }
+    }
+}
+
+/// Parses a duration in seconds written as an exact decimal or fraction (`60`, `0.5`,
+/// `1/4`), more than 0 and at most a day.
+pub fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let q = expr::parse_expr(s)
+        .ok()
+        .and_then(|e| exact::eval_closed(&e, &Budget::default()).ok())
+        .ok_or_else(|| format!("`{s}` is not a number of seconds"))?;
+    if q <= 0 || q > 86_400 {
+        return Err(format!(
+            "`{s}`: must be more than 0 and at most 86400 seconds"
+        ));
+    }
+    let nanos = (q * rug::Integer::from(1_000_000_000u32)).floor();
+    let nanos = nanos.numer().to_u64().unwrap_or(u64::MAX).max(1);
+    Ok(Duration::from_nanos(nanos))
+}
+
+/// `stabcert check [PATH]... [--json] [--only ID]... [--time-per-claim S] [--boxes N]
+/// [--points N]`.
+pub fn check_command(
+    paths: &[PathBuf],
+    only: &[String],
+    json: bool,
+    budgets: &Budgets,
+) -> Result<String, CliError> {
     let claims = load_claims(paths)?;
-    let mut outcomes = decide_claims(&claims, only, &Options::default())?;
+    let mut outcomes = decide_claims(&claims, only, &budgets.options())?;
     Ok(if json {
         // name the Coq script of each verdict when the one in proofs/coq is up to date
         let certs = certify::certificates(&claims, &outcomes);
@@ -241,9 +289,10 @@ pub fn certify_command(
     out: &Path,
     json: bool,
     run_coqc: bool,
+    budgets: &Budgets,
 ) -> Result<String, CliError> {
     let claims = load_claims(paths)?;
-    let outcomes = decide_claims(&claims, only, &Options::default())?;
+    let outcomes = decide_claims(&claims, only, &budgets.options())?;
     let certs = certify::certificates(&claims, &outcomes);
     let coqc = if run_coqc { certify::coqc_path() } else { None };
     let why = if run_coqc {

@@ -347,14 +347,26 @@ impl Spec {
             guards: guards.clone(),
         });
 
-        let t0_guard = (
-            "t0 is a step of the run (F <= t0 <= T)".to_string(),
-            Relation {
-                lhs: t0.clone(),
-                rel: Rel::Ge,
-                rhs: f.clone(),
-            },
-        );
+        // both ends of "F <= t0 <= T" are conditions: one relation each, one text
+        let t0_text = "t0 is a step of the run (F <= t0 <= T)".to_string();
+        let t0_guards = [
+            (
+                t0_text.clone(),
+                Relation {
+                    lhs: t0.clone(),
+                    rel: Rel::Ge,
+                    rhs: f.clone(),
+                },
+            ),
+            (
+                t0_text,
+                Relation {
+                    lhs: t0.clone(),
+                    rel: Rel::Le,
+                    rhs: v("T"),
+                },
+            ),
+        ];
         let p_zero = match self.sampling {
             Sampling::WithReplacement => Expr::bin(
                 BinOp::Pow,
@@ -373,7 +385,7 @@ impl Spec {
             // Delta_t0 = 0 is the event "not drawn before t0" only under the sign guards
             guards: {
                 let mut g = guards.clone();
-                g.push(t0_guard.clone());
+                g.extend(t0_guards.iter().cloned());
                 g
             },
         });
@@ -392,7 +404,7 @@ impl Spec {
             }
         };
         let mut g_zero = guards.clone();
-        g_zero.push(t0_guard.clone());
+        g_zero.extend(t0_guards.iter().cloned());
         if self.sampling == Sampling::Reshuffle {
             g_zero.push((
                 "Delta_t0 = 0 has positive probability (t0 inside the first epoch)".into(),
@@ -432,7 +444,7 @@ impl Spec {
         };
         let nonzero = div(sub(e_theta.clone(), joint), sub(n(1), p_zero.clone()));
         let mut g_nz = guards.clone();
-        g_nz.push(t0_guard);
+        g_nz.extend(t0_guards);
         out.push(Quantity {
             name: "div_T_given_nonzero_t0".into(),
             meaning: QUANTITIES[3].1.into(),
@@ -440,6 +452,7 @@ impl Spec {
             guards: g_nz,
         });
 
+        // its upper end is the guard `s_before_t` below
         let s_guard = (
             "s is a step of the run (F <= s <= T-1)".to_string(),
             Relation {

@@ -18,6 +18,30 @@ struct Args {
     command: Command,
 }
 
+/// The decision budgets of `check` and `certify` (unset: the defaults).
+#[derive(clap::Args)]
+struct BudgetArgs {
+    /// wall-clock allowance per claim, in seconds (an exact decimal; default 60)
+    #[arg(long, value_name = "SECONDS", value_parser = cli::parse_seconds)]
+    time_per_claim: Option<Duration>,
+    /// most boxes branch and bound examines per relation and integer point (default 4000)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    boxes: Option<u64>,
+    /// most points evaluated per claim (default 2000000)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    points: Option<u64>,
+}
+
+impl From<BudgetArgs> for cli::Budgets {
+    fn from(b: BudgetArgs) -> Self {
+        cli::Budgets {
+            time_per_claim: b.time_per_claim,
+            boxes: b.boxes,
+            points: b.points,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Evaluate an expression exactly at given parameter values.
@@ -49,6 +73,8 @@ enum Command {
         /// decide only this claim (or chain step); repeatable
         #[arg(long = "only", value_name = "ID")]
         only: Vec<String>,
+        #[command(flatten)]
+        budgets: BudgetArgs,
     },
     /// Write a Coq proof script per relation (default folder proofs/coq) and check each with coqc.
     Certify {
@@ -66,6 +92,8 @@ enum Command {
         /// write the scripts without running coqc
         #[arg(long)]
         no_coqc: bool,
+        #[command(flatten)]
+        budgets: BudgetArgs,
     },
     /// Audit the paper: claims, certificates, plots and experiments, as a report.
     Audit {
@@ -172,14 +200,20 @@ fn run(args: Args) -> Result<String, CliError> {
             let mode = digits.map_or(EvalMode::Exact, EvalMode::Digits);
             cli::eval_command(&expr, &sets, mode, Duration::from_secs(time_limit))
         }
-        Command::Check { paths, json, only } => cli::check_command(&paths, &only, json),
+        Command::Check {
+            paths,
+            json,
+            only,
+            budgets,
+        } => cli::check_command(&paths, &only, json, &budgets.into()),
         Command::Certify {
             paths,
             out,
             only,
             json,
             no_coqc,
-        } => cli::certify_command(&paths, &only, &out, json, !no_coqc),
+            budgets,
+        } => cli::certify_command(&paths, &only, &out, json, !no_coqc, &budgets.into()),
         Command::Audit { out, quick, seed } => cli::audit_command(&out, quick, seed),
         Command::Simulate {
             config,

@@ -29,7 +29,8 @@ pub fn decide_claim(claim: &Claim, opts: &Options) -> Vec<Outcome> {
 
 /// Decides the claims, keeping only the outcomes `only` names (a claim id selects the
 /// claim and all its steps; `<id>.step<k>` selects one step), and has the kernel re-check
-/// each kept outcome (its `kernel` field).
+/// each kept outcome (its `kernel` field). Claims are decided in parallel (each with its
+/// own budget) and the outcomes come back in the order of `claims`.
 pub fn decide_claims(
     claims: &[Claim],
     only: &[String],
@@ -47,22 +48,32 @@ pub fn decide_claims(
             return Err(PipelineError::UnknownId(o.clone()));
         }
     }
+    // claims are independent: decided in parallel, collected in the order given
+    use rayon::prelude::*;
+    let per_claim: Vec<Result<Vec<Outcome>, PipelineError>> = claims
+        .par_iter()
+        .map(|c| {
+            let selected = only.is_empty()
+                || only
+                    .iter()
+                    .any(|o| o == &c.id || o.starts_with(&format!("{}.step", c.id)));
+            if !selected {
+                return Ok(Vec::new());
+            }
+            let mut kept = Vec::new();
+            for mut o in decide_claim(c, opts)
+                .into_iter()
+                .filter(|o| wanted(&o.id, &c.id))
+            {
+                o.kernel = Some(recheck(c, &o)?);
+                kept.push(o);
+            }
+            Ok(kept)
+        })
+        .collect();
     let mut out = Vec::new();
-    for c in claims {
-        if !only.is_empty()
-            && !only
-                .iter()
-                .any(|o| o == &c.id || o.starts_with(&format!("{}.step", c.id)))
-        {
-            continue;
-        }
-        for mut o in decide_claim(c, opts)
-            .into_iter()
-            .filter(|o| wanted(&o.id, &c.id))
-        {
-            o.kernel = Some(recheck(c, &o)?);
-            out.push(o);
-        }
+    for r in per_claim {
+        out.extend(r?);
     }
     Ok(out)
 }

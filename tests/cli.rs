@@ -402,3 +402,69 @@ fn check_json_fills_threshold_and_best_constant() {
     assert_eq!(b["witness"]["n"], "20");
     assert_eq!(c[1]["verdict"], "certified");
 }
+
+#[test]
+fn budgets_are_set_on_the_command_line() {
+    // bernoulli has 30 * 21 = 630 points: a budget of 100 stops it, and says so
+    let o = run(
+        &[
+            "check",
+            "--json",
+            "--points",
+            "100",
+            "--only",
+            "bernoulli",
+            "examples/claims.toml",
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json_of(&o);
+    let out = &v["claims"][0];
+    assert_eq!(out["verdict"], "undecided", "{out}");
+    assert!(
+        out["reason"]
+            .as_str()
+            .unwrap()
+            .contains("exceed the point budget (100 points per claim)"),
+        "{out}"
+    );
+    // the default decides it
+    let o = run(
+        &[
+            "check",
+            "--json",
+            "--only",
+            "bernoulli",
+            "examples/claims.toml",
+        ],
+        &root(),
+    );
+    assert_eq!(json_of(&o)["claims"][0]["verdict"], "certified");
+    // exact decimals of seconds are read; nonsense is refused with exit 2
+    let o = run(
+        &[
+            "check",
+            "--time-per-claim",
+            "1/2",
+            "--boxes",
+            "50",
+            "--only",
+            "bernoulli",
+            "examples/claims.toml",
+        ],
+        &root(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for bad in [
+        ["--time-per-claim", "0"],
+        ["--time-per-claim", "x"],
+        ["--boxes", "0"],
+        ["--points", "-3"],
+    ] {
+        let o = run(&["check", bad[0], bad[1], "examples/claims.toml"], &root());
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        let e = stderr(&o);
+        assert!(e.contains(bad[0]) || e.contains(bad[1]), "{bad:?}: {e}");
+    }
+}

@@ -478,3 +478,47 @@ fn guards_are_not_vacuous() {
     assert_ne!(v, brute(&inst, 2, 1).div_t);
     let _ = parse_expr("0");
 }
+
+/// Both ends of "F <= t0 <= T" are checked: at t0 > T the conditional quantities mean
+/// nothing, so the point is undecided with the guard's text, never certified or refuted.
+#[test]
+fn t0_after_t_fails_the_construction_guard() {
+    let constructions = include_str!("../proofs/paper/constructions.toml");
+    let claim = r#"
+[[claim]]
+id = "late_t0"
+source = "test"
+text = "t0 beyond T"
+params = ["n = 3", "T = 5", "t0 = 7", "a = 1/20"]
+construction = "nonconvex.decreasing"
+holds = "p_zero_t0 >= 0"
+"#;
+    let claims = stabcert::claims::load_sources(&[
+        ("constructions.toml".into(), constructions.into()),
+        ("late.toml".into(), claim.into()),
+    ])
+    .unwrap();
+    let c = claims.iter().find(|c| c.id == "late_t0").unwrap();
+    let o = stabcert::decide(c, &stabcert::Options::default()).remove(0);
+    assert_eq!(o.verdict, stabcert::Verdict::Undecided, "{:?}", o.reason());
+    assert!(
+        matches!(
+            &o.reasons[0],
+            stabcert::Reason::AtPoint { why, .. }
+                if matches!(&**why, stabcert::Reason::GuardFails { condition }
+                    if condition.contains("F <= t0 <= T"))
+        ),
+        "{:?}",
+        o.reasons
+    );
+    // inside the run the same quantity is decided
+    let ok = claim.replace("\"t0 = 7\"", "\"t0 = 4\"");
+    let claims = stabcert::claims::load_sources(&[
+        ("constructions.toml".into(), constructions.into()),
+        ("ok.toml".into(), ok),
+    ])
+    .unwrap();
+    let c = claims.iter().find(|c| c.id == "late_t0").unwrap();
+    let o = stabcert::decide(c, &stabcert::Options::default()).remove(0);
+    assert_eq!(o.verdict, stabcert::Verdict::Certified, "{:?}", o.reason());
+}

@@ -277,6 +277,9 @@ fn dual_big(
             d: vec![zero(p); vars.len()],
         };
         let range = big_range(lo, hi, env, ar, budget)?;
+        // the index shadows a box variable of the same name: inside the body that name is the
+        // index, a constant, so it must not get the variable's derivative
+        let inner_vars = shadowed(vars, &[var]);
         big_loop(
             var,
             range,
@@ -284,7 +287,7 @@ fn dual_big(
             env,
             ar,
             budget,
-            |env, _| eval_dual(body, env, vars, ar, budget),
+            |env, _| eval_dual(body, env, &inner_vars, ar, budget),
             |acc, t| match op {
                 BigOp::Sum => Dual {
                     v: ar.add(&acc.v, &t.v),
@@ -322,7 +325,8 @@ fn dual_rec(
         let cur = eval_dual(init, env, vars, ar, budget)?;
         // the state is a dual variable of its own: differentiate the step with respect to
         // the box variables and x, then chain
-        let mut ext: Vec<String> = vars.to_vec();
+        // inside the step, `t` and `x` shadow box variables of the same names
+        let mut ext: Vec<String> = shadowed(vars, &[t, x]);
         ext.push(x.to_string());
         rec_loop(t, (start, steps), cur, env, ar, budget, |env, cur| {
             env.push(x, cur.v.clone());
@@ -395,4 +399,19 @@ fn dual_min_max(is_min: bool, xs: &[Dual], ar: Arith) -> Dual {
         };
     }
     acc
+}
+
+/// `vars` with every name a binder rebinds replaced by one that no expression can use, so
+/// that positions (and the length of gradients) are kept and the rebound name gets no
+/// derivative inside the binder.
+fn shadowed(vars: &[String], bound: &[&str]) -> Vec<String> {
+    vars.iter()
+        .map(|v| {
+            if bound.contains(&v.as_str()) {
+                format!("\u{0}shadowed {v}")
+            } else {
+                v.clone()
+            }
+        })
+        .collect()
 }
