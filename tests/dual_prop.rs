@@ -8,6 +8,9 @@
 //! times the working precision of the walk, and must overlap the enclosure; the value
 //! enclosure must contain the values at the points.
 //!
+//! The symbolic derivatives (`expr::derivative`, used by the Taylor forms that prove
+//! touching inequalities) are held to the same quotients.
+//!
 //! The test is sensitive: with the `Mul` rule's second term dropped, or the shadowed index
 //! given the variable's derivative (the bug this test was written for), it fails.
 
@@ -151,6 +154,86 @@ fn derivative_enclosures_contain_difference_quotients() {
     // the test is not vacuous: most cases have a gradient and compare quotients
     assert!(
         compared.get() >= 1000,
+        "only {} quotients compared",
+        compared.get()
+    );
+}
+
+/// The symbolic derivatives of `e` (`expr::derivative`, which the Taylor forms of branch and
+/// bound use) enclosed over the box must overlap the same difference quotients, wherever
+/// they and `e` have values on the whole box. Returns the number of quotients compared.
+fn check_symbolic(
+    e: &Expr,
+    (xlo, xhi, xp, xq): &(Rational, Rational, Rational, Rational),
+    (ylo, yhi, yp, yq): &(Rational, Rational, Rational, Rational),
+) -> Result<usize, String> {
+    let ar = Arith { prec: 128 };
+    let mut env = RealEnv::new();
+    env.push("x", Interval::from_bounds(xlo, xhi, 128));
+    env.push("y", Interval::from_bounds(ylo, yhi, 128));
+    if real::eval(e, &mut env, ar, &Budget::default()).is_err() {
+        return Ok(0);
+    }
+    let wide = Arith { prec: 512 };
+    let mut compared = 0;
+    let cases = [
+        ("x", (xp, yp), (xq, yp), Rational::from(xq - xp)),
+        ("y", (xp, yp), (xp, yq), Rational::from(yq - yp)),
+    ];
+    for (name, (p0, p1), (q0, q1), h) in cases {
+        let Some(d) = stabcert::expr::derivative(e, name) else {
+            continue;
+        };
+        let Ok(dv) = real::eval(&d, &mut env, ar, &Budget::default()) else {
+            continue;
+        };
+        let (Some(fp), Some(fq)) = (at(e, p0, p1), at(e, q0, q1)) else {
+            continue;
+        };
+        let Ok(quot) = wide.div(&wide.sub(&fq, &fp), &Interval::from_rational(&h, 512)) else {
+            continue;
+        };
+        if !overlap(&quot, &dv) {
+            return Err(format!(
+                "d/d{name} = {d}: quotient {} .. {} outside {} .. {}",
+                quot.lo().to_f64(),
+                quot.hi().to_f64(),
+                dv.lo().to_f64(),
+                dv.hi().to_f64()
+            ));
+        }
+        compared += 1;
+    }
+    Ok(compared)
+}
+
+#[test]
+fn symbolic_derivatives_contain_difference_quotients() {
+    use proptest::test_runner::{Config, TestRng, TestRunner};
+    let config = Config {
+        cases: 1000,
+        ..Config::default()
+    };
+    let rng = TestRng::deterministic_rng(config.rng_algorithm);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let compared = std::cell::Cell::new(0usize);
+    runner
+        .run(&(tree(), side(), side()), |(src, xs, ys)| {
+            let e = parse_expr(&src).unwrap();
+            match check_symbolic(&e, &xs, &ys) {
+                Ok(n) => {
+                    compared.set(compared.get() + n);
+                    Ok(())
+                }
+                Err(why) => Err(TestCaseError::fail(format!(
+                    "{src} on x in [{}, {}], y in [{}, {}]: {why}",
+                    xs.0, xs.1, ys.0, ys.1
+                ))),
+            }
+        })
+        .unwrap();
+    assert!(
+        compared.get() >= 500,
         "only {} quotients compared",
         compared.get()
     );

@@ -34,6 +34,9 @@ const TIGHT: &[(&str, &str)] = &[
     ),
     // T^a <= T^(1/10) on a in (0, 1/10], T in 2..=50: tight at a = 1/10
     ("\"T in 2..=50\", \"a in (0, 1/10]\"", "T^a <= K*T^(1/10)"),
+    // touching at x = 0 with a vanishing first derivative of the margin
+    ("\"x in [0, 10]\"", "x/(1 + x) <= K*ln(1 + x)"),
+    ("\"x in [-2, 2]\"", "1 + x <= K*exp(x)"),
 ];
 
 #[test]
@@ -62,6 +65,25 @@ fn loosened_claims_away_from_touching_points_are_certified() {
             "(n - r)/n <= (1 + 1e-9)*(1 - 1/n)^r",
         ),
         ("\"x in [-1, 1]\"", "(1 + 1e-9)*exp(x) >= 1 + x"),
+        ("\"x in [0, 10]\"", "x/(1 + x) <= (1 + 1e-9)*ln(1 + x)"),
+        ("\"x in [-2, 2]\"", "1 + x <= (1 + 1e-9)*exp(x)"),
+    ] {
+        let (v, r) = verdict(params, holds);
+        assert_eq!(v, Verdict::Certified, "{holds}: {r:?}");
+    }
+}
+
+/// Touching inequalities as they are written, equal at a point: certified, by splitting
+/// the box where the sides are equal and a Taylor form at that end (or by the point sweep).
+#[test]
+fn touching_claims_are_certified() {
+    for (params, holds) in [
+        ("\"x in [0, 10]\"", "x/(1 + x) <= ln(1 + x)"),
+        ("\"x in [-2, 2]\"", "1 + x <= exp(x)"),
+        ("\"a in (0, 1/10]\"", "1 + a/0.99 <= exp(a/0.99)"),
+        ("\"k in 1..=20\", \"x in [0, 1]\"", "(1 - x)^k >= 1 - k*x"),
+        ("\"T in 1..=200\"", "sum(t, 1, T, 1/t^2) <= 2 - 1/T"),
+        ("\"T in 1..=10000\"", "(1 + 1/T)^T <= exp(1)"),
     ] {
         let (v, r) = verdict(params, holds);
         assert_eq!(v, Verdict::Certified, "{holds}: {r:?}");

@@ -2,7 +2,9 @@
 //! interval evaluation (and by monotonicity and mean-value forms from interval derivatives),
 //! candidate points tested at each box's simplest rational, and counterexamples minimised.
 
-use super::ladder::{PointEval, PointVerdict, bind_lets, decide_intervals, real_env};
+use super::ladder::{
+    LinkVal, PointEval, PointVerdict, bind_lets, decide_intervals, exact_env, exact_value, real_env,
+};
 use super::sweep::RealDim;
 use super::{BudgetKind, Check, Counterexample, Options, Reason};
 use crate::claims::Claim;
@@ -29,7 +31,30 @@ pub(super) struct BranchAndBound<'a> {
     pub(super) budget: &'a Budget,
     pub(super) opts: &'a Options,
     pub(super) deadline: Instant,
+    /// the margin and its derivatives in the one real variable, made once when needed
+    pub(super) taylor: std::cell::OnceCell<Option<Taylor>>,
+    /// Taylor forms tried without success: after `TAYLOR_TRIES` in a row (sides that are
+    /// identical, or touch in a way no form separates) they are not tried again here
+    pub(super) taylor_misses: std::cell::Cell<u32>,
 }
+
+/// Taylor forms tried in a row without success before branch and bound stops trying them.
+const TAYLOR_TRIES: u32 = 12;
+
+/// The margin `g` (relation holds iff `g >= 0`, or `> 0` when strict) and its symbolic
+/// derivatives `g', …, g^(TAYLOR_ORDER)` in the box's one real variable.
+pub(super) struct Taylor {
+    var: String,
+    strict: bool,
+    /// `derivs[j]` is the j-th derivative; `derivs[0]` the margin
+    derivs: Vec<Expr>,
+}
+
+/// Highest order of the Taylor forms at a box's ends.
+const TAYLOR_ORDER: u32 = 4;
+
+/// Largest derivative (expression nodes) a Taylor form evaluates.
+const TAYLOR_MAX_NODES: usize = 20_000;
 
 pub(super) struct BoxResult {
     pub(super) proven: u64,
@@ -194,7 +219,143 @@ impl BranchAndBound<'_> {
         {
             return BoxVerdict::AllFail;
         }
+        if self.taylor_misses.get() < TAYLOR_TRIES {
+            match self.taylor_at_an_end(dims, boxv, ar) {
+                Some(true) => {
+                    self.taylor_misses.set(0);
+                    return BoxVerdict::Proven;
+                }
+                Some(false) => self.taylor_misses.set(self.taylor_misses.get() + 1),
+                None => {}
+            }
+        }
         BoxVerdict::Unknown
+    }
+
+    /// The margin's derivatives in the box's one real variable (`None` when the box has
+    /// several real variables, the relation is an equality, or a derivative has no formula).
+    fn taylor(&self, dims: &[RealDim], boxv: &[(Rational, Rational)]) -> Option<&Taylor> {
+        let mut moving = dims.iter().zip(boxv).filter(|(_, (lo, hi))| lo != hi);
+        let (d, _) = moving.next()?;
+        if moving.next().is_some() {
+            return None;
+        }
+        let t = self.taylor.get_or_init(|| {
+            let (g, strict) = self.margin()?;
+            let mut derivs = vec![g];
+            for _ in 0..TAYLOR_ORDER {
+                let next = crate::expr::derivative(derivs.last().expect("nonempty"), &d.name)?;
+                if next.node_count() > TAYLOR_MAX_NODES {
+                    break;
+                }
+                derivs.push(next);
+            }
+            Some(Taylor {
+                var: d.name.clone(),
+                strict,
+                derivs,
+            })
+        });
+        t.as_ref().filter(|t| t.var == d.name)
+    }
+
+    /// A touching proof on a box with one real variable. At an end `z` of the box where the
+    /// sides are exactly equal, Taylor's theorem
+    /// `g(x) = Σ_{j<k} g^(j)(z) (x-z)^j / j! + g^(k)(ξ) (x-z)^k / k!` (`ξ` between `z` and
+    /// `x`) is enclosed over the box for k = 1, 2, …: the values at `z` exact where they are
+    /// rational (so vanishing first derivatives leave the sign of the highest one), the
+    /// remainder by interval evaluation of `g^(k)` over the box. Sound where `g, g', …, g^(k)`
+    /// all have values on the whole box (each is evaluated over it): then `g` is k times
+    /// continuously differentiable there. This proves `x/(1+x) <= ln(1+x)` next to 0, which
+    /// no enclosure of `g` or `g'` alone separates.
+    ///
+    /// `Some(true)`: proven; `Some(false)`: an end touches but no form proves; `None`: no end
+    /// touches (or the margin has no derivatives), nothing was tried.
+    fn taylor_at_an_end(
+        &self,
+        dims: &[RealDim],
+        boxv: &[(Rational, Rational)],
+        ar: Arith,
+    ) -> Option<bool> {
+        let t = self.taylor(dims, boxv)?;
+        let mut tried = false;
+        let k_var = dims
+            .iter()
+            .position(|d| d.name == t.var)
+            .expect("a box dimension");
+        let (lo, hi) = &boxv[k_var];
+        let mut env = self.env_for(dims, boxv, ar.prec);
+        // the derivatives over the whole box, evaluated as far as a form needs them: each
+        // must have a value there
+        let mut over_box: Vec<Interval> = Vec::new();
+        for z in [lo, hi] {
+            let mut at_z: Vec<(String, Rational)> = self.fixed.to_vec();
+            for (d, (a, _)) in dims.iter().zip(boxv) {
+                at_z.push((
+                    d.name.clone(),
+                    if d.name == t.var {
+                        z.clone()
+                    } else {
+                        a.clone()
+                    },
+                ));
+            }
+            let mut xenv = exact_env(&at_z);
+            // only where the sides touch: the margin is exactly 0 at this end
+            if !matches!(exact_value(&t.derivs[0], &mut xenv, self.budget), Ok(v) if v == 0) {
+                continue;
+            }
+            tried = true;
+            let mut renv = real_env(&at_z, ar.prec);
+            let offset =
+                Interval::from_bounds(&Rational::from(lo - z), &Rational::from(hi - z), ar.prec);
+            // Σ_{j<k} c_j t^j / j!, built up as k grows
+            let mut poly = Interval::from_rational(&Rational::new(), ar.prec);
+            let mut factorial = Rational::from(1);
+            for k in 1..t.derivs.len() {
+                while over_box.len() <= k {
+                    match real::eval(&t.derivs[over_box.len()], &mut env, ar, self.budget) {
+                        Ok(iv) => over_box.push(iv),
+                        Err(_) => return Some(false),
+                    }
+                }
+                let j = k - 1;
+                factorial *= Rational::from(j.max(1) as u32);
+                let c = match exact_value(&t.derivs[j], &mut xenv, self.budget) {
+                    Ok(v) => Interval::from_rational(&v, ar.prec),
+                    Err(_) => match real::eval(&t.derivs[j], &mut renv, ar, self.budget) {
+                        Ok(iv) => iv,
+                        Err(_) => break,
+                    },
+                };
+                let Ok(tj) = ar.powi(&offset, &rug::Integer::from(j)) else {
+                    break;
+                };
+                let jf = Interval::from_rational(&factorial, ar.prec);
+                let Ok(term) = ar.div(&ar.mul(&c, &tj), &jf) else {
+                    break;
+                };
+                poly = ar.add(&poly, &term);
+                // the remainder of order k
+                let kf = Interval::from_rational(&(&factorial * Rational::from(k as u32)), ar.prec);
+                let Ok(tk) = ar.powi(&offset, &rug::Integer::from(k)) else {
+                    break;
+                };
+                let Ok(rem) = ar.div(&ar.mul(&over_box[k], &tk), &kf) else {
+                    break;
+                };
+                let total = ar.add(&poly, &rem);
+                let ok = if t.strict {
+                    *total.lo() > 0
+                } else {
+                    *total.lo() >= 0
+                };
+                if ok {
+                    return Some(true);
+                }
+            }
+        }
+        tried.then_some(false)
     }
 
     /// The mean-value enclosure of `g` over the box (or its value, for a point box).
@@ -256,6 +417,19 @@ impl BranchAndBound<'_> {
         (point, v)
     }
 
+    /// Whether both sides have the same exact value at the point.
+    fn touches(&self, point: &[(String, Rational)]) -> bool {
+        let pe = PointEval::new(self.claim, self.links, point, self.budget, self.opts);
+        let mut needed = vec![false; self.links.len()];
+        needed[self.check.a] = true;
+        needed[self.check.b] = true;
+        let v = pe.exact_links(&needed);
+        matches!(
+            (&v[self.check.a], &v[self.check.b]),
+            (Some(LinkVal::Exact(x)), Some(LinkVal::Exact(y))) if x == y
+        )
+    }
+
     pub(super) fn run(&self, dims: &[RealDim]) -> BoxResult {
         let mut res = BoxResult {
             proven: 0,
@@ -267,6 +441,7 @@ impl BranchAndBound<'_> {
             dims.iter().map(|d| (d.lo.clone(), d.hi.clone())).collect();
         let root_box = root.clone();
         let mut unknown_points = 0u64;
+        let mut touching: Option<Vec<Rational>> = None;
         let mut stack = vec![(root, 0u32)];
         let mut examined = 0u64;
         let max_depth = 60;
@@ -294,14 +469,21 @@ impl BranchAndBound<'_> {
                 BoxVerdict::AllFail | BoxVerdict::Unknown => {}
             }
             res.points += 1;
-            let (point, v) = self.point_eval(dims, &candidate(dims, &bx));
+            let pt = candidate(dims, &bx);
+            let (point, v) = self.point_eval(dims, &pt);
             match v {
                 PointVerdict::Fails(lhs, rhs) => {
                     let cx = self.minimise(dims, Counterexample { point, lhs, rhs });
                     res.counterexample = Some(cx);
                     return res;
                 }
-                PointVerdict::Holds => {}
+                PointVerdict::Holds => {
+                    // the sides are equal at the candidate: split there, so that the touching
+                    // point becomes an end of the boxes around it (where Taylor forms prove)
+                    if self.touches(&point) {
+                        touching = Some(pt);
+                    }
+                }
                 PointVerdict::Unknown(why) => {
                     unknown_points += 1;
                     // sides that no tested point separates, and no box proven: most likely an
@@ -327,7 +509,7 @@ impl BranchAndBound<'_> {
                 });
                 continue;
             }
-            let (lo_half, hi_half) = split(dims, bx);
+            let (lo_half, hi_half) = split(dims, bx, touching.take().as_deref());
             // depth first, lower half first: small values are examined (and refuted) first
             stack.push((hi_half, depth + 1));
             stack.push((lo_half, depth + 1));
@@ -412,9 +594,14 @@ fn candidate(dims: &[RealDim], bx: &[(Rational, Rational)]) -> Vec<Rational> {
         .collect()
 }
 
-/// The two halves of a box split at the midpoint of its widest dimension (relative to the
-/// dimension's domain; the first such dimension on ties).
-fn split(dims: &[RealDim], bx: Vec<(Rational, Rational)>) -> (RealBox, RealBox) {
+/// The two halves of a box split across its widest dimension (relative to the dimension's
+/// domain; the first such dimension on ties): at `at`'s coordinate when it lies strictly
+/// inside (a point where the sides touch), else at the midpoint.
+fn split(
+    dims: &[RealDim],
+    bx: Vec<(Rational, Rational)>,
+    at: Option<&[Rational]>,
+) -> (RealBox, RealBox) {
     let k = (0..dims.len())
         .max_by(|&i, &j| {
             let wi = Rational::from(&bx[i].1 - &bx[i].0) / dom_width(&dims[i]);
@@ -422,7 +609,10 @@ fn split(dims: &[RealDim], bx: Vec<(Rational, Rational)>) -> (RealBox, RealBox) 
             wi.cmp(&wj).then(j.cmp(&i))
         })
         .expect("at least one dimension");
-    let mid = Rational::from(&bx[k].0 + &bx[k].1) / 2u32;
+    let mid = match at {
+        Some(p) if bx[k].0 < p[k] && p[k] < bx[k].1 => p[k].clone(),
+        _ => Rational::from(&bx[k].0 + &bx[k].1) / 2u32,
+    };
     let mut lo_half = bx.clone();
     lo_half[k].1 = mid.clone();
     let mut hi_half = bx;

@@ -407,6 +407,8 @@ impl Sweep<'_> {
                 opts: self.opts,
                 deadline: self.deadline,
                 max_boxes,
+                taylor: std::cell::OnceCell::new(),
+                taylor_misses: std::cell::Cell::new(0),
             };
             let r = bb.run(&dims);
             self.points += r.points;

@@ -27,9 +27,11 @@ use rug::{Integer, Rational};
 use std::collections::BTreeSet;
 use std::fmt;
 
+mod diff;
 mod parse;
 mod print;
 
+pub use diff::{derivative, nth_derivative};
 pub use parse::{
     MAX_DEPTH, MAX_TREE_DEPTH, MAX_TREE_NODES, TooLarge, parse_definition, parse_expr,
     parse_expr_uses, parse_param, parse_relation, parse_relation_uses,
