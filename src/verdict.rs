@@ -345,6 +345,8 @@ pub enum Reason {
         /// the box
         open: Vec<BoxSide>,
     },
+    /// the two sides have the same exact value at the point
+    SidesEqual,
     /// the domain has no points
     NoPoints,
     /// a search ran out of time
@@ -452,6 +454,7 @@ impl std::fmt::Display for Reason {
                 at_or_dash(at),
                 fmt_box(open)
             ),
+            SidesEqual => write!(f, "the sides are exactly equal there"),
             NoPoints => write!(f, "the domain has no points"),
             SearchTime => write!(f, "time budget exhausted during the search"),
             SearchStuck { param, value } => write!(

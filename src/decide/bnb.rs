@@ -471,35 +471,37 @@ impl BranchAndBound<'_> {
             res.points += 1;
             let pt = candidate(dims, &bx);
             let (point, v) = self.point_eval(dims, &pt);
-            match v {
+            let why = match v {
                 PointVerdict::Fails(lhs, rhs) => {
                     let cx = self.minimise(dims, Counterexample { point, lhs, rhs });
                     res.counterexample = Some(cx);
                     return res;
                 }
-                PointVerdict::Holds => {
-                    // the sides are equal at the candidate: split there, so that the touching
-                    // point becomes an end of the boxes around it (where Taylor forms prove)
-                    if self.touches(&point) {
-                        touching = Some(pt);
-                    }
+                // the sides are equal at the candidate: split there, so that the touching
+                // point becomes an end of the boxes around it (where Taylor forms prove)
+                PointVerdict::Holds if self.touches(&point) => {
+                    touching = Some(pt);
+                    Some(Reason::SidesEqual)
                 }
-                PointVerdict::Unknown(why) => {
-                    unknown_points += 1;
-                    // sides that no tested point separates, and no box proven: most likely an
-                    // identity, which intervals can never decide; stop spending the budget
-                    if unknown_points >= IDENTITY_PROBES
-                        && res.proven == 0
-                        && unknown_points == res.points
-                    {
-                        res.open.get_or_insert_with(|| Reason::LikelyIdentity {
-                            at: self.fixed.to_vec(),
-                            probes: unknown_points,
-                            root: box_sides(dims, &root_box),
-                            why: Box::new(why),
-                        });
-                        break;
-                    }
+                PointVerdict::Holds => None,
+                PointVerdict::Unknown(why) => Some(why),
+            };
+            if let Some(why) = why {
+                unknown_points += 1;
+                // sides that no tested point separates (equal, or not separated), and no box
+                // proven: most likely an identity, which intervals can never decide; stop
+                // spending the budget
+                if unknown_points >= IDENTITY_PROBES
+                    && res.proven == 0
+                    && unknown_points == res.points
+                {
+                    res.open.get_or_insert_with(|| Reason::LikelyIdentity {
+                        at: self.fixed.to_vec(),
+                        probes: unknown_points,
+                        root: box_sides(dims, &root_box),
+                        why: Box::new(why),
+                    });
+                    break;
                 }
             }
             if depth >= max_depth || bx.iter().all(|(lo, hi)| lo == hi) {

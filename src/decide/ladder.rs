@@ -406,7 +406,11 @@ impl<'a> PointEval<'a> {
         last: &[Option<Result<Interval, RealError>>],
         prec: u32,
     ) -> PointVerdict {
-        if let Some(ord) = self.monomial_cmp(&self.links[c.a], &self.links[c.b]) {
+        let (la, lb) = (&self.links[c.a], &self.links[c.b]);
+        if let Some(ord) = self
+            .monomial_cmp(la, lb)
+            .or_else(|| self.algebraic_cmp(la, lb))
+        {
             return if c.rel.holds(ord) {
                 PointVerdict::Holds
             } else {
@@ -465,6 +469,20 @@ impl<'a> PointEval<'a> {
             },
         };
         Some((s, r))
+    }
+
+    /// The exact order of two sides whose values are algebraic numbers times exponentials
+    /// of rationals (exact algebra, `exp(c ln u) = u^c` included), when it is decided.
+    pub(super) fn algebraic_cmp(&self, a: &Expr, b: &Expr) -> Option<Ordering> {
+        let mut env = exact_env(self.point);
+        bind_lets(
+            &mut env,
+            self.lets.iter().map(|d| (d.name.as_str(), &d.expr)),
+            false,
+            |env, _, e| exact::eval(e, env, self.budget).map_err(|_| ()),
+            |env, name, v| env.push(name, v),
+        );
+        exact::alg::compare(a, b, &env, self.budget)
     }
 
     /// For sides that are products of rationals and rational powers of positive rationals,

@@ -293,14 +293,29 @@ mod tests {
             .param("n = 2")
             .holds("n*n^(1/2) < 8^(1/2)"));
         assert_eq!(o[0].verdict, Verdict::Refuted);
-        // touching transcendental values are undecided, never refuted
+        // exp(c ln u) = u^c exactly: equal sides are decided, and `<` is false
         let o = run(ClaimBuilder::new("c")
             .param("n = 2")
             .holds("exp(ln(n)) < n"));
+        assert_eq!(o[0].verdict, Verdict::Refuted, "{:?}", o[0].reason());
+        let cx = o[0].counterexample.as_ref().unwrap();
+        assert_eq!(
+            (&cx.lhs, &cx.rhs),
+            (&Side::Exact(q("2")), &Side::Exact(q("2")))
+        );
+        let o = run(ClaimBuilder::new("c")
+            .param("n = 2")
+            .holds("exp(ln(n)/2) <= n^(1/2)"));
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
+        // touching transcendental values that exact algebra cannot represent (logarithms)
+        // are undecided, never refuted
+        let o = run(ClaimBuilder::new("c")
+            .param("n = 2")
+            .holds("ln(n) + ln(3) < ln(3*n)"));
         assert_eq!(o[0].verdict, Verdict::Undecided, "{:?}", o[0].reason());
         let o = run(ClaimBuilder::new("c")
             .param("n = 2")
-            .holds("exp(ln(n)) <= n"));
+            .holds("ln(n) + ln(3) <= ln(3*n)"));
         assert_eq!(o[0].verdict, Verdict::Undecided);
     }
 

@@ -367,6 +367,50 @@ fn alg_env(env: &Env) -> AlgEnv {
         .collect()
 }
 
+/// `exp(c·ln(u)) = u^c` for a rational `c` and a positive `u` (the real power of a positive
+/// base, as the engines define it): `exp` of `ln(u)`, `c*ln(u)`, `ln(u)*c`, `ln(u)/c` and
+/// their negations. `None` when the argument has another form or a part has no value (the
+/// caller then evaluates as usual, and reports the same failure).
+fn exp_of_log(arg: &Expr, env: &mut AlgEnv, budget: &Budget) -> Option<Alg> {
+    let (neg, inner) = match arg {
+        Expr::Neg(a) => (true, &**a),
+        a => (false, a),
+    };
+    let ln_of = |e: &Expr| match e {
+        Expr::Call(Func::Ln, a) => Some(a[0].clone()),
+        _ => None,
+    };
+    let rational = |e: &Expr, env: &mut AlgEnv| -> Option<Rational> {
+        eval_in(e, env, budget).ok()?.as_rational().cloned()
+    };
+    let (coef, u) = match inner {
+        Expr::Bin(BinOp::Mul, c, l) if ln_of(l).is_some() => (rational(c, env)?, ln_of(l)?),
+        Expr::Bin(BinOp::Mul, l, c) if ln_of(l).is_some() => (rational(c, env)?, ln_of(l)?),
+        Expr::Bin(BinOp::Div, l, c) if ln_of(l).is_some() => {
+            let c = rational(c, env)?;
+            if c == 0 {
+                return None;
+            }
+            (c.recip(), ln_of(l)?)
+        }
+        l => (Rational::from(1), ln_of(l)?),
+    };
+    let coef = if neg { -coef } else { coef };
+    let u = eval_in(&u, env, budget).ok()?;
+    if u.sign() != Ordering::Greater {
+        return None;
+    }
+    u.pow(&coef, budget).ok()
+}
+
+/// The exact order of two expressions whose values are in the extended form (`None` when
+/// either has no such value, or the order is not decided within the budget).
+pub fn compare(a: &Expr, b: &Expr, env: &Env, budget: &Budget) -> Option<Ordering> {
+    let x = eval(a, env, budget).ok()?;
+    let y = eval(b, env, budget).ok()?;
+    x.cmp(&y, budget).ok().flatten()
+}
+
 /// The exact value of `e` in the extended form.
 pub fn eval(e: &Expr, env: &Env, budget: &Budget) -> Result<Alg, ExactError> {
     let mut aenv = alg_env(env);
@@ -480,6 +524,11 @@ fn binop(
 }
 
 fn call(f: Func, args: &[Expr], env: &mut AlgEnv, budget: &Budget) -> Result<Alg, ExactError> {
+    if f == Func::Exp
+        && let Some(v) = exp_of_log(&args[0], env, budget)
+    {
+        return Ok(v);
+    }
     if matches!(f, Func::Floor | Func::Ceil) {
         let n = round_in(&args[0], f == Func::Ceil, env, budget)?;
         return Ok(Alg::rational(Rational::from(n)));
