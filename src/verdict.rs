@@ -347,6 +347,18 @@ pub enum Reason {
     },
     /// the two sides have the same exact value at the point
     SidesEqual,
+    /// boxes next to an excluded end of a real parameter's domain, where a side has no
+    /// value, get no enclosure
+    UndefinedAtExcludedEnd {
+        /// the integer point
+        at: Point,
+        /// the real parameter
+        param: String,
+        /// the excluded end
+        end: Rational,
+        /// the box still open
+        open: Vec<BoxSide>,
+    },
     /// the domain has no points
     NoPoints,
     /// a search ran out of time
@@ -455,6 +467,17 @@ impl std::fmt::Display for Reason {
                 fmt_box(open)
             ),
             SidesEqual => write!(f, "the sides are exactly equal there"),
+            UndefinedAtExcludedEnd {
+                at,
+                param,
+                end,
+                open,
+            } => write!(
+                f,
+                "at {}: box {} is still open: `{param}` = {end} is an excluded end of its domain where a side has no value (a pole, or a logarithm of 0), and interval arithmetic gets no enclosure next to it",
+                at_or_dash(at),
+                fmt_box(open)
+            ),
             NoPoints => write!(f, "the domain has no points"),
             SearchTime => write!(f, "time budget exhausted during the search"),
             SearchStuck { param, value } => write!(

@@ -417,6 +417,41 @@ impl BranchAndBound<'_> {
         (point, v)
     }
 
+    /// An excluded end of a real parameter's domain that the box touches and where a side
+    /// has no value (a pole, a logarithm of 0): boxes next to it never get an enclosure,
+    /// which is a different story from sides that touch.
+    fn undefined_excluded_end(
+        &self,
+        dims: &[RealDim],
+        bx: &[(Rational, Rational)],
+    ) -> Option<(String, Rational)> {
+        for (k, (d, (lo, hi))) in dims.iter().zip(bx).enumerate() {
+            let end = if *lo == d.lo && !d.lo_closed {
+                d.lo.clone()
+            } else if *hi == d.hi && !d.hi_closed {
+                d.hi.clone()
+            } else {
+                continue;
+            };
+            let mut pt: Vec<Rational> = bx.iter().map(|(a, _)| a.clone()).collect();
+            pt[k] = end.clone();
+            let mut point = self.fixed.to_vec();
+            point.extend(dims.iter().map(|d| d.name.clone()).zip(pt));
+            let pe = PointEval::new(self.claim, self.links, &point, self.budget, self.opts);
+            let mut needed = vec![false; self.links.len()];
+            needed[self.check.a] = true;
+            needed[self.check.b] = true;
+            let v = pe.exact_links(&needed);
+            if [self.check.a, self.check.b]
+                .iter()
+                .any(|&i| matches!(v[i], Some(LinkVal::Undefined(_))))
+            {
+                return Some((d.name.clone(), end));
+            }
+        }
+        None
+    }
+
     /// Whether both sides have the same exact value at the point.
     fn touches(&self, point: &[(String, Rational)]) -> bool {
         let pe = PointEval::new(self.claim, self.links, point, self.budget, self.opts);
@@ -505,10 +540,19 @@ impl BranchAndBound<'_> {
                 }
             }
             if depth >= max_depth || bx.iter().all(|(lo, hi)| lo == hi) {
-                res.open.get_or_insert_with(|| Reason::BoxUndecidable {
-                    at: self.fixed.to_vec(),
-                    open: box_sides(dims, &bx),
-                });
+                let reason = match self.undefined_excluded_end(dims, &bx) {
+                    Some((param, end)) => Reason::UndefinedAtExcludedEnd {
+                        at: self.fixed.to_vec(),
+                        param,
+                        end,
+                        open: box_sides(dims, &bx),
+                    },
+                    None => Reason::BoxUndecidable {
+                        at: self.fixed.to_vec(),
+                        open: box_sides(dims, &bx),
+                    },
+                };
+                res.open.get_or_insert(reason);
                 continue;
             }
             let (lo_half, hi_half) = split(dims, bx, touching.take().as_deref());

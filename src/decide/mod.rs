@@ -347,6 +347,26 @@ mod tests {
     }
 
     #[test]
+    fn touching_sides_are_proven_and_poles_are_named() {
+        // equal at 0 with equal first derivatives: the Taylor form at 0 proves it
+        let o = run(ClaimBuilder::new("c")
+            .param("x in [0, 10]")
+            .holds("x/(1 + x) <= ln(1 + x)"));
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
+        // ln(1 + x) has no value at the excluded end -1: the reason says so, not "touching"
+        let o = run(ClaimBuilder::new("c")
+            .param("x in (-1, 4]")
+            .holds("ln(1 + x) <= x"));
+        assert_eq!(o[0].verdict, Verdict::Undecided);
+        assert!(
+            matches!(&o[0].reasons[0], Reason::UndefinedAtExcludedEnd { param, end, .. }
+                if param == "x" && *end == -1),
+            "{:?}",
+            o[0].reasons
+        );
+    }
+
+    #[test]
     fn chains_give_conclusion_and_steps() {
         let o = run(ClaimBuilder::new("c")
             .param("n in 1..=5")
