@@ -307,7 +307,11 @@ fn region_plot(r: &RegionSpec) -> Result<Plot, AuditError> {
         xs: xs.clone(),
         ys: ys.clone(),
         cells: cells.clone(),
-        legend: ("A <= B (proved)".into(), "A > B (proved)".into()),
+        // each cell is decided rigorously at one point, its grid point, not on the whole cell
+        legend: (
+            "A <= B at its grid point".into(),
+            "A > B at its grid point".into(),
+        ),
         curves: vec![
             Series {
                 dashed: true,
@@ -315,7 +319,12 @@ fn region_plot(r: &RegionSpec) -> Result<Plot, AuditError> {
             },
             Series::line("exact boundary A = B", exact.clone()),
         ],
-        caption: format!("A = {}, B = {}; {}", r.a, r.b, r.lets.join(", ")),
+        caption: format!(
+            "A = {}, B = {}; {}; each cell shows the sign of A - B proved by interval arithmetic at the cell's grid point",
+            r.a,
+            r.b,
+            r.lets.join(", ")
+        ),
     };
     Ok(Plot {
         id: r.id.clone(),

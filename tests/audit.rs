@@ -60,10 +60,18 @@ fn quick_audit_report() {
     let plots = results["plots"].as_array().unwrap();
     assert!(plots.len() >= 12, "{}", plots.len());
     assert_eq!(svgs, plots.len());
+    let mut region_maps = 0;
     for p in plots {
         let f = a.join(p["file"].as_str().unwrap());
-        roxmltree::Document::parse(&read(&f)).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let svg = read(&f);
+        roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        // a region map decides each cell at one point: its legend says so, never "proved"
+        assert!(!svg.contains("(proved)"), "{}", f.display());
+        if svg.contains("A &lt;= B at its grid point") {
+            region_maps += 1;
+        }
     }
+    assert!(region_maps >= 1, "no region map with its legend");
     // every relation of the catalogue is named in the HTML
     let relations = results["catalogue"]["claims"].as_array().unwrap();
     assert!(relations.len() >= 100);
