@@ -334,7 +334,8 @@ fn check_decides_real_and_irrational_claims_and_says_why_when_it_cannot() {
         "[[claim]]\nid = \"real\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"a in (0, 1]\"]\nholds = \"a <= 1\"\n\n\
          [[claim]]\nid = \"irr\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 1..=4\"]\nholds = \"n^(1/2) <= n\"\n\n\
          [[claim]]\nid = \"undef\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 0..=4\"]\nholds = \"ln(n) <= n\"\n\n\
-         [[claim]]\nid = \"touch\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 2..=3\"]\nholds = \"exp(ln(n)) < n\"\n",
+         [[claim]]\nid = \"touch\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 2..=3\"]\nholds = \"ln(n) + ln(3) < ln(3*n)\"\n\n\
+         [[claim]]\nid = \"equal\"\nsource = \"S\"\ntext = \"t\"\nparams = [\"n in 2..=3\"]\nholds = \"exp(ln(n)) < n\"\n",
     )
     .unwrap();
     let v = json_of(&run(&["check", "--json", p.to_str().unwrap()], &d));
@@ -351,13 +352,22 @@ fn check_decides_real_and_irrational_claims_and_says_why_when_it_cannot() {
             .unwrap()
             .contains("ln")
     );
-    // exp(ln n) = n: intervals can never separate the sides, so never refuted
+    // ln n + ln 3 = ln 3n: intervals can never separate the sides, so never refuted
     assert_eq!(c[3]["verdict"], "undecided");
     assert!(
         c[3]["reason"].as_str().unwrap().contains("not separated"),
         "{}",
         c[3]["reason"]
     );
+    // exp(ln n) = n exactly (exact algebra): `<` is false, with both sides exact
+    assert_eq!(c[4]["verdict"], "refuted", "{}", c[4]);
+    let cx = &c[4]["counterexample"];
+    assert_eq!(
+        (&cx["lhs"]["lo"], &cx["lhs"]["hi"]),
+        (&cx["rhs"]["lo"], &cx["rhs"]["hi"]),
+        "{cx}"
+    );
+    assert_eq!(cx["lhs"]["lo"], "2", "{cx}");
 }
 
 #[test]

@@ -230,6 +230,12 @@ pub fn rules() -> Vec<Rewrite<Sym, Facts>> {
         rw!("ln-exp"; "(ln (exp ?a))" => "?a"),
         rw!("exp-ln"; "(exp (ln ?a))" => "?a" if holds("?a", pos)),
         rw!("sqrt-pow"; "(sqrt ?a)" => "(^ ?a 1/2)" if holds("?a", pos)),
+        // powers as exponentials of logarithms, and logarithms of products and powers: each
+        // only where the logarithms have values
+        rw!("exp-mul-ln"; "(exp (* ?a (ln ?b)))" => "(^ ?b ?a)" if holds("?b", pos)),
+        rw!("ln-mul"; "(ln (* ?a ?b))" => "(+ (ln ?a) (ln ?b))"
+            if holds("?a", pos) if holds("?b", pos)),
+        rw!("ln-pow"; "(ln (^ ?a ?b))" => "(* ?b (ln ?a))" if holds("?a", pos)),
     ]
 }
 
