@@ -477,6 +477,7 @@ impl BranchAndBound<'_> {
         let root_box = root.clone();
         let mut unknown_points = 0u64;
         let mut touching: Option<Vec<Rational>> = None;
+        let mut equal_at: Vec<Vec<Rational>> = Vec::new();
         let mut stack = vec![(root, 0u32)];
         let mut examined = 0u64;
         let max_depth = 60;
@@ -515,8 +516,14 @@ impl BranchAndBound<'_> {
                 // the sides are equal at the candidate: split there, so that the touching
                 // point becomes an end of the boxes around it (where Taylor forms prove)
                 PointVerdict::Holds if self.touches(&point) => {
+                    // equal at many different points suggests an identity; the same point
+                    // again (the end of nested boxes) does not
+                    let new_point = !equal_at.contains(&pt);
+                    if new_point {
+                        equal_at.push(pt.clone());
+                    }
                     touching = Some(pt);
-                    Some(Reason::SidesEqual)
+                    new_point.then_some(Reason::SidesEqual)
                 }
                 PointVerdict::Holds => None,
                 PointVerdict::Unknown(why) => Some(why),
