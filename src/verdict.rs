@@ -347,6 +347,16 @@ pub enum Reason {
     },
     /// the two sides have the same exact value at the point
     SidesEqual,
+    /// an equality on a real box was tested at only part of its sample grid: the time
+    /// budget ran out
+    SampleCut {
+        /// grid points tested
+        tested: u64,
+        /// grid points planned
+        planned: u64,
+        /// the time allowance of the claim
+        limit: std::time::Duration,
+    },
     /// boxes next to an excluded end of a real parameter's domain, where a side has no
     /// value, get no enclosure
     UndefinedAtExcludedEnd {
@@ -467,6 +477,14 @@ impl std::fmt::Display for Reason {
                 fmt_box(open)
             ),
             SidesEqual => write!(f, "the sides are exactly equal there"),
+            SampleCut {
+                tested,
+                planned,
+                limit,
+            } => write!(
+                f,
+                "the time budget of {limit:?} ran out after {tested} of the {planned} sample points of the equality"
+            ),
             UndefinedAtExcludedEnd {
                 at,
                 param,

@@ -189,6 +189,7 @@ fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) 
                 });
             }
             reasons.extend(res.stopped.iter().cloned());
+            reasons.extend(t.notes.iter().cloned());
             if verdict == Verdict::Undecided && reasons.is_empty() {
                 reasons.push(Reason::NoPoints);
             }
@@ -364,6 +365,30 @@ mod tests {
             "{:?}",
             o[0].reasons
         );
+    }
+
+    #[test]
+    fn a_sampled_equality_cut_short_by_time_says_so() {
+        let c = ClaimBuilder::new("c")
+            .param("a in [0, 1]")
+            .holds("exp(a*ln(2)) = 2^a")
+            .build()
+            .unwrap();
+        let opts = Options {
+            time_per_claim: Duration::from_nanos(1),
+            ..Options::default()
+        };
+        let o = decide(&c, &opts).remove(0);
+        assert_eq!(o.verdict, Verdict::NoCounterexample, "{:?}", o.reason());
+        assert!(
+            matches!(&o.reasons[..], [Reason::SampleCut { tested: 1, planned, .. }] if *planned > 1),
+            "{:?}",
+            o.reasons
+        );
+        assert!(o.reason().unwrap().contains("ran out after 1 of the"));
+        // with time for all of it, no such note
+        let o = decide(&c, &Options::default()).remove(0);
+        assert!(o.reasons.is_empty(), "{:?}", o.reasons);
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub(super) struct Tally {
     pub(super) boxes: u64,
     /// an equality over real parameters, checked at sample points only
     pub(super) sampled: bool,
+    /// what else the reader must know (a sample cut short by the time budget)
+    pub(super) notes: Vec<Reason>,
 }
 
 /// What a sweep found, for every relation of the claim.
@@ -457,6 +459,8 @@ impl Sweep<'_> {
         }
         let mut idx = vec![0usize; dims.len()];
         self.tallies[k].sampled = true;
+        let planned: u64 = grids.iter().map(|g| g.len() as u64).product();
+        let mut tested = 0u64;
         loop {
             let mut point = self.point.clone();
             for (d, (g, i)) in dims.iter().zip(grids.iter().zip(&idx)) {
@@ -471,7 +475,18 @@ impl Sweep<'_> {
                 .remove(0);
             let failed = matches!(v, PointVerdict::Fails(..));
             record(&mut self.tallies[k], &point, v);
-            if failed || Instant::now() > self.deadline {
+            tested += 1;
+            if failed {
+                return;
+            }
+            if Instant::now() > self.deadline {
+                if tested < planned {
+                    self.tallies[k].notes.push(Reason::SampleCut {
+                        tested,
+                        planned,
+                        limit: self.opts.time_per_claim,
+                    });
+                }
                 return;
             }
             // next grid point (odometer)
