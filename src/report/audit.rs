@@ -134,7 +134,7 @@ fn blocks(a: &Audit) -> Vec<Block> {
         .filter(|c| c.starts_with("checked by coqc"))
         .count();
     b.push(Block::P(format!(
-        "{total} relations of {} claims: {} certified, {} refuted, {} no-counterexample, {} undecided; {coq_checked} of {total} proved again by Coq. Seed {}{}. Paper: ../shared/paper/revisiting-sgd-stability.md; reference: Hardt, Recht and Singer 2016.",
+        "{total} relations of {} claims: {} certified, {} refuted, {} no-counterexample, {} undecided; {coq_checked} of {total} proved again by Coq. Seed {}{}. Paper: \"Revisiting SGD stability\"; reference: Hardt, Recht and Singer, \"Train faster, generalize better: stability of stochastic gradient descent\", ICML 2016 (arXiv:1509.01240).",
         a.claims.len(),
         count(Verdict::Certified),
         count(Verdict::Refuted),
