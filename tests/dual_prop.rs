@@ -55,6 +55,9 @@ fn tree() -> impl Strategy<Value = String> {
     })
 }
 
+/// One side of a box and two points in it: `(lo, hi, p, q)`.
+type Side = (Rational, Rational, Rational, Rational);
+
 /// A box `[lo, lo + w]` with `w` in (0, 1/2], and two points `p < q` inside it.
 fn side() -> impl Strategy<Value = (Rational, Rational, Rational, Rational)> {
     (-16i64..=16, 1i64..=8, 0u32..=31, 1u32..=32).prop_map(|(c, wk, a, b)| {
@@ -127,8 +130,15 @@ fn check(
 
 #[test]
 fn derivative_enclosures_contain_difference_quotients() {
+    // the test is not vacuous: most cases have a gradient and compare quotients
+    let compared = run_cases(|e, xs, ys| check(e, xs, ys, |d| d));
+    assert!(compared >= 1000, "only {compared} quotients compared");
+}
+
+/// Runs 1,000 seeded cases (the same on every run) of `check_case`; returns how many
+/// quotients were compared in all.
+fn run_cases(check_case: impl Fn(&Expr, &Side, &Side) -> Result<usize, String>) -> usize {
     use proptest::test_runner::{Config, TestRng, TestRunner};
-    // a fixed seed: the same 1,000 cases on every run
     let config = Config {
         cases: 1000,
         ..Config::default()
@@ -139,7 +149,7 @@ fn derivative_enclosures_contain_difference_quotients() {
     runner
         .run(&(tree(), side(), side()), |(src, xs, ys)| {
             let e = parse_expr(&src).unwrap();
-            match check(&e, &xs, &ys, |d| d) {
+            match check_case(&e, &xs, &ys) {
                 Ok(n) => {
                     compared.set(compared.get() + n);
                     Ok(())
@@ -151,12 +161,7 @@ fn derivative_enclosures_contain_difference_quotients() {
             }
         })
         .unwrap();
-    // the test is not vacuous: most cases have a gradient and compare quotients
-    assert!(
-        compared.get() >= 1000,
-        "only {} quotients compared",
-        compared.get()
-    );
+    compared.get()
 }
 
 /// The symbolic derivatives of `e` (`expr::derivative`, which the Taylor forms of branch and
@@ -209,34 +214,8 @@ fn check_symbolic(
 
 #[test]
 fn symbolic_derivatives_contain_difference_quotients() {
-    use proptest::test_runner::{Config, TestRng, TestRunner};
-    let config = Config {
-        cases: 1000,
-        ..Config::default()
-    };
-    let rng = TestRng::deterministic_rng(config.rng_algorithm);
-    let mut runner = TestRunner::new_with_rng(config, rng);
-    let compared = std::cell::Cell::new(0usize);
-    runner
-        .run(&(tree(), side(), side()), |(src, xs, ys)| {
-            let e = parse_expr(&src).unwrap();
-            match check_symbolic(&e, &xs, &ys) {
-                Ok(n) => {
-                    compared.set(compared.get() + n);
-                    Ok(())
-                }
-                Err(why) => Err(TestCaseError::fail(format!(
-                    "{src} on x in [{}, {}], y in [{}, {}]: {why}",
-                    xs.0, xs.1, ys.0, ys.1
-                ))),
-            }
-        })
-        .unwrap();
-    assert!(
-        compared.get() >= 500,
-        "only {} quotients compared",
-        compared.get()
-    );
+    let compared = run_cases(check_symbolic);
+    assert!(compared >= 500, "only {compared} quotients compared");
 }
 
 #[test]

@@ -407,9 +407,10 @@ impl<'a> PointEval<'a> {
         prec: u32,
     ) -> PointVerdict {
         let (la, lb) = (&self.links[c.a], &self.links[c.b]);
+        let env = self.exact_lets_env();
         if let Some(ord) = self
-            .monomial_cmp(la, lb)
-            .or_else(|| self.algebraic_cmp(la, lb))
+            .monomial_cmp(la, lb, env.clone())
+            .or_else(|| self.algebraic_cmp(la, lb, &env))
         {
             return if c.rel.holds(ord) {
                 PointVerdict::Holds
@@ -473,7 +474,13 @@ impl<'a> PointEval<'a> {
 
     /// The exact order of two sides whose values are algebraic numbers times exponentials
     /// of rationals (exact algebra, `exp(c ln u) = u^c` included), when it is decided.
-    pub(super) fn algebraic_cmp(&self, a: &Expr, b: &Expr) -> Option<Ordering> {
+    pub(super) fn algebraic_cmp(&self, a: &Expr, b: &Expr, env: &Env) -> Option<Ordering> {
+        exact::alg::compare(a, b, env, self.budget)
+    }
+
+    /// The point with the definitions that have exact values bound (the others left
+    /// unbound): what the exact rungs after the intervals evaluate in.
+    fn exact_lets_env(&self) -> Env {
         let mut env = exact_env(self.point);
         bind_lets(
             &mut env,
@@ -482,21 +489,13 @@ impl<'a> PointEval<'a> {
             |env, _, e| exact::eval(e, env, self.budget).map_err(|_| ()),
             |env, name, v| env.push(name, v),
         );
-        exact::alg::compare(a, b, &env, self.budget)
+        env
     }
 
     /// For sides that are products of rationals and rational powers of positive rationals,
     /// the exact order: `x <=> y` iff `(x/y)^q <=> 1` with q the common denominator.
-    pub(super) fn monomial_cmp(&self, a: &Expr, b: &Expr) -> Option<Ordering> {
+    pub(super) fn monomial_cmp(&self, a: &Expr, b: &Expr, env: Env) -> Option<Ordering> {
         // definitions must be inlined to be seen as monomials; only exact ones qualify
-        let mut env = exact_env(self.point);
-        bind_lets(
-            &mut env,
-            self.lets.iter().map(|d| (d.name.as_str(), &d.expr)),
-            false,
-            |env, _, e| exact::eval(e, env, self.budget).map_err(|_| ()),
-            |env, name, v| env.push(name, v),
-        );
         let mut values = ExactValues {
             env,
             budget: self.budget,
