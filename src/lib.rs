@@ -149,5 +149,6 @@ pub use expr::{Expr, ParseError, Relation, parse_expr, parse_relation};
 pub use real::{Arith, Interval, RealError};
 pub use source::SourceError;
 pub use verdict::{
-    Bracket, BudgetKind, Counterexample, Coverage, DomainError, Outcome, Reason, Side, Verdict,
+    Bracket, BudgetKind, Counterexample, Coverage, DomainError, Outcome, ProofMethod, Reason, Side,
+    Verdict,
 };

@@ -96,6 +96,7 @@ pub fn outcome_json(o: &Outcome) -> Value {
             "points": o.coverage.points,
             "boxes": o.coverage.boxes,
             "exhaustive": o.coverage.exhaustive,
+            "methods": o.coverage.methods.iter().map(|(m, k)| (m.as_str().to_string(), json!(k))).collect::<serde_json::Map<String, Value>>(),
         },
         "failures": o.failures,
         "counterexample": o.counterexample.as_ref().map(|cx| json!({
@@ -152,10 +153,25 @@ pub fn evidence(o: &Outcome) -> String {
     }
     let pts = o.coverage.points;
     let mut s = match o.verdict {
-        Verdict::Certified if o.coverage.boxes > 0 => format!(
-            "holds on {} proven boxes ({pts} points tested)",
-            o.coverage.boxes
-        ),
+        Verdict::Certified if o.coverage.boxes > 0 => {
+            // the methods that prove where the sides touch are named
+            let touching: Vec<String> = o
+                .coverage
+                .methods
+                .iter()
+                .filter(|(m, _)| m.touching())
+                .map(|(m, k)| format!("{k} {}", m.words()))
+                .collect();
+            format!(
+                "holds on {} proven boxes ({pts} points tested{})",
+                o.coverage.boxes,
+                if touching.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", touching.join(", "))
+                }
+            )
+        }
         Verdict::Certified => format!("holds at all {pts} points"),
         Verdict::NoCounterexample => format!("holds at {pts} sampled points"),
         Verdict::Refuted => {
@@ -368,6 +384,7 @@ mod tests {
                 points: 10,
                 boxes: 0,
                 exhaustive: true,
+                methods: Default::default(),
             },
             counterexample: cx,
             failures: 3,

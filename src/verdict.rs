@@ -42,6 +42,71 @@ pub struct Coverage {
     pub boxes: u64,
     /// whether the whole domain is covered (every integer point, every real box)
     pub exhaustive: bool,
+    /// the proven boxes, counted by the method that proved each
+    pub methods: std::collections::BTreeMap<ProofMethod, u64>,
+}
+
+/// How branch and bound proved a box (counted in [`Coverage::methods`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProofMethod {
+    /// interval enclosures of the two sides separate them
+    Enclosure,
+    /// the margin is monotone towards a face, bounded there (mean-value form)
+    MonotoneFace,
+    /// the same on the margin's polynomial form, its terms collected on each face
+    PolynomialFace,
+    /// convexity around a point where the sides are exactly equal
+    Convexity,
+    /// a Taylor form at an end where the sides are exactly equal
+    Taylor,
+    /// a multiplier of a `where` constraint the box crosses
+    Multiplier,
+    /// monotonicity on the tail next to a pole at an excluded end
+    PoleTail,
+    /// no point of the box is in the domain
+    Outside,
+}
+
+impl ProofMethod {
+    /// The name in the JSON output (`coverage.methods`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProofMethod::Enclosure => "enclosure",
+            ProofMethod::MonotoneFace => "monotone-face",
+            ProofMethod::PolynomialFace => "polynomial-face",
+            ProofMethod::Convexity => "convexity",
+            ProofMethod::Taylor => "taylor",
+            ProofMethod::Multiplier => "multiplier",
+            ProofMethod::PoleTail => "pole-tail",
+            ProofMethod::Outside => "outside-domain",
+        }
+    }
+
+    /// Whether it proves where the sides touch (worth naming in a one-line evidence).
+    pub fn touching(self) -> bool {
+        matches!(
+            self,
+            ProofMethod::Convexity
+                | ProofMethod::Taylor
+                | ProofMethod::Multiplier
+                | ProofMethod::PoleTail
+                | ProofMethod::PolynomialFace
+        )
+    }
+
+    /// In words, for the evidence column.
+    pub fn words(self) -> &'static str {
+        match self {
+            ProofMethod::Enclosure => "by enclosures",
+            ProofMethod::MonotoneFace => "by monotone faces",
+            ProofMethod::PolynomialFace => "by polynomial faces",
+            ProofMethod::Convexity => "by convexity at a touching point",
+            ProofMethod::Taylor => "by Taylor forms at a touching point",
+            ProofMethod::Multiplier => "by constraint multipliers",
+            ProofMethod::PoleTail => "by monotonicity next to a pole",
+            ProofMethod::Outside => "outside the constraints",
+        }
+    }
 }
 
 /// The value of one side at a point.
@@ -288,6 +353,23 @@ pub enum Reason {
         /// the real parameter it uses
         real: String,
     },
+    /// a `where` constraint could not be decided at the point, so it is not known to be part
+    /// of the domain
+    ConstraintUnchecked {
+        /// the constraint, as written
+        condition: String,
+        /// why
+        why: Box<Reason>,
+    },
+    /// a constraint of the domain (a `where` relation, or a dependent bound) passes through
+    /// a box that no enclosure decides: on the part inside the domain the relation may touch
+    /// the constraint's boundary
+    ConstraintFace {
+        /// the integer point
+        at: Point,
+        /// the box
+        open: Vec<BoxSide>,
+    },
     /// a construction's condition fails at the point
     GuardFails {
         /// the condition, as written
@@ -434,7 +516,17 @@ impl std::fmt::Display for Reason {
             ),
             RealDependentDomain { param, real } => write!(
                 f,
-                "the domain of `{param}` depends on the real parameter `{real}`: real parameters must span a box (branch and bound) and integer parameters are enumerated first"
+                "the domain of `{param}` depends on the real parameter `{real}`: integer parameters are enumerated before the real ones, so their domains may use only integer parameters (a real parameter's domain may use earlier real parameters)"
+            ),
+            ConstraintUnchecked { condition, why } => write!(
+                f,
+                "whether the point satisfies the constraint {condition} could not be decided ({why})"
+            ),
+            ConstraintFace { at, open } => write!(
+                f,
+                "at {}: box {} crosses the boundary of the constrained domain and interval arithmetic cannot decide the part inside it",
+                at_or_dash(at),
+                fmt_box(open)
             ),
             GuardFails { condition } => write!(
                 f,

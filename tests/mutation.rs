@@ -6,11 +6,16 @@
 use stabcert::claims::ClaimBuilder;
 use stabcert::decide::{Options, Verdict, decide};
 
-/// The verdict of `holds` over the parameters `params` (quoted specs, comma-separated).
+/// The verdict of `holds` over the parameters `params` (quoted specs, comma-separated; a
+/// spec starting with `where ` is a constraint).
 fn verdict(params: &str, holds: &str) -> (Verdict, Option<String>) {
     let mut b = ClaimBuilder::new("m").source("S").text("t");
     for p in params.split("\", \"") {
-        b = b.param(p.trim_matches('"'));
+        let p = p.trim_matches('"');
+        b = match p.strip_prefix("where ") {
+            Some(c) => b.constraint(c),
+            None => b.param(p),
+        };
     }
     let c = b.holds(holds).build().unwrap();
     let o = decide(&c, &Options::default()).remove(0);
@@ -37,6 +42,17 @@ const TIGHT: &[(&str, &str)] = &[
     // touching at x = 0 with a vanishing first derivative of the margin
     ("\"x in [0, 10]\"", "x/(1 + x) <= K*ln(1 + x)"),
     ("\"x in [-2, 2]\"", "1 + x <= K*exp(x)"),
+    // dependent domains: tight along the face alpha = 1/beta, along y = x, at the simplex's
+    // centre
+    (
+        "\"beta in [1/4, 4]\", \"alpha in (0, 1/beta]\"",
+        "alpha*beta <= K",
+    ),
+    ("\"x in [0, 1]\", \"y in [x, 1]\"", "x*y <= K*y^2"),
+    (
+        "\"x in [0, 1]\", \"y in [0, 1 - x]\", \"z in [0, 1 - x - y]\"",
+        "x*y*z <= K/27",
+    ),
 ];
 
 #[test]
@@ -67,6 +83,14 @@ fn loosened_claims_away_from_touching_points_are_certified() {
         ("\"x in [-1, 1]\"", "(1 + 1e-9)*exp(x) >= 1 + x"),
         ("\"x in [0, 10]\"", "x/(1 + x) <= (1 + 1e-9)*ln(1 + x)"),
         ("\"x in [-2, 2]\"", "1 + x <= (1 + 1e-9)*exp(x)"),
+        (
+            "\"beta in [1/4, 4]\", \"alpha in (0, 1/beta]\"",
+            "alpha*beta <= 1 + 1e-9",
+        ),
+        (
+            "\"x in [0, 1]\", \"y in [0, 1 - x]\", \"z in [0, 1 - x - y]\"",
+            "x*y*z <= (1 + 1e-9)/27",
+        ),
     ] {
         let (v, r) = verdict(params, holds);
         assert_eq!(v, Verdict::Certified, "{holds}: {r:?}");
@@ -84,6 +108,27 @@ fn touching_claims_are_certified() {
         ("\"k in 1..=20\", \"x in [0, 1]\"", "(1 - x)^k >= 1 - k*x"),
         ("\"T in 1..=200\"", "sum(t, 1, T, 1/t^2) <= 2 - 1/T"),
         ("\"T in 1..=10000\"", "(1 + 1/T)^T <= exp(1)"),
+        // touching on a face or inside a region that is not a box
+        (
+            "\"beta in [1/4, 4]\", \"alpha in (0, 1/beta]\"",
+            "alpha*beta <= 1",
+        ),
+        ("\"x in [0, 1]\", \"y in [x, 1]\"", "x*y <= y^2"),
+        (
+            "\"x in [0, 1]\", \"y in [0, 1 - x]\", \"z in [0, 1 - x - y]\"",
+            "x*y*z <= 1/27",
+        ),
+        (
+            "\"x in [0, 1]\", \"y in [0, 1]\", \"where x + y <= 1\"",
+            "x*y <= 1/4",
+        ),
+        (
+            "\"x in [0, 1]\", \"y in [0, 1]\", \"where x + y <= 1\"",
+            "x + y <= 1",
+        ),
+        // a pole at an excluded end of the domain
+        ("\"x in (-1, 4]\"", "ln(1 + x) <= x"),
+        ("\"x in (0, 2]\"", "1/x + x >= 2"),
     ] {
         let (v, r) = verdict(params, holds);
         assert_eq!(v, Verdict::Certified, "{holds}: {r:?}");

@@ -308,6 +308,56 @@ fn bind_lets(claim: &Claim, env: &mut Env, lim: &Limits) -> Option<()> {
     Some(())
 }
 
+/// Why the point (every parameter bound in `point`) is outside the claim's domain
+/// (`Some(Some(why))`), `Some(None)` when it is inside, `None` when a bound or constraint has
+/// no kernel value.
+fn outside_domain(claim: &Claim, point: &Env, lim: &Limits) -> Option<Option<String>> {
+    let mut env: Env = Vec::new();
+    for p in &claim.params {
+        let v = lookup(point, &p.name)?.clone();
+        let inside = match &p.domain {
+            DomainSpec::Fixed(e) => eval_in(e, &mut env, lim)? == v,
+            DomainSpec::Set(vs) => {
+                let mut any = false;
+                for e in vs {
+                    any |= eval_in(e, &mut env, lim)? == v;
+                }
+                any
+            }
+            DomainSpec::IntRange {
+                lo, hi, inclusive, ..
+            } => {
+                let (l, h) = (eval_in(lo, &mut env, lim)?, eval_in(hi, &mut env, lim)?);
+                v.is_integer() && l <= v && (if *inclusive { v <= h } else { v < h })
+            }
+            DomainSpec::Real {
+                lo,
+                lo_closed,
+                hi,
+                hi_closed,
+            } => {
+                let (l, h) = (eval_in(lo, &mut env, lim)?, eval_in(hi, &mut env, lim)?);
+                (if *lo_closed { l <= v } else { l < v })
+                    && (if *hi_closed { v <= h } else { v < h })
+            }
+        };
+        if !inside {
+            return Some(Some(format!("`{}` = {v} is not in its domain", p.name)));
+        }
+        env.push((p.name.clone(), v));
+    }
+    for (text, r) in &claim.constraints {
+        let (a, b) = (
+            eval_in(&r.lhs, &mut env, lim)?,
+            eval_in(&r.rhs, &mut env, lim)?,
+        );
+        if !holds(r.rel, &a, &b) {
+            return Some(Some(format!("the constraint {text} fails")));
+        }
+    }
+    Some(None)
+}
+
 /// Re-checks one outcome of `claim`.
 pub fn recheck(claim: &Claim, o: &Outcome) -> Result<Recheck, Disagreement> {
     let lim = Limits::new();
@@ -337,6 +387,22 @@ fn recheck_within(claim: &Claim, o: &Outcome, lim: &Limits) -> Result<Recheck, D
             let mut env: Env = Vec::new();
             for (n, v) in &cx.point {
                 env.push((n.clone(), q(&v.to_string()).expect("a printed rational")));
+            }
+            // the point must lie in the claim's domain: each parameter in its range (bounds
+            // evaluated at the earlier coordinates) and every `where` constraint holding
+            match outside_domain(claim, &env, lim) {
+                Some(Some(why)) => {
+                    return Err(Disagreement {
+                        id: o.id.clone(),
+                        detail: format!("the counterexample is outside the domain: {why}"),
+                    });
+                }
+                Some(None) => {}
+                None => {
+                    return Ok(Recheck::Skipped(
+                        "the domain's bounds at the counterexample are beyond the kernel".into(),
+                    ));
+                }
             }
             if bind_lets(claim, &mut env, lim).is_none() {
                 return Ok(Recheck::Skipped("a definition is beyond the kernel".into()));
@@ -410,6 +476,13 @@ fn recheck_points(
     }
     let mut checked = 0;
     for p in points {
+        // a point outside the `where` constraints is not part of the domain
+        if claim.constraints.iter().any(|(_, r)| {
+            let mut e2 = p.clone();
+            !matches!((eval_in(&r.lhs, &mut e2, lim), eval_in(&r.rhs, &mut e2, lim)), (Some(a), Some(b)) if holds(r.rel, &a, &b))
+        }) {
+            continue;
+        }
         let mut env = p.clone();
         if bind_lets(claim, &mut env, lim).is_none() {
             if lim.exceeded().is_some() {
@@ -580,5 +653,51 @@ mod tests {
         o.verdict = Verdict::Certified;
         o.counterexample = None;
         assert!(recheck(&c, &o).is_err());
+        // a counterexample outside the domain (a `where` constraint, a dependent bound) is
+        // a disagreement
+        let c = claim(
+            ClaimBuilder::new("c")
+                .param("x in [0, 1]")
+                .param("y in [0, 1]")
+                .constraint("x + y <= 1")
+                .holds("x*y <= 1/5"),
+        );
+        let mut o = decide(&c, &Options::default()).remove(0);
+        assert_eq!(o.verdict, Verdict::Refuted);
+        assert!(matches!(recheck(&c, &o), Ok(Recheck::Agreed(_))));
+        let cx = o.counterexample.as_mut().unwrap();
+        // x = y = 3/4 fails the relation (9/16 > 1/5) but is outside x + y <= 1
+        cx.point = vec![
+            ("x".into(), rug::Rational::from((3, 4))),
+            ("y".into(), rug::Rational::from((3, 4))),
+        ];
+        cx.lhs = Side::Exact(rug::Rational::from((9, 16)));
+        let e = recheck(&c, &o).unwrap_err();
+        assert!(
+            e.detail.contains("constraint x + y <= 1 fails"),
+            "{}",
+            e.detail
+        );
+        let c = claim(
+            ClaimBuilder::new("c")
+                .param("b in [1/4, 4]")
+                .param("a in (0, 2/b]")
+                .holds("a*b <= 1"),
+        );
+        let mut o = decide(&c, &Options::default()).remove(0);
+        assert_eq!(o.verdict, Verdict::Refuted);
+        assert!(matches!(recheck(&c, &o), Ok(Recheck::Agreed(_))));
+        let cx = o.counterexample.as_mut().unwrap();
+        cx.point = vec![
+            ("b".into(), rug::Rational::from(1)),
+            ("a".into(), rug::Rational::from(3)),
+        ];
+        cx.lhs = Side::Exact(rug::Rational::from(3));
+        let e = recheck(&c, &o).unwrap_err();
+        assert!(
+            e.detail.contains("`a` = 3 is not in its domain"),
+            "{}",
+            e.detail
+        );
     }
 }

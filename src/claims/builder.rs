@@ -41,6 +41,7 @@ pub struct ClaimBuilder {
     chain: Option<Vec<String>>,
     threshold: Option<String>,
     best_constant: Option<String>,
+    constraints: Vec<String>,
 }
 
 impl ClaimBuilder {
@@ -94,6 +95,12 @@ impl ClaimBuilder {
         self
     }
 
+    /// A constraint between the parameters (`where` in a file): `"x + y <= 1"`.
+    pub fn constraint(mut self, relation: impl Into<String>) -> Self {
+        self.constraints.push(relation.into());
+        self
+    }
+
     /// Search the threshold of this parameter.
     pub fn threshold(mut self, param: impl Into<String>) -> Self {
         self.threshold = Some(param.into());
@@ -122,6 +129,7 @@ impl ClaimBuilder {
             threshold: self.threshold.map(at),
             best_constant: self.best_constant.map(at),
             construction: None,
+            constraints: self.constraints.into_iter().map(at).collect(),
         };
         let ctx = Ctx {
             file: BUILDER_FILE,

@@ -54,6 +54,9 @@ pub struct Claim {
     /// relations that must hold at a point for the derived quantities to mean what they
     /// say (a point where one fails is undecided, never a counterexample)
     pub guards: Vec<(String, Relation)>,
+    /// constraints between the parameters (`where = ["x + y <= 1"]`), with their text: the
+    /// domain is the set of points of the parameters' ranges where every one holds
+    pub constraints: Vec<(String, Relation)>,
 }
 
 /// A parameter and its domain.

@@ -85,6 +85,8 @@ pub(super) struct RawClaim {
     pub(super) threshold: Option<Spanned<String>>,
     pub(super) best_constant: Option<Spanned<String>>,
     pub(super) construction: Option<Spanned<String>>,
+    #[serde(default, rename = "where")]
+    pub(super) constraints: Vec<Spanned<String>>,
 }
 
 pub(super) struct Ctx<'a> {

@@ -91,6 +91,7 @@ pub(super) fn validate_symbolic(
         best_constant: None,
         construction: None,
         guards: Vec::new(),
+        constraints: Vec::new(),
     })
 }
 

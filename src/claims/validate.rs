@@ -62,6 +62,7 @@ pub(super) fn validate(ctx: &Ctx, rc: &RawClaim, shared: &Shared) -> Result<Clai
         (None, Some(c)) => chain_body(ctx, rc, c, &known, &hints)?,
     };
     let threshold = threshold_of(ctx, rc, &params)?;
+    let constraints = constraints_of(ctx, rc, &params)?;
     let (lets, guards) = place_derived(ctx, rc, &body, &params, lets, derived)?;
     Ok(Claim {
         id,
@@ -81,7 +82,36 @@ pub(super) fn validate(ctx: &Ctx, rc: &RawClaim, shared: &Shared) -> Result<Clai
             .as_ref()
             .map(|c| c.get_ref().trim().to_string()),
         guards,
+        constraints,
     })
+}
+
+/// `where = ["x + y <= 1", ...]`: relations between the parameters (parameters only, so
+/// that a point's membership in the domain does not depend on the claim's definitions).
+fn constraints_of(
+    ctx: &Ctx,
+    rc: &RawClaim,
+    params: &[Param],
+) -> Result<Vec<(String, Relation)>, LoadError> {
+    let names: BTreeSet<String> = params.iter().map(|p| p.name.clone()).collect();
+    let mut out = Vec::new();
+    for s in &rc.constraints {
+        let (rel, uses) =
+            expr::parse_relation_uses(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
+        if let Some((name, off)) = uses.iter().find(|(n, _)| !names.contains(n)) {
+            return Err(ctx.at(
+                ctx.inner(s, *off),
+                format!(
+                    "a `where` constraint may use only the claim's parameters, and `{name}` is not one"
+                ),
+            ));
+        }
+        if uses.is_empty() {
+            return Err(ctx.at(s.span().start, "a `where` constraint must use a parameter"));
+        }
+        out.push((s.get_ref().trim().to_string(), rel));
+    }
+    Ok(out)
 }
 
 /// A parsed parameter with the string it came from and the names its domain uses.

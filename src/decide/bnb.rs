@@ -3,15 +3,17 @@
 //! candidate points tested at each box's simplest rational, and counterexamples minimised.
 
 use super::ladder::{
-    LinkVal, PointEval, PointVerdict, bind_lets, decide_intervals, exact_env, exact_value, real_env,
+    LinkVal, Membership, PointEval, PointVerdict, bind_lets, decide_intervals, exact_env,
+    exact_value, real_env,
 };
 use super::sweep::RealDim;
 use super::{BudgetKind, Check, Counterexample, Options, Reason};
 use crate::claims::Claim;
 use crate::engine::exact::Budget;
 use crate::engine::real::{self, Arith, Interval, RealEnv};
-use crate::expr::{BinOp, Expr, Rel};
-use crate::verdict::BoxSide;
+use crate::expr::poly::{Poly, ratfn_of};
+use crate::expr::{BinOp, Expr};
+use crate::verdict::{BoxSide, ProofMethod};
 use rug::Rational;
 use std::time::Instant;
 
@@ -36,6 +38,11 @@ pub(super) struct BranchAndBound<'a> {
     /// Taylor forms tried without success: after `TAYLOR_TRIES` in a row (sides that are
     /// identical, or touch in a way no form separates) they are not tried again here
     pub(super) taylor_misses: std::cell::Cell<u32>,
+    /// the margin as a quotient of polynomials, made once when needed
+    pub(super) poly: std::cell::OnceCell<Option<(Poly, Poly)>>,
+    /// points (box coordinates) where the sides were found exactly equal: the centres of the
+    /// convexity proofs
+    pub(super) touch_points: std::cell::RefCell<Vec<Vec<Rational>>>,
 }
 
 /// Taylor forms tried in a row without success before branch and bound stops trying them.
@@ -61,13 +68,19 @@ pub(super) struct BoxResult {
     pub(super) points: u64,
     pub(super) counterexample: Option<Counterexample>,
     pub(super) open: Option<Reason>,
+    /// proven boxes per method
+    pub(super) methods: std::collections::BTreeMap<ProofMethod, u64>,
 }
 
 /// What interval evaluation says about a whole box.
 pub(super) enum BoxVerdict {
-    Proven,
+    Proven(ProofMethod),
     AllFail,
     Unknown,
+    /// no point of the box is in the domain
+    Empty,
+    /// undecided, and the box crosses the boundary of the domain
+    Crosses,
 }
 
 impl BranchAndBound<'_> {
@@ -77,8 +90,18 @@ impl BranchAndBound<'_> {
         boxv: &[(Rational, Rational)],
         prec: u32,
     ) -> BoxVerdict {
-        let mut env = self.env_for(dims, boxv, prec);
+        let Some(mut env) = self.env_for(dims, boxv, prec) else {
+            return BoxVerdict::Unknown;
+        };
         let ar = Arith { prec };
+        // the part of the box inside the domain: none (nothing to prove), all, or a part
+        // (then the relation is proven on the whole box or not at all, and failing on the
+        // whole box says nothing)
+        let crosses = match self.inside(dims, boxv, &mut env, ar) {
+            Some(true) => false,
+            Some(false) => return BoxVerdict::Empty,
+            None => true,
+        };
         // the construction's guards must hold on the whole box
         for (_, r) in &self.claim.guards {
             let l = real::eval(&r.lhs, &mut env, ar, self.budget);
@@ -102,49 +125,232 @@ impl BranchAndBound<'_> {
         let b = real::eval(&self.links[self.check.b], &mut env, ar, self.budget);
         match (a, b) {
             (Ok(x), Ok(y)) => match decide_intervals(self.check.rel, &x, &y) {
-                Some(true) => return BoxVerdict::Proven,
-                Some(false) => return BoxVerdict::AllFail,
-                None => {}
+                Some(true) => return BoxVerdict::Proven(ProofMethod::Enclosure),
+                Some(false) if !crosses => return BoxVerdict::AllFail,
+                _ => {}
             },
+            // a side without an enclosure: a pole at an excluded end of the domain is
+            // handled by monotonicity on the tail next to it
+            _ if !crosses && self.open_end_tail(dims, boxv, prec) => {
+                return BoxVerdict::Proven(ProofMethod::PoleTail);
+            }
             _ => return BoxVerdict::Unknown,
         }
-        self.refined(dims, boxv, prec)
+        match self.refined(dims, boxv, prec) {
+            BoxVerdict::AllFail | BoxVerdict::Unknown if crosses => {
+                if self.lagrange(dims, boxv, prec) {
+                    BoxVerdict::Proven(ProofMethod::Multiplier)
+                } else {
+                    BoxVerdict::Crosses
+                }
+            }
+            v => v,
+        }
     }
 
-    /// `g` with `relation holds <=> g >= 0` (or `> 0` when strict), definitions inlined;
-    /// `None` for equalities.
-    pub(super) fn margin(&self) -> Option<(Expr, bool)> {
+    /// Whether the box lies inside the domain (`Some(true)`), outside it (`Some(false)`: a
+    /// `where` constraint fails on all of it, or a dependent parameter's bounds are inverted
+    /// everywhere on it), or across its boundary (`None`), by interval evaluation of the
+    /// constraints and of `hi - lo` for each dependent parameter.
+    fn inside(
+        &self,
+        dims: &[RealDim],
+        boxv: &[(Rational, Rational)],
+        env: &mut RealEnv,
+        ar: Arith,
+    ) -> Option<bool> {
+        let mut all = true;
+        for (d, (ulo, uhi)) in dims.iter().zip(boxv) {
+            let Some((lo, hi)) = &d.dep else { continue };
+            let (Ok(l), Ok(h)) = (
+                real::eval(lo, env, ar, self.budget),
+                real::eval(hi, env, ar, self.budget),
+            ) else {
+                all = false;
+                continue;
+            };
+            let w = ar.sub(&h, &l);
+            // an end that is excluded must not be reached: with both ends excluded (or a
+            // point box at an excluded end) the width must be positive
+            let open = (*ulo == 0 && !d.lo_closed) || (*uhi == 1 && !d.hi_closed);
+            if *w.hi() < 0 || (open && *w.hi() <= 0 && ulo == uhi) {
+                return Some(false);
+            }
+            if *w.lo() < 0 || (open && *w.lo() <= 0) {
+                all = false;
+            }
+        }
+        for (_, r) in &self.claim.constraints {
+            let l = real::eval(&r.lhs, env, ar, self.budget);
+            let h = real::eval(&r.rhs, env, ar, self.budget);
+            match (l, h) {
+                (Ok(x), Ok(y)) => match decide_intervals(r.rel, &x, &y) {
+                    Some(true) => {}
+                    Some(false) => return Some(false),
+                    None => all = false,
+                },
+                _ => all = false,
+            }
+        }
+        all.then_some(true)
+    }
+
+    /// `g` with `relation holds <=> g >= 0` (or `> 0` when strict), definitions inlined and
+    /// dependent parameters written in their box coordinates (so that `g` is a function of
+    /// the box's coordinates); `None` for equalities.
+    pub(super) fn margin(&self, dims: &[RealDim]) -> Option<(Expr, bool)> {
         let (a, b) = (&self.links[self.check.a], &self.links[self.check.b]);
-        let (g, strict) = match self.check.rel {
-            Rel::Le => (Expr::bin(BinOp::Sub, b.clone(), a.clone()), false),
-            Rel::Lt => (Expr::bin(BinOp::Sub, b.clone(), a.clone()), true),
-            Rel::Ge => (Expr::bin(BinOp::Sub, a.clone(), b.clone()), false),
-            Rel::Gt => (Expr::bin(BinOp::Sub, a.clone(), b.clone()), true),
-            Rel::Eq => return None,
-        };
+        let (g, strict) = self.check.rel.margin(a, b)?;
         let mut g = g;
         for d in self.claim.lets.iter().rev() {
             // a margin too large to inline is simply not used (plain evaluation still is)
             g = g.substitute_checked(&d.name, &d.expr).ok()?;
         }
-        Some((g, strict))
+        Some((in_box_coordinates(g, dims)?, strict))
+    }
+}
+
+/// `e` (in the parameters) written in the box's coordinates: each dependent parameter
+/// replaced by `lo + u (hi - lo)` over its fraction `u`.
+fn in_box_coordinates(mut g: Expr, dims: &[RealDim]) -> Option<Expr> {
+    {
+        for d in dims.iter().rev() {
+            if let Some((lo, hi)) = &d.dep {
+                // lo + u (hi - lo)
+                let v = Expr::bin(
+                    BinOp::Add,
+                    lo.clone(),
+                    Expr::bin(
+                        BinOp::Mul,
+                        Expr::Var(d.name.clone()),
+                        Expr::bin(BinOp::Sub, hi.clone(), lo.clone()),
+                    ),
+                );
+                g = g.substitute_checked(&d.param, &v).ok()?;
+            }
+        }
+        Some(g)
+    }
+}
+
+impl BranchAndBound<'_> {
+    /// A proof on a box that crosses the boundary of a `where` constraint `c >= 0` (`c` the
+    /// difference of its sides): with a multiplier `lambda >= 0`, `g - lambda c >= 0` on the
+    /// whole box gives `g >= lambda c >= 0` on the part inside the domain (Lagrangian
+    /// relaxation). `lambda` is estimated from the gradients of `g` and `c` at the box's
+    /// centre (`grad g . grad c / |grad c|^2`, rounded to a simple rational), and 1 and 0 are
+    /// tried too; the combination's terms are collected when it is a polynomial. This proves
+    /// relations that touch the constraint's boundary, like `x + y <= 1` where `x + y <= 1`.
+    fn lagrange(&self, dims: &[RealDim], boxv: &[(Rational, Rational)], prec: u32) -> bool {
+        let Some((g, strict)) = self.margin(dims) else {
+            return false;
+        };
+        let ar = Arith { prec };
+        let vars: Vec<String> = dims
+            .iter()
+            .zip(boxv)
+            .filter(|(_, (lo, hi))| lo != hi)
+            .map(|(d, _)| d.name.clone())
+            .collect();
+        let center = centre(boxv);
+        for (_, r) in &self.claim.constraints {
+            let Some((c, _)) = r.rel.margin(&r.lhs, &r.rhs) else {
+                continue;
+            };
+            let Some(c) = in_box_coordinates(c, dims) else {
+                continue;
+            };
+            let mut lambdas = vec![Rational::from(1)];
+            if !vars.is_empty()
+                && let Some(mut env) = self.env_for(dims, &center, prec)
+            {
+                // the gradients at the centre: variables bound as intervals of width 0
+                for (d, (v, _)) in dims.iter().zip(&center) {
+                    if vars.contains(&d.name) {
+                        env.push(&d.name, Interval::from_rational(v, prec));
+                    }
+                }
+                if let (Ok(dg), Ok(dc)) = (
+                    real::eval_dual(&g, &mut env, &vars, ar, self.budget),
+                    real::eval_dual(&c, &mut env, &vars, ar, self.budget),
+                ) {
+                    let mid = |iv: &Interval| (iv.lo().to_f64() + iv.hi().to_f64()) / 2.0;
+                    let dot: f64 = dg.d.iter().zip(&dc.d).map(|(a, b)| mid(a) * mid(b)).sum();
+                    let nn: f64 = dc.d.iter().map(|b| mid(b) * mid(b)).sum();
+                    let l = dot / nn;
+                    if l.is_finite() && l > 0.0 {
+                        let lo = Rational::from_f64(l * (1.0 - 1e-9)).unwrap_or_default();
+                        let hi = Rational::from_f64(l * (1.0 + 1e-9)).unwrap_or_default();
+                        lambdas.insert(0, simplest_in(&lo, true, &hi, true));
+                    }
+                }
+            }
+            for lambda in lambdas {
+                let h = Expr::bin(
+                    BinOp::Sub,
+                    g.clone(),
+                    Expr::bin(BinOp::Mul, Expr::Num(lambda), c.clone()),
+                );
+                // collected where it is a polynomial (so that `g - c` is 0 when they agree)
+                let h = match ratfn_of(&h, self.fixed) {
+                    Some((n, d)) if d.as_constant() == Some(Rational::from(1)) => n.to_expr(),
+                    _ => h,
+                };
+                let Some(mut env) = self.env_for(dims, boxv, prec) else {
+                    return false;
+                };
+                if let Ok(v) = real::eval(&h, &mut env, ar, self.budget)
+                    && ((strict && *v.lo() > 0) || (!strict && *v.lo() >= 0))
+                {
+                    return true;
+                }
+                let form = |_: &[(Rational, Rational)]| h.clone();
+                match self.minimising_face(dims, boxv, prec, &form) {
+                    Some(None) => return true,
+                    Some(Some(face)) => {
+                        if let Some(l) = self.mean_value(&h, dims, &face, ar)
+                            && ((strict && *l.lo() > 0) || (!strict && *l.lo() >= 0))
+                        {
+                            return true;
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        false
     }
 
+    /// The box's coordinates bound as intervals (exact values where a side has width 0),
+    /// and each dependent parameter bound to `lo + u (hi - lo)` over its fraction `u`
+    /// (`None` where its bounds have no enclosure on the box).
     pub(super) fn env_for(
         &self,
         dims: &[RealDim],
         boxv: &[(Rational, Rational)],
         prec: u32,
-    ) -> RealEnv {
+    ) -> Option<RealEnv> {
         let mut env = real_env(self.fixed, prec);
+        let ar = Arith { prec };
         for (d, (lo, hi)) in dims.iter().zip(boxv) {
+            let u = if lo == hi {
+                Interval::from_rational(lo, prec)
+            } else {
+                Interval::from_bounds(lo, hi, prec)
+            };
             if lo == hi {
                 env.push_exact(&d.name, lo, prec);
             } else {
-                env.push(&d.name, Interval::from_bounds(lo, hi, prec));
+                env.push(&d.name, u.clone());
+            }
+            if let Some((le, he)) = &d.dep {
+                let l = real::eval(le, &mut env, ar, self.budget).ok()?;
+                let h = real::eval(he, &mut env, ar, self.budget).ok()?;
+                let v = ar.add(&l, &ar.mul(&u, &ar.sub(&h, &l)));
+                env.push(&d.param, v);
             }
         }
-        env
+        Some(env)
     }
 
     /// Second-order tests on a box that plain interval evaluation could not decide: the
@@ -159,13 +365,143 @@ impl BranchAndBound<'_> {
         boxv: &[(Rational, Rational)],
         prec: u32,
     ) -> BoxVerdict {
-        let Some((g, strict)) = self.margin() else {
+        let Some((g, strict)) = self.margin(dims) else {
             return BoxVerdict::Unknown;
         };
         let ar = Arith { prec };
+        // a rational margin `n/d` with `d` of one sign on the box: decide the sign of `n`
+        // (times that of `d`), its terms collected again on every face
+        let poly = self.poly_margin(dims).and_then(|(n, d)| {
+            let mut env = self.env_for(dims, boxv, prec)?;
+            let dv = real::eval(&d.to_expr(), &mut env, ar, self.budget).ok()?;
+            if *dv.lo() > 0 {
+                Some(n.clone())
+            } else if *dv.hi() < 0 {
+                Some(n.scale(&Rational::from(-1)))
+            } else {
+                None
+            }
+        });
         let ok = |iv: &Interval| if strict { *iv.lo() > 0 } else { *iv.lo() >= 0 };
         let bad = |iv: &Interval| if strict { *iv.hi() <= 0 } else { *iv.hi() < 0 };
-        // lower bound of g on the minimising face, upper bound on the whole box
+        // the margin on a face; `factor`: with a monomial factor of constant sign dropped
+        // (which proves, but cannot show a failure: where the monomial is 0 the margin is 0)
+        let on_face = |face: &[(Rational, Rational)], factor: bool| -> Expr {
+            match &poly {
+                None => g.clone(),
+                Some(p) => {
+                    let mut p = p.clone();
+                    for (d, (lo, hi)) in dims.iter().zip(face) {
+                        if lo == hi {
+                            p = p.substitute(&d.name, lo);
+                        }
+                    }
+                    // a monomial factor of one sign on the face leaves the sign to the rest
+                    // (where the monomial is 0 the margin is 0, which a non-strict relation
+                    // allows): `x*u + u^2` is `u*(x + u)`
+                    let (m, rest) = p.split_monomial();
+                    let sign = if factor {
+                        monomial_sign(&m, dims, face, strict)
+                    } else {
+                        None
+                    };
+                    match sign {
+                        Some(1) => rest.to_expr(),
+                        Some(-1) => rest.scale(&Rational::from(-1)).to_expr(),
+                        _ => p.to_expr(),
+                    }
+                }
+            }
+        };
+        // lower bound of g on the minimising face, with the collected polynomial (where
+        // there is one: exact on faces) and with the margin as written (whose nesting often
+        // encloses better inside a face): the first form's face is kept for what follows
+        let mut kept: Option<(RealBox, Option<Interval>)> = None;
+        let forms: &[bool] = if poly.is_some() {
+            &[true, false]
+        } else {
+            &[false]
+        };
+        for &use_poly in forms {
+            let form = |f: &[(Rational, Rational)]| {
+                if use_poly {
+                    on_face(f, true)
+                } else {
+                    g.clone()
+                }
+            };
+            let Some(face) = self.minimising_face(dims, boxv, prec, &form) else {
+                return BoxVerdict::Unknown;
+            };
+            let method = if use_poly {
+                ProofMethod::PolynomialFace
+            } else {
+                ProofMethod::MonotoneFace
+            };
+            let Some(face) = face else {
+                return BoxVerdict::Proven(method);
+            };
+            let lower = self.mean_value(&form(&face), dims, &face, ar);
+            if let Some(l) = &lower
+                && ok(l)
+            {
+                return BoxVerdict::Proven(method);
+            }
+            kept.get_or_insert((face, lower));
+        }
+        let (face, lower) = kept.expect("at least one form");
+        if face.as_slice() == boxv {
+            let lower = if poly.is_some() {
+                self.mean_value(&on_face(&face, false), dims, &face, ar)
+            } else {
+                lower
+            };
+            if let Some(l) = &lower
+                && bad(l)
+            {
+                return BoxVerdict::AllFail;
+            }
+        } else if let Some(u) = self.mean_value(&on_face(boxv, false), dims, boxv, ar)
+            && bad(&u)
+        {
+            return BoxVerdict::AllFail;
+        }
+        if self.convex_at_touch_point(
+            dims,
+            &face,
+            &on_face(&face, false),
+            poly.as_ref(),
+            strict,
+            ar,
+        ) {
+            return BoxVerdict::Proven(ProofMethod::Convexity);
+        }
+        if self.taylor_misses.get() < TAYLOR_TRIES {
+            match self.taylor_at_an_end(dims, boxv, ar) {
+                Some(true) => {
+                    self.taylor_misses.set(0);
+                    return BoxVerdict::Proven(ProofMethod::Taylor);
+                }
+                Some(false) => self.taylor_misses.set(self.taylor_misses.get() + 1),
+                None => {}
+            }
+        }
+        BoxVerdict::Unknown
+    }
+
+    /// The face of the box where the margin `form` is smallest as far as monotonicity shows
+    /// (each variable whose partial derivative has a constant sign on the current face is
+    /// fixed at its minimising end; two rounds): `Some(None)` when the enclosure of the
+    /// margin on a face already proves the relation; `None` when it has no enclosure.
+    fn minimising_face(
+        &self,
+        dims: &[RealDim],
+        boxv: &[(Rational, Rational)],
+        prec: u32,
+        form: &FaceForm<'_>,
+    ) -> Option<Option<Vec<(Rational, Rational)>>> {
+        let ar = Arith { prec };
+        let strict = self.margin(dims).is_some_and(|(_, s)| s);
         let mut face = boxv.to_vec();
         for _round in 0..2 {
             let vars: Vec<String> = dims
@@ -177,12 +513,10 @@ impl BranchAndBound<'_> {
             if vars.is_empty() {
                 break;
             }
-            let mut env = self.env_for(dims, &face, prec);
-            let Ok(dual) = real::eval_dual(&g, &mut env, &vars, ar, self.budget) else {
-                return BoxVerdict::Unknown;
-            };
-            if ok(&dual.v) {
-                return BoxVerdict::Proven;
+            let mut env = self.env_for(dims, &face, prec)?;
+            let dual = real::eval_dual(&form(&face), &mut env, &vars, ar, self.budget).ok()?;
+            if (strict && *dual.v.lo() > 0) || (!strict && *dual.v.lo() >= 0) {
+                return Some(None);
             }
             let mut moved = false;
             for (name, dv) in vars.iter().zip(&dual.d) {
@@ -202,34 +536,216 @@ impl BranchAndBound<'_> {
                 break;
             }
         }
-        let lower = self.mean_value(&g, dims, &face, ar);
-        if let Some(l) = &lower
-            && ok(l)
-        {
-            return BoxVerdict::Proven;
+        Some(Some(face))
+    }
+
+    /// A touching proof on a face of several dimensions: at a point `z` of the face where
+    /// the sides are exactly equal (found by the candidates), with `g(z) >= 0` and every
+    /// partial derivative `g_i(z)` exactly 0 where `z_i` is inside the face's side (and of the
+    /// sign that makes `g` grow into the face where `z_i` is an end), `g` is convex on the
+    /// face when its Hessian, enclosed over the face, is positive semidefinite (diagonally
+    /// dominant, or its leading principal minors positive); then
+    /// `g(x) >= g(z) + grad g(z) . (x - z) >= g(z) >= 0` on the whole face. Sound where the
+    /// Hessian's entries have values on the whole face (then `g` is twice continuously
+    /// differentiable there). This proves `x*y*z <= 1/27` on the simplex around its centre,
+    /// where no first-order form separates the sides.
+    fn convex_at_touch_point(
+        &self,
+        dims: &[RealDim],
+        face: &[(Rational, Rational)],
+        g: &Expr,
+        poly: Option<&Poly>,
+        strict: bool,
+        ar: Arith,
+    ) -> bool {
+        if strict {
+            return false;
         }
-        if face.as_slice() == boxv {
-            if let Some(l) = &lower
-                && bad(l)
-            {
-                return BoxVerdict::AllFail;
-            }
-        } else if let Some(u) = self.mean_value(&g, dims, boxv, ar)
-            && bad(&u)
-        {
-            return BoxVerdict::AllFail;
+        let free: Vec<usize> = (0..dims.len())
+            .filter(|&k| face[k].0 != face[k].1)
+            .collect();
+        if free.is_empty() || free.len() > 4 {
+            return false;
         }
-        if self.taylor_misses.get() < TAYLOR_TRIES {
-            match self.taylor_at_an_end(dims, boxv, ar) {
-                Some(true) => {
-                    self.taylor_misses.set(0);
-                    return BoxVerdict::Proven;
+        let zs: Vec<Vec<Rational>> = self
+            .touch_points
+            .borrow()
+            .iter()
+            .filter(|z| z.iter().zip(face).all(|(v, (lo, hi))| lo <= v && v <= hi))
+            .cloned()
+            .collect();
+        if zs.is_empty() {
+            return false;
+        }
+        // derivatives: of the polynomial when there is one (terms collected), else symbolic
+        let d1 = |e: &Expr, p: Option<&Poly>, k: usize| -> Option<(Expr, Option<Poly>)> {
+            let x = &dims[k].name;
+            match p {
+                Some(p) => {
+                    let dp = p.derivative(x);
+                    Some((dp.to_expr(), Some(dp)))
                 }
-                Some(false) => self.taylor_misses.set(self.taylor_misses.get() + 1),
-                None => {}
+                None => {
+                    let de = crate::expr::derivative(e, x)?;
+                    (de.node_count() <= TAYLOR_MAX_NODES).then_some((de, None))
+                }
+            }
+        };
+        let mut grad = Vec::new();
+        for &k in &free {
+            let Some(d) = d1(g, poly, k) else {
+                return false;
+            };
+            grad.push(d);
+        }
+        let mut hess: Vec<Vec<Expr>> = Vec::new();
+        for (i, (gi, pi)) in grad.iter().enumerate() {
+            let mut row = Vec::new();
+            for &k in &free[..=i] {
+                let Some((h, _)) = d1(gi, pi.as_ref(), k) else {
+                    return false;
+                };
+                row.push(h);
+            }
+            hess.push(row);
+        }
+        let Some(mut env) = self.env_for(dims, face, ar.prec) else {
+            return false;
+        };
+        let mut h =
+            vec![vec![Interval::from_rational(&Rational::new(), ar.prec); free.len()]; free.len()];
+        for i in 0..free.len() {
+            for j in 0..=i {
+                let Ok(v) = real::eval(&hess[i][j], &mut env, ar, self.budget) else {
+                    return false;
+                };
+                h[i][j] = v.clone();
+                h[j][i] = v;
             }
         }
-        BoxVerdict::Unknown
+        if !positive_semidefinite(&h, ar) {
+            return false;
+        }
+        'points: for z in zs {
+            let mut at: Vec<(String, Rational)> = self.fixed.to_vec();
+            for (d, v) in dims.iter().zip(&z) {
+                at.push((d.name.clone(), v.clone()));
+            }
+            let mut xenv = exact_env(&at);
+            if !matches!(exact_value(g, &mut xenv, self.budget), Ok(v) if v >= 0) {
+                continue;
+            }
+            for (i, &k) in free.iter().enumerate() {
+                let Ok(gi) = exact_value(&grad[i].0, &mut xenv, self.budget) else {
+                    continue 'points;
+                };
+                let (lo, hi) = &face[k];
+                let fine = if z[k] == *lo && z[k] != *hi {
+                    gi >= 0
+                } else if z[k] == *hi {
+                    gi <= 0
+                } else {
+                    gi == 0
+                };
+                if !fine {
+                    continue 'points;
+                }
+            }
+            return true;
+        }
+        false
+    }
+
+    /// A proof on a box of one real variable next to an excluded end `e` of its domain where
+    /// the sides have no enclosure (a pole, a logarithm of 0): on the tail `T` between `e`
+    /// and the box's other end `c`, the margin `g` is monotone towards `c` (its derivative,
+    /// a rational function, has the sign that makes `g(x) >= g(c)` on `T`) and defined (every
+    /// argument of `ln`, `sqrt`, a division or a fractional power is a rational function of
+    /// strict sign on `T`), so `g(c)`, decided exactly at the point `c`, bounds it. The
+    /// signs on the half-open `T` are read off the closed hull, or, for a polynomial that is
+    /// exactly 0 at `e`, from the strict sign of its derivative. This proves
+    /// `ln(1 + x) <= x` on `(-1, 0]`.
+    fn open_end_tail(&self, dims: &[RealDim], boxv: &[(Rational, Rational)], prec: u32) -> bool {
+        if !self.claim.guards.is_empty() || !self.claim.constraints.is_empty() {
+            return false;
+        }
+        let mut free = (0..dims.len()).filter(|&k| boxv[k].0 != boxv[k].1);
+        let (Some(k), None) = (free.next(), free.next()) else {
+            return false;
+        };
+        let d = &dims[k];
+        let (lo, hi) = &boxv[k];
+        let (end, other, lower) = if *lo == d.lo && !d.lo_closed {
+            (lo, hi, true)
+        } else if *hi == d.hi && !d.hi_closed {
+            (hi, lo, false)
+        } else {
+            return false;
+        };
+        if d.dep.is_some() {
+            return false;
+        }
+        let Some((g, _)) = self.margin(dims) else {
+            return false;
+        };
+        let mut vals = self.fixed.to_vec();
+        for (j, dj) in dims.iter().enumerate() {
+            if j != k {
+                vals.push((dj.name.clone(), boxv[j].0.clone()));
+            }
+        }
+        let tail = Tail {
+            var: &d.name,
+            end,
+            other,
+            lower,
+            vals: &vals,
+            prec,
+            budget: self.budget,
+        };
+        let Some(g1) = crate::expr::derivative(&g, &d.name) else {
+            return false;
+        };
+        // monotone towards the closed end: g' <= 0 on T at a lower end, >= 0 at an upper one
+        match tail.sign(&g1) {
+            Some((s, _)) if (s < 0) == lower || s == 0 => {}
+            _ => return false,
+        }
+        let mut conds = Vec::new();
+        if !partial_arguments(&g, &mut conds) || !partial_arguments(&g1, &mut conds) {
+            return false;
+        }
+        for (a, positive) in conds {
+            match tail.sign(&a) {
+                Some((s, true)) if s > 0 || (s < 0 && !positive) => {}
+                _ => return false,
+            }
+        }
+        let mut point = vals.clone();
+        point.push((d.name.clone(), other.clone()));
+        // the point in the claim's parameters: box coordinates are the parameters here
+        let point: Vec<(String, Rational)> = point
+            .into_iter()
+            .map(|(n, v)| {
+                let n = dims
+                    .iter()
+                    .find(|x| x.name == n)
+                    .map_or(n, |x| x.param.clone());
+                (n, v)
+            })
+            .collect();
+        matches!(self.decide_at(&point), PointVerdict::Holds)
+    }
+
+    /// The margin as a quotient of polynomials in the box's coordinates (the fixed integer
+    /// point's values substituted), when it is one.
+    fn poly_margin(&self, dims: &[RealDim]) -> Option<&(Poly, Poly)> {
+        self.poly
+            .get_or_init(|| {
+                let (g, _) = self.margin(dims)?;
+                ratfn_of(&g, self.fixed)
+            })
+            .as_ref()
     }
 
     /// The margin's derivatives in the box's one real variable (`None` when the box has
@@ -241,7 +757,7 @@ impl BranchAndBound<'_> {
             return None;
         }
         let t = self.taylor.get_or_init(|| {
-            let (g, strict) = self.margin()?;
+            let (g, strict) = self.margin(dims)?;
             let mut derivs = vec![g];
             for _ in 0..TAYLOR_ORDER {
                 let next = crate::expr::derivative(derivs.last().expect("nonempty"), &d.name)?;
@@ -284,7 +800,7 @@ impl BranchAndBound<'_> {
             .position(|d| d.name == t.var)
             .expect("a box dimension");
         let (lo, hi) = &boxv[k_var];
-        let mut env = self.env_for(dims, boxv, ar.prec);
+        let mut env = self.env_for(dims, boxv, ar.prec)?;
         // the derivatives over the whole box, evaluated as far as a form needs them: each
         // must have a value there
         let mut over_box: Vec<Interval> = Vec::new();
@@ -366,14 +882,8 @@ impl BranchAndBound<'_> {
         boxv: &[(Rational, Rational)],
         ar: Arith,
     ) -> Option<Interval> {
-        let center: Vec<(Rational, Rational)> = boxv
-            .iter()
-            .map(|(lo, hi)| {
-                let c = Rational::from(lo + hi) / 2u32;
-                (c.clone(), c)
-            })
-            .collect();
-        let mut cenv = self.env_for(dims, &center, ar.prec);
+        let center = centre(boxv);
+        let mut cenv = self.env_for(dims, &center, ar.prec)?;
         let gc = real::eval(g, &mut cenv, ar, self.budget).ok()?;
         let vars: Vec<(usize, String)> = dims
             .iter()
@@ -385,7 +895,7 @@ impl BranchAndBound<'_> {
             return Some(gc);
         }
         let names: Vec<String> = vars.iter().map(|(_, n)| n.clone()).collect();
-        let mut env = self.env_for(dims, boxv, ar.prec);
+        let mut env = self.env_for(dims, boxv, ar.prec)?;
         let dual = real::eval_dual(g, &mut env, &names, ar, self.budget).ok()?;
         let mut acc = gc;
         for ((k, _), dv) in vars.iter().zip(&dual.d) {
@@ -401,20 +911,48 @@ impl BranchAndBound<'_> {
         Some(acc.intersect(&dual.v))
     }
 
-    pub(super) fn point_eval(
-        &self,
-        dims: &[RealDim],
-        pt: &[Rational],
-    ) -> (Vec<(String, Rational)>, PointVerdict) {
-        let mut point = self.fixed.to_vec();
-        point.extend(dims.iter().map(|d| d.name.clone()).zip(pt.iter().cloned()));
+    /// The verdict of the relation at an exact point of the domain.
+    pub(super) fn decide_at(&self, point: &[(String, Rational)]) -> PointVerdict {
         // candidate points inside boxes: a failure shows at moderate precision; the full
         // precision ladder is kept for the points of integer domains
         let mut opts = self.opts.clone();
         opts.prec.1 = opts.prec.1.min(BOX_POINT_MAX_PREC);
-        let pe = PointEval::new(self.claim, self.links, &point, self.budget, &opts);
-        let v = pe.decide_checks(std::slice::from_ref(self.check)).remove(0);
-        (point, v)
+        let pe = PointEval::new(self.claim, self.links, point, self.budget, &opts);
+        pe.decide_checks(std::slice::from_ref(self.check)).remove(0)
+    }
+
+    /// The box's candidate point: per dimension the simplest rational of its side (for a
+    /// dependent parameter, the simplest value between its bounds on the side), if it lies
+    /// in the domain.
+    fn candidate(&self, dims: &[RealDim], bx: &[(Rational, Rational)]) -> Candidate {
+        self.candidate_in(dims, bx, false)
+    }
+
+    /// [`Self::candidate`], or with `in_fractions` the point at the simplest fraction of each
+    /// dependent parameter's range ([`to_point`]).
+    fn candidate_in(
+        &self,
+        dims: &[RealDim],
+        bx: &[(Rational, Rational)],
+        in_fractions: bool,
+    ) -> Candidate {
+        match to_point(self.fixed, dims, bx, self.budget, in_fractions) {
+            Ok((boxpt, point)) => {
+                let pe = PointEval::new(self.claim, self.links, &point, self.budget, self.opts);
+                match pe.membership(&self.claim.constraints) {
+                    Membership::Inside => Candidate::At(boxpt, point),
+                    Membership::Outside(_) => Candidate::Outside,
+                    Membership::Unknown(condition, why) => {
+                        Candidate::Unknown(Reason::ConstraintUnchecked {
+                            condition,
+                            why: Box::new(why),
+                        })
+                    }
+                }
+            }
+            Err(None) => Candidate::Outside,
+            Err(Some(why)) => Candidate::Unknown(why),
+        }
     }
 
     /// An excluded end of a real parameter's domain that the box touches and where a side
@@ -433,10 +971,12 @@ impl BranchAndBound<'_> {
             } else {
                 continue;
             };
-            let mut pt: Vec<Rational> = bx.iter().map(|(a, _)| a.clone()).collect();
-            pt[k] = end.clone();
-            let mut point = self.fixed.to_vec();
-            point.extend(dims.iter().map(|d| d.name.clone()).zip(pt));
+            let mut pt: Vec<(Rational, Rational)> =
+                bx.iter().map(|(a, _)| (a.clone(), a.clone())).collect();
+            pt[k] = (end.clone(), end.clone());
+            let Ok((_, point)) = to_point(self.fixed, dims, &pt, self.budget, false) else {
+                continue;
+            };
             let pe = PointEval::new(self.claim, self.links, &point, self.budget, self.opts);
             let mut needed = vec![false; self.links.len()];
             needed[self.check.a] = true;
@@ -446,7 +986,7 @@ impl BranchAndBound<'_> {
                 .iter()
                 .any(|&i| matches!(v[i], Some(LinkVal::Undefined(_))))
             {
-                return Some((d.name.clone(), end));
+                return Some((d.param.clone(), end));
             }
         }
         None
@@ -471,6 +1011,7 @@ impl BranchAndBound<'_> {
             points: 0,
             counterexample: None,
             open: None,
+            methods: std::collections::BTreeMap::new(),
         };
         let root: Vec<(Rational, Rational)> =
             dims.iter().map(|d| (d.lo.clone(), d.hi.clone())).collect();
@@ -497,30 +1038,65 @@ impl BranchAndBound<'_> {
             }
             // a box touching an open end is proven only on its closed hull, which is fine:
             // proving the relation on a superset of the box proves it on the box
-            match self.box_eval(dims, &bx, 64) {
-                BoxVerdict::Proven => {
+            let crosses = match self.box_eval(dims, &bx, 64) {
+                BoxVerdict::Proven(m) => {
                     res.proven += 1;
+                    *res.methods.entry(m).or_default() += 1;
                     continue;
                 }
-                BoxVerdict::AllFail | BoxVerdict::Unknown => {}
-            }
-            res.points += 1;
-            let pt = candidate(dims, &bx);
-            let (point, v) = self.point_eval(dims, &pt);
+                BoxVerdict::Empty => {
+                    res.proven += 1;
+                    *res.methods.entry(ProofMethod::Outside).or_default() += 1;
+                    continue;
+                }
+                BoxVerdict::Crosses => true,
+                BoxVerdict::AllFail | BoxVerdict::Unknown => false,
+            };
+            let (pt, point, v) = match self.candidate(dims, &bx) {
+                Candidate::At(pt, point) => {
+                    res.points += 1;
+                    let mut v = (pt, point.clone(), self.decide_at(&point));
+                    // where a dependent parameter's bound is attained on the box, the point
+                    // at the simplest fraction reaches that face (where the sides often touch
+                    // and a tightened relation fails first)
+                    if matches!(v.2, PointVerdict::Holds)
+                        && dims.iter().zip(&bx).any(|(d, (lo, hi))| {
+                            d.dep.is_some()
+                                && ((*lo == 0 && d.lo_closed) || (*hi == 1 && d.hi_closed))
+                        })
+                        && let Candidate::At(pt2, point2) = self.candidate_in(dims, &bx, true)
+                        && point2 != point
+                    {
+                        res.points += 1;
+                        let v2 = self.decide_at(&point2);
+                        if matches!(v2, PointVerdict::Fails(..)) {
+                            v = (pt2, point2, v2);
+                        }
+                    }
+                    v
+                }
+                // no candidate: split on
+                Candidate::Outside => (Vec::new(), Vec::new(), PointVerdict::Holds),
+                Candidate::Unknown(why) => {
+                    res.points += 1;
+                    (Vec::new(), Vec::new(), PointVerdict::Unknown(why))
+                }
+            };
             let why = match v {
                 PointVerdict::Fails(lhs, rhs) => {
-                    let cx = self.minimise(dims, Counterexample { point, lhs, rhs });
+                    let cx = self.minimise(dims, pt, Counterexample { point, lhs, rhs });
                     res.counterexample = Some(cx);
                     return res;
                 }
                 // the sides are equal at the candidate: split there, so that the touching
                 // point becomes an end of the boxes around it (where Taylor forms prove)
-                PointVerdict::Holds if self.touches(&point) => {
+                PointVerdict::Holds if !point.is_empty() && self.touches(&point) => {
                     // equal at many different points suggests an identity; the same point
                     // again (the end of nested boxes) does not
                     let new_point = !equal_at.contains(&pt);
                     if new_point {
                         equal_at.push(pt.clone());
+                        self.touch_points.borrow_mut().push(pt.clone());
                     }
                     touching = Some(pt);
                     new_point.then_some(Reason::SidesEqual)
@@ -554,6 +1130,10 @@ impl BranchAndBound<'_> {
                         end,
                         open: box_sides(dims, &bx),
                     },
+                    None if crosses => Reason::ConstraintFace {
+                        at: self.fixed.to_vec(),
+                        open: box_sides(dims, &bx),
+                    },
                     None => Reason::BoxUndecidable {
                         at: self.fixed.to_vec(),
                         open: box_sides(dims, &bx),
@@ -573,11 +1153,15 @@ impl BranchAndBound<'_> {
     /// The simplest rational (smallest denominator) in the largest interval around the
     /// failing point, per real parameter in order, on which intervals prove the failure:
     /// each end is pushed outward greedily by halving steps while the added piece is proven
-    /// to fail too.
-    pub(super) fn minimise(&self, dims: &[RealDim], mut cx: Counterexample) -> Counterexample {
-        let nfixed = self.fixed.len();
+    /// to fail too. `boxpt` is the failing point in box coordinates.
+    pub(super) fn minimise(
+        &self,
+        dims: &[RealDim],
+        boxpt: Vec<Rational>,
+        mut cx: Counterexample,
+    ) -> Counterexample {
+        let mut cur = boxpt;
         for k in 0..dims.len() {
-            let cur: Vec<Rational> = cx.point[nfixed..].iter().map(|(_, v)| v.clone()).collect();
             let d = &dims[k];
             let fails_on = |a: &Rational, b: &Rational| {
                 let mut bx: Vec<(Rational, Rational)> =
@@ -602,12 +1186,14 @@ impl BranchAndBound<'_> {
                 w /= 2u32;
             }
             if l < r {
-                let q = simplest_in(&l, l != d.lo || d.lo_closed, &r, r != d.hi || d.hi_closed);
-                let mut pt = cur.clone();
-                pt[k] = q;
-                let (point, v) = self.point_eval(dims, &pt);
-                if let PointVerdict::Fails(lhs, rhs) = v {
+                let mut bx: Vec<(Rational, Rational)> =
+                    cur.iter().map(|v| (v.clone(), v.clone())).collect();
+                bx[k] = (l, r);
+                if let Candidate::At(pt, point) = self.candidate(dims, &bx)
+                    && let PointVerdict::Fails(lhs, rhs) = self.decide_at(&point)
+                {
                     cx = Counterexample { point, lhs, rhs };
+                    cur = pt;
                 }
             }
         }
@@ -615,9 +1201,279 @@ impl BranchAndBound<'_> {
     }
 }
 
+/// A box's candidate point.
+enum Candidate {
+    /// in box coordinates, and as the claim's point
+    At(Vec<Rational>, Vec<(String, Rational)>),
+    /// the simplest point is outside the domain (a constraint fails, a dependent
+    /// parameter's bounds are inverted there)
+    Outside,
+    /// whether it is in the domain could not be decided
+    Unknown(Reason),
+}
+
+/// The point of the claim that a box side per dimension selects: per dimension in order the
+/// simplest rational of the side (respecting the domain's open ends), for a dependent
+/// parameter the simplest value between `lo + u_lo (hi - lo)` and `lo + u_hi (hi - lo)` with
+/// its bounds evaluated exactly at the earlier coordinates. Returns the point in box
+/// coordinates and as the claim's parameters (`in_fractions`: the simplest fraction of the
+/// way between the bounds instead, which reaches the faces where a bound is attained);
+/// `Err(None)` where the bounds are inverted (no
+/// point of the domain), `Err(Some(why))` where they have no exact value.
+pub(super) fn to_point(
+    fixed: &[(String, Rational)],
+    dims: &[RealDim],
+    ranges: &[(Rational, Rational)],
+    budget: &Budget,
+    in_fractions: bool,
+) -> Result<(Vec<Rational>, Point), Option<Reason>> {
+    let mut point = fixed.to_vec();
+    let mut boxpt = Vec::with_capacity(dims.len());
+    for (d, (lo, hi)) in dims.iter().zip(ranges) {
+        let lo_in = lo != &d.lo || d.lo_closed;
+        let hi_in = hi != &d.hi || d.hi_closed;
+        let Some((le, he)) = &d.dep else {
+            let v = simplest_in(lo, lo_in, hi, hi_in);
+            boxpt.push(v.clone());
+            point.push((d.param.clone(), v));
+            continue;
+        };
+        let mut env = exact_env(&point);
+        let (l, h) = match (
+            exact_value(le, &mut env, budget),
+            exact_value(he, &mut env, budget),
+        ) {
+            (Ok(l), Ok(h)) => (l, h),
+            (Err(e), _) | (_, Err(e)) => {
+                return Err(Some(Reason::RealEnds {
+                    param: d.param.clone(),
+                    at: point,
+                    error: e.to_string(),
+                }));
+            }
+        };
+        let w = Rational::from(&h - &l);
+        let a = Rational::from(&w * lo) + &l;
+        let b = Rational::from(&w * hi) + &l;
+        if w < 0 || (a == b && !(lo_in && hi_in)) {
+            return Err(None);
+        }
+        let v = if in_fractions {
+            Rational::from(&w * &simplest_in(lo, lo_in, hi, hi_in)) + &l
+        } else {
+            simplest_in(&a, lo_in, &b, hi_in)
+        };
+        boxpt.push(if w > 0 {
+            Rational::from(&v - &l) / &w
+        } else {
+            lo.clone()
+        });
+        point.push((d.param.clone(), v));
+    }
+    Ok((boxpt, point))
+}
+
 pub(super) fn dom_width(d: &RealDim) -> Rational {
     let w = Rational::from(&d.hi - &d.lo);
     if w == 0 { Rational::from(1) } else { w }
+}
+
+/// The tail `T` of a box between an excluded end `end` of its one real variable and its
+/// other end `other`, for reading the signs of rational functions there.
+struct Tail<'a> {
+    var: &'a str,
+    end: &'a Rational,
+    other: &'a Rational,
+    /// `end` is the lower end
+    lower: bool,
+    /// the values of the other names
+    vals: &'a [(String, Rational)],
+    prec: u32,
+    budget: &'a Budget,
+}
+
+impl Tail<'_> {
+    /// The sign of `f` on `T` (1, -1, or 0 for the zero function) and whether it is strict;
+    /// `None` when `f` is not a rational function or its sign is not read off.
+    fn sign(&self, f: &Expr) -> Option<(i32, bool)> {
+        let (n, d) = ratfn_of(f, self.vals)?;
+        if n.terms() == 0 {
+            return Some((0, false));
+        }
+        let (sn, strict_n) = self.poly_sign(&n)?;
+        let (sd, strict_d) = self.poly_sign(&d)?;
+        strict_d.then_some((sn * sd, strict_n))
+    }
+
+    /// The sign of a polynomial in `var` on `T`: from its enclosure over the closed hull,
+    /// or, where it is exactly 0 at `end`, from the strict sign of its derivative.
+    fn poly_sign(&self, p: &Poly) -> Option<(i32, bool)> {
+        if let Some(c) = p.as_constant() {
+            return (c != 0).then_some((if c > 0 { 1 } else { -1 }, true));
+        }
+        if p.vars().iter().any(|v| v != self.var) {
+            return None;
+        }
+        let ar = Arith { prec: self.prec };
+        let (a, b) = if self.lower {
+            (self.end, self.other)
+        } else {
+            (self.other, self.end)
+        };
+        let mut env = RealEnv::new();
+        env.push(self.var, Interval::from_bounds(a, b, self.prec));
+        let iv = real::eval(&p.to_expr(), &mut env, ar, self.budget).ok()?;
+        if *iv.lo() > 0 {
+            return Some((1, true));
+        }
+        if *iv.hi() < 0 {
+            return Some((-1, true));
+        }
+        // p(end) = p'(end) = ... = p^(m-1)(end) = 0 and p^(m) of strict sign s on the hull:
+        // p(x) = p^(m)(xi) (x - end)^m / m!, of sign s at a lower end, s (-1)^m at an upper one
+        let mut q = p.clone();
+        for m in 1..=8u32 {
+            if q.substitute(self.var, self.end).terms() != 0 {
+                break;
+            }
+            q = q.derivative(self.var);
+            let iv = real::eval(&q.to_expr(), &mut env, ar, self.budget).ok()?;
+            let s = if *iv.lo() > 0 {
+                1
+            } else if *iv.hi() < 0 {
+                -1
+            } else {
+                continue;
+            };
+            return Some((if self.lower || m % 2 == 0 { s } else { -s }, true));
+        }
+        if *iv.lo() >= 0 {
+            return Some((1, false));
+        }
+        if *iv.hi() <= 0 {
+            return Some((-1, false));
+        }
+        None
+    }
+}
+
+/// The arguments of the partial operations of `e`, with whether each must be positive
+/// (`ln`, `sqrt`, a fractional or symbolic power's base) or only nonzero (a divisor, the
+/// base of a negative integer power); false where `e` has a sum, product or recurrence, or
+/// a function without derivative.
+fn partial_arguments(e: &Expr, out: &mut Vec<(Expr, bool)>) -> bool {
+    match e {
+        Expr::Num(_) | Expr::Var(_) => true,
+        Expr::Neg(a) => partial_arguments(a, out),
+        Expr::Bin(op, a, b) => {
+            match op {
+                BinOp::Div => out.push(((**b).clone(), false)),
+                BinOp::Pow => match &**b {
+                    Expr::Num(k) if k.is_integer() && *k >= 0 => {}
+                    Expr::Num(k) if k.is_integer() => out.push(((**a).clone(), false)),
+                    Expr::Neg(k) if matches!(&**k, Expr::Num(k) if k.is_integer()) => {
+                        out.push(((**a).clone(), false))
+                    }
+                    _ => out.push(((**a).clone(), true)),
+                },
+                _ => {}
+            }
+            partial_arguments(a, out) && partial_arguments(b, out)
+        }
+        Expr::Call(f, args) => {
+            match f {
+                crate::expr::Func::Ln | crate::expr::Func::Sqrt => {
+                    out.push((args[0].clone(), true))
+                }
+                crate::expr::Func::Exp => {}
+                _ => return false,
+            }
+            args.iter().all(|a| partial_arguments(a, out))
+        }
+        Expr::Big { .. } | Expr::Rec { .. } => false,
+    }
+}
+
+/// Whether every symmetric matrix with entries in the intervals `h` is positive
+/// semidefinite: each row diagonally dominant (`h_ii >= sum |h_ij|`), or every leading
+/// principal minor (enclosed by interval arithmetic over the entries) positive (Sylvester).
+fn positive_semidefinite(h: &[Vec<Interval>], ar: Arith) -> bool {
+    let n = h.len();
+    let dominant = (0..n).all(|i| {
+        let mut off = Interval::from_rational(&Rational::new(), ar.prec);
+        for (j, hij) in h[i].iter().enumerate() {
+            if j != i {
+                off = ar.add(&off, &ar.abs(hij));
+            }
+        }
+        *h[i][i].lo() >= *off.hi()
+    });
+    dominant
+        || (1..=n).all(|k| {
+            *det(
+                &h[..k].iter().map(|r| r[..k].to_vec()).collect::<Vec<_>>(),
+                ar,
+            )
+            .lo()
+                > 0
+        })
+}
+
+/// The determinant of an interval matrix by cofactor expansion (n <= 4).
+fn det(m: &[Vec<Interval>], ar: Arith) -> Interval {
+    let n = m.len();
+    if n == 1 {
+        return m[0][0].clone();
+    }
+    let mut acc = Interval::from_rational(&Rational::new(), ar.prec);
+    for j in 0..n {
+        let minor: Vec<Vec<Interval>> = m[1..]
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .filter(|(c, _)| *c != j)
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            })
+            .collect();
+        let t = ar.mul(&m[0][j], &det(&minor, ar));
+        acc = if j % 2 == 0 {
+            ar.add(&acc, &t)
+        } else {
+            ar.sub(&acc, &t)
+        };
+    }
+    acc
+}
+
+/// The sign (1 or -1) of the monomial `m` of box coordinates on the face: nonnegative or
+/// nonpositive everywhere (positive or negative everywhere when `strict`); `None` when a
+/// variable with an odd power changes sign there. A constant 1 has sign 1.
+fn monomial_sign(
+    m: &crate::expr::poly::Monomial,
+    dims: &[RealDim],
+    face: &[(Rational, Rational)],
+    strict: bool,
+) -> Option<i32> {
+    let mut sign = 1;
+    for (x, e) in m {
+        let k = dims.iter().position(|d| &d.name == x)?;
+        let (lo, hi) = &face[k];
+        if strict && *lo <= 0 && *hi >= 0 {
+            return None;
+        }
+        if e % 2 == 0 {
+            continue;
+        }
+        if *lo >= 0 {
+        } else if *hi <= 0 {
+            sign = -sign;
+        } else {
+            return None;
+        }
+    }
+    Some(sign)
 }
 
 /// A box as the reasons name it.
@@ -625,24 +1481,12 @@ fn box_sides(dims: &[RealDim], bx: &[(Rational, Rational)]) -> Vec<BoxSide> {
     dims.iter()
         .zip(bx)
         .map(|(d, (lo, hi))| BoxSide {
-            name: d.name.clone(),
+            name: match &d.dep {
+                Some((l, h)) => format!("{}'s fraction of [{l}, {h}]", d.param),
+                None => d.name.clone(),
+            },
             lo: lo.clone(),
             hi: hi.clone(),
-        })
-        .collect()
-}
-
-/// The candidate point of a box: its simplest rational (respecting the domain's open ends).
-fn candidate(dims: &[RealDim], bx: &[(Rational, Rational)]) -> Vec<Rational> {
-    dims.iter()
-        .zip(bx)
-        .map(|(d, (lo, hi))| {
-            simplest_in(
-                lo,
-                lo != &d.lo || d.lo_closed,
-                hi,
-                hi != &d.hi || d.hi_closed,
-            )
         })
         .collect()
 }
@@ -675,6 +1519,22 @@ fn split(
 
 /// A box: per real dimension, its lower and upper end.
 type RealBox = Vec<(Rational, Rational)>;
+
+/// The box's centre, as a box of width 0.
+fn centre(boxv: &[(Rational, Rational)]) -> RealBox {
+    boxv.iter()
+        .map(|(lo, hi)| {
+            let c = Rational::from(lo + hi) / 2u32;
+            (c.clone(), c)
+        })
+        .collect()
+}
+
+/// A point of the claim: its parameters and their values.
+type Point = Vec<(String, Rational)>;
+
+/// The margin on a face of a box (the face's fixed coordinates substituted, or not).
+type FaceForm<'f> = dyn Fn(&[(Rational, Rational)]) -> Expr + 'f;
 
 /// The simplest rational (smallest denominator, then smallest absolute value) in the
 /// interval from `lo` to `hi` (`lo <= hi`), each end included or not.

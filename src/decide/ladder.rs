@@ -19,6 +19,17 @@ pub(super) enum PointVerdict {
     Unknown(Reason),
 }
 
+/// Whether a point satisfies a list of relations on the parameters (a claim's `where`
+/// constraints, or a construction's guards).
+#[derive(Clone, Debug)]
+pub(super) enum Membership {
+    Inside,
+    /// this relation fails
+    Outside(String),
+    /// this relation could not be decided, for this reason
+    Unknown(String, Reason),
+}
+
 /// A link's value at an exact point.
 #[derive(Clone, Debug)]
 pub(super) enum LinkVal {
@@ -278,7 +289,39 @@ impl<'a> PointEval<'a> {
 
     /// Why the derived quantities do not apply at this point, if they do not.
     pub(super) fn guard_failure(&self) -> Option<Reason> {
-        for (text, r) in self.guards {
+        match self.relations_hold(self.guards) {
+            Membership::Inside => None,
+            Membership::Outside(condition) => Some(Reason::GuardFails { condition }),
+            Membership::Unknown(condition, why) => Some(Reason::GuardUnchecked {
+                condition,
+                why: Box::new(why),
+            }),
+        }
+    }
+
+    /// Whether the point satisfies every `where` constraint of the claim whose names it
+    /// binds (constraints on parameters not yet bound are left for later).
+    pub(super) fn membership(&self, constraints: &[(String, crate::expr::Relation)]) -> Membership {
+        let bound = |r: &crate::expr::Relation| {
+            let fv = |e: &Expr| {
+                e.free_vars()
+                    .into_iter()
+                    .all(|v| self.point.iter().any(|(n, _)| *n == v))
+            };
+            fv(&r.lhs) && fv(&r.rhs)
+        };
+        let now: Vec<(String, crate::expr::Relation)> = constraints
+            .iter()
+            .filter(|(_, r)| bound(r))
+            .cloned()
+            .collect();
+        self.relations_hold(&now)
+    }
+
+    /// Decides relations on the parameters alone (no definitions) at this point, stopping at
+    /// the first that fails or cannot be decided.
+    fn relations_hold(&self, relations: &[(String, crate::expr::Relation)]) -> Membership {
+        for (text, r) in relations {
             let links = [r.lhs.clone(), r.rhs.clone()];
             let check = Check {
                 id: String::new(),
@@ -296,20 +339,11 @@ impl<'a> PointEval<'a> {
             };
             match pe.decide_unguarded(std::slice::from_ref(&check)).remove(0) {
                 PointVerdict::Holds => {}
-                PointVerdict::Fails(..) => {
-                    return Some(Reason::GuardFails {
-                        condition: text.clone(),
-                    });
-                }
-                PointVerdict::Unknown(w) => {
-                    return Some(Reason::GuardUnchecked {
-                        condition: text.clone(),
-                        why: Box::new(w),
-                    });
-                }
+                PointVerdict::Fails(..) => return Membership::Outside(text.clone()),
+                PointVerdict::Unknown(w) => return Membership::Unknown(text.clone(), w),
             }
         }
-        None
+        Membership::Inside
     }
 
     pub(super) fn decide_unguarded(&self, checks: &[Check]) -> Vec<PointVerdict> {

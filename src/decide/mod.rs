@@ -203,6 +203,7 @@ fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) 
                     points: res.points,
                     boxes: t.boxes,
                     exhaustive: res.exhaustive && res.stopped.is_none() && !t.sampled,
+                    methods: t.methods.clone(),
                 },
                 counterexample: t.counterexample.clone(),
                 failures: t.failures,
@@ -354,10 +355,31 @@ mod tests {
             .param("x in [0, 10]")
             .holds("x/(1 + x) <= ln(1 + x)"));
         assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
-        // ln(1 + x) has no value at the excluded end -1: the reason says so, not "touching"
+        // ln(1 + x) has no value at the excluded end -1: on the tail next to it the margin
+        // x - ln(1 + x) decreases towards 0 (its derivative x/(1 + x) is a rational function
+        // of one sign there), and the Taylor form proves the rest from the touching point 0
         let o = run(ClaimBuilder::new("c")
             .param("x in (-1, 4]")
             .holds("ln(1 + x) <= x"));
+        assert_eq!(o[0].verdict, Verdict::Certified, "{:?}", o[0].reason());
+        // poles at excluded ends where a rational factor vanishes to higher order
+        for (p, h) in [
+            ("x in (0, 2]", "1/x + x >= 2"),
+            ("x in [-3, 1)", "1/(1 - x) >= 1 + x"),
+        ] {
+            let o = run(ClaimBuilder::new("c").param(p).holds(h));
+            assert_eq!(o[0].verdict, Verdict::Certified, "{h}: {:?}", o[0].reason());
+        }
+        // a tightened version is refuted next to the touching point, not near the pole
+        let o = run(ClaimBuilder::new("c")
+            .param("x in (-1, 4]")
+            .holds("ln(1 + x) <= (1 - 1e-9)*x"));
+        assert_eq!(o[0].verdict, Verdict::Refuted);
+        // where the margin's derivative is not a rational function (exp) the tail is not
+        // proven: the reason names the pole at the excluded end, not "touching"
+        let o = run(ClaimBuilder::new("c")
+            .param("x in (-1, 4]")
+            .holds("ln(1 + x) <= exp(x)"));
         assert_eq!(o[0].verdict, Verdict::Undecided);
         assert!(
             matches!(&o[0].reasons[0], Reason::UndefinedAtExcludedEnd { param, end, .. }

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::claims::{Claim, Param};
 use crate::engine::exact::{self, Budget};
-use crate::expr::{BinOp, DomainSpec, Expr, Rel};
+use crate::expr::{DomainSpec, Expr};
 use rug::{Integer, Rational};
 use std::cmp::Ordering;
 use std::time::Instant;
@@ -395,12 +395,7 @@ pub(super) fn best_constant_affine(
     {
         return None;
     }
-    let (a, b) = (&links[check.a], &links[check.b]);
-    let g = match check.rel {
-        Rel::Le | Rel::Lt => Expr::bin(BinOp::Sub, b.clone(), a.clone()),
-        Rel::Ge | Rel::Gt => Expr::bin(BinOp::Sub, a.clone(), b.clone()),
-        Rel::Eq => return None,
-    };
+    let (g, _) = check.rel.margin(&links[check.a], &links[check.b])?;
     let (p, q) = exact::affine_split(&g, k)?;
     let pq = [p, Expr::Neg(Box::new(q))];
     let mut budget = opts.budget.clone();

@@ -3,8 +3,8 @@
 //! to the [`ladder`](super::ladder), or its real box to [`bnb`](super::bnb); the tallies per
 //! relation.
 
-use super::bnb::{BOX_POINT_MAX_PREC, BranchAndBound, simplest_in};
-use super::ladder::{PointEval, PointVerdict, exact_value};
+use super::bnb::{BOX_POINT_MAX_PREC, BranchAndBound, simplest_in, to_point};
+use super::ladder::{Membership, PointEval, PointVerdict, exact_value};
 use super::{Check, Counterexample, DomainError, Options, Reason, fmt_point};
 use crate::claims::{Claim, Param};
 use crate::engine::exact::{Budget, Env, ExactError};
@@ -23,6 +23,8 @@ pub(super) struct Tally {
     pub(super) undecided: Option<Reason>,
     pub(super) undecided_count: u64,
     pub(super) boxes: u64,
+    /// proven boxes per method
+    pub(super) methods: std::collections::BTreeMap<crate::verdict::ProofMethod, u64>,
     /// an equality over real parameters, checked at sample points only
     pub(super) sampled: bool,
     /// what else the reader must know (a sample cut short by the time budget)
@@ -38,10 +40,20 @@ pub(super) struct SweepResult {
     pub(super) stopped: Option<Reason>,
 }
 
-/// A real parameter's interval at the current integer point.
+/// A real parameter's interval at the current integer point: one dimension of the boxes of
+/// branch and bound. A parameter whose bounds use earlier real parameters
+/// (`alpha in (0, 1/beta]`) is a box dimension through its fraction of the way from its
+/// lower to its upper bound, `u = (alpha - lo)/(hi - lo)` in `[0, 1]`, so that the region
+/// between the two bounds is exactly a box (`dep` holds the bounds; `name` is then the
+/// internal name of `u`, which no claim can use).
 #[derive(Clone, Debug)]
 pub(super) struct RealDim {
+    /// the box coordinate's name (the parameter's, or its fraction's)
     pub(super) name: String,
+    /// the parameter
+    pub(super) param: String,
+    /// the bounds, when they use earlier real parameters
+    pub(super) dep: Option<(Expr, Expr)>,
     pub(super) lo: Rational,
     pub(super) lo_closed: bool,
     pub(super) hi: Rational,
@@ -87,10 +99,12 @@ pub(super) fn sweep(
         .map(|&i| claim.params[i].name.as_str())
         .collect();
     for p in &claim.params {
+        // a real parameter's bounds may use earlier real parameters (see `RealDim`)
         let bounds: Vec<&Expr> = match &p.domain {
             DomainSpec::Fixed(e) => vec![e],
             DomainSpec::Set(v) => v.iter().collect(),
-            DomainSpec::IntRange { lo, hi, .. } | DomainSpec::Real { lo, hi, .. } => vec![lo, hi],
+            DomainSpec::IntRange { lo, hi, .. } => vec![lo, hi],
+            DomainSpec::Real { .. } => Vec::new(),
         };
         if let Some(r) = real_names
             .iter()
@@ -170,6 +184,30 @@ impl Sweep<'_> {
             return;
         }
         if i == self.nonreal.len() {
+            // the `where` constraints on the enumerated parameters: a point outside the domain
+            // is skipped; one whose membership is undecidable is undecided for every relation
+            if !self.claim.constraints.is_empty() {
+                let pe =
+                    PointEval::new(self.claim, self.links, &self.point, &self.budget, self.opts);
+                match pe.membership(&self.claim.constraints) {
+                    Membership::Inside => {}
+                    Membership::Outside(_) => return,
+                    Membership::Unknown(condition, why) => {
+                        let why = Reason::ConstraintUnchecked {
+                            condition,
+                            why: Box::new(why),
+                        };
+                        if self.visitor.is_some() {
+                            self.stopped = Some(why);
+                        } else {
+                            for t in &mut self.tallies {
+                                record(t, &self.point, PointVerdict::Unknown(why.clone()));
+                            }
+                        }
+                        return;
+                    }
+                }
+            }
             if let Some(v) = self.visitor.as_mut() {
                 self.points += 1;
                 if self.points > self.opts.max_points || Instant::now() > self.deadline {
@@ -359,6 +397,22 @@ impl Sweep<'_> {
             else {
                 unreachable!("checked in sweep()")
             };
+            let on_reals = self.reals.iter().any(|&j| {
+                let r = &self.claim.params[j].name;
+                lo.mentions(r) || hi.mentions(r)
+            });
+            if on_reals {
+                dims.push(RealDim {
+                    name: format!("{}#fraction", p.name),
+                    param: p.name.clone(),
+                    dep: Some((lo.clone(), hi.clone())),
+                    lo: Rational::new(),
+                    lo_closed: *lo_closed,
+                    hi: Rational::from(1),
+                    hi_closed: *hi_closed,
+                });
+                continue;
+            }
             let (l, h) = match (self.exact(lo), self.exact(hi)) {
                 (Ok(l), Ok(h)) => (l, h),
                 (Err(e), _) | (_, Err(e)) => {
@@ -375,6 +429,8 @@ impl Sweep<'_> {
             }
             dims.push(RealDim {
                 name: p.name.clone(),
+                param: p.name.clone(),
+                dep: None,
                 lo: l,
                 lo_closed: *lo_closed,
                 hi: h,
@@ -411,11 +467,16 @@ impl Sweep<'_> {
                 max_boxes,
                 taylor: std::cell::OnceCell::new(),
                 taylor_misses: std::cell::Cell::new(0),
+                poly: std::cell::OnceCell::new(),
+                touch_points: std::cell::RefCell::new(Vec::new()),
             };
             let r = bb.run(&dims);
             self.points += r.points;
             let t = &mut self.tallies[k];
             t.boxes += r.proven;
+            for (m, k) in r.methods {
+                *t.methods.entry(m).or_default() += k;
+            }
             if let Some(cx) = r.counterexample {
                 t.failures += 1;
                 t.counterexample = Some(cx);
@@ -462,17 +523,44 @@ impl Sweep<'_> {
         let planned: u64 = grids.iter().map(|g| g.len() as u64).product();
         let mut tested = 0u64;
         loop {
-            let mut point = self.point.clone();
-            for (d, (g, i)) in dims.iter().zip(grids.iter().zip(&idx)) {
-                point.push((d.name.clone(), g[*i].clone()));
-            }
-            self.points += 1;
+            let at: Vec<(Rational, Rational)> = grids
+                .iter()
+                .zip(&idx)
+                .map(|(g, i)| (g[*i].clone(), g[*i].clone()))
+                .collect();
+            // a dependent parameter's grid is over its fraction of the way between its
+            // bounds; points outside the constrained domain are not tested
             let mut opts = self.opts.clone();
             opts.prec.1 = opts.prec.1.min(BOX_POINT_MAX_PREC);
-            let pe = PointEval::new(self.claim, self.links, &point, &self.budget, &opts);
-            let v = pe
-                .decide_checks(std::slice::from_ref(&self.checks[k]))
-                .remove(0);
+            let v = match to_point(&self.point, dims, &at, &self.budget, true) {
+                Ok((_, point)) => {
+                    let pe = PointEval::new(self.claim, self.links, &point, &self.budget, &opts);
+                    match pe.membership(&self.claim.constraints) {
+                        Membership::Inside => Some((
+                            pe.decide_checks(std::slice::from_ref(&self.checks[k]))
+                                .remove(0),
+                            point,
+                        )),
+                        Membership::Outside(_) => None,
+                        Membership::Unknown(condition, why) => Some((
+                            PointVerdict::Unknown(Reason::ConstraintUnchecked {
+                                condition,
+                                why: Box::new(why),
+                            }),
+                            point,
+                        )),
+                    }
+                }
+                Err(None) => None,
+                Err(Some(why)) => Some((PointVerdict::Unknown(why), self.point.clone())),
+            };
+            let Some((v, point)) = v else {
+                if !advance(&mut idx, &grids) {
+                    return;
+                }
+                continue;
+            };
+            self.points += 1;
             let failed = matches!(v, PointVerdict::Fails(..));
             record(&mut self.tallies[k], &point, v);
             tested += 1;
@@ -489,21 +577,23 @@ impl Sweep<'_> {
                 }
                 return;
             }
-            // next grid point (odometer)
-            let mut j = 0;
-            loop {
-                if j == idx.len() {
-                    return;
-                }
-                idx[j] += 1;
-                if idx[j] < grids[j].len() {
-                    break;
-                }
-                idx[j] = 0;
-                j += 1;
+            if !advance(&mut idx, &grids) {
+                return;
             }
         }
     }
+}
+
+/// The next grid point (odometer); false after the last.
+fn advance(idx: &mut [usize], grids: &[Vec<Rational>]) -> bool {
+    for j in 0..idx.len() {
+        idx[j] += 1;
+        if idx[j] < grids[j].len() {
+            return true;
+        }
+        idx[j] = 0;
+    }
+    false
 }
 
 pub(super) fn record(t: &mut Tally, point: &[(String, Rational)], r: PointVerdict) {

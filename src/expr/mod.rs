@@ -29,6 +29,7 @@ use std::fmt;
 
 mod diff;
 mod parse;
+pub mod poly;
 mod print;
 
 pub use diff::{derivative, nth_derivative};
@@ -177,6 +178,19 @@ pub enum Rel {
 }
 
 impl Rel {
+    /// The margin of `a REL b`: `g` with the relation holding exactly where `g >= 0` (or
+    /// `g > 0` when the flag says strict); `None` for an equality.
+    pub fn margin(self, a: &Expr, b: &Expr) -> Option<(Expr, bool)> {
+        let diff = |x: &Expr, y: &Expr| Expr::bin(BinOp::Sub, x.clone(), y.clone());
+        Some(match self {
+            Rel::Le => (diff(b, a), false),
+            Rel::Lt => (diff(b, a), true),
+            Rel::Ge => (diff(a, b), false),
+            Rel::Gt => (diff(a, b), true),
+            Rel::Eq => return None,
+        })
+    }
+
     /// The operator as written.
     pub fn symbol(self) -> &'static str {
         match self {

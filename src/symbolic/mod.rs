@@ -730,6 +730,7 @@ pub fn decide_claim(
             points: 0,
             boxes: 0,
             exhaustive: true,
+            methods: Default::default(),
         },
         counterexample: None,
         failures: 0,

@@ -196,6 +196,10 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
                 .not_certified
                 .push("not certified: refuted without an exact counterexample".into()),
         },
+        Verdict::Certified if !claim.constraints.is_empty() => cx.not_certified.push(
+            "not certified: the domain has `where` constraints, which the Coq scripts do not state yet"
+                .into(),
+        ),
         Verdict::Certified => {
             let fixed: Vec<(String, Rational)> = match (&claim.best_constant, &k_safe) {
                 (Some(k), Some(v)) => vec![(k.clone(), v.clone())],
