@@ -2,7 +2,9 @@
 //! - an enclosure of `rec(x, t, 1, T, 0, (1 + a/(0.99*t))*x + 1/(t*n))` at T = 10^7 with
 //!   128-bit endpoints;
 //! - deciding a one-parameter real claim that needs about a thousand boxes;
-//! - a threshold bracket 40 bits wide for a claim whose sides cost microseconds.
+//! - a threshold bracket 40 bits wide for a claim whose sides cost microseconds;
+//! - the proofs over regions that are not boxes and next to poles (issue 15): each claim of
+//!   `examples/dependent.toml`, and `ln(1 + x) <= x` on `(-1, 4]`.
 //!
 //! Run: `cargo bench --bench real_engine`
 
@@ -75,6 +77,32 @@ fn bench(c: &mut Criterion) {
     g.bench_function("threshold_bracket_40_bits", |b| {
         b.iter(|| decide(&claim, &opts))
     });
+
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dependent.toml"),
+    )
+    .expect("examples/dependent.toml");
+    let mut claims = stabcert::claims::load_str("examples/dependent.toml", &text).expect("loads");
+    claims.push(
+        ClaimBuilder::new("pole.tail")
+            .param("x in (-1, 4]")
+            .holds("ln(1 + x) <= x")
+            .build()
+            .expect("builds"),
+    );
+    for claim in &claims {
+        let o = decide(claim, &Options::default()).remove(0);
+        eprintln!(
+            "{}: verdict {}, {} boxes proven, {} points",
+            claim.id,
+            o.verdict.as_str(),
+            o.coverage.boxes,
+            o.coverage.points
+        );
+        g.bench_function(format!("region_{}", claim.id), |b| {
+            b.iter(|| decide(claim, &Options::default()))
+        });
+    }
     g.finish();
 }
 

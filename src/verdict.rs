@@ -426,6 +426,9 @@ pub enum Reason {
         at: Point,
         /// the box
         open: Vec<BoxSide>,
+        /// whether the two sides were found exactly equal at a point of the box (a touching
+        /// point, where enclosures never separate them)
+        touching: bool,
     },
     /// the two sides have the same exact value at the point
     SidesEqual,
@@ -562,11 +565,16 @@ impl std::fmt::Display for Reason {
                 at_or_dash(at),
                 fmt_box(root)
             ),
-            BoxUndecidable { at, open } => write!(
+            BoxUndecidable { at, open, touching } => write!(
                 f,
-                "at {}: box {} cannot be decided by interval arithmetic (it may touch the boundary where both sides are equal)",
+                "at {}: box {} cannot be decided by interval arithmetic ({})",
                 at_or_dash(at),
-                fmt_box(open)
+                fmt_box(open),
+                if *touching {
+                    "the sides are exactly equal at a point of it, and no form of the margin proves it there"
+                } else {
+                    "its enclosures do not separate the sides; no point where they are equal was found in it"
+                }
             ),
             SidesEqual => write!(f, "the sides are exactly equal there"),
             SampleCut {

@@ -21,12 +21,3 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem best_holds : Claim Ge lhs rhs (map Q2R best_holds_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite best_holds_lhs, best_holds_rhs. vm_compute. reflexivity. Qed.
 
-(** with K = 14895/1489499999 (the other end) at the witness: K = 14895/1489499999, n = 1000, T = 2, a = 1/100 *)
-Definition best_fails_point : list Q := [(Qmake 1 100); (Qmake 2 1); (Qmake 1000 1); (Qmake 14895 1489499999)]%Q.
-Lemma best_fails_lhs : evalQ best_fails_point lhs = Some (Qmake 1 100000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma best_fails_rhs : evalQ best_fails_point rhs = Some (Qmake 14895 1489499999).
-Proof. vm_compute. reflexivity. Qed.
-Theorem best_fails : ~ Claim Ge lhs rhs (map Q2R best_fails_point).
-Proof. apply refuteQ_sound. unfold refuteQ. rewrite best_fails_lhs, best_fails_rhs. vm_compute. reflexivity. Qed.
-

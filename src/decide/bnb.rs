@@ -384,51 +384,40 @@ impl BranchAndBound<'_> {
         });
         let ok = |iv: &Interval| if strict { *iv.lo() > 0 } else { *iv.lo() >= 0 };
         let bad = |iv: &Interval| if strict { *iv.hi() <= 0 } else { *iv.hi() < 0 };
-        // the margin on a face; `factor`: with a monomial factor of constant sign dropped
-        // (which proves, but cannot show a failure: where the monomial is 0 the margin is 0)
-        let on_face = |face: &[(Rational, Rational)], factor: bool| -> Expr {
-            match &poly {
-                None => g.clone(),
-                Some(p) => {
-                    let mut p = p.clone();
-                    for (d, (lo, hi)) in dims.iter().zip(face) {
-                        if lo == hi {
-                            p = p.substitute(&d.name, lo);
-                        }
-                    }
-                    // a monomial factor of one sign on the face leaves the sign to the rest
-                    // (where the monomial is 0 the margin is 0, which a non-strict relation
-                    // allows): `x*u + u^2` is `u*(x + u)`
-                    let (m, rest) = p.split_monomial();
-                    let sign = if factor {
-                        monomial_sign(&m, dims, face, strict)
-                    } else {
-                        None
-                    };
-                    match sign {
-                        Some(1) => rest.to_expr(),
-                        Some(-1) => rest.scale(&Rational::from(-1)).to_expr(),
-                        _ => p.to_expr(),
-                    }
+        // the polynomial form on this box: a monomial factor of one sign on the box dropped
+        // (where the monomial is 0 the margin is 0, which a non-strict relation allows):
+        // `x*u + u^2` is `u*(x + u)`. One function `f` for the whole box, so that the face
+        // where monotonicity puts its minimum and the bound there are about the same `f`.
+        let fpoly: Option<Poly> = poly.map(|p| {
+            let (m, rest) = p.split_monomial();
+            match monomial_sign(&m, dims, boxv, strict) {
+                Some(1) => rest,
+                Some(-1) => rest.scale(&Rational::from(-1)),
+                _ => p,
+            }
+        });
+        // `f` on a face: the face's fixed coordinates substituted and the terms collected
+        let on_face = |face: &[(Rational, Rational)]| -> Expr {
+            let mut p = fpoly.clone().expect("a polynomial form");
+            for (d, (lo, hi)) in dims.iter().zip(face) {
+                if lo == hi {
+                    p = p.substitute(&d.name, lo);
                 }
             }
+            p.to_expr()
         };
-        // lower bound of g on the minimising face, with the collected polynomial (where
-        // there is one: exact on faces) and with the margin as written (whose nesting often
-        // encloses better inside a face): the first form's face is kept for what follows
+        // lower bound of the margin on the minimising face, with the collected polynomial
+        // (where there is one: exact on faces) and with the margin as written (whose nesting
+        // often encloses better inside a face): the first form's face is kept for what follows
         let mut kept: Option<(RealBox, Option<Interval>)> = None;
-        let forms: &[bool] = if poly.is_some() {
+        let forms: &[bool] = if fpoly.is_some() {
             &[true, false]
         } else {
             &[false]
         };
         for &use_poly in forms {
             let form = |f: &[(Rational, Rational)]| {
-                if use_poly {
-                    on_face(f, true)
-                } else {
-                    g.clone()
-                }
+                if use_poly { on_face(f) } else { g.clone() }
             };
             let Some(face) = self.minimising_face(dims, boxv, prec, &form) else {
                 return BoxVerdict::Unknown;
@@ -450,30 +439,25 @@ impl BranchAndBound<'_> {
             kept.get_or_insert((face, lower));
         }
         let (face, lower) = kept.expect("at least one form");
-        if face.as_slice() == boxv {
-            let lower = if poly.is_some() {
-                self.mean_value(&on_face(&face, false), dims, &face, ar)
-            } else {
-                lower
-            };
+        // failing on the whole box: shown by the margin as written (the polynomial form may
+        // have dropped a factor that vanishes)
+        if fpoly.is_none() && face.as_slice() == boxv {
             if let Some(l) = &lower
                 && bad(l)
             {
                 return BoxVerdict::AllFail;
             }
-        } else if let Some(u) = self.mean_value(&on_face(boxv, false), dims, boxv, ar)
+        } else if let Some(u) = self.mean_value(&g, dims, boxv, ar)
             && bad(&u)
         {
             return BoxVerdict::AllFail;
         }
-        if self.convex_at_touch_point(
-            dims,
-            &face,
-            &on_face(&face, false),
-            poly.as_ref(),
-            strict,
-            ar,
-        ) {
+        // convexity of the same function on the same face
+        let (face_fn, face_poly) = match &fpoly {
+            Some(p) => (on_face(&face), Some(p)),
+            None => (g.clone(), None),
+        };
+        if self.convex_at_touch_point(dims, &face, &face_fn, face_poly, strict, ar) {
             return BoxVerdict::Proven(ProofMethod::Convexity);
         }
         if self.taylor_misses.get() < TAYLOR_TRIES {
@@ -1137,6 +1121,11 @@ impl BranchAndBound<'_> {
                     None => Reason::BoxUndecidable {
                         at: self.fixed.to_vec(),
                         open: box_sides(dims, &bx),
+                        touching: self
+                            .touch_points
+                            .borrow()
+                            .iter()
+                            .any(|z| z.iter().zip(&bx).all(|(v, (lo, hi))| lo <= v && v <= hi)),
                     },
                 };
                 res.open.get_or_insert(reason);

@@ -141,6 +141,30 @@ pub(super) fn bisect(
             }
         }
     }
+    if !integer {
+        // land on the simplest rational of the bracket: where the searched value is attained
+        // at a simple number (a touching point, a face), the bracket's end becomes that
+        // number, decided there, instead of a dyadic neighbour
+        let (l, h) = if good < bad {
+            (&good, &bad)
+        } else {
+            (&bad, &good)
+        };
+        let q = simplest_in(l, true, h, true);
+        if q != good && q != bad && Instant::now() < deadline {
+            match holds_with(claim, name, &q, links, check, opts, deadline) {
+                Some(Ok(ex)) => {
+                    good = q;
+                    good_exhaustive = ex;
+                }
+                Some(Err(cx)) => {
+                    bad = q;
+                    witness = cx;
+                }
+                None => {}
+            }
+        }
+    }
     (good, bad, witness, good_exhaustive, None)
 }
 
@@ -335,6 +359,10 @@ pub(super) fn best_constant(
     };
     let (g, gex) = g;
     let (g, b, w, gex, note) = bisect(claim, k, g, b, cx, gex, false, links, check, opts, deadline);
+    // attained: at the witness the sides are exactly equal with K = g, and the margin is
+    // affine in K with a slope that makes every K beyond g fail there: the best K is g
+    let attained = note.is_none() && attained_at(claim, k, &g, &b, &w, links, check, opts);
+    let b = if attained { g.clone() } else { b };
     let holds = if gex {
         "holds on the whole domain"
     } else {
@@ -345,9 +373,15 @@ pub(super) fn best_constant(
     } else {
         (b.clone(), g.clone())
     };
-    let meaning = format!(
-        "the relation {holds} with {k} = {g} and fails with {k} = {b} (at the witness): the best {k} lies in [{l}, {h}]"
-    );
+    let meaning = if attained {
+        format!(
+            "the relation {holds} with {k} = {g}, and at the witness its sides are equal with {k} = {g} and it fails for every other {k} on the far side: the best {k} is {g}"
+        )
+    } else {
+        format!(
+            "the relation {holds} with {k} = {g} and fails with {k} = {b} (at the witness): the best {k} lies in [{l}, {h}]"
+        )
+    };
     // the verdict of the claim with its best constant: certified at the safe end
     let c = with_fixed(claim, k, &g);
     let res = sweep(&c, links, std::slice::from_ref(check), opts, deadline);
@@ -371,6 +405,47 @@ pub(super) fn best_constant(
         append_reason(&mut o, n);
     }
     o
+}
+
+/// Whether the best constant `k` is exactly `good`: at the witness point `w` (where the
+/// relation fails with `k = bad`), the relation's sides are exactly equal with `k = good`,
+/// and its margin is `P k + Q` with `P(w)` exact and of the sign that makes the margin
+/// negative for every `k` beyond `good` (towards `bad`).
+#[allow(clippy::too_many_arguments)]
+fn attained_at(
+    claim: &Claim,
+    k: &str,
+    good: &Rational,
+    bad: &Rational,
+    w: &Counterexample,
+    links: &[Expr],
+    check: &Check,
+    opts: &Options,
+) -> bool {
+    let Some((mut g, _)) = check.rel.margin(&links[check.a], &links[check.b]) else {
+        return false;
+    };
+    for d in claim.lets.iter().rev() {
+        match g.substitute_checked(&d.name, &d.expr) {
+            Ok(e) => g = e,
+            Err(_) => return false,
+        }
+    }
+    let Some((p, _)) = exact::affine_split(&g, k) else {
+        return false;
+    };
+    let mut point: Vec<(String, Rational)> =
+        w.point.iter().filter(|(n, _)| n != k).cloned().collect();
+    point.push((k.to_string(), good.clone()));
+    let mut env = super::ladder::exact_env(&point);
+    let Ok(slope) = super::ladder::exact_value(&p, &mut env, &opts.budget) else {
+        return false;
+    };
+    let Ok(margin) = super::ladder::exact_value(&g, &mut env, &opts.budget) else {
+        return false;
+    };
+    let toward = Rational::from(bad - good);
+    margin == 0 && slope != 0 && (slope > 0) != (toward > 0)
 }
 
 /// Exact lower and upper ends.
