@@ -26,16 +26,27 @@ pub enum PipelineError {
 pub fn decide_claim(claim: &Claim, opts: &Options) -> Vec<Outcome> {
     match &claim.body {
         claims::Body::Symbolic(spec) => vec![crate::symbolic::decide_claim(claim, spec)],
-        claims::Body::Holds(r) => {
+        claims::Body::Holds(_) | claims::Body::Chain { .. } => {
             let mut outs = decide::decide(claim, opts);
+            // a relation (a `holds`, a chain's conclusion or one of its steps) left open
+            // whose sides are equal on the whole domain is certified by that identity
+            let relations = decide::relations(claim);
             for o in &mut outs {
+                let Some((_, lhs, rel, rhs)) = relations.iter().find(|(id, ..)| *id == o.id) else {
+                    continue;
+                };
                 let open = matches!(o.verdict, Verdict::NoCounterexample | Verdict::Undecided);
-                let non_strict = matches!(r.rel, Rel::Eq | Rel::Le | Rel::Ge);
+                let non_strict = matches!(rel, Rel::Eq | Rel::Le | Rel::Ge);
+                let r = Relation {
+                    lhs: lhs.clone(),
+                    rel: *rel,
+                    rhs: rhs.clone(),
+                };
                 if open
                     && non_strict
                     && o.failures == 0
                     && claim.best_constant.is_none()
-                    && let Some(why) = identity_on_domain(claim, r)
+                    && let Some(why) = identity_on_domain(claim, &r)
                 {
                     o.verdict = Verdict::Certified;
                     o.coverage.exhaustive = true;
@@ -45,7 +56,6 @@ pub fn decide_claim(claim: &Claim, opts: &Options) -> Vec<Outcome> {
             }
             outs
         }
-        claims::Body::Chain { .. } => decide::decide(claim, opts),
     }
 }
 
@@ -53,12 +63,21 @@ pub fn decide_claim(claim: &Claim, opts: &Options) -> Vec<Outcome> {
 /// evidence: both sides (definitions inlined) have values on the whole domain box (interval
 /// evaluation over it succeeds, so no point is undefined), and the symbolic engine proves
 /// them equal under the parameters' ranges (its guarded rewrite rules, checked at seeded
-/// points). Parameters must have constant bounds; sets, dependent bounds and claims with
-/// construction guards are left alone (`None`).
+/// points). Each parameter ranges over the hull of its domain (bounds that use earlier
+/// parameters enclosed over their hulls); sets, and relations that use definitions in a
+/// claim with construction guards, are left alone (`None`).
 pub fn identity_on_domain(claim: &Claim, r: &Relation) -> Option<String> {
     use crate::engine::real::{Arith, Interval, RealEnv};
     use crate::symbolic::range::Assumptions;
-    if !claim.guards.is_empty() {
+    use rug::Rational;
+    // a construction's guards say where its derived quantities mean what they say: a
+    // relation that uses a definition is left alone; one on the parameters alone is not
+    // concerned by them
+    let uses_lets = claim
+        .lets
+        .iter()
+        .any(|d| r.lhs.mentions(&d.name) || r.rhs.mentions(&d.name));
+    if !claim.guards.is_empty() && uses_lets {
         return None;
     }
     let (mut lhs, mut rhs) = (r.lhs.clone(), r.rhs.clone());
@@ -67,30 +86,46 @@ pub fn identity_on_domain(claim: &Claim, r: &Relation) -> Option<String> {
         rhs = rhs.substitute_checked(&d.name, &d.expr).ok()?;
     }
     let budget = crate::engine::exact::Budget::with_time(std::time::Duration::from_secs(5));
-    let constant = |e: &Expr| crate::engine::exact::eval_closed(e, &budget).ok();
+    let ar = Arith { prec: 128 };
     let mut assume = Assumptions::default();
     let mut env = RealEnv::new();
     for p in &claim.params {
-        let (spec, lo, hi) = match &p.domain {
-            DomainSpec::Fixed(e) => {
-                let v = constant(e)?;
-                (format!("{} = {v}", p.name), v.clone(), v)
+        // each parameter over the hull of its domain: bounds that use earlier parameters
+        // are enclosed over their hulls (a proof on a superset of the domain is a proof)
+        let hull = |e: &Expr, env: &mut RealEnv| -> Option<(Rational, Rational)> {
+            let iv = crate::engine::real::eval(e, env, ar, &budget).ok()?;
+            match iv.to_rational_bounds() {
+                (Some(l), Some(h)) => Some((l, h)),
+                _ => None,
             }
+        };
+        let (lo, hi) = match &p.domain {
+            DomainSpec::Fixed(e) => hull(e, &mut env)?,
             DomainSpec::IntRange { lo, hi, .. } => {
-                let (l, h) = (constant(lo)?, constant(hi)?);
-                (format!("{} in {l}..={h}", p.name), l, h)
+                let (l, _) = hull(lo, &mut env)?;
+                let (_, h) = hull(hi, &mut env)?;
+                (l.ceil(), h.floor())
             }
             DomainSpec::Real { lo, hi, .. } => {
-                let (l, h) = (constant(lo)?, constant(hi)?);
-                // the closed hull: a proof on a superset is a proof
-                (format!("{} in [{l}, {h}]", p.name), l, h)
+                let (l, _) = hull(lo, &mut env)?;
+                let (_, h) = hull(hi, &mut env)?;
+                (l, h)
             }
             DomainSpec::Set(_) => return None,
+        };
+        if lo > hi {
+            return None;
+        }
+        let spec = if lo == hi {
+            format!("{} = {lo}", p.name)
+        } else if matches!(p.domain, DomainSpec::IntRange { .. }) {
+            format!("{} in {lo}..={hi}", p.name)
+        } else {
+            format!("{} in [{lo}, {hi}]", p.name)
         };
         assume.add(&spec).ok()?;
         env.push(&p.name, Interval::from_bounds(&lo, &hi, 128));
     }
-    let ar = Arith { prec: 128 };
     crate::engine::real::eval(&lhs, &mut env, ar, &budget).ok()?;
     crate::engine::real::eval(&rhs, &mut env, ar, &budget).ok()?;
     let ans = crate::symbolic::equal(&lhs, &rhs, &assume);

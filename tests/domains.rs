@@ -184,3 +184,48 @@ fn constraints_are_checked_at_load_time() {
         .unwrap_err();
     assert!(e.message.contains("must use a parameter"), "{}", e.message);
 }
+
+#[test]
+fn identities_are_certified_over_dependent_ranges_and_in_chains() {
+    use stabcert::pipeline::decide_claim;
+    // `T in n+1..=30` is proven over its hull 3..=30; the sides have the same monomial
+    // normal form 2*exp(a*T/2)/n^2 (a chain step of Theorem 5's proof, there left sampled)
+    let c = ClaimBuilder::new("c")
+        .param("n in 2..=6")
+        .param("T in n+1..=30")
+        .param("a in (0, 1/10]")
+        .holds("1/n*(2/n*exp(a*T/2)) = 2/n^2*exp(a*T/2)")
+        .build()
+        .unwrap();
+    let o = decide_claim(&c, &Options::default()).remove(0);
+    assert_eq!(o.verdict, Verdict::Certified, "{:?}", o.reason());
+    assert!(o.symbolic);
+    // a chain's identity step is certified too; its strict step is not touched
+    let c = ClaimBuilder::new("c")
+        .param("a in [0, 1]")
+        .param("b in [a, 2]")
+        .chain(["exp(a)*exp(b)", "=", "exp(a + b)", "<", "exp(a + b) + 1"])
+        .build()
+        .unwrap();
+    let outs = decide_claim(&c, &Options::default());
+    let step1 = outs.iter().find(|o| o.id == "c.step1").unwrap();
+    assert_eq!(step1.verdict, Verdict::Certified, "{:?}", step1.reason());
+    assert!(step1.symbolic);
+    // a false "identity" is never certified that way
+    let c = ClaimBuilder::new("c")
+        .param("n in 2..=6")
+        .param("T in n+1..=30")
+        .holds("1/n*(2/n*exp(T/2)) = 3/n^2*exp(T/2)")
+        .build()
+        .unwrap();
+    let o = decide_claim(&c, &Options::default()).remove(0);
+    assert_eq!(o.verdict, Verdict::Refuted);
+}
+
+#[test]
+fn an_interval_end_at_zero_is_the_rational_zero() {
+    let iv = stabcert::Interval::from_bounds(&Rational::new(), &Rational::from((1, 10)), 64);
+    let (lo, hi) = iv.to_rational_bounds();
+    assert_eq!(lo, Some(Rational::new()));
+    assert!(hi.is_some_and(|h| h >= Rational::from((1, 10))));
+}

@@ -30,13 +30,24 @@ pub(super) enum Membership {
     Unknown(String, Reason),
 }
 
+/// Whether an exact evaluation stopped at the size limit of its budget.
+fn too_large(e: &ExactError) -> bool {
+    matches!(e, ExactError::Budget(exact::BudgetError::Size(_)))
+}
+
+/// Most bits of an intermediate rational in the ladder's quick first pass.
+const QUICK_BITS: u64 = 1 << 14;
+
 /// A link's value at an exact point.
 #[derive(Clone, Debug)]
 pub(super) enum LinkVal {
     Exact(Rational),
     Undefined(String),
-    /// not rational (or too large for the exact budget): needs intervals
+    /// not rational (or beyond the exact budget's steps or time): needs intervals
     Inexact(String),
+    /// an intermediate rational beyond the exact budget's size: needs intervals (or a larger
+    /// budget)
+    TooLarge(String),
 }
 
 /// Evaluates links of a claim at one exact point: exactly where possible, otherwise by
@@ -181,6 +192,7 @@ impl<'a> PointEval<'a> {
             |env, name, e| {
                 exact::eval(e, env, self.budget).map_err(|e| match undefined_msg(&e) {
                     Some(m) => LinkVal::Undefined(format!("in `{name}`: {m}")),
+                    None if too_large(&e) => LinkVal::TooLarge(format!("`{name}`: {e}")),
                     None => LinkVal::Inexact(format!("`{name}`: {e}")),
                 })
             },
@@ -202,6 +214,7 @@ impl<'a> PointEval<'a> {
                     Ok(v) => LinkVal::Exact(v),
                     Err(err) => match undefined_msg(&err) {
                         Some(m) => LinkVal::Undefined(m),
+                        None if too_large(&err) => LinkVal::TooLarge(err.to_string()),
                         None => LinkVal::Inexact(err.to_string()),
                     },
                 })
@@ -347,12 +360,86 @@ impl<'a> PointEval<'a> {
     }
 
     pub(super) fn decide_unguarded(&self, checks: &[Check]) -> Vec<PointVerdict> {
+        match self.quick_holds(checks) {
+            Ok(v) => v,
+            Err(ex) if !ex.is_empty() => self.ladder(checks, Some(ex)),
+            Err(_) => self.ladder(checks, None),
+        }
+    }
+
+    /// A first pass with a small exact budget ([`QUICK_BITS`]): a rational part too large
+    /// for it (`(1 + 1/T)^T` at T = 10^4 has 133,000 bits) is left to intervals at the
+    /// starting precision. When that shows every check holding, the point is decided (each
+    /// step is as rigorous as the full ladder's); anything else (a failure, whose sides are
+    /// reported exactly, or an open check) goes through the full ladder: `Err` with the
+    /// exact values when the small budget changed nothing (the ladder reuses them), else
+    /// `Err` with nothing.
+    fn quick_holds(&self, checks: &[Check]) -> Result<Vec<PointVerdict>, Vec<Option<LinkVal>>> {
+        let small = Budget {
+            max_bits: self.budget.max_bits.min(QUICK_BITS),
+            ..self.budget.clone()
+        };
+        let pe = PointEval {
+            budget: &small,
+            ..*self
+        };
         let mut needed = vec![false; self.links.len()];
         for c in checks {
             needed[c.a] = true;
             needed[c.b] = true;
         }
-        let ex = self.exact_links(&needed);
+        let ex = pe.exact_links(&needed);
+        if !ex.iter().any(|v| matches!(v, Some(LinkVal::TooLarge(_)))) {
+            // the small budget changed nothing: these are the ladder's exact values
+            return Err(ex);
+        }
+        let mut pending = vec![false; self.links.len()];
+        for c in checks {
+            match (&ex[c.a], &ex[c.b]) {
+                (Some(LinkVal::Exact(x)), Some(LinkVal::Exact(y))) => {
+                    if !c.rel.holds(x.cmp(y)) {
+                        return Err(Vec::new());
+                    }
+                }
+                (Some(LinkVal::Undefined(_)), _) | (_, Some(LinkVal::Undefined(_))) => {
+                    return Err(Vec::new());
+                }
+                _ => {
+                    pending[c.a] = true;
+                    pending[c.b] = true;
+                }
+            }
+        }
+        if pending.iter().any(|p| *p) {
+            let prec = self.opts.prec.0;
+            let folded = pe.folded(&pending);
+            let iv = pe.interval_links(&pending, prec, &folded);
+            for c in checks {
+                if !pending[c.a] && !pending[c.b] {
+                    continue;
+                }
+                let (Ok(a), Ok(b)) = (
+                    enclosure_of(&ex[c.a], &iv[c.a], prec),
+                    enclosure_of(&ex[c.b], &iv[c.b], prec),
+                ) else {
+                    return Err(Vec::new());
+                };
+                if decide_intervals(c.rel, &a, &b) != Some(true) {
+                    return Err(Vec::new());
+                }
+            }
+        }
+        Ok(checks.iter().map(|_| PointVerdict::Holds).collect())
+    }
+
+    /// The full ladder: exact values, intervals at rising precision, exact comparison.
+    fn ladder(&self, checks: &[Check], ex: Option<Vec<Option<LinkVal>>>) -> Vec<PointVerdict> {
+        let mut needed = vec![false; self.links.len()];
+        for c in checks {
+            needed[c.a] = true;
+            needed[c.b] = true;
+        }
+        let ex = ex.unwrap_or_else(|| self.exact_links(&needed));
         let mut out: Vec<Option<PointVerdict>> = vec![None; checks.len()];
         let mut pending = vec![false; self.links.len()];
         for (k, c) in checks.iter().enumerate() {
@@ -370,7 +457,9 @@ impl<'a> PointEval<'a> {
                     let side = |v: &LinkVal| match v {
                         LinkVal::Exact(x) => Side::Exact(x.clone()),
                         LinkVal::Undefined(m) => Side::Undefined(m.clone()),
-                        LinkVal::Inexact(m) => Side::Undefined(format!("not evaluated: {m}")),
+                        LinkVal::Inexact(m) | LinkVal::TooLarge(m) => {
+                            Side::Undefined(format!("not evaluated: {m}"))
+                        }
                     };
                     Some(PointVerdict::Fails(side(a), side(b)))
                 }

@@ -268,7 +268,11 @@ pub fn at_magnitude_limit(f: &Float) -> bool {
 
 /// `f` as an exact rational, widened in the direction `down` (toward −∞) or up when its
 /// exponent is beyond [`MAX_EXP`]; `None` for an infinite end (or one widened to infinity).
+/// A zero end is 0 (MPFR gives zero no exponent, which once made it read as infinite).
 fn bounded_rational(f: &Float, down: bool) -> Option<Rational> {
+    if f.is_zero() {
+        return Some(Rational::new());
+    }
     let e = f.get_exp()?;
     if e.abs() <= MAX_EXP {
         return f.to_rational();
