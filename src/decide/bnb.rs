@@ -666,9 +666,8 @@ impl BranchAndBound<'_> {
         } else {
             return false;
         };
-        if d.dep.is_some() {
-            return false;
-        }
+        // (a dependent parameter's tail is along its fraction: the margin is a function of
+        // the box coordinates, and so are the conditions below)
         let Some((g, _)) = self.margin(dims) else {
             return false;
         };
@@ -705,19 +704,13 @@ impl BranchAndBound<'_> {
                 _ => return false,
             }
         }
-        let mut point = vals.clone();
-        point.push((d.name.clone(), other.clone()));
-        // the point in the claim's parameters: box coordinates are the parameters here
-        let point: Vec<(String, Rational)> = point
-            .into_iter()
-            .map(|(n, v)| {
-                let n = dims
-                    .iter()
-                    .find(|x| x.name == n)
-                    .map_or(n, |x| x.param.clone());
-                (n, v)
-            })
-            .collect();
+        // the point at the other end, in the claim's parameters (a dependent parameter among
+        // the fixed coordinates is placed at its fraction of the way between its bounds)
+        let mut at: Vec<(Rational, Rational)> = boxv.to_vec();
+        at[k] = (other.clone(), other.clone());
+        let Ok((_, point)) = to_point(self.fixed, dims, &at, self.budget, true) else {
+            return false;
+        };
         matches!(self.decide_at(&point), PointVerdict::Holds)
     }
 
