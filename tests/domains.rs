@@ -229,3 +229,33 @@ fn an_interval_end_at_zero_is_the_rational_zero() {
     assert_eq!(lo, Some(Rational::new()));
     assert!(hi.is_some_and(|h| h >= Rational::from((1, 10))));
 }
+
+#[test]
+fn multipliers_use_strict_constraints_and_the_factored_margin() {
+    use stabcert::pipeline::decide_claim;
+    // g = 1 - x - y = c: g - c = 0 on every box, and c > 0 on the domain makes g > 0
+    let (_, o) = run(ClaimBuilder::new("c")
+        .param("x in [0, 1]")
+        .param("y in [0, 1]")
+        .constraint("x + y < 1")
+        .holds("x + y < 1"));
+    assert_eq!(o.verdict, Verdict::Certified, "{:?}", o.reason());
+    // with a non-strict constraint the strict relation is false on its boundary
+    let (_, o) = run(ClaimBuilder::new("c")
+        .param("x in [0, 1]")
+        .param("y in [0, 1]")
+        .constraint("x + y <= 1")
+        .holds("x + y < 1"));
+    assert_eq!(o.verdict, Verdict::Refuted);
+    // x*y <= x^2 where y <= x: the margin x*(x - y) without its factor x is the constraint
+    let c = ClaimBuilder::new("c")
+        .param("x in [0, 1]")
+        .param("y in [0, 1 - x]")
+        .constraint("y <= x")
+        .chain(["x*y", "<=", "x^2", "<=", "1"])
+        .build()
+        .unwrap();
+    for o in decide_claim(&c, &Options::default()) {
+        assert_eq!(o.verdict, Verdict::Certified, "{}: {:?}", o.id, o.reason());
+    }
+}

@@ -62,6 +62,8 @@ struct Region {
     y: (Rational, Rational),
     dependent: bool,
     sum_at_most: Option<Rational>,
+    /// the constraint is `x + y < s`
+    strict_sum: bool,
     three: bool,
 }
 
@@ -81,10 +83,10 @@ impl Region {
             && ylo <= v[1]
             && v[1] <= yhi
             && (!self.three || (v[2] >= 0 && v[2] <= 1))
-            && self
-                .sum_at_most
-                .as_ref()
-                .is_none_or(|s| Rational::from(&v[0] + &v[1]) <= *s)
+            && self.sum_at_most.as_ref().is_none_or(|s| {
+                let t = Rational::from(&v[0] + &v[1]);
+                if self.strict_sum { t < *s } else { t <= *s }
+            })
     }
 
     /// Points of the region: an n-grid per dimension (dependent y over its own range).
@@ -158,11 +160,14 @@ fn region_verdicts_agree_with_exact_evaluation() {
         };
         let sum_at_most = (!dependent && rng.gen_bool(0.4))
             .then(|| Rational::from(&x1 + &y.1) - small(&mut rng, 1, 2, 2));
+        // strict relations (and a strict constraint) in one case of four
+        let strict = rng.gen_bool(0.25);
         let region = Region {
             x: (x0, x1),
             y,
             dependent,
             sum_at_most,
+            strict_sum: strict,
             three,
         };
         let grid = region.grid(8);
@@ -189,9 +194,13 @@ fn region_verdicts_agree_with_exact_evaluation() {
             b = b.param("z in [0, 1]");
         }
         if let Some(s) = &region.sum_at_most {
-            b = b.constraint(format!("x + y <= {s}"));
+            b = b.constraint(format!("x + y {} {s}", if strict { "<" } else { "<=" }));
         }
-        let holds = format!("{} <= {c}", text(&p));
+        let holds = format!("{} {} {c}", text(&p), if strict { "<" } else { "<=" });
+        let holds_at = |v: &[Rational; 3]| {
+            let e = eval(&p, v);
+            if strict { e < c } else { e <= c }
+        };
         let claim = b.holds(holds.clone()).build().expect("a valid claim");
         let o = decide(&claim, &opts).remove(0);
         match o.verdict {
@@ -211,7 +220,7 @@ fn region_verdicts_agree_with_exact_evaluation() {
                 }
                 for v in pts.iter().filter(|v| region.contains(v)) {
                     assert!(
-                        eval(&p, v) <= c,
+                        holds_at(v),
                         "case {case} (seed {seed}): certified `{holds}` on {region:?}, but it fails at {v:?}"
                     );
                 }
@@ -231,7 +240,7 @@ fn region_verdicts_agree_with_exact_evaluation() {
                     "case {case} (seed {seed}): counterexample {v:?} of `{holds}` outside {region:?}"
                 );
                 assert!(
-                    eval(&p, &v) > c,
+                    !holds_at(&v),
                     "case {case} (seed {seed}): `{holds}` holds at its counterexample {v:?}"
                 );
             }

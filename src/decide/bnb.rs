@@ -246,6 +246,26 @@ impl BranchAndBound<'_> {
             return false;
         };
         let ar = Arith { prec };
+        // the margin, and its polynomial form with a monomial factor of constant sign on the
+        // box dropped (`x*(x - y)` where `y <= x` is `x - y`, a multiple of the constraint)
+        let mut margins = vec![g.clone()];
+        if let Some((n, d)) = self.poly_margin(dims)
+            && let Some(mut env) = self.env_for(dims, boxv, prec)
+            && let Ok(dv) = real::eval(&d.to_expr(), &mut env, ar, self.budget)
+            && (*dv.lo() > 0 || *dv.hi() < 0)
+        {
+            let n = if *dv.lo() > 0 {
+                n.clone()
+            } else {
+                n.scale(&Rational::from(-1))
+            };
+            let (m, rest) = n.split_monomial();
+            match monomial_sign(&m, dims, boxv, strict) {
+                Some(1) if !m.is_empty() => margins.push(rest.to_expr()),
+                Some(-1) => margins.push(rest.scale(&Rational::from(-1)).to_expr()),
+                _ => {}
+            }
+        }
         let vars: Vec<String> = dims
             .iter()
             .zip(boxv)
@@ -254,71 +274,94 @@ impl BranchAndBound<'_> {
             .collect();
         let center = centre(boxv);
         for (_, r) in &self.claim.constraints {
-            let Some((c, _)) = r.rel.margin(&r.lhs, &r.rhs) else {
+            let Some((c, c_strict)) = r.rel.margin(&r.lhs, &r.rhs) else {
                 continue;
             };
             let Some(c) = in_box_coordinates(c, dims) else {
                 continue;
             };
-            let mut lambdas = vec![Rational::from(1)];
-            if !vars.is_empty()
-                && let Some(mut env) = self.env_for(dims, &center, prec)
-            {
-                // the gradients at the centre: variables bound as intervals of width 0
-                for (d, (v, _)) in dims.iter().zip(&center) {
-                    if vars.contains(&d.name) {
-                        env.push(&d.name, Interval::from_rational(v, prec));
-                    }
-                }
-                if let (Ok(dg), Ok(dc)) = (
-                    real::eval_dual(&g, &mut env, &vars, ar, self.budget),
-                    real::eval_dual(&c, &mut env, &vars, ar, self.budget),
-                ) {
-                    let mid = |iv: &Interval| (iv.lo().to_f64() + iv.hi().to_f64()) / 2.0;
-                    let dot: f64 = dg.d.iter().zip(&dc.d).map(|(a, b)| mid(a) * mid(b)).sum();
-                    let nn: f64 = dc.d.iter().map(|b| mid(b) * mid(b)).sum();
-                    let l = dot / nn;
-                    if l.is_finite() && l > 0.0 {
-                        let lo = Rational::from_f64(l * (1.0 - 1e-9)).unwrap_or_default();
-                        let hi = Rational::from_f64(l * (1.0 + 1e-9)).unwrap_or_default();
-                        lambdas.insert(0, simplest_in(&lo, true, &hi, true));
-                    }
-                }
-            }
-            for lambda in lambdas {
-                let h = Expr::bin(
-                    BinOp::Sub,
-                    g.clone(),
-                    Expr::bin(BinOp::Mul, Expr::Num(lambda), c.clone()),
-                );
-                // collected where it is a polynomial (so that `g - c` is 0 when they agree)
-                let h = match ratfn_of(&h, self.fixed) {
-                    Some((n, d)) if d.as_constant() == Some(Rational::from(1)) => n.to_expr(),
-                    _ => h,
-                };
-                let Some(mut env) = self.env_for(dims, boxv, prec) else {
-                    return false;
-                };
-                if let Ok(v) = real::eval(&h, &mut env, ar, self.budget)
-                    && ((strict && *v.lo() > 0) || (!strict && *v.lo() >= 0))
+            // `g >= lambda c` with `lambda > 0` and `c > 0` on the domain gives `g > 0`: a
+            // strict relation under a strict constraint needs only `g - lambda c >= 0`
+            let need_strict = strict && !c_strict;
+            for g in &margins {
+                let mut lambdas = vec![Rational::from(1)];
+                if !vars.is_empty()
+                    && let Some(mut env) = self.env_for(dims, &center, prec)
                 {
-                    return true;
-                }
-                let form = |_: &[(Rational, Rational)]| h.clone();
-                match self.minimising_face(dims, boxv, prec, &form) {
-                    Some(None) => return true,
-                    Some(Some(face)) => {
-                        if let Some(l) = self.mean_value(&h, dims, &face, ar)
-                            && ((strict && *l.lo() > 0) || (!strict && *l.lo() >= 0))
-                        {
-                            return true;
+                    // the gradients at the centre: variables bound as intervals of width 0
+                    for (d, (v, _)) in dims.iter().zip(&center) {
+                        if vars.contains(&d.name) {
+                            env.push(&d.name, Interval::from_rational(v, prec));
                         }
                     }
-                    None => {}
+                    if let (Ok(dg), Ok(dc)) = (
+                        real::eval_dual(g, &mut env, &vars, ar, self.budget),
+                        real::eval_dual(&c, &mut env, &vars, ar, self.budget),
+                    ) {
+                        let mid = |iv: &Interval| (iv.lo().to_f64() + iv.hi().to_f64()) / 2.0;
+                        let dot: f64 = dg.d.iter().zip(&dc.d).map(|(a, b)| mid(a) * mid(b)).sum();
+                        let nn: f64 = dc.d.iter().map(|b| mid(b) * mid(b)).sum();
+                        let l = dot / nn;
+                        if l.is_finite() && l > 0.0 {
+                            let lo = Rational::from_f64(l * (1.0 - 1e-9)).unwrap_or_default();
+                            let hi = Rational::from_f64(l * (1.0 + 1e-9)).unwrap_or_default();
+                            let q = simplest_in(&lo, true, &hi, true);
+                            if q > 0 && q != 1 {
+                                lambdas.insert(0, q);
+                            }
+                        }
+                    }
+                }
+                for lambda in lambdas {
+                    if self.relaxation_holds(dims, boxv, prec, g, &c, lambda, need_strict) {
+                        return true;
+                    }
                 }
             }
         }
         false
+    }
+
+    /// Whether `g - lambda c >= 0` (or `> 0`) on the whole box, by its enclosure, or on the
+    /// face where monotonicity puts its minimum by the mean-value form; its terms collected
+    /// where it is a polynomial (so that `g - c` is 0 when they agree).
+    #[allow(clippy::too_many_arguments)]
+    fn relaxation_holds(
+        &self,
+        dims: &[RealDim],
+        boxv: &[(Rational, Rational)],
+        prec: u32,
+        g: &Expr,
+        c: &Expr,
+        lambda: Rational,
+        strict: bool,
+    ) -> bool {
+        let ar = Arith { prec };
+        let ok = |iv: &Interval| if strict { *iv.lo() > 0 } else { *iv.lo() >= 0 };
+        let h = Expr::bin(
+            BinOp::Sub,
+            g.clone(),
+            Expr::bin(BinOp::Mul, Expr::Num(lambda), c.clone()),
+        );
+        let h = match ratfn_of(&h, self.fixed) {
+            Some((n, d)) if d.as_constant() == Some(Rational::from(1)) => n.to_expr(),
+            _ => h,
+        };
+        let Some(mut env) = self.env_for(dims, boxv, prec) else {
+            return false;
+        };
+        if let Ok(v) = real::eval(&h, &mut env, ar, self.budget)
+            && ok(&v)
+        {
+            return true;
+        }
+        // `minimising_face` proves with the relation's own strictness: at least as demanding
+        let form = |_: &[(Rational, Rational)]| h.clone();
+        match self.minimising_face(dims, boxv, prec, &form) {
+            Some(None) => true,
+            Some(Some(face)) => self.mean_value(&h, dims, &face, ar).is_some_and(|l| ok(&l)),
+            None => false,
+        }
     }
 
     /// The box's coordinates bound as intervals (exact values where a side has width 0),
