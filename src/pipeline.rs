@@ -80,11 +80,7 @@ pub fn identity_on_domain(claim: &Claim, r: &Relation) -> Option<String> {
     if !claim.guards.is_empty() && uses_lets {
         return None;
     }
-    let (mut lhs, mut rhs) = (r.lhs.clone(), r.rhs.clone());
-    for d in claim.lets.iter().rev() {
-        lhs = lhs.substitute_checked(&d.name, &d.expr).ok()?;
-        rhs = rhs.substitute_checked(&d.name, &d.expr).ok()?;
-    }
+    let (lhs, rhs) = (claim.inline_lets(&r.lhs)?, claim.inline_lets(&r.rhs)?);
     let budget = crate::engine::exact::Budget::with_time(std::time::Duration::from_secs(5));
     let ar = Arith { prec: 128 };
     let mut assume = Assumptions::default();

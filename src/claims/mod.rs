@@ -59,6 +59,18 @@ pub struct Claim {
     pub constraints: Vec<(String, Relation)>,
 }
 
+impl Claim {
+    /// `e` with every definition of the claim written out (latest first, so definitions
+    /// that use earlier ones are expanded too); `None` when the result would be too large.
+    pub fn inline_lets(&self, e: &Expr) -> Option<Expr> {
+        let mut e = e.clone();
+        for d in self.lets.iter().rev() {
+            e = e.substitute_checked(&d.name, &d.expr).ok()?;
+        }
+        Some(e)
+    }
+}
+
 /// A parameter and its domain.
 #[derive(Clone, Debug)]
 pub struct Param {

@@ -201,11 +201,8 @@ impl BranchAndBound<'_> {
     pub(super) fn margin(&self, dims: &[RealDim]) -> Option<(Expr, bool)> {
         let (a, b) = (&self.links[self.check.a], &self.links[self.check.b]);
         let (g, strict) = self.check.rel.margin(a, b)?;
-        let mut g = g;
-        for d in self.claim.lets.iter().rev() {
-            // a margin too large to inline is simply not used (plain evaluation still is)
-            g = g.substitute_checked(&d.name, &d.expr).ok()?;
-        }
+        // a margin too large to inline is simply not used (plain evaluation still is)
+        let g = self.claim.inline_lets(&g)?;
         Some((in_box_coordinates(g, dims)?, strict))
     }
 }
@@ -249,22 +246,8 @@ impl BranchAndBound<'_> {
         // the margin, and its polynomial form with a monomial factor of constant sign on the
         // box dropped (`x*(x - y)` where `y <= x` is `x - y`, a multiple of the constraint)
         let mut margins = vec![g.clone()];
-        if let Some((n, d)) = self.poly_margin(dims)
-            && let Some(mut env) = self.env_for(dims, boxv, prec)
-            && let Ok(dv) = real::eval(&d.to_expr(), &mut env, ar, self.budget)
-            && (*dv.lo() > 0 || *dv.hi() < 0)
-        {
-            let n = if *dv.lo() > 0 {
-                n.clone()
-            } else {
-                n.scale(&Rational::from(-1))
-            };
-            let (m, rest) = n.split_monomial();
-            match monomial_sign(&m, dims, boxv, strict) {
-                Some(1) if !m.is_empty() => margins.push(rest.to_expr()),
-                Some(-1) => margins.push(rest.scale(&Rational::from(-1)).to_expr()),
-                _ => {}
-            }
+        if let Some((f, true)) = self.box_polynomial(dims, boxv, prec, strict) {
+            margins.push(f.to_expr());
         }
         let vars: Vec<String> = dims
             .iter()
@@ -280,9 +263,6 @@ impl BranchAndBound<'_> {
             let Some(c) = in_box_coordinates(c, dims) else {
                 continue;
             };
-            // `g >= lambda c` with `lambda > 0` and `c > 0` on the domain gives `g > 0`: a
-            // strict relation under a strict constraint needs only `g - lambda c >= 0`
-            let need_strict = strict && !c_strict;
             for g in &margins {
                 let mut lambdas = vec![Rational::from(1)];
                 if !vars.is_empty()
@@ -313,7 +293,7 @@ impl BranchAndBound<'_> {
                     }
                 }
                 for lambda in lambdas {
-                    if self.relaxation_holds(dims, boxv, prec, g, &c, lambda, need_strict) {
+                    if self.relaxation_holds(dims, boxv, prec, g, (&c, c_strict), lambda, strict) {
                         return true;
                     }
                 }
@@ -332,12 +312,21 @@ impl BranchAndBound<'_> {
         boxv: &[(Rational, Rational)],
         prec: u32,
         g: &Expr,
-        c: &Expr,
+        (c, c_strict): (&Expr, bool),
         lambda: Rational,
         strict: bool,
     ) -> bool {
         let ar = Arith { prec };
-        let ok = |iv: &Interval| if strict { *iv.lo() > 0 } else { *iv.lo() >= 0 };
+        // `g >= lambda c` with `lambda > 0` and `c > 0` on the domain gives `g > 0`: a strict
+        // relation under a strict constraint needs only `g - lambda c >= 0`
+        let need_strict = strict && !c_strict;
+        let ok = |iv: &Interval| {
+            if need_strict {
+                *iv.lo() > 0
+            } else {
+                *iv.lo() >= 0
+            }
+        };
         let h = Expr::bin(
             BinOp::Sub,
             g.clone(),
@@ -357,7 +346,7 @@ impl BranchAndBound<'_> {
         }
         // `minimising_face` proves with the relation's own strictness: at least as demanding
         let form = |_: &[(Rational, Rational)]| h.clone();
-        match self.minimising_face(dims, boxv, prec, &form) {
+        match self.minimising_face(dims, boxv, prec, &form, strict) {
             Some(None) => true,
             Some(Some(face)) => self.mean_value(&h, dims, &face, ar).is_some_and(|l| ok(&l)),
             None => false,
@@ -414,31 +403,13 @@ impl BranchAndBound<'_> {
         let ar = Arith { prec };
         // a rational margin `n/d` with `d` of one sign on the box: decide the sign of `n`
         // (times that of `d`), its terms collected again on every face
-        let poly = self.poly_margin(dims).and_then(|(n, d)| {
-            let mut env = self.env_for(dims, boxv, prec)?;
-            let dv = real::eval(&d.to_expr(), &mut env, ar, self.budget).ok()?;
-            if *dv.lo() > 0 {
-                Some(n.clone())
-            } else if *dv.hi() < 0 {
-                Some(n.scale(&Rational::from(-1)))
-            } else {
-                None
-            }
-        });
         let ok = |iv: &Interval| if strict { *iv.lo() > 0 } else { *iv.lo() >= 0 };
         let bad = |iv: &Interval| if strict { *iv.hi() <= 0 } else { *iv.hi() < 0 };
-        // the polynomial form on this box: a monomial factor of one sign on the box dropped
-        // (where the monomial is 0 the margin is 0, which a non-strict relation allows):
-        // `x*u + u^2` is `u*(x + u)`. One function `f` for the whole box, so that the face
-        // where monotonicity puts its minimum and the bound there are about the same `f`.
-        let fpoly: Option<Poly> = poly.map(|p| {
-            let (m, rest) = p.split_monomial();
-            match monomial_sign(&m, dims, boxv, strict) {
-                Some(1) => rest,
-                Some(-1) => rest.scale(&Rational::from(-1)),
-                _ => p,
-            }
-        });
+        // one polynomial `f` for the whole box, so that the face where monotonicity puts its
+        // minimum and the bound there are about the same `f`
+        let fpoly: Option<Poly> = self
+            .box_polynomial(dims, boxv, prec, strict)
+            .map(|(f, _)| f);
         // `f` on a face: the face's fixed coordinates substituted and the terms collected
         let on_face = |face: &[(Rational, Rational)]| -> Expr {
             let mut p = fpoly.clone().expect("a polynomial form");
@@ -462,7 +433,7 @@ impl BranchAndBound<'_> {
             let form = |f: &[(Rational, Rational)]| {
                 if use_poly { on_face(f) } else { g.clone() }
             };
-            let Some(face) = self.minimising_face(dims, boxv, prec, &form) else {
+            let Some(face) = self.minimising_face(dims, boxv, prec, &form, strict) else {
                 return BoxVerdict::Unknown;
             };
             let method = if use_poly {
@@ -526,9 +497,9 @@ impl BranchAndBound<'_> {
         boxv: &[(Rational, Rational)],
         prec: u32,
         form: &FaceForm<'_>,
+        strict: bool,
     ) -> Option<Option<Vec<(Rational, Rational)>>> {
         let ar = Arith { prec };
-        let strict = self.margin(dims).is_some_and(|(_, s)| s);
         let mut face = boxv.to_vec();
         for _round in 0..2 {
             let vars: Vec<String> = dims
@@ -755,6 +726,36 @@ impl BranchAndBound<'_> {
             return false;
         };
         matches!(self.decide_at(&point), PointVerdict::Holds)
+    }
+
+    /// The margin's polynomial form on this box, where the margin is a quotient `n/d` with
+    /// `d` of one sign on the box: `n` times that sign, with a monomial factor of constant
+    /// sign on the box dropped (where the monomial is 0 the margin is 0, which a non-strict
+    /// relation allows; a strict one keeps the factor unless it is nonzero on the box):
+    /// `x*u + u^2` is `u*(x + u)`. The flag says whether a factor was dropped.
+    fn box_polynomial(
+        &self,
+        dims: &[RealDim],
+        boxv: &[(Rational, Rational)],
+        prec: u32,
+        strict: bool,
+    ) -> Option<(Poly, bool)> {
+        let (n, d) = self.poly_margin(dims)?;
+        let mut env = self.env_for(dims, boxv, prec)?;
+        let dv = real::eval(&d.to_expr(), &mut env, Arith { prec }, self.budget).ok()?;
+        let n = if *dv.lo() > 0 {
+            n.clone()
+        } else if *dv.hi() < 0 {
+            n.scale(&Rational::from(-1))
+        } else {
+            return None;
+        };
+        let (m, rest) = n.split_monomial();
+        Some(match monomial_sign(&m, dims, boxv, strict) {
+            Some(1) if !m.is_empty() => (rest, true),
+            Some(-1) => (rest.scale(&Rational::from(-1)), true),
+            _ => (n, false),
+        })
     }
 
     /// The margin as a quotient of polynomials in the box's coordinates (the fixed integer

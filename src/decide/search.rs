@@ -118,27 +118,25 @@ pub(super) fn bisect(
                 true,
             );
         }
-        match holds_with(claim, name, &mid, links, check, opts, deadline) {
-            Some(Ok(ex)) => {
-                good = mid;
-                good_exhaustive = ex;
-            }
-            Some(Err(cx)) => {
-                bad = mid;
-                witness = cx;
-            }
-            None => {
-                return (
-                    good,
-                    bad,
-                    witness,
-                    good_exhaustive,
-                    Some(Reason::SearchStuck {
-                        param: name.to_string(),
-                        value: mid,
-                    }),
-                );
-            }
+        let r = holds_with(claim, name, &mid, links, check, opts, deadline);
+        if !absorb(
+            r,
+            &mid,
+            &mut good,
+            &mut good_exhaustive,
+            &mut bad,
+            &mut witness,
+        ) {
+            return (
+                good,
+                bad,
+                witness,
+                good_exhaustive,
+                Some(Reason::SearchStuck {
+                    param: name.to_string(),
+                    value: mid,
+                }),
+            );
         }
     }
     if !integer {
@@ -152,20 +150,43 @@ pub(super) fn bisect(
         };
         let q = simplest_in(l, true, h, true);
         if q != good && q != bad && Instant::now() < deadline {
-            match holds_with(claim, name, &q, links, check, opts, deadline) {
-                Some(Ok(ex)) => {
-                    good = q;
-                    good_exhaustive = ex;
-                }
-                Some(Err(cx)) => {
-                    bad = q;
-                    witness = cx;
-                }
-                None => {}
-            }
+            let r = holds_with(claim, name, &q, links, check, opts, deadline);
+            absorb(
+                r,
+                &q,
+                &mut good,
+                &mut good_exhaustive,
+                &mut bad,
+                &mut witness,
+            );
         }
     }
     (good, bad, witness, good_exhaustive, None)
+}
+
+/// Moves the bracket's end that the verdict at `v` belongs to onto `v` (the good end when
+/// the relation holds there, the bad one with its witness when it fails); false when the
+/// verdict is undecided.
+fn absorb(
+    r: Option<Result<bool, Counterexample>>,
+    v: &Rational,
+    good: &mut Rational,
+    good_exhaustive: &mut bool,
+    bad: &mut Rational,
+    witness: &mut Counterexample,
+) -> bool {
+    match r {
+        Some(Ok(ex)) => {
+            *good = v.clone();
+            *good_exhaustive = ex;
+        }
+        Some(Err(cx)) => {
+            *bad = v.clone();
+            *witness = cx;
+        }
+        None => return false,
+    }
+    true
 }
 
 /// The searched parameter's range with constant ends: `(lo, lo included, hi, hi included,
@@ -422,15 +443,12 @@ fn attained_at(
     check: &Check,
     opts: &Options,
 ) -> bool {
-    let Some((mut g, _)) = check.rel.margin(&links[check.a], &links[check.b]) else {
+    let Some((g, _)) = check.rel.margin(&links[check.a], &links[check.b]) else {
         return false;
     };
-    for d in claim.lets.iter().rev() {
-        match g.substitute_checked(&d.name, &d.expr) {
-            Ok(e) => g = e,
-            Err(_) => return false,
-        }
-    }
+    let Some(g) = claim.inline_lets(&g) else {
+        return false;
+    };
     let Some((p, _)) = exact::affine_split(&g, k) else {
         return false;
     };

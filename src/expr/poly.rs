@@ -154,18 +154,7 @@ impl Poly {
         let rest = Poly(
             self.0
                 .iter()
-                .map(|(m, c)| {
-                    let mut m = m.clone();
-                    for (x, e) in &common {
-                        let left = m[x] - e;
-                        if left == 0 {
-                            m.remove(x);
-                        } else {
-                            m.insert(x.clone(), left);
-                        }
-                    }
-                    (m, c.clone())
-                })
+                .map(|(m, c)| (divide(m, &common), c.clone()))
                 .collect(),
         );
         (common, rest)
@@ -255,6 +244,20 @@ pub fn num(q: &Rational) -> Expr {
     }
 }
 
+/// `m / by` for a monomial `by` that divides `m`.
+fn divide(m: &Monomial, by: &Monomial) -> Monomial {
+    let mut m = m.clone();
+    for (x, e) in by {
+        let left = m[x] - e;
+        if left == 0 {
+            m.remove(x);
+        } else {
+            m.insert(x.clone(), left);
+        }
+    }
+    m
+}
+
 /// Largest number of terms [`ratfn_of`] builds (beyond it the expression is left alone).
 pub const MAX_TERMS: usize = 4_000;
 
@@ -277,16 +280,10 @@ pub fn ratfn_of(e: &Expr, values: &[(String, Rational)]) -> Option<(Poly, Poly)>
         .filter_map(|(x, a)| md.get(x).map(|b| (x.clone(), (*a).min(*b))))
         .collect();
     let rebuild = |m: &Monomial, rest: Poly| {
-        let mut left = m.clone();
-        for (x, c) in &common {
-            let l = left[x] - c;
-            if l == 0 {
-                left.remove(x);
-            } else {
-                left.insert(x.clone(), l);
-            }
-        }
-        rest.mul(&Poly(BTreeMap::from([(left, Rational::from(1))])))
+        rest.mul(&Poly(BTreeMap::from([(
+            divide(m, &common),
+            Rational::from(1),
+        )])))
     };
     let (n, d) = if n.0.is_empty() {
         (n, Poly::constant(Rational::from(1)))
