@@ -4,7 +4,8 @@
 //! - deciding a one-parameter real claim that needs about a thousand boxes;
 //! - a threshold bracket 40 bits wide for a claim whose sides cost microseconds;
 //! - the proofs over regions that are not boxes and next to poles (issue 15): each claim of
-//!   `examples/dependent.toml`, and `ln(1 + x) <= x` on `(-1, 4]`.
+//!   `examples/dependent.toml`, and `ln(1 + x) <= x` on `(-1, 4]`;
+//! - real algebra (z3's nlsat) on `examples/algebra.toml`, after branch and bound and alone.
 //!
 //! Run: `cargo bench --bench real_engine`
 
@@ -102,6 +103,36 @@ fn bench(c: &mut Criterion) {
         g.bench_function(format!("region_{}", claim.id), |b| {
             b.iter(|| decide(claim, &Options::default()))
         });
+    }
+
+    // real algebra (z3's nlsat) on the relations branch and bound leaves open: each claim of
+    // examples/algebra.toml as `check` decides it (branch and bound first), and with one box
+    // (the solver alone, plus the exact re-check of a failing point)
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/algebra.toml"),
+    )
+    .expect("examples/algebra.toml");
+    let claims = stabcert::claims::load_str("examples/algebra.toml", &text).expect("loads");
+    let one_box = Options {
+        max_boxes: 1,
+        ..Options::default()
+    };
+    for claim in &claims {
+        for (name, opts) in [
+            ("algebra", &Options::default()),
+            ("algebra_one_box", &one_box),
+        ] {
+            let o = decide(claim, opts).remove(0);
+            eprintln!(
+                "{name} {}: verdict {}, methods {:?}",
+                claim.id,
+                o.verdict.as_str(),
+                o.coverage.methods
+            );
+            g.bench_function(format!("{name}_{}", claim.id), |b| {
+                b.iter(|| decide(claim, opts))
+            });
+        }
     }
     g.finish();
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what stabcert needs on a Debian machine that has only Rust, and skips what is
 # present: m4 (GMP's build needs it), a C compiler and make (GMP/MPFR build from source),
-# Coq 8.16 with the Interval library (the formal certificates), and Python 3 with mpmath
-# (the independent oracle of the differential fuzzer in the tests).
+# Coq 8.16 with the Interval library (the formal certificates), z3 (the decision procedure
+# for real algebra that `check` calls on polynomial relations), and Python 3 with mpmath (the
+# independent oracle of the differential fuzzer in the tests).
 # Uses sudo when not root. Sourced or run by scripts/main.sh and scripts/test.sh.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ command -v m4 >/dev/null 2>&1 || need+=(m4)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v coqc >/dev/null 2>&1 || need+=(coq)
+command -v z3 >/dev/null 2>&1 || need+=(z3)
 # the Interval library lives under coq's user-contrib once installed
 interval_dir=""
 if command -v coqc >/dev/null 2>&1; then interval_dir="$(coqc -where)/user-contrib/Interval"; fi

@@ -163,8 +163,13 @@ pub fn evidence(o: &Outcome) -> String {
                 .map(|(m, k)| format!("{k} {}", m.words()))
                 .collect();
             format!(
-                "holds on {} proven boxes ({pts} points tested{})",
+                "holds on {} proven {} ({pts} points tested{})",
                 o.coverage.boxes,
+                if o.coverage.boxes == 1 {
+                    "box"
+                } else {
+                    "boxes"
+                },
                 if touching.is_empty() {
                     String::new()
                 } else {

@@ -65,6 +65,12 @@ pub enum ProofMethod {
     PoleTail,
     /// no point of the box is in the domain
     Outside,
+    /// a decision procedure for real algebra (z3's nlsat) found no point of the region
+    /// where the relation fails, every divisor non-zero there
+    RealAlgebra,
+    /// the sides are the same function of the real parameters at this integer point (the
+    /// symbolic engine, after sums and products with constant bounds are written out)
+    Identity,
 }
 
 impl ProofMethod {
@@ -79,6 +85,8 @@ impl ProofMethod {
             ProofMethod::Multiplier => "multiplier",
             ProofMethod::PoleTail => "pole-tail",
             ProofMethod::Outside => "outside-domain",
+            ProofMethod::RealAlgebra => "real-algebra",
+            ProofMethod::Identity => "identity",
         }
     }
 
@@ -91,6 +99,8 @@ impl ProofMethod {
                 | ProofMethod::Multiplier
                 | ProofMethod::PoleTail
                 | ProofMethod::PolynomialFace
+                | ProofMethod::RealAlgebra
+                | ProofMethod::Identity
         )
     }
 
@@ -105,6 +115,8 @@ impl ProofMethod {
             ProofMethod::Multiplier => "by constraint multipliers",
             ProofMethod::PoleTail => "by monotonicity next to a pole",
             ProofMethod::Outside => "outside the constraints",
+            ProofMethod::RealAlgebra => "by real algebra on the whole region (z3's nlsat)",
+            ProofMethod::Identity => "as identities on the whole region (symbolic engine)",
         }
     }
 }
@@ -486,6 +498,9 @@ pub enum Reason {
     },
     /// the evidence of the symbolic engine
     Symbolic(String),
+    /// the decision procedure for real algebra gave no answer (not installed, out of time, a
+    /// divisor that may vanish)
+    Algebra(String),
 }
 
 impl std::fmt::Display for Reason {
@@ -627,6 +642,7 @@ impl std::fmt::Display for Reason {
                 "verdict with {constant} = {value}, the safe end of its bracket"
             ),
             Symbolic(m) => write!(f, "{m}"),
+            Algebra(m) => write!(f, "real algebra: {m}"),
         }
     }
 }

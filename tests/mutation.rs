@@ -53,6 +53,20 @@ const TIGHT: &[(&str, &str)] = &[
         "\"x in [0, 1]\", \"y in [0, 1 - x]\", \"z in [0, 1 - x - y]\"",
         "x*y*z <= K/27",
     ),
+    // real algebra: touching along a curve (x = y; (a, b) parallel to (x, y)) and on the
+    // boundary of a constraint
+    (
+        "\"x in (0, 3]\", \"y in (0, 3]\"",
+        "K*(x^2 + y^2)/(x*y) >= 2",
+    ),
+    (
+        "\"a in [-1, 1]\", \"b in [-1, 1]\", \"x in [-1, 1]\", \"y in [-1, 1]\"",
+        "(a*x + b*y)^2 <= K*(a^2 + b^2)*(x^2 + y^2)",
+    ),
+    (
+        "\"n in 1..=4\", \"x in [0, 1]\", \"y in [0, 4]\", \"where x*n + y <= n\"",
+        "x*n*y <= K*n^2/4",
+    ),
 ];
 
 #[test]
@@ -125,6 +139,16 @@ fn touching_claims_are_certified() {
         (
             "\"x in [0, 1]\", \"y in [0, 1]\", \"where x + y <= 1\"",
             "x + y <= 1",
+        ),
+        // touching along a curve or on a constraint's boundary (real algebra)
+        ("\"x in (0, 3]\", \"y in (0, 3]\"", "(x^2 + y^2)/(x*y) >= 2"),
+        (
+            "\"a in [-1, 1]\", \"b in [-1, 1]\", \"x in [-1, 1]\", \"y in [-1, 1]\"",
+            "(a*x + b*y)^2 <= (a^2 + b^2)*(x^2 + y^2)",
+        ),
+        (
+            "\"n in 1..=4\", \"x in [0, 1]\", \"y in [0, 4]\", \"where x*n + y <= n\"",
+            "x*n*y <= n^2/4",
         ),
         // a pole at an excluded end of the domain
         ("\"x in (-1, 4]\"", "ln(1 + x) <= x"),

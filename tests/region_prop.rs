@@ -8,6 +8,9 @@
 //!   seeded random rationals) fails;
 //! - `refuted`: the counterexample lies in the region (every bound and constraint) and fails.
 //!
+//! Each claim is decided twice: as `check` decides it, and with a budget of one box, so that
+//! the real-algebra decision procedure (z3) decides it alone.
+//!
 //! A mutated rule in the region provers (a face chosen for one function and bounded with
 //! another, a dropped factor that vanishes) makes this test fail: it found such a bug, where
 //! `x*(1 - x) <= 0` on `[0, 1]` was certified.
@@ -128,7 +131,11 @@ fn region_verdicts_agree_with_exact_evaluation() {
         time_per_claim: std::time::Duration::from_secs(3),
         ..Options::default()
     };
-    let (mut certified, mut refuted) = (0, 0);
+    let one_box = Options {
+        max_boxes: 1,
+        ..opts.clone()
+    };
+    let (mut certified, mut refuted, mut by_algebra) = (0, 0, 0);
     for case in 0..count {
         let three = rng.gen_bool(0.25);
         let nterms = rng.gen_range(2..=4);
@@ -202,58 +209,68 @@ fn region_verdicts_agree_with_exact_evaluation() {
             if strict { e < c } else { e <= c }
         };
         let claim = b.holds(holds.clone()).build().expect("a valid claim");
-        let o = decide(&claim, &opts).remove(0);
-        match o.verdict {
-            Verdict::Certified => {
-                certified += 1;
-                let mut pts = region.grid(24);
-                for _ in 0..200 {
-                    let x = Rational::from(&region.x.1 - &region.x.0)
-                        * Rational::from((rng.gen_range(0..=997u32), 997u32))
-                        + &region.x.0;
-                    let (ylo, yhi) = region.y_range(&x);
-                    let y = Rational::from(&yhi - &ylo)
-                        * Rational::from((rng.gen_range(0..=991u32), 991u32))
-                        + &ylo;
-                    let z = Rational::from((rng.gen_range(0..=13u32), 13u32));
-                    pts.push([x, y, z]);
+        // as `check` decides it, and with one box: the real-algebra decision procedure alone
+        for opts in [&opts, &one_box] {
+            let o = decide(&claim, opts).remove(0);
+            if o.verdict == Verdict::Certified
+                && o.coverage
+                    .methods
+                    .contains_key(&stabcert::ProofMethod::RealAlgebra)
+            {
+                by_algebra += 1;
+            }
+            match o.verdict {
+                Verdict::Certified => {
+                    certified += 1;
+                    let mut pts = region.grid(24);
+                    for _ in 0..200 {
+                        let x = Rational::from(&region.x.1 - &region.x.0)
+                            * Rational::from((rng.gen_range(0..=997u32), 997u32))
+                            + &region.x.0;
+                        let (ylo, yhi) = region.y_range(&x);
+                        let y = Rational::from(&yhi - &ylo)
+                            * Rational::from((rng.gen_range(0..=991u32), 991u32))
+                            + &ylo;
+                        let z = Rational::from((rng.gen_range(0..=13u32), 13u32));
+                        pts.push([x, y, z]);
+                    }
+                    for v in pts.iter().filter(|v| region.contains(v)) {
+                        assert!(
+                            holds_at(v),
+                            "case {case} (seed {seed}): certified `{holds}` on {region:?}, but it fails at {v:?}"
+                        );
+                    }
                 }
-                for v in pts.iter().filter(|v| region.contains(v)) {
+                Verdict::Refuted => {
+                    refuted += 1;
+                    let cx = o.counterexample.as_ref().expect("a counterexample");
+                    let get = |n: &str| {
+                        cx.point
+                            .iter()
+                            .find(|(m, _)| m == n)
+                            .map_or_else(Rational::new, |(_, v)| v.clone())
+                    };
+                    let v = [get("x"), get("y"), get("z")];
                     assert!(
-                        holds_at(v),
-                        "case {case} (seed {seed}): certified `{holds}` on {region:?}, but it fails at {v:?}"
+                        region.contains(&v),
+                        "case {case} (seed {seed}): counterexample {v:?} of `{holds}` outside {region:?}"
+                    );
+                    assert!(
+                        !holds_at(&v),
+                        "case {case} (seed {seed}): `{holds}` holds at its counterexample {v:?}"
                     );
                 }
+                _ => {}
             }
-            Verdict::Refuted => {
-                refuted += 1;
-                let cx = o.counterexample.as_ref().expect("a counterexample");
-                let get = |n: &str| {
-                    cx.point
-                        .iter()
-                        .find(|(m, _)| m == n)
-                        .map_or_else(Rational::new, |(_, v)| v.clone())
-                };
-                let v = [get("x"), get("y"), get("z")];
-                assert!(
-                    region.contains(&v),
-                    "case {case} (seed {seed}): counterexample {v:?} of `{holds}` outside {region:?}"
-                );
-                assert!(
-                    !holds_at(&v),
-                    "case {case} (seed {seed}): `{holds}` holds at its counterexample {v:?}"
-                );
+            // a claim below the grid's largest value is false
+            if case % 4 == 1 || (case % 4 == 3 && top > 0) {
+                assert_ne!(o.verdict, Verdict::Certified, "case {case}: `{holds}`");
             }
-            _ => {}
-        }
-        // a claim below the grid's largest value is false
-        if case % 4 == 1 || (case % 4 == 3 && top > 0) {
-            assert_ne!(o.verdict, Verdict::Certified, "case {case}: `{holds}`");
         }
     }
-    // the test must exercise both verdicts
+    // the test must exercise both verdicts, and proofs by real algebra
     assert!(
-        certified > 0 && refuted > 0,
-        "{certified} certified, {refuted} refuted"
+        certified > 0 && refuted > 0 && by_algebra > 0,
+        "{certified} certified, {refuted} refuted, {by_algebra} by real algebra"
     );
 }

@@ -170,6 +170,58 @@ fn equal_proves_refutes_or_says_unknown() {
     assert_ne!(v["result"], "1");
 }
 
+/// Sums over the same range are equal when their terms are (a constant factor outside may
+/// move in); the index ranges over its bounds' hull, an integer, so rules that need it
+/// positive apply only where the bounds say so. Different ranges, different terms, a factor
+/// outside a product: no proof.
+#[test]
+fn sums_are_compared_term_by_term() {
+    let eq = |a: &str, b: &str, assume: &[&str]| {
+        let mut asm = Assumptions::default();
+        for s in assume {
+            asm.add(s).unwrap();
+        }
+        let ans = symbolic::equal(&parse_expr(a).unwrap(), &parse_expr(b).unwrap(), &asm);
+        (ans.status, ans.reason.unwrap_or_default())
+    };
+    let (status, why) = eq("sum(t, 1, T, c*t)", "c*sum(t, 1, T, t)", &[]);
+    assert_eq!(status, "proved");
+    assert!(why.starts_with("termwise"), "{why}");
+    let (status, _) = eq(
+        "sum(t, t0 + 1, T, y/t*exp(a*ln(T/t)))",
+        "y*T^a*sum(t, t0 + 1, T, 1/t^(1 + a))",
+        &["t0 in 1..=4", "T in 2..=16", "a in [1/100, 1/10]"],
+    );
+    assert_eq!(status, "proved");
+    // ln(t*x) = ln(t) + ln(x) needs t > 0: true for t from 1, not from -3 (t = 0 is a term)
+    let (status, _) = eq(
+        "sum(t, 1, T, ln(t*x))",
+        "sum(t, 1, T, ln(t) + ln(x))",
+        &["T in 1..=9", "x in [1, 2]"],
+    );
+    assert_eq!(status, "proved");
+    let (status, _) = eq(
+        "sum(t, -3, T, ln(t*x))",
+        "sum(t, -3, T, ln(t) + ln(x))",
+        &["T in 1..=9", "x in [1, 2]"],
+    );
+    assert_ne!(status, "proved");
+    for (a, b) in [
+        ("sum(t, 1, T, t)", "sum(t, 2, T, t)"),
+        ("sum(t, 1, T, t)", "sum(t, 1, T, t^2)"),
+        ("2*prod(t, 1, T, t)", "prod(t, 1, T, 2*t)"),
+    ] {
+        let (status, why) = eq(a, b, &["T in 1..=9"]);
+        assert_ne!(status, "proved", "{a} = {b}: {why}");
+    }
+    let (status, _) = eq(
+        "prod(t, 1, T, 2*t)",
+        "prod(t, 1, T, t + t)",
+        &["T in 1..=9"],
+    );
+    assert_eq!(status, "proved");
+}
+
 /// Rules that drop a subterm (`0*a = 0`, `a - a = 0`, `a^0 = 1`) never drop one that may be
 /// undefined, and exponents do not cancel a divisor that may be 0; a defined subterm is
 /// still dropped.

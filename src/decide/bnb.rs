@@ -63,6 +63,7 @@ const TAYLOR_ORDER: u32 = 4;
 /// Largest derivative (expression nodes) a Taylor form evaluates.
 const TAYLOR_MAX_NODES: usize = 20_000;
 
+#[derive(Default)]
 pub(super) struct BoxResult {
     pub(super) proven: u64,
     pub(super) points: u64,
@@ -940,6 +941,49 @@ impl BranchAndBound<'_> {
         opts.prec.1 = opts.prec.1.min(BOX_POINT_MAX_PREC);
         let pe = PointEval::new(self.claim, self.links, point, self.budget, &opts);
         pe.decide_checks(std::slice::from_ref(self.check)).remove(0)
+    }
+
+    /// A counterexample at `point` (the claim's real parameters, from another prover), if
+    /// the point is in the domain and the relation fails there exactly or rigorously;
+    /// minimised like the failures branch and bound finds.
+    pub(super) fn counterexample_at(
+        &self,
+        dims: &[RealDim],
+        reals: &[(String, Rational)],
+    ) -> Option<Counterexample> {
+        let mut point = self.fixed.to_vec();
+        point.extend(reals.iter().cloned());
+        let pe = PointEval::new(self.claim, self.links, &point, self.budget, self.opts);
+        if !matches!(pe.membership(&self.claim.constraints), Membership::Inside) {
+            return None;
+        }
+        let PointVerdict::Fails(lhs, rhs) = self.decide_at(&point) else {
+            return None;
+        };
+        // the point in box coordinates (a dependent parameter by its fraction)
+        let mut boxpt = Vec::with_capacity(dims.len());
+        for (d, (_, v)) in dims.iter().zip(reals) {
+            let (l, h) = match &d.dep {
+                None => (d.lo.clone(), d.hi.clone()),
+                Some((le, he)) => {
+                    let mut env = exact_env(&point);
+                    let l = exact_value(le, &mut env, self.budget).ok()?;
+                    (l, exact_value(he, &mut env, self.budget).ok()?)
+                }
+            };
+            let inside =
+                (l < *v || (l == *v && d.lo_closed)) && (*v < h || (h == *v && d.hi_closed));
+            if !inside {
+                return None;
+            }
+            boxpt.push(match &d.dep {
+                None => v.clone(),
+                Some(_) if h > l => Rational::from(v - &l) / Rational::from(&h - &l),
+                Some(_) => Rational::new(),
+            });
+        }
+        let cx = Counterexample { point, lhs, rhs };
+        Some(self.minimise(dims, boxpt, cx))
     }
 
     /// The box's candidate point: per dimension the simplest rational of its side (for a

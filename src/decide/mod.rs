@@ -27,6 +27,7 @@
 //! counterexamples, and `search` runs the threshold and best-constant searches. Only
 //! `ladder` and `bnb` call the evaluation engines.
 
+mod algebra;
 mod bnb;
 mod ladder;
 mod monomial;
@@ -38,6 +39,7 @@ pub use crate::verdict::{
     Bracket, BudgetKind, Counterexample, Coverage, DomainError, Outcome, Reason, Side, Verdict,
 };
 pub use bnb::simplest_in;
+pub use sweep::PointVisitor;
 
 use crate::claims::{Body, Claim};
 use crate::engine::exact::Budget;
@@ -64,7 +66,16 @@ pub struct Options {
     pub prec: (u32, u32),
     /// relative width at which a search bracket is accepted
     pub search_rel_width: Rational,
+    /// a prover of identities at one integer point, for boxes branch and bound and real
+    /// algebra leave open (the pipeline passes the symbolic engine's, which this layer may
+    /// not call itself)
+    pub identity_at: Option<IdentityAt>,
 }
+
+/// Whether `lhs` and `rhs` of a claim (its definitions not yet inlined) are equal at every
+/// point of the real parameters' region at the integer point given, both sides defined
+/// there; the evidence in words.
+pub type IdentityAt = fn(&Claim, &Expr, &Expr, &[(String, Rational)]) -> Option<String>;
 
 impl Default for Options {
     fn default() -> Self {
@@ -76,6 +87,7 @@ impl Default for Options {
             seed: 0x5ab_ce27,
             prec: (64, 4096),
             search_rel_width: Rational::from((1, 1_000_000_000)),
+            identity_at: None,
         }
     }
 }
@@ -132,6 +144,20 @@ fn plan(claim: &Claim) -> (Vec<Expr>, Vec<Check>) {
         }
         Body::Symbolic(_) => (Vec::new(), Vec::new()),
     }
+}
+
+/// Visits the values of the claim's integer, fixed and set parameters in enumeration order
+/// (real parameters unbound; `where` constraints that need a real one are not checked, so
+/// the points cover the domain), until `visit` returns false or a budget of `opts` ends.
+/// Returns the number of points visited and whether that was all of them.
+pub fn each_fixed_point(
+    claim: &Claim,
+    opts: &Options,
+    visit: &mut sweep::PointVisitor<'_>,
+) -> (u64, bool) {
+    let deadline = Instant::now() + opts.time_per_claim;
+    let (points, exhaustive, stopped) = sweep::enumerate_fixed_points(claim, opts, deadline, visit);
+    (points, exhaustive && stopped.is_none())
 }
 
 /// Decides every relation of `claim` (one outcome for `holds`; the conclusion then each

@@ -3,12 +3,14 @@
 //! to the [`ladder`](super::ladder), or its real box to [`bnb`](super::bnb); the tallies per
 //! relation.
 
-use super::bnb::{BOX_POINT_MAX_PREC, BranchAndBound, simplest_in, to_point};
+use super::algebra::{self, Answer};
+use super::bnb::{BOX_POINT_MAX_PREC, BoxResult, BranchAndBound, simplest_in, to_point};
 use super::ladder::{Membership, PointEval, PointVerdict, exact_value};
 use super::{Check, Counterexample, DomainError, Options, Reason, fmt_point};
 use crate::claims::{Claim, Param};
 use crate::engine::exact::{Budget, Env, ExactError};
 use crate::expr::{DomainSpec, Expr, Rel};
+use crate::verdict::ProofMethod;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rug::ops::Pow;
@@ -29,6 +31,9 @@ pub(super) struct Tally {
     pub(super) sampled: bool,
     /// what else the reader must know (a sample cut short by the time budget)
     pub(super) notes: Vec<Reason>,
+    /// the prover that closed a region branch and bound left open: it goes first at the
+    /// next integer points
+    pub(super) first: Option<crate::verdict::ProofMethod>,
 }
 
 /// What a sweep found, for every relation of the claim.
@@ -80,6 +85,9 @@ pub(super) struct Sweep<'a> {
     /// when set, each enumerated point is handed to this visitor instead of being decided
     /// (it returns false to stop the sweep)
     pub(super) visitor: Option<&'a mut PointVisitor<'a>>,
+    /// a constraint whose membership is undecidable at a point (it needs an unbound real
+    /// parameter) lets the point through
+    pub(super) superset: bool,
 }
 
 pub(super) fn sweep(
@@ -128,7 +136,7 @@ pub(super) fn sweep(
 }
 
 /// A callback over enumerated points (false stops the sweep).
-pub(super) type PointVisitor<'v> = dyn FnMut(&[(String, Rational)]) -> bool + 'v;
+pub type PointVisitor<'v> = dyn FnMut(&[(String, Rational)]) -> bool + 'v;
 
 /// Enumerates the points of a claim without real parameters, handing each to `visit`.
 /// Returns (points, exhaustive, why it stopped early).
@@ -141,6 +149,26 @@ pub(super) fn enumerate_points(
     let nonreal: Vec<usize> = (0..claim.params.len()).collect();
     let mut sw = Sweep::new(claim, &[], &[], opts, deadline, nonreal, Vec::new());
     sw.visitor = Some(visit);
+    sw.run(0);
+    (sw.points, sw.exhaustive, sw.stopped)
+}
+
+/// Enumerates the values of a claim's integer, fixed and set parameters, its real ones left
+/// unbound, handing each point to `visit`. A `where` constraint that needs a real parameter
+/// is not checked, so the points cover the domain's (a superset). Returns (points,
+/// exhaustive, why it stopped early).
+pub(super) fn enumerate_fixed_points(
+    claim: &Claim,
+    opts: &Options,
+    deadline: Instant,
+    visit: &mut PointVisitor<'_>,
+) -> (u64, bool, Option<Reason>) {
+    let nonreal: Vec<usize> = (0..claim.params.len())
+        .filter(|&i| !matches!(claim.params[i].domain, DomainSpec::Real { .. }))
+        .collect();
+    let mut sw = Sweep::new(claim, &[], &[], opts, deadline, nonreal, Vec::new());
+    sw.visitor = Some(visit);
+    sw.superset = true;
     sw.run(0);
     (sw.points, sw.exhaustive, sw.stopped)
 }
@@ -174,6 +202,7 @@ impl<'a> Sweep<'a> {
             nonreal,
             reals,
             visitor: None,
+            superset: false,
         }
     }
 }
@@ -192,6 +221,7 @@ impl Sweep<'_> {
                 match pe.membership(&self.claim.constraints) {
                     Membership::Inside => {}
                     Membership::Outside(_) => return,
+                    Membership::Unknown(..) if self.superset => {}
                     Membership::Unknown(condition, why) => {
                         let why = Reason::ConstraintUnchecked {
                             condition,
@@ -456,7 +486,20 @@ impl Sweep<'_> {
             } else {
                 self.opts.max_boxes
             };
-            let bb = BranchAndBound {
+            // a problem of real algebra gets a smaller first budget: where branch and bound
+            // needs more boxes, the decision procedure is faster; branch and bound gets its
+            // full budget back when the procedure gives no answer
+            let c = &self.checks[k];
+            let first_budget = (self.opts.max_boxes / 8).max(16);
+            let algebraic = max_boxes > first_budget
+                && algebra::applicable(
+                    self.claim,
+                    &self.links[c.a],
+                    c.rel,
+                    &self.links[c.b],
+                    &self.point,
+                );
+            let mut bb = BranchAndBound {
                 claim: self.claim,
                 links: self.links,
                 check: &self.checks[k],
@@ -464,13 +507,42 @@ impl Sweep<'_> {
                 budget: &self.budget,
                 opts: self.opts,
                 deadline: self.deadline,
-                max_boxes,
+                max_boxes: if algebraic { first_budget } else { max_boxes },
                 taylor: std::cell::OnceCell::new(),
                 taylor_misses: std::cell::Cell::new(0),
                 poly: std::cell::OnceCell::new(),
                 touch_points: std::cell::RefCell::new(Vec::new()),
             };
-            let r = bb.run(&dims);
+            // where another prover closed what branch and bound left open at an earlier
+            // integer point, it goes first (branch and bound would likely fail again)
+            let mut r = BoxResult::default();
+            let mut pending: Option<Reason> = None;
+            let mut done = false;
+            if let Some(m) = self.tallies[k].first {
+                r.open = Some(Reason::NoPoints);
+                self.other_provers(&bb, &dims, &mut r, k, Some(m));
+                done = r.open.is_none() || r.counterexample.is_some();
+            }
+            if !done {
+                let points = r.points;
+                r = bb.run(&dims);
+                r.points += points;
+                if r.counterexample.is_none() && r.open.is_some() {
+                    let (by, note) = self.other_provers(&bb, &dims, &mut r, k, None);
+                    pending = note;
+                    if by.is_some() {
+                        self.tallies[k].first = by;
+                    } else if algebraic && r.counterexample.is_none() {
+                        bb.max_boxes = max_boxes;
+                        let points = r.points;
+                        r = bb.run(&dims);
+                        r.points += points;
+                    }
+                }
+            }
+            if let Some(n) = pending {
+                self.note(k, n);
+            }
             self.points += r.points;
             let t = &mut self.tallies[k];
             t.boxes += r.proven;
@@ -489,6 +561,97 @@ impl Sweep<'_> {
 }
 
 impl Sweep<'_> {
+    /// The provers that take over a region branch and bound left open (`only`: just that
+    /// one): real algebra, then the identity prover of the options. Returns the method that
+    /// closed it, if one did (then `r` is proven, or holds its counterexample), and what the
+    /// reader must know otherwise.
+    fn other_provers(
+        &self,
+        bb: &BranchAndBound,
+        dims: &[RealDim],
+        r: &mut BoxResult,
+        k: usize,
+        only: Option<ProofMethod>,
+    ) -> (Option<ProofMethod>, Option<Reason>) {
+        let wanted = |m: ProofMethod| only.is_none_or(|o| o == m);
+        let mut note = None;
+        if wanted(ProofMethod::RealAlgebra) {
+            note = self.real_algebra(bb, dims, r, k);
+            if r.counterexample.is_some() {
+                return (None, None);
+            }
+            if r.open.is_none() {
+                return (Some(ProofMethod::RealAlgebra), None);
+            }
+        }
+        // sides that are the same function at this integer point (an empty sum, a factor
+        // that cancels): no enclosure separates them, the symbolic engine can
+        if wanted(ProofMethod::Identity)
+            && let Some(prove) = self.opts.identity_at
+        {
+            let c = &self.checks[k];
+            if prove(self.claim, &self.links[c.a], &self.links[c.b], &self.point).is_some() {
+                r.open = None;
+                r.proven = 1;
+                r.methods = [(ProofMethod::Identity, 1)].into();
+                return (Some(ProofMethod::Identity), None);
+            }
+        }
+        (None, note)
+    }
+
+    /// After branch and bound left a box open: the decision procedure for real algebra on
+    /// the whole region at this integer point, where the problem is one of real algebra.
+    /// Returns what the reader must know when it gave no answer.
+    fn real_algebra(
+        &self,
+        bb: &BranchAndBound,
+        dims: &[RealDim],
+        r: &mut BoxResult,
+        k: usize,
+    ) -> Option<Reason> {
+        let c = &self.checks[k];
+        let answer = algebra::decide(
+            self.claim,
+            &self.links[c.a],
+            c.rel,
+            &self.links[c.b],
+            &self.point,
+            self.deadline,
+        );
+        match answer? {
+            Answer::Holds => {
+                // the whole region is proven at once: the boxes branch and bound proved
+                // before it stopped are not what the verdict rests on
+                r.open = None;
+                r.proven = 1;
+                r.methods = [(ProofMethod::RealAlgebra, 1)].into();
+                None
+            }
+            Answer::Fails(point) => {
+                r.points += 1;
+                match bb.counterexample_at(dims, &point) {
+                    Some(cx) => {
+                        r.counterexample = Some(cx);
+                        None
+                    }
+                    None => Some(Reason::Algebra(format!(
+                        "the solver's failing point {} is not confirmed by exact evaluation",
+                        fmt_point(&point)
+                    ))),
+                }
+            }
+            Answer::Unknown(why) => Some(Reason::Algebra(why)),
+        }
+    }
+
+    /// A note for the reader of relation `k`, once.
+    fn note(&mut self, k: usize, n: Reason) {
+        if !self.tallies[k].notes.contains(&n) {
+            self.tallies[k].notes.push(n);
+        }
+    }
+
     /// An equality over real parameters at the simplest rationals of a 2^4-grid of the box
     /// (per dimension, up to 64 points in all).
     pub(super) fn sample_equality(&mut self, k: usize, dims: &[RealDim]) {

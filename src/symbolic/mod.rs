@@ -626,6 +626,114 @@ pub fn dominance(
     ans
 }
 
+/// A side written as `factor * sum(var, lo, hi, body)`, or `prod(var, lo, hi, body)` alone
+/// (`factor` 1): the form [`equal_termwise`] compares.
+struct BigForm {
+    factor: Expr,
+    op: crate::expr::BigOp,
+    var: String,
+    lo: Expr,
+    hi: Expr,
+    body: Expr,
+}
+
+fn has_big(e: &Expr) -> bool {
+    matches!(e, Expr::Big { .. } | Expr::Rec { .. }) || e.children().into_iter().any(has_big)
+}
+
+/// `e` as a constant factor (free of sums) times a sum, or as a product alone.
+fn big_form(e: &Expr) -> Option<BigForm> {
+    use crate::expr::BigOp;
+    let scaled = |inner: &Expr, f: &dyn Fn(Expr) -> Expr| -> Option<BigForm> {
+        let mut form = big_form(inner)?;
+        if form.op != BigOp::Sum {
+            return None;
+        }
+        form.factor = f(form.factor);
+        Some(form)
+    };
+    match e {
+        Expr::Big {
+            op,
+            var,
+            lo,
+            hi,
+            body,
+        } => Some(BigForm {
+            factor: Expr::num(1),
+            op: *op,
+            var: var.clone(),
+            lo: (**lo).clone(),
+            hi: (**hi).clone(),
+            body: (**body).clone(),
+        }),
+        Expr::Neg(x) => scaled(x, &|f| Expr::Neg(Box::new(f))),
+        Expr::Bin(BinOp::Mul, x, y) if !has_big(x) => {
+            scaled(y, &|f| Expr::bin(BinOp::Mul, (**x).clone(), f))
+        }
+        Expr::Bin(BinOp::Mul, x, y) if !has_big(y) => {
+            scaled(x, &|f| Expr::bin(BinOp::Mul, f, (**y).clone()))
+        }
+        Expr::Bin(BinOp::Div, x, y) if !has_big(y) => {
+            scaled(x, &|f| Expr::bin(BinOp::Div, f, (**y).clone()))
+        }
+        _ => None,
+    }
+}
+
+/// Two sums over the same range, `A * sum(t, lo, hi, f)` and `B * sum(t, lo, hi, g)`, are
+/// equal when their terms `A*f(t)` and `B*g(t)` are equal for every integer `t` between the
+/// bounds (two products `prod f` and `prod g` when `f(t) = g(t)`): the term identity is
+/// proved with the index ranging over the hull of its bounds, an integer. `None` when the
+/// sides are not of that form or the terms are not proved equal.
+fn equal_termwise(a: &Expr, b: &Expr, assume: &Assumptions) -> Option<Answer> {
+    let (fa, fb) = (big_form(a)?, big_form(b)?);
+    if fa.op != fb.op || fa.lo != fb.lo || fa.hi != fb.hi {
+        return None;
+    }
+    // a fresh index, free in neither side and not assumed anything about
+    let taken = free(&[a, b]);
+    let t = (0..)
+        .map(|k| format!("{}_{k}", fa.var))
+        .find(|c| !taken.contains(c) && !assume.ranges.contains_key(c))
+        .expect("unbounded");
+    let index = Expr::Var(t.clone());
+    let term = |f: &BigForm| {
+        Expr::bin(
+            BinOp::Mul,
+            f.factor.clone(),
+            f.body.substitute(&f.var, &index),
+        )
+    };
+    let mut inner = assume.clone();
+    let (lo, hi) = (assume.range(&fa.lo).lo, assume.range(&fa.hi).hi);
+    inner.ranges.insert(t.clone(), range::Range { lo, hi });
+    inner.integers.push(t.clone());
+    let terms = equal(&term(&fa), &term(&fb), &inner);
+    if terms.status != "proved" {
+        return None;
+    }
+    let mut ans = Answer::new(&[a, b]);
+    match check_same(a, b, assume) {
+        Ok(c) => {
+            ans.status = "proved".into();
+            ans.reason = Some(format!(
+                "termwise: both are {}s over {t} from {} to {}, and their terms are equal for every integer {t} there ({})",
+                match fa.op {
+                    crate::expr::BigOp::Sum => "sum",
+                    crate::expr::BigOp::Prod => "product",
+                },
+                fa.lo,
+                fa.hi,
+                terms.reason.unwrap_or_default()
+            ));
+            ans.check = Some(c);
+            Some(ans)
+        }
+        Err(p) => Some(failed_check(ans, p)),
+    }
+}
+
 /// `equal A B`: proved (normal forms or rewriting, with the explanation), refuted (a point
 /// where the rigorous engine separates them), or unknown.
 pub fn equal(a: &Expr, b: &Expr, assume: &Assumptions) -> Answer {
@@ -646,6 +754,9 @@ pub fn equal(a: &Expr, b: &Expr, assume: &Assumptions) -> Answer {
                 Err(p) => failed_check(ans, p),
             };
         }
+    }
+    if let Some(termwise) = equal_termwise(a, b, assume) {
+        return termwise;
     }
     let mut stop = None;
     match egraph::prove_equal(a, b, assume, egraph::Limits::default()) {
