@@ -178,6 +178,16 @@ pub fn evidence(o: &Outcome) -> String {
             )
         }
         Verdict::Certified => format!("holds at all {pts} points"),
+        // sampled integer values, each with its real box proven
+        Verdict::NoCounterexample if o.coverage.boxes > 0 => format!(
+            "holds on {} proven {} at the sampled values ({pts} points tested)",
+            o.coverage.boxes,
+            if o.coverage.boxes == 1 {
+                "box"
+            } else {
+                "boxes"
+            }
+        ),
         Verdict::NoCounterexample => format!("holds at {pts} sampled points"),
         Verdict::Refuted => {
             let cx = o.counterexample.as_ref();

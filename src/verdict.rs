@@ -498,6 +498,11 @@ pub enum Reason {
     },
     /// the evidence of the symbolic engine
     Symbolic(String),
+    /// certified on the real interval between the ends of these sampled integer ranges
+    Relaxed {
+        /// the parameters
+        params: Vec<String>,
+    },
     /// the decision procedure for real algebra gave no answer (not installed, out of time, a
     /// divisor that may vanish)
     Algebra(String),
@@ -643,6 +648,15 @@ impl std::fmt::Display for Reason {
             ),
             Symbolic(m) => write!(f, "{m}"),
             Algebra(m) => write!(f, "real algebra: {m}"),
+            Relaxed { params } => write!(
+                f,
+                "proved for every real value of {} between the ends of its sampled range, so for every integer",
+                params
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }

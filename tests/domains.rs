@@ -93,12 +93,28 @@ fn a_face_where_the_sides_are_equal_is_proven_and_beyond_it_refuted() {
 
 #[test]
 fn touching_inside_the_region_is_proven_by_convexity() {
-    let (_, o) = run(ClaimBuilder::new("c")
+    // branch and bound alone (real algebra, which would decide this polynomial claim too,
+    // switched off)
+    let c = ClaimBuilder::new("c")
         .param("x in [0, 1]")
         .param("y in [0, 1 - x]")
         .param("z in [0, 1 - x - y]")
-        .holds("x*y*z <= 1/27"));
+        .holds("x*y*z <= 1/27")
+        .build()
+        .unwrap();
+    let opts = Options {
+        real_algebra: false,
+        ..Options::default()
+    };
+    let o = decide(&c, &opts).remove(0);
     assert_eq!(o.verdict, Verdict::Certified, "{:?}", o.reason());
+    assert!(
+        o.coverage
+            .methods
+            .contains_key(&stabcert::ProofMethod::Convexity),
+        "{:?}",
+        o.coverage.methods
+    );
     // a hair below the maximum is refuted, at a point of the simplex
     let (c, o) = run(ClaimBuilder::new("c")
         .param("x in [0, 1]")

@@ -1569,15 +1569,38 @@ fn split(
     bx: Vec<(Rational, Rational)>,
     at: Option<&[Rational]>,
 ) -> (RealBox, RealBox) {
-    let k = (0..dims.len())
-        .max_by(|&i, &j| {
-            let wi = Rational::from(&bx[i].1 - &bx[i].0) / dom_width(&dims[i]);
-            let wj = Rational::from(&bx[j].1 - &bx[j].0) / dom_width(&dims[j]);
-            wi.cmp(&wj).then(j.cmp(&i))
-        })
-        .expect("at least one dimension");
+    let geometric = |i: usize| geometric_side(&dims[i], &bx[i]);
+    let k = if (0..dims.len()).any(|i| geometric(i).is_some()) {
+        // a side that spans orders of magnitude counts by its share of the domain's
+        // logarithmic width (a heuristic: which side to split never affects soundness)
+        let share = |i: usize| {
+            geometric(i).unwrap_or_else(|| {
+                (Rational::from(&bx[i].1 - &bx[i].0) / dom_width(&dims[i])).to_f64()
+            })
+        };
+        (0..dims.len())
+            .max_by(|&i, &j| share(i).total_cmp(&share(j)).then(j.cmp(&i)))
+            .expect("at least one dimension")
+    } else {
+        (0..dims.len())
+            .max_by(|&i, &j| {
+                let wi = Rational::from(&bx[i].1 - &bx[i].0) / dom_width(&dims[i]);
+                let wj = Rational::from(&bx[j].1 - &bx[j].0) / dom_width(&dims[j]);
+                wi.cmp(&wj).then(j.cmp(&i))
+            })
+            .expect("at least one dimension")
+    };
     let mid = match at {
         Some(p) if bx[k].0 < p[k] && p[k] < bx[k].1 => p[k].clone(),
+        // near the geometric mean, as a simple rational
+        _ if geometric(k).is_some() => {
+            let (l, h) = (bx[k].0.to_f64(), bx[k].1.to_f64());
+            let g = (l * h).sqrt();
+            match (Rational::from_f64(g / 1.1), Rational::from_f64(g * 1.1)) {
+                (Some(a), Some(b)) if bx[k].0 < a && b < bx[k].1 => simplest_in(&a, true, &b, true),
+                _ => Rational::from(&bx[k].0 + &bx[k].1) / 2u32,
+            }
+        }
         _ => Rational::from(&bx[k].0 + &bx[k].1) / 2u32,
     };
     let mut lo_half = bx.clone();
@@ -1585,6 +1608,17 @@ fn split(
     let mut hi_half = bx;
     hi_half[k].0 = mid;
     (lo_half, hi_half)
+}
+
+/// For a box side of a positive domain that spans more than a factor 4 (a step count up to
+/// 10^8, say), its share of the domain's logarithmic width: such a side is split near its
+/// geometric mean, since the sides of a relation in `T^a` or `ln T` change by factors, not
+/// by differences. `None` for any other side.
+fn geometric_side(d: &RealDim, side: &(Rational, Rational)) -> Option<f64> {
+    let (dl, dh) = (d.lo.to_f64(), d.hi.to_f64());
+    let (l, h) = (side.0.to_f64(), side.1.to_f64());
+    (d.dep.is_none() && dl > 0.0 && l > 0.0 && h / l > 4.0 && dh.is_finite())
+        .then(|| (h / l).ln() / (dh / dl).ln())
 }
 
 /// A box: per real dimension, its lower and upper end.

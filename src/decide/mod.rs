@@ -70,6 +70,9 @@ pub struct Options {
     /// algebra leave open (the pipeline passes the symbolic engine's, which this layer may
     /// not call itself)
     pub identity_at: Option<IdentityAt>,
+    /// whether regions branch and bound leaves open go to the real-algebra decision
+    /// procedure (z3) when the problem is one of real algebra
+    pub real_algebra: bool,
 }
 
 /// Whether `lhs` and `rhs` of a claim (its definitions not yet inlined) are equal at every
@@ -88,6 +91,7 @@ impl Default for Options {
             prec: (64, 4096),
             search_rel_width: Rational::from((1, 1_000_000_000)),
             identity_at: None,
+            real_algebra: true,
         }
     }
 }
@@ -171,6 +175,9 @@ pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
     }
     let res = sweep(claim, &links, &checks, opts, deadline);
     let mut outs = outcomes(claim, &links, &checks, &res);
+    if claim.threshold.is_none() {
+        relax_sampled(claim, &mut outs, opts, deadline);
+    }
     if let Some(t) = &claim.threshold {
         // every relation of a chain gets its own threshold: a step can start to fail
         // where the conclusion still holds
@@ -183,6 +190,81 @@ pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
         }
     }
     outs
+}
+
+/// A relation that holds at the sampled points of a `sample N` integer range is decided once
+/// more with every sampled range relaxed to the real interval between its ends: what holds
+/// for every real value there holds for every integer, so a `certified` relaxation certifies
+/// the relation (a failure at a non-integer point says nothing, and is ignored). Expressions
+/// that need the parameter to be an integer (a sum's bound) get no enclosure, so their
+/// relaxation is never certified.
+fn relax_sampled(claim: &Claim, outs: &mut [Outcome], opts: &Options, deadline: Instant) {
+    use crate::expr::DomainSpec;
+    let mut relaxed = claim.clone();
+    let mut names = Vec::new();
+    for p in &mut relaxed.params {
+        if let DomainSpec::IntRange {
+            lo,
+            hi,
+            inclusive,
+            sample: Some(_),
+        } = &p.domain
+        {
+            p.domain = DomainSpec::Real {
+                lo: lo.clone(),
+                lo_closed: true,
+                hi: hi.clone(),
+                hi_closed: *inclusive,
+            };
+            names.push(p.name.clone());
+        }
+    }
+    let open = |o: &Outcome| o.verdict == Verdict::NoCounterexample && o.failures == 0;
+    if names.is_empty() || !outs.iter().any(open) {
+        return;
+    }
+    // a relaxed parameter in a sum's bounds or a recurrence's length (after the `let`s) has
+    // no real meaning: not worth the time
+    let rels = relations(claim);
+    let integral = rels.iter().any(|(id, a, _, b)| {
+        outs.iter().any(|o| o.id == *id && open(o))
+            && [a, b]
+                .iter()
+                .any(|e| claim.inline_lets(e).is_none_or(|e| counts_with(&e, &names)))
+    });
+    if integral {
+        return;
+    }
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left < Duration::from_millis(100) {
+        return;
+    }
+    let opts = Options {
+        time_per_claim: left,
+        ..opts.clone()
+    };
+    for (o, r) in outs.iter_mut().zip(decide(&relaxed, &opts)) {
+        if open(o) && r.id == o.id && r.verdict == Verdict::Certified {
+            o.verdict = Verdict::Certified;
+            o.coverage = r.coverage;
+            o.reasons = r.reasons;
+            o.reasons.push(Reason::Relaxed {
+                params: names.clone(),
+            });
+        }
+    }
+}
+
+/// Whether one of `names` is in a bound of a sum or product or in the start or end of a
+/// recurrence inside `e` (where only integers have a meaning).
+fn counts_with(e: &Expr, names: &[String]) -> bool {
+    let bounds: Vec<&Expr> = match e {
+        Expr::Big { lo, hi, .. } => vec![lo, hi],
+        Expr::Rec { start, end, .. } => vec![start, end],
+        _ => Vec::new(),
+    };
+    bounds.iter().any(|b| names.iter().any(|n| b.mentions(n)))
+        || e.children().into_iter().any(|c| counts_with(c, names))
 }
 
 fn append_reason(o: &mut Outcome, note: Reason) {
@@ -455,9 +537,10 @@ mod tests {
 
     #[test]
     fn sampling_is_seeded_and_not_exhaustive() {
+        // true at integers only, so that the relaxation to real n does not certify it
         let body = ClaimBuilder::new("c")
             .param("n in 1..=10^15 sample 40")
-            .holds("n >= 1");
+            .holds("floor(n) >= n");
         let a = run(body.clone());
         let b = run(body);
         assert_eq!(a[0].verdict, Verdict::NoCounterexample);

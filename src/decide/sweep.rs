@@ -491,7 +491,8 @@ impl Sweep<'_> {
             // full budget back when the procedure gives no answer
             let c = &self.checks[k];
             let first_budget = (self.opts.max_boxes / 8).max(16);
-            let algebraic = max_boxes > first_budget
+            let algebraic = self.opts.real_algebra
+                && max_boxes > first_budget
                 && algebra::applicable(
                     self.claim,
                     &self.links[c.a],
@@ -575,7 +576,7 @@ impl Sweep<'_> {
     ) -> (Option<ProofMethod>, Option<Reason>) {
         let wanted = |m: ProofMethod| only.is_none_or(|o| o == m);
         let mut note = None;
-        if wanted(ProofMethod::RealAlgebra) {
+        if wanted(ProofMethod::RealAlgebra) && self.opts.real_algebra {
             note = self.real_algebra(bb, dims, r, k);
             if r.counterexample.is_some() {
                 return (None, None);
