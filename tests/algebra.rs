@@ -6,6 +6,8 @@
 //! product, checked as a polynomial identity at random rational points, and non-negative on
 //! rational grids of the region); the counterexamples pinned here fail exactly there too.
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use rug::Rational;
 use stabcert::ProofMethod;
 use stabcert::certify::kernel::{Recheck, recheck};
@@ -128,6 +130,94 @@ fn without_branch_and_bound_the_solver_decides_alone() {
     assert_eq!(o.verdict, Verdict::Refuted, "{:?}", o.reason());
     let p = &o.counterexample.as_ref().unwrap().point;
     assert_eq!(p[0].1, p[1].1);
+}
+
+mod common;
+
+/// Seeded random quotients `(a x^2 + b x y + c)/(x - r)` compared with a constant on a box,
+/// decided by the solver alone (one box): the pole `x = r` is inside the box in about half
+/// the cases. Every verdict is checked by exact evaluation written here: `certified` only if
+/// the pole is outside the box and the relation holds on a grid (with the box's corners and
+/// the points next to the pole); `refuted` at a point of the box where the divisor vanishes
+/// or the relation fails. Dropping the divisor condition from the solver's query makes this
+/// test fail (a quotient is certified with its pole in the box).
+#[test]
+fn quotients_with_poles_agree_with_exact_evaluation() {
+    let (seed, count) = common::seed_and_count(60);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xa1_9eb7a);
+    let opts = Options {
+        max_boxes: 1,
+        ..Options::default()
+    };
+    let q = |n: i64, d: i64| Rational::from((n, d));
+    let (mut certified, mut refuted) = (0, 0);
+    for case in 0..count {
+        let (a, b, c) = (
+            rng.gen_range(-3..=3i64),
+            rng.gen_range(-3..=3i64),
+            rng.gen_range(-3..=3i64),
+        );
+        let r = q(rng.gen_range(-8..=8), 4);
+        let k = q(rng.gen_range(-12..=12), 2);
+        let le = rng.gen_bool(0.5);
+        let (x0, x1, y0, y1) = (q(-1, 1), q(1, 1), q(0, 1), q(1, 1));
+        let holds = format!(
+            "({a}*x^2 + ({b})*x*y + ({c}))/(x - ({r})) {} {k}",
+            if le { "<=" } else { ">=" }
+        );
+        let claim = ClaimBuilder::new(format!("q{case}"))
+            .param("x in [-1, 1]")
+            .param("y in [0, 1]")
+            .holds(holds.clone())
+            .build()
+            .unwrap();
+        let o = decide(&claim, &opts).remove(0);
+        let value = |x: &Rational, y: &Rational| -> Option<Rational> {
+            let d = Rational::from(x - &r);
+            (d != 0).then(|| {
+                (Rational::from(a) * x * x + Rational::from(b) * x * y + Rational::from(c)) / d
+            })
+        };
+        let ok = |x: &Rational, y: &Rational| {
+            value(x, y).is_some_and(|v| if le { v <= k } else { v >= k })
+        };
+        match o.verdict {
+            Verdict::Certified => {
+                certified += 1;
+                assert!(
+                    !(x0 <= r && r <= x1),
+                    "case {case} (seed {seed}): `{holds}` certified with its pole x = {r} in the box"
+                );
+                let mut xs: Vec<Rational> = (0..=16).map(|i| q(i - 8, 8)).collect();
+                xs.push(&r + q(1, 1000));
+                xs.push(&r - q(1, 1000));
+                for x in xs.iter().filter(|x| x0 <= **x && **x <= x1) {
+                    for j in 0..=8 {
+                        let y = q(j, 8);
+                        assert!(
+                            ok(x, &y),
+                            "case {case} (seed {seed}): `{holds}` certified, fails at ({x}, {y})"
+                        );
+                    }
+                }
+            }
+            Verdict::Refuted => {
+                refuted += 1;
+                let p = &o.counterexample.as_ref().unwrap().point;
+                let (x, y) = (&p[0].1, &p[1].1);
+                assert!(x0 <= *x && *x <= x1 && y0 <= *y && *y <= y1, "case {case}");
+                assert!(
+                    !ok(x, y),
+                    "case {case} (seed {seed}): `{holds}` holds at ({x}, {y})"
+                );
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        certified > 0 && refuted > 0,
+        "{certified} certified, {refuted} refuted"
+    );
 }
 
 #[test]
