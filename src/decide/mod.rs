@@ -536,6 +536,29 @@ mod tests {
     }
 
     #[test]
+    fn a_grid_decided_in_parallel_gives_the_sequential_tallies() {
+        // a grid of 40,000 points in batches across threads: the same counts, the same
+        // first (minimal) counterexample and the same first undecided point on one thread and
+        // on four
+        let c = ClaimBuilder::new("c")
+            .param("n in 1..=200")
+            .param("m in 1..=200")
+            .holds("n*m - 3*n <= 35000 + sqrt(m)/10^6")
+            .build()
+            .unwrap();
+        let on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            format!("{:?}", pool.install(|| decide(&c, &Options::default())))
+        };
+        let one = on(1);
+        assert!(one.contains("Refuted"), "{one}");
+        assert_eq!(one, on(4));
+    }
+
+    #[test]
     fn sampling_is_seeded_and_not_exhaustive() {
         // true at integers only, so that the relaxation to real n does not certify it
         let body = ClaimBuilder::new("c")

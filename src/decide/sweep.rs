@@ -88,7 +88,13 @@ pub(super) struct Sweep<'a> {
     /// a constraint whose membership is undecidable at a point (it needs an unbound real
     /// parameter) lets the point through
     pub(super) superset: bool,
+    /// enumerated points not yet decided (see [`Sweep::flush`])
+    pub(super) batch: Vec<Vec<(String, Rational)>>,
 }
+
+/// Points decided together, in parallel: a fixed number, so that how a grid is cut never
+/// depends on the number of threads.
+const BATCH: usize = 256;
 
 pub(super) fn sweep(
     claim: &Claim,
@@ -127,6 +133,7 @@ pub(super) fn sweep(
     if sw.stopped.is_none() {
         sw.run(0);
     }
+    sw.flush();
     SweepResult {
         tallies: sw.tallies,
         points: sw.points,
@@ -203,6 +210,7 @@ impl<'a> Sweep<'a> {
             reals,
             visitor: None,
             superset: false,
+            batch: Vec::new(),
         }
     }
 }
@@ -230,6 +238,8 @@ impl Sweep<'_> {
                         if self.visitor.is_some() {
                             self.stopped = Some(why);
                         } else {
+                            // the points before it are recorded first
+                            self.flush();
                             for t in &mut self.tallies {
                                 record(t, &self.point, PointVerdict::Unknown(why.clone()));
                             }
@@ -401,15 +411,34 @@ impl Sweep<'_> {
         true
     }
 
-    /// Decides every relation at the current point (all parameters bound to rationals).
+    /// Decides every relation at the current point (all parameters bound to rationals): the
+    /// point joins a batch, decided in parallel once full ([`Self::flush`]).
     pub(super) fn point_decide(&mut self) {
         if !self.count_point() {
             return;
         }
-        let pe = PointEval::new(self.claim, self.links, &self.point, &self.budget, self.opts);
-        let results = pe.decide_checks(self.checks);
-        for (k, r) in results.into_iter().enumerate() {
-            record(&mut self.tallies[k], &self.point, r);
+        self.batch.push(self.point.clone());
+        if self.batch.len() >= BATCH {
+            self.flush();
+        }
+    }
+
+    /// Decides the batched points in parallel and records the verdicts in enumeration
+    /// order, so that the tallies (first counterexample, counts) are those of a sequential
+    /// sweep, whatever the number of threads.
+    pub(super) fn flush(&mut self) {
+        use rayon::prelude::*;
+        let batch = std::mem::take(&mut self.batch);
+        let (claim, links, checks, budget, opts) =
+            (self.claim, self.links, self.checks, &self.budget, self.opts);
+        let results: Vec<Vec<PointVerdict>> = batch
+            .par_iter()
+            .map(|point| PointEval::new(claim, links, point, budget, opts).decide_checks(checks))
+            .collect();
+        for (point, rs) in batch.iter().zip(results) {
+            for (k, r) in rs.into_iter().enumerate() {
+                record(&mut self.tallies[k], point, r);
+            }
         }
     }
 
