@@ -156,22 +156,15 @@ pub fn identity_on_domain(claim: &Claim, r: &Relation) -> Option<String> {
             ..Options::default()
         };
         let (points, all) = decide::each_fixed_point(claim, &opts, &mut |point| {
-            let mut env = crate::engine::real::RealEnv::new();
-            for p in &claim.params {
-                let iv = match point.iter().find(|(n, _)| *n == p.name) {
-                    Some((_, v)) => hull.interval(v, v),
-                    None => match hull.of(&p.domain, &mut env) {
-                        Some((lo, hi)) if lo <= hi => hull.interval(&lo, &hi),
-                        // empty at this point: nothing to check
-                        Some(_) => return true,
-                        None => {
-                            defined = false;
-                            return false;
-                        }
-                    },
-                };
-                env.push(&p.name, iv);
-            }
+            let mut env = match hull.at(claim, point) {
+                Err(()) => {
+                    defined = false;
+                    return false;
+                }
+                // empty at this point: nothing to check
+                Ok(None) => return true,
+                Ok(Some((env, _))) => env,
+            };
             defined = hull.defined(&[&lhs, &rhs], &mut env)
                 && guards
                     .iter()
@@ -225,21 +218,12 @@ pub fn identity_at_point(
     }
     let (lhs, rhs) = (claim.inline_lets(lhs)?, claim.inline_lets(rhs)?);
     let hull = Hull::new();
+    let Ok(Some((mut env, ranges))) = hull.at(claim, point) else {
+        return None;
+    };
     let mut assume = Assumptions::default();
-    let mut env = crate::engine::real::RealEnv::new();
-    for p in &claim.params {
-        let iv = match point.iter().find(|(n, _)| *n == p.name) {
-            Some((_, v)) => hull.interval(v, v),
-            None => {
-                let (lo, hi) = hull.of(&p.domain, &mut env)?;
-                if lo > hi {
-                    return None;
-                }
-                assume.add(&format!("{} in [{lo}, {hi}]", p.name)).ok()?;
-                hull.interval(&lo, &hi)
-            }
-        };
-        env.push(&p.name, iv);
+    for (name, lo, hi) in &ranges {
+        assume.add(&format!("{name} in [{lo}, {hi}]")).ok()?;
     }
     if !hull.defined(&[&lhs, &rhs], &mut env) {
         return None;
@@ -311,6 +295,12 @@ fn unroll(e: &Expr, budget: &crate::engine::exact::Budget) -> Option<Expr> {
     }
 }
 
+/// An environment at a point, with the hulls (name, lo, hi) of the parameters left free.
+type AtPoint = (
+    crate::engine::real::RealEnv,
+    Vec<(String, rug::Rational, rug::Rational)>,
+);
+
 /// Interval hulls of parameter domains, and definedness over them, for
 /// [`identity_on_domain`] and [`identity_at_point`].
 struct Hull {
@@ -366,6 +356,30 @@ impl Hull {
                 })?
             }
         })
+    }
+
+    /// The environment at `point` (its values bound, every other parameter over the hull of
+    /// its domain there, in declaration order), with the hulls of those others: `Err(())`
+    /// where a hull has no enclosure, `Ok(None)` where one is empty.
+    fn at(&self, claim: &Claim, point: &[(String, rug::Rational)]) -> Result<Option<AtPoint>, ()> {
+        let mut env = crate::engine::real::RealEnv::new();
+        let mut ranges = Vec::new();
+        for p in &claim.params {
+            let iv = match point.iter().find(|(n, _)| *n == p.name) {
+                Some((_, v)) => self.interval(v, v),
+                None => {
+                    let (lo, hi) = self.of(&p.domain, &mut env).ok_or(())?;
+                    if lo > hi {
+                        return Ok(None);
+                    }
+                    let iv = self.interval(&lo, &hi);
+                    ranges.push((p.name.clone(), lo, hi));
+                    iv
+                }
+            };
+            env.push(&p.name, iv);
+        }
+        Ok(Some((env, ranges)))
     }
 
     fn interval(&self, lo: &rug::Rational, hi: &rug::Rational) -> crate::engine::real::Interval {

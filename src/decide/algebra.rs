@@ -41,36 +41,22 @@ pub(super) enum Answer {
 /// Longest time one solver run may take (the claim's deadline may cut it shorter).
 const MAX_RUN: Duration = Duration::from_secs(10);
 
-/// Decides `a rel b` at the integer point `fixed` over the claim's real parameters, or
-/// `None` when the problem is not one of real algebra (a side, a bound or a constraint is
-/// not a quotient of polynomials there; a claim without real parameters; guards).
-pub(super) fn decide(
+/// The problem of deciding `a rel b` at the integer point `fixed` over the claim's real
+/// parameters, or `None` when it is not one of real algebra (a side, a bound or a constraint
+/// is not a quotient of polynomials there; a claim without real parameters; guards).
+pub(super) fn problem(
     claim: &Claim,
     a: &Expr,
     rel: Rel,
     b: &Expr,
     fixed: &[(String, Rational)],
-    deadline: Instant,
-) -> Option<Answer> {
-    let problem = Problem::new(claim, a, rel, b, fixed)?;
-    Some(problem.solve(deadline))
-}
-
-/// Whether [`decide`] would ask the solver (the problem is one of real algebra), without
-/// asking it.
-pub(super) fn applicable(
-    claim: &Claim,
-    a: &Expr,
-    rel: Rel,
-    b: &Expr,
-    fixed: &[(String, Rational)],
-) -> bool {
-    Problem::new(claim, a, rel, b, fixed).is_some()
+) -> Option<Problem> {
+    Problem::new(claim, a, rel, b, fixed)
 }
 
 /// The query, in SMT-LIB over the variables `v0, v1, ...` (the real parameters in
 /// declaration order).
-struct Problem {
+pub(super) struct Problem {
     /// the real parameters, in order (`v<k>` is `reals[k]`)
     reals: Vec<String>,
     /// the domain: bounds and constraints, polynomial atoms
@@ -163,7 +149,8 @@ impl Problem {
         s
     }
 
-    fn solve(&self, deadline: Instant) -> Answer {
+    /// Runs the solver (until `deadline`, at most [`MAX_RUN`]).
+    pub(super) fn solve(&self, deadline: Instant) -> Answer {
         let left = deadline
             .saturating_duration_since(Instant::now())
             .min(MAX_RUN);
@@ -507,7 +494,7 @@ mod tests {
             unreachable!()
         };
         let deadline = Instant::now() + Duration::from_secs(20);
-        decide(&c, &r.lhs, r.rel, &r.rhs, &[], deadline)
+        problem(&c, &r.lhs, r.rel, &r.rhs, &[]).map(|p| p.solve(deadline))
     }
 
     fn holds(params: &[&str], relation: &str) {

@@ -92,6 +92,50 @@ pub(super) struct Sweep<'a> {
     pub(super) batch: Vec<Vec<(String, Rational)>>,
 }
 
+/// What real algebra did with a region branch and bound left open.
+enum Closed {
+    /// proven on the whole region (`r` says so)
+    Proven,
+    /// a counterexample, confirmed exactly (in `r`)
+    Refuted,
+    /// no answer, and what the reader must know
+    Open(Option<Reason>),
+}
+
+/// The decision procedure for real algebra on the whole region at this integer point.
+fn real_algebra(
+    problem: &algebra::Problem,
+    deadline: Instant,
+    bb: &BranchAndBound,
+    dims: &[RealDim],
+    r: &mut BoxResult,
+) -> Closed {
+    match problem.solve(deadline) {
+        Answer::Holds => {
+            // the whole region is proven at once: the boxes branch and bound proved before
+            // it stopped are not what the verdict rests on
+            r.open = None;
+            r.proven = 1;
+            r.methods = [(ProofMethod::RealAlgebra, 1)].into();
+            Closed::Proven
+        }
+        Answer::Fails(point) => {
+            r.points += 1;
+            match bb.counterexample_at(dims, &point) {
+                Some(cx) => {
+                    r.counterexample = Some(cx);
+                    Closed::Refuted
+                }
+                None => Closed::Open(Some(Reason::Algebra(format!(
+                    "the solver's failing point {} is not confirmed by exact evaluation",
+                    fmt_point(&point)
+                )))),
+            }
+        }
+        Answer::Unknown(why) => Closed::Open(Some(Reason::Algebra(why))),
+    }
+}
+
 /// Points decided together, in parallel: a fixed number, so that how a grid is cut never
 /// depends on the number of threads.
 const BATCH: usize = 256;
@@ -519,16 +563,19 @@ impl Sweep<'_> {
             // needs more boxes, the decision procedure is faster; branch and bound gets its
             // full budget back when the procedure gives no answer
             let c = &self.checks[k];
-            let first_budget = (self.opts.max_boxes / 8).max(16);
-            let algebraic = self.opts.real_algebra
-                && max_boxes > first_budget
-                && algebra::applicable(
+            let problem = if self.opts.real_algebra {
+                algebra::problem(
                     self.claim,
                     &self.links[c.a],
                     c.rel,
                     &self.links[c.b],
                     &self.point,
-                );
+                )
+            } else {
+                None
+            };
+            let first_budget = (self.opts.max_boxes / 8).max(16);
+            let algebraic = problem.is_some() && max_boxes > first_budget;
             let mut bb = BranchAndBound {
                 claim: self.claim,
                 links: self.links,
@@ -549,16 +596,16 @@ impl Sweep<'_> {
             let mut pending: Option<Reason> = None;
             let mut done = false;
             if let Some(m) = self.tallies[k].first {
-                r.open = Some(Reason::NoPoints);
-                self.other_provers(&bb, &dims, &mut r, k, Some(m));
-                done = r.open.is_none() || r.counterexample.is_some();
+                let (by, _) = self.other_provers(&bb, &dims, problem.as_ref(), &mut r, k, Some(m));
+                done = by.is_some() || r.counterexample.is_some();
             }
             if !done {
                 let points = r.points;
                 r = bb.run(&dims);
                 r.points += points;
                 if r.counterexample.is_none() && r.open.is_some() {
-                    let (by, note) = self.other_provers(&bb, &dims, &mut r, k, None);
+                    let (by, note) =
+                        self.other_provers(&bb, &dims, problem.as_ref(), &mut r, k, None);
                     pending = note;
                     if by.is_some() {
                         self.tallies[k].first = by;
@@ -599,19 +646,20 @@ impl Sweep<'_> {
         &self,
         bb: &BranchAndBound,
         dims: &[RealDim],
+        problem: Option<&algebra::Problem>,
         r: &mut BoxResult,
         k: usize,
         only: Option<ProofMethod>,
     ) -> (Option<ProofMethod>, Option<Reason>) {
         let wanted = |m: ProofMethod| only.is_none_or(|o| o == m);
         let mut note = None;
-        if wanted(ProofMethod::RealAlgebra) && self.opts.real_algebra {
-            note = self.real_algebra(bb, dims, r, k);
-            if r.counterexample.is_some() {
-                return (None, None);
-            }
-            if r.open.is_none() {
-                return (Some(ProofMethod::RealAlgebra), None);
+        if wanted(ProofMethod::RealAlgebra)
+            && let Some(problem) = problem
+        {
+            match real_algebra(problem, self.deadline, bb, dims, r) {
+                Closed::Proven => return (Some(ProofMethod::RealAlgebra), None),
+                Closed::Refuted => return (None, None),
+                Closed::Open(n) => note = n,
             }
         }
         // sides that are the same function at this integer point (an empty sum, a factor
@@ -628,51 +676,6 @@ impl Sweep<'_> {
             }
         }
         (None, note)
-    }
-
-    /// After branch and bound left a box open: the decision procedure for real algebra on
-    /// the whole region at this integer point, where the problem is one of real algebra.
-    /// Returns what the reader must know when it gave no answer.
-    fn real_algebra(
-        &self,
-        bb: &BranchAndBound,
-        dims: &[RealDim],
-        r: &mut BoxResult,
-        k: usize,
-    ) -> Option<Reason> {
-        let c = &self.checks[k];
-        let answer = algebra::decide(
-            self.claim,
-            &self.links[c.a],
-            c.rel,
-            &self.links[c.b],
-            &self.point,
-            self.deadline,
-        );
-        match answer? {
-            Answer::Holds => {
-                // the whole region is proven at once: the boxes branch and bound proved
-                // before it stopped are not what the verdict rests on
-                r.open = None;
-                r.proven = 1;
-                r.methods = [(ProofMethod::RealAlgebra, 1)].into();
-                None
-            }
-            Answer::Fails(point) => {
-                r.points += 1;
-                match bb.counterexample_at(dims, &point) {
-                    Some(cx) => {
-                        r.counterexample = Some(cx);
-                        None
-                    }
-                    None => Some(Reason::Algebra(format!(
-                        "the solver's failing point {} is not confirmed by exact evaluation",
-                        fmt_point(&point)
-                    ))),
-                }
-            }
-            Answer::Unknown(why) => Some(Reason::Algebra(why)),
-        }
     }
 
     /// A note for the reader of relation `k`, once.
