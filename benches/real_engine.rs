@@ -5,7 +5,9 @@
 //! - a threshold bracket 40 bits wide for a claim whose sides cost microseconds;
 //! - the proofs over regions that are not boxes and next to poles (issue 15): each claim of
 //!   `examples/dependent.toml`, and `ln(1 + x) <= x` on `(-1, 4]`;
-//! - real algebra (z3's nlsat) on `examples/algebra.toml`, after branch and bound and alone.
+//! - real algebra (z3's nlsat) on `examples/algebra.toml`, after branch and bound and alone;
+//! - the f64 first rung of box evaluation, on and off, on claims decided by many boxes
+//!   (`-- rung`).
 //!
 //! Run: `cargo bench --bench real_engine`
 
@@ -128,6 +130,52 @@ fn bench(c: &mut Criterion) {
                 claim.id,
                 o.verdict.as_str(),
                 o.coverage.methods
+            );
+            g.bench_function(format!("{name}_{}", claim.id), |b| {
+                b.iter(|| decide(claim, opts))
+            });
+        }
+    }
+
+    // the f64 first rung of box evaluation, on and off (every box to MPFR), on claims whose
+    // proofs take many boxes: the floor claim above, examples with real parameters, and the
+    // paper's claim with the most proven boxes
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let load = |file: &str| {
+        let text = std::fs::read_to_string(root.join(file)).expect("claim file");
+        stabcert::claims::load_str(file, &text).expect("loads")
+    };
+    let pick = |file: &str, ids: &[&str]| -> Vec<Claim> {
+        load(file)
+            .into_iter()
+            .filter(|c| ids.contains(&c.id.as_str()))
+            .collect()
+    };
+    let mut rung_claims = vec![boxes_claim()];
+    rung_claims.extend(pick("examples/dependent.toml", &["dependent.simplex"]));
+    rung_claims.extend(pick(
+        "examples/touching.toml",
+        &["touching.exp.tangent", "touching.bernoulli.real"],
+    ));
+    rung_claims.extend(
+        stabcert::claims::load_catalogue()
+            .expect("the catalogue loads")
+            .into_iter()
+            .filter(|c| c.id == "thm5.hitting"),
+    );
+    let mpfr_only = Options {
+        f64_rung: false,
+        ..Options::default()
+    };
+    for claim in &rung_claims {
+        for (name, opts) in [("rung_f64", &Options::default()), ("rung_mpfr", &mpfr_only)] {
+            let o = decide(claim, opts).remove(0);
+            eprintln!(
+                "{name} {}: verdict {}, {} boxes proven, {} points",
+                claim.id,
+                o.verdict.as_str(),
+                o.coverage.boxes,
+                o.coverage.points
             );
             g.bench_function(format!("{name}_{}", claim.id), |b| {
                 b.iter(|| decide(claim, opts))

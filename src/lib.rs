@@ -150,5 +150,5 @@ pub use real::{Arith, Interval, RealError};
 pub use source::SourceError;
 pub use verdict::{
     Bracket, BudgetKind, Counterexample, Coverage, DomainError, Outcome, ProofMethod, Reason, Side,
-    Verdict,
+    Unrelaxed, Verdict,
 };

@@ -503,9 +503,38 @@ pub enum Reason {
         /// the parameters
         params: Vec<String>,
     },
+    /// why a relation that held at every value tested is only `no-counterexample`: these
+    /// integer parameters were sampled, and relaxing them to real intervals did not prove it
+    SampledOnly {
+        /// the sampled parameters
+        params: Vec<String>,
+        /// why the relaxation did not certify
+        why: Unrelaxed,
+    },
+    /// an equality over real parameters, tested at sample points of each box: enclosures
+    /// never prove an equality, and no identity proof of its sides was found
+    EqualitySampled {
+        /// the real parameters
+        params: Vec<String>,
+    },
     /// the decision procedure for real algebra gave no answer (not installed, out of time, a
     /// divisor that may vanish)
     Algebra(String),
+}
+
+/// Why sampled integer ranges were not relaxed to real intervals, or why that did not
+/// certify the relation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unrelaxed {
+    /// a sampled parameter bounds a sum or product or gives a recurrence's length, where
+    /// only integers have a meaning
+    Integral,
+    /// the relaxed relation was decided and not certified
+    NotProven,
+    /// a threshold or best-constant search (its bracket rests on the sampled values)
+    Search,
+    /// the claim's time allowance was used up first
+    NoTime,
 }
 
 impl std::fmt::Display for Reason {
@@ -648,15 +677,44 @@ impl std::fmt::Display for Reason {
             ),
             Symbolic(m) => write!(f, "{m}"),
             Algebra(m) => write!(f, "real algebra: {m}"),
+            SampledOnly { params, why } => write!(
+                f,
+                "{} {} sampled (a `sample` range): only the values tested are covered, and {}",
+                ticks(params),
+                if params.len() == 1 { "is" } else { "are" },
+                match why {
+                    Unrelaxed::Integral =>
+                        "relaxing to a real interval has no meaning here (it bounds a sum, a product or a recurrence)",
+                    Unrelaxed::NotProven =>
+                        "relaxed to a real interval between the range's ends, the relation was not proven",
+                    Unrelaxed::Search => "a search is not relaxed to real values",
+                    Unrelaxed::NoTime => "no time was left to relax it to a real interval",
+                }
+            ),
+            EqualitySampled { params } => write!(
+                f,
+                "an equality over the real {} {}: tested at sample points of each box (enclosures never prove an equality), and no identity proof of its sides was found",
+                if params.len() == 1 {
+                    "parameter"
+                } else {
+                    "parameters"
+                },
+                ticks(params)
+            ),
             Relaxed { params } => write!(
                 f,
                 "proved for every real value of {} between the ends of its sampled range, so for every integer",
-                params
-                    .iter()
-                    .map(|p| format!("`{p}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                ticks(params)
             ),
         }
     }
+}
+
+/// Names in backticks, separated by commas.
+fn ticks(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

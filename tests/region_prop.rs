@@ -140,6 +140,11 @@ fn region_verdicts_agree_with_exact_evaluation() {
         real_algebra: false,
         ..opts.clone()
     };
+    // every box to MPFR: the f64 first rung must not change a verdict or a counterexample
+    let no_f64 = Options {
+        f64_rung: false,
+        ..opts.clone()
+    };
     let (mut certified, mut refuted, mut by_algebra) = (0, 0, 0);
     for case in 0..count {
         let three = rng.gen_bool(0.25);
@@ -216,6 +221,13 @@ fn region_verdicts_agree_with_exact_evaluation() {
         let claim = b.holds(holds.clone()).build().expect("a valid claim");
         // as `check` decides it, by branch and bound alone, and with one box: the
         // real-algebra decision procedure alone
+        let with_f64 = decide(&claim, &opts).remove(0);
+        let without = decide(&claim, &no_f64).remove(0);
+        assert_eq!(
+            (with_f64.verdict, &with_f64.counterexample),
+            (without.verdict, &without.counterexample),
+            "case {case} (seed {seed}): `{holds}` with and without the f64 rung"
+        );
         for opts in [&opts, &no_algebra, &one_box] {
             let o = decide(&claim, opts).remove(0);
             if o.verdict == Verdict::Certified

@@ -7,7 +7,7 @@
 //! integers only; `sum 1/t^2 < pi^2/6 < 2`.
 
 use stabcert::claims::ClaimBuilder;
-use stabcert::decide::{Options, Reason, Verdict, decide};
+use stabcert::decide::{Options, Reason, Unrelaxed, Verdict, decide};
 
 fn outcome(params: &[&str], holds: &str) -> stabcert::decide::Outcome {
     let mut b = ClaimBuilder::new("c");
@@ -39,16 +39,28 @@ fn a_relaxation_that_fails_between_integers_leaves_the_sampled_verdict() {
     // nothing about the integers
     let o = outcome(&["n in 1..=10^6 sample 5"], "floor(n) >= n");
     assert_eq!(o.verdict, Verdict::NoCounterexample, "{:?}", o.reason());
-    // a range that bounds a sum is not relaxed
-    let o = outcome(&["T in 1..=10^6 sample 5"], "sum(t, 1, T, 1/t^2) <= 2");
-    assert_eq!(o.verdict, Verdict::NoCounterexample, "{:?}", o.reason());
+    // the reason says why it is only sampled
     assert!(
-        !o.reasons
-            .iter()
-            .any(|r| matches!(r, Reason::Relaxed { .. })),
+        matches!(&o.reasons[..], [Reason::SampledOnly { params, why: Unrelaxed::NotProven }] if params == &["n"]),
         "{:?}",
         o.reasons
     );
+    assert!(o.reason().unwrap().contains("`n` is sampled"));
+    // a range that bounds a sum is not relaxed, and the reason says so
+    let o = outcome(&["T in 1..=10^6 sample 5"], "sum(t, 1, T, 1/t^2) <= 2");
+    assert_eq!(o.verdict, Verdict::NoCounterexample, "{:?}", o.reason());
+    assert!(
+        matches!(
+            &o.reasons[..],
+            [Reason::SampledOnly {
+                why: Unrelaxed::Integral,
+                ..
+            }]
+        ),
+        "{:?}",
+        o.reasons
+    );
+    assert!(o.reason().unwrap().contains("it bounds a sum"));
 }
 
 #[test]

@@ -10,9 +10,11 @@ use super::sweep::RealDim;
 use super::{BudgetKind, Check, Counterexample, Options, Reason};
 use crate::claims::Claim;
 use crate::engine::exact::Budget;
-use crate::engine::real::{self, Arith, Interval, RealEnv};
+use crate::engine::real::{
+    self, Arith, F64Env, F64Expr, F64Interval, Interval, RealEnv, eval_compiled, eval_f64,
+};
 use crate::expr::poly::{Poly, ratfn_of};
-use crate::expr::{BinOp, Expr};
+use crate::expr::{BinOp, Expr, Rel};
 use crate::verdict::{BoxSide, ProofMethod};
 use rug::Rational;
 use std::time::Instant;
@@ -43,6 +45,72 @@ pub(super) struct BranchAndBound<'a> {
     /// points (box coordinates) where the sides were found exactly equal: the centres of the
     /// convexity proofs
     pub(super) touch_points: std::cell::RefCell<Vec<Vec<Rational>>>,
+    /// the claim compiled for the `f64` rung (`None`: the rung is off, or a constant of the
+    /// claim has no finite `f64` enclosure)
+    pub(super) f64: Option<&'a F64Claim>,
+}
+
+/// A claim's expressions compiled once for the `f64` rung of box evaluation: the links of
+/// its relations, its definitions, guards and `where` constraints (an entry that does not
+/// compile is `None`, and the rung then leaves the boxes that need it to MPFR).
+pub(super) struct F64Claim {
+    links: Vec<Option<F64Expr>>,
+    lets: Option<Vec<(String, F64Expr)>>,
+    guards: Option<Vec<(F64Expr, Rel, F64Expr)>>,
+    constraints: Vec<Option<(F64Expr, Rel, F64Expr)>>,
+}
+
+impl F64Claim {
+    pub(super) fn new(claim: &Claim, links: &[Expr]) -> F64Claim {
+        let rel = |r: &crate::expr::Relation| {
+            Some((F64Expr::compile(&r.lhs)?, r.rel, F64Expr::compile(&r.rhs)?))
+        };
+        F64Claim {
+            links: links.iter().map(F64Expr::compile).collect(),
+            lets: claim
+                .lets
+                .iter()
+                .map(|d| Some((d.name.clone(), F64Expr::compile(&d.expr)?)))
+                .collect(),
+            guards: claim.guards.iter().map(|(_, r)| rel(r)).collect(),
+            constraints: claim.constraints.iter().map(|(_, r)| rel(r)).collect(),
+        }
+    }
+
+    /// Whether, on the environment's intervals, the guards hold and `check` holds (with
+    /// `strictly`, with the sides strictly apart in its direction, so not equal anywhere),
+    /// by `f64` enclosures. Binds the definitions in `env`.
+    fn holds_f64(&self, env: &mut F64Env, check: &Check, strictly: bool) -> bool {
+        let proves = |env: &mut F64Env, x: &F64Expr, rel: Rel, y: &F64Expr| match (
+            eval_compiled(x, env),
+            eval_compiled(y, env),
+        ) {
+            (Some(a), Some(b)) => a.proves(rel, b),
+            _ => false,
+        };
+        let (Some(guards), Some(lets)) = (&self.guards, &self.lets) else {
+            return false;
+        };
+        if !guards.iter().all(|(x, rel, y)| proves(env, x, *rel, y)) {
+            return false;
+        }
+        for (name, e) in lets {
+            let Some(v) = eval_compiled(e, env) else {
+                return false;
+            };
+            env.push(name, v);
+        }
+        let rel = match check.rel {
+            Rel::Le | Rel::Lt if strictly => Rel::Lt,
+            Rel::Ge | Rel::Gt if strictly => Rel::Gt,
+            Rel::Eq if strictly => return false,
+            r => r,
+        };
+        match (&self.links[check.a], &self.links[check.b]) {
+            (Some(a), Some(b)) => proves(env, a, rel, b),
+            _ => false,
+        }
+    }
 }
 
 /// Taylor forms tried in a row without success before branch and bound stops trying them.
@@ -91,6 +159,11 @@ impl BranchAndBound<'_> {
         boxv: &[(Rational, Rational)],
         prec: u32,
     ) -> BoxVerdict {
+        if self.opts.f64_rung
+            && let Some(v) = self.box_eval_f64(dims, boxv)
+        {
+            return v;
+        }
         let Some(mut env) = self.env_for(dims, boxv, prec) else {
             return BoxVerdict::Unknown;
         };
@@ -147,6 +220,42 @@ impl BranchAndBound<'_> {
             }
             v => v,
         }
+    }
+
+    /// The `f64` first rung on a box: `Empty` where a constraint or a dependent parameter's
+    /// bounds show no point of the box is in the domain, `Proven` where the guards, the
+    /// definitions and the relation are shown on the whole box with `f64` enclosures;
+    /// `None` (MPFR decides) otherwise. It never refutes.
+    fn box_eval_f64(&self, dims: &[RealDim], boxv: &[(Rational, Rational)]) -> Option<BoxVerdict> {
+        let fc = self.f64?;
+        let mut env = F64Env::new();
+        for (n, v) in self.fixed {
+            env.push(n, F64Interval::from_rational(v)?);
+        }
+        for (d, (lo, hi)) in dims.iter().zip(boxv) {
+            let u = F64Interval::from_bounds(lo, hi)?;
+            env.push(&d.name, u);
+            if let Some((le, he)) = &d.dep {
+                let l = eval_f64(le, &mut env)?;
+                let h = eval_f64(he, &mut env)?;
+                let w = h.minus(l)?;
+                // as in `inside`: inverted bounds, or an excluded end reached by a point box
+                let open = (*lo == 0 && !d.lo_closed) || (*hi == 1 && !d.hi_closed);
+                if w.hi < 0.0 || (open && w.hi <= 0.0 && lo == hi) {
+                    return Some(BoxVerdict::Empty);
+                }
+                env.push(&d.param, l.plus(u.times(w)?)?);
+            }
+        }
+        for (x, rel, y) in fc.constraints.iter().flatten() {
+            if let (Some(x), Some(y)) = (eval_compiled(x, &mut env), eval_compiled(y, &mut env))
+                && x.disproves(*rel, y)
+            {
+                return Some(BoxVerdict::Empty);
+            }
+        }
+        fc.holds_f64(&mut env, self.check, false)
+            .then_some(BoxVerdict::Proven(ProofMethod::Enclosure))
     }
 
     /// Whether the box lies inside the domain (`Some(true)`), outside it (`Some(false)`: a
@@ -933,6 +1042,23 @@ impl BranchAndBound<'_> {
         Some(acc.intersect(&dual.v))
     }
 
+    /// Whether `f64` enclosures at the exact point show the guards hold and the sides
+    /// strictly separated in the relation's direction (so it holds there and the sides are
+    /// not equal); `false` when they do not show it.
+    fn separated_f64(&self, point: &[(String, Rational)]) -> bool {
+        let Some(fc) = self.f64 else {
+            return false;
+        };
+        let mut env = F64Env::new();
+        for (n, v) in point {
+            let Some(iv) = F64Interval::from_rational(v) else {
+                return false;
+            };
+            env.push(n, iv);
+        }
+        fc.holds_f64(&mut env, self.check, true)
+    }
+
     /// The verdict of the relation at an exact point of the domain.
     pub(super) fn decide_at(&self, point: &[(String, Rational)]) -> PointVerdict {
         // candidate points inside boxes: a failure shows at moderate precision; the full
@@ -1117,10 +1243,18 @@ impl BranchAndBound<'_> {
                 BoxVerdict::Crosses => true,
                 BoxVerdict::AllFail | BoxVerdict::Unknown => false,
             };
+            // a candidate where f64 enclosures separate the sides strictly holds, and the
+            // sides do not touch there: no exact evaluation needed
+            let mut separated = false;
             let (pt, point, v) = match self.candidate(dims, &bx) {
                 Candidate::At(pt, point) => {
                     res.points += 1;
-                    let mut v = (pt, point.clone(), self.decide_at(&point));
+                    separated = self.opts.f64_rung && self.separated_f64(&point);
+                    let mut v = if separated {
+                        (pt, point.clone(), PointVerdict::Holds)
+                    } else {
+                        (pt, point.clone(), self.decide_at(&point))
+                    };
                     // where a dependent parameter's bound is attained on the box, the point
                     // at the simplest fraction reaches that face (where the sides often touch
                     // and a tightened relation fails first)
@@ -1133,9 +1267,12 @@ impl BranchAndBound<'_> {
                         && point2 != point
                     {
                         res.points += 1;
-                        let v2 = self.decide_at(&point2);
-                        if matches!(v2, PointVerdict::Fails(..)) {
-                            v = (pt2, point2, v2);
+                        if !(self.opts.f64_rung && self.separated_f64(&point2)) {
+                            let v2 = self.decide_at(&point2);
+                            if matches!(v2, PointVerdict::Fails(..)) {
+                                v = (pt2, point2, v2);
+                                separated = false;
+                            }
                         }
                     }
                     v
@@ -1155,7 +1292,7 @@ impl BranchAndBound<'_> {
                 }
                 // the sides are equal at the candidate: split there, so that the touching
                 // point becomes an end of the boxes around it (where Taylor forms prove)
-                PointVerdict::Holds if !point.is_empty() && self.touches(&point) => {
+                PointVerdict::Holds if !separated && !point.is_empty() && self.touches(&point) => {
                     // equal at many different points suggests an identity; the same point
                     // again (the end of nested boxes) does not
                     let new_point = !equal_at.contains(&pt);

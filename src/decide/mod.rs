@@ -36,7 +36,8 @@ mod sweep;
 
 use crate::verdict::fmt_point;
 pub use crate::verdict::{
-    Bracket, BudgetKind, Counterexample, Coverage, DomainError, Outcome, Reason, Side, Verdict,
+    Bracket, BudgetKind, Counterexample, Coverage, DomainError, Outcome, Reason, Side, Unrelaxed,
+    Verdict,
 };
 pub use bnb::simplest_in;
 pub use sweep::PointVisitor;
@@ -73,6 +74,9 @@ pub struct Options {
     /// whether regions branch and bound leaves open go to the real-algebra decision
     /// procedure (z3) when the problem is one of real algebra
     pub real_algebra: bool,
+    /// whether boxes are tried first with `f64` enclosures (outward rounded) before MPFR;
+    /// off, every box goes to MPFR (tests compare the two)
+    pub f64_rung: bool,
 }
 
 /// Whether `lhs` and `rhs` of a claim (its definitions not yet inlined) are equal at every
@@ -92,6 +96,7 @@ impl Default for Options {
             search_rel_width: Rational::from((1, 1_000_000_000)),
             identity_at: None,
             real_algebra: true,
+            f64_rung: true,
         }
     }
 }
@@ -177,6 +182,8 @@ pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
     let mut outs = outcomes(claim, &links, &checks, &res);
     if claim.threshold.is_none() {
         relax_sampled(claim, &mut outs, opts, deadline);
+    } else {
+        say_sampled(claim, &mut outs, Unrelaxed::Search);
     }
     if let Some(t) = &claim.threshold {
         // every relation of a chain gets its own threshold: a step can start to fail
@@ -223,6 +230,54 @@ fn relax_sampled(claim: &Claim, outs: &mut [Outcome], opts: &Options, deadline: 
     if names.is_empty() || !outs.iter().any(open) {
         return;
     }
+    let why = relax(claim, relaxed, &names, outs, opts, deadline);
+    if let Some(why) = why {
+        say_sampled(claim, outs, why);
+    }
+}
+
+/// The outcomes still `no-counterexample` after a sweep over sampled ranges get a reason
+/// that says so, and why the ranges' relaxation did not certify them.
+fn say_sampled(claim: &Claim, outs: &mut [Outcome], why: Unrelaxed) {
+    use crate::expr::DomainSpec;
+    let params: Vec<String> = claim
+        .params
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.domain,
+                DomainSpec::IntRange {
+                    sample: Some(_),
+                    ..
+                }
+            )
+        })
+        .map(|p| p.name.clone())
+        .collect();
+    if params.is_empty() {
+        return;
+    }
+    for o in outs {
+        if o.verdict == Verdict::NoCounterexample && o.failures == 0 {
+            o.reasons.push(Reason::SampledOnly {
+                params: params.clone(),
+                why: why.clone(),
+            });
+        }
+    }
+}
+
+/// Decides `relaxed` (the claim with its sampled ranges `names` as real intervals) and
+/// certifies the open outcomes whose relaxation is certified; what kept the others open.
+fn relax(
+    claim: &Claim,
+    relaxed: Claim,
+    names: &[String],
+    outs: &mut [Outcome],
+    opts: &Options,
+    deadline: Instant,
+) -> Option<Unrelaxed> {
+    let open = |o: &Outcome| o.verdict == Verdict::NoCounterexample && o.failures == 0;
     // a relaxed parameter in a sum's bounds or a recurrence's length (after the `let`s) has
     // no real meaning: not worth the time
     let rels = relations(claim);
@@ -230,14 +285,14 @@ fn relax_sampled(claim: &Claim, outs: &mut [Outcome], opts: &Options, deadline: 
         outs.iter().any(|o| o.id == *id && open(o))
             && [a, b]
                 .iter()
-                .any(|e| claim.inline_lets(e).is_none_or(|e| counts_with(&e, &names)))
+                .any(|e| claim.inline_lets(e).is_none_or(|e| counts_with(&e, names)))
     });
     if integral {
-        return;
+        return Some(Unrelaxed::Integral);
     }
     let left = deadline.saturating_duration_since(Instant::now());
     if left < Duration::from_millis(100) {
-        return;
+        return Some(Unrelaxed::NoTime);
     }
     let opts = Options {
         time_per_claim: left,
@@ -249,10 +304,11 @@ fn relax_sampled(claim: &Claim, outs: &mut [Outcome], opts: &Options, deadline: 
             o.coverage = r.coverage;
             o.reasons = r.reasons;
             o.reasons.push(Reason::Relaxed {
-                params: names.clone(),
+                params: names.to_vec(),
             });
         }
     }
+    Some(Unrelaxed::NotProven)
 }
 
 /// Whether one of `names` is in a bound of a sum or product or in the start or end of a
@@ -298,6 +354,16 @@ fn outcomes(claim: &Claim, links: &[Expr], checks: &[Check], res: &SweepResult) 
             }
             reasons.extend(res.stopped.iter().cloned());
             reasons.extend(t.notes.iter().cloned());
+            if verdict == Verdict::NoCounterexample && t.sampled {
+                reasons.push(Reason::EqualitySampled {
+                    params: claim
+                        .params
+                        .iter()
+                        .filter(|p| matches!(p.domain, crate::expr::DomainSpec::Real { .. }))
+                        .map(|p| p.name.clone())
+                        .collect(),
+                });
+            }
             if verdict == Verdict::Undecided && reasons.is_empty() {
                 reasons.push(Reason::NoPoints);
             }
@@ -511,14 +577,23 @@ mod tests {
         let o = decide(&c, &opts).remove(0);
         assert_eq!(o.verdict, Verdict::NoCounterexample, "{:?}", o.reason());
         assert!(
-            matches!(&o.reasons[..], [Reason::SampleCut { tested: 1, planned, .. }] if *planned > 1),
+            matches!(&o.reasons[..], [Reason::SampleCut { tested: 1, planned, .. }, Reason::EqualitySampled { params }] if *planned > 1 && params == &["a"]),
             "{:?}",
             o.reasons
         );
         assert!(o.reason().unwrap().contains("ran out after 1 of the"));
-        // with time for all of it, no such note
+        // with time for all of it, no such note; the reason says why it is only sampled
         let o = decide(&c, &Options::default()).remove(0);
-        assert!(o.reasons.is_empty(), "{:?}", o.reasons);
+        assert!(
+            matches!(&o.reasons[..], [Reason::EqualitySampled { .. }]),
+            "{:?}",
+            o.reasons
+        );
+        assert!(
+            o.reason()
+                .unwrap()
+                .contains("an equality over the real parameter `a`: tested at sample points")
+        );
     }
 
     #[test]
@@ -556,6 +631,42 @@ mod tests {
         let one = on(1);
         assert!(one.contains("Refuted"), "{one}");
         assert_eq!(one, on(4));
+    }
+
+    #[test]
+    fn integer_points_with_real_boxes_decided_in_parallel_give_the_same_outcomes() {
+        // 120 integer points, each a branch and bound over x, in batches across threads:
+        // the same outcomes (counts of boxes and points, the minimal counterexample at
+        // n = 96, the first n where the maximum n^2/4 of n*x - x^2 (at x = n/2) exceeds 2300:
+        // 96^2/4 = 2304, 95^2/4 = 2256.25) on one thread and on four; and a true relation
+        // over the same grid, certified alike
+        let refuted = ClaimBuilder::new("c")
+            .param("n in 1..=120")
+            .param("x in [0, n]")
+            .holds("n*x - x^2 <= 2300 + exp(-x)/10^9")
+            .build()
+            .unwrap();
+        let certified = ClaimBuilder::new("c")
+            .param("n in 1..=120")
+            .param("x in [0, n]")
+            .holds("n*x - x^2 <= n^2/4 + 1 - exp(-x)/2")
+            .build()
+            .unwrap();
+        for (c, verdict) in [(&refuted, "Refuted"), (&certified, "Certified")] {
+            let on = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                format!("{:?}", pool.install(|| decide(c, &Options::default())))
+            };
+            let one = on(1);
+            assert!(one.contains(verdict), "{one}");
+            assert_eq!(one, on(4));
+        }
+        let o = decide(&refuted, &Options::default()).remove(0);
+        let cx = o.counterexample.expect("refuted");
+        assert_eq!(cx.point[0], ("n".to_string(), Rational::from(96)));
     }
 
     #[test]

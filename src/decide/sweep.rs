@@ -4,7 +4,7 @@
 //! relation.
 
 use super::algebra::{self, Answer};
-use super::bnb::{BOX_POINT_MAX_PREC, BoxResult, BranchAndBound, simplest_in, to_point};
+use super::bnb::{BOX_POINT_MAX_PREC, BoxResult, BranchAndBound, F64Claim, simplest_in, to_point};
 use super::ladder::{Membership, PointEval, PointVerdict, exact_value};
 use super::{Check, Counterexample, DomainError, Options, Reason, fmt_point};
 use crate::claims::{Claim, Param};
@@ -90,6 +90,15 @@ pub(super) struct Sweep<'a> {
     pub(super) superset: bool,
     /// enumerated points not yet decided (see [`Sweep::flush`])
     pub(super) batch: Vec<Vec<(String, Rational)>>,
+    /// the claim compiled for the `f64` rung of branch and bound (claims with real
+    /// parameters, the rung on)
+    pub(super) f64: Option<F64Claim>,
+    /// integer points (with their real boxes) not yet decided (see [`Sweep::flush`])
+    pub(super) box_batch: Vec<BoxJob>,
+    /// the size of the next batch of `box_batch`: 1, 2, 4, … up to [`BOX_BATCH`], so that
+    /// what the first points find (a refutation, an open box, a prover that works) shapes
+    /// the work on the next ones early, as in a sequential sweep
+    pub(super) box_batch_size: usize,
 }
 
 /// What real algebra did with a region branch and bound left open.
@@ -237,6 +246,7 @@ impl<'a> Sweep<'a> {
     ) -> Self {
         let mut budget = opts.budget.clone();
         budget.deadline = Some(deadline);
+        let f64 = (opts.f64_rung && !reals.is_empty()).then(|| F64Claim::new(claim, links));
         Sweep {
             claim,
             links,
@@ -255,6 +265,9 @@ impl<'a> Sweep<'a> {
             visitor: None,
             superset: false,
             batch: Vec::new(),
+            f64,
+            box_batch: Vec::new(),
+            box_batch_size: 1,
         }
     }
 }
@@ -472,6 +485,7 @@ impl Sweep<'_> {
     /// sweep, whatever the number of threads.
     pub(super) fn flush(&mut self) {
         use rayon::prelude::*;
+        self.flush_boxes();
         let batch = std::mem::take(&mut self.batch);
         let (claim, links, checks, budget, opts) =
             (self.claim, self.links, self.checks, &self.budget, self.opts);
@@ -540,6 +554,16 @@ impl Sweep<'_> {
                 hi_closed: *hi_closed,
             });
         }
+        // relations over boxes are decided in parallel batches of integer points; an
+        // equality is sampled point by point, so its claim stays sequential
+        if self.checks.iter().all(|c| c.rel != Rel::Eq) {
+            self.box_batch.push((self.point.clone(), dims));
+            if self.box_batch.len() >= self.box_batch_size {
+                self.flush();
+                self.box_batch_size = (self.box_batch_size * 2).min(BOX_BATCH);
+            }
+            return;
+        }
         for k in 0..self.checks.len() {
             if self.tallies[k].failures > 0 {
                 // already refuted at a smaller integer point: keep the minimal counterexample
@@ -551,97 +575,230 @@ impl Sweep<'_> {
                 self.sample_equality(k, &dims);
                 continue;
             }
-            // once a relation has an open box its verdict is at best `undecided`; later
-            // integer points then get a small box budget, enough to find a counterexample
-            // (which would still refute it) without re-exhausting the full budget each time
-            let max_boxes = if self.tallies[k].undecided.is_some() {
-                (self.opts.max_boxes / 32).max(16)
-            } else {
-                self.opts.max_boxes
-            };
-            // a problem of real algebra gets a smaller first budget: where branch and bound
-            // needs more boxes, the decision procedure is faster; branch and bound gets its
-            // full budget back when the procedure gives no answer
-            let c = &self.checks[k];
-            let problem = if self.opts.real_algebra {
-                algebra::problem(
-                    self.claim,
-                    &self.links[c.a],
-                    c.rel,
-                    &self.links[c.b],
-                    &self.point,
-                )
-            } else {
-                None
-            };
-            let first_budget = (self.opts.max_boxes / 8).max(16);
-            let algebraic = problem.is_some() && max_boxes > first_budget;
-            let mut bb = BranchAndBound {
-                claim: self.claim,
-                links: self.links,
-                check: &self.checks[k],
-                fixed: &self.point,
-                budget: &self.budget,
-                opts: self.opts,
-                deadline: self.deadline,
-                max_boxes: if algebraic { first_budget } else { max_boxes },
-                taylor: std::cell::OnceCell::new(),
-                taylor_misses: std::cell::Cell::new(0),
-                poly: std::cell::OnceCell::new(),
-                touch_points: std::cell::RefCell::new(Vec::new()),
-            };
-            // where another prover closed what branch and bound left open at an earlier
-            // integer point, it goes first (branch and bound would likely fail again)
-            let mut r = BoxResult::default();
-            let mut pending: Option<Reason> = None;
-            let mut done = false;
-            if let Some(m) = self.tallies[k].first {
-                let (by, _) = self.other_provers(&bb, &dims, problem.as_ref(), &mut r, k, Some(m));
-                done = by.is_some() || r.counterexample.is_some();
-            }
-            if !done {
-                let points = r.points;
-                r = bb.run(&dims);
-                r.points += points;
-                if r.counterexample.is_none() && r.open.is_some() {
-                    let (by, note) =
-                        self.other_provers(&bb, &dims, problem.as_ref(), &mut r, k, None);
-                    pending = note;
-                    if by.is_some() {
-                        self.tallies[k].first = by;
-                    } else if algebraic && r.counterexample.is_none() {
-                        bb.max_boxes = max_boxes;
-                        let points = r.points;
-                        r = bb.run(&dims);
-                        r.points += points;
-                    }
+            let snap = Snap::of(&self.tallies[k]);
+            let found = self.ctx().boxes_at(&self.point, &dims, k, snap);
+            self.record_boxes(k, found);
+        }
+    }
+
+    /// What the provers need, shared by the threads of a batch.
+    fn ctx(&self) -> BoxCtx<'_> {
+        BoxCtx {
+            claim: self.claim,
+            links: self.links,
+            checks: self.checks,
+            budget: &self.budget,
+            opts: self.opts,
+            deadline: self.deadline,
+            f64: self.f64.as_ref(),
+        }
+    }
+
+    /// Decides the batched integer points' boxes in parallel, each with the tallies as they
+    /// were when the batch began, and records the results in enumeration order (a relation
+    /// refuted at an earlier point of the batch ignores the later ones, as a sequential
+    /// sweep would never have decided them). The cut into batches is fixed, so the tallies
+    /// do not depend on the number of threads.
+    ///
+    /// A result is recorded only if no earlier job of the batch failed; a skipped job is
+    /// always after a failing one, so skipping changes nothing that is recorded.
+    fn flush_boxes(&mut self) {
+        use rayon::prelude::*;
+        let jobs = std::mem::take(&mut self.box_batch);
+        if jobs.is_empty() {
+            return;
+        }
+        let snaps: Vec<Snap> = self.tallies.iter().map(Snap::of).collect();
+        let ctx = self.ctx();
+        // the earliest job of the batch where each relation failed so far: later jobs skip
+        // it (their results would be ignored anyway, whichever thread got there first)
+        let failed_at: Vec<std::sync::atomic::AtomicUsize> = (0..ctx.checks.len())
+            .map(|_| std::sync::atomic::AtomicUsize::new(usize::MAX))
+            .collect();
+        let results: Vec<Vec<Option<Found>>> = jobs
+            .par_iter()
+            .enumerate()
+            .map(|(j, (point, dims))| {
+                (0..ctx.checks.len())
+                    .map(|k| {
+                        use std::sync::atomic::Ordering::Relaxed;
+                        if snaps[k].failures > 0 || failed_at[k].load(Relaxed) < j {
+                            return None;
+                        }
+                        let found = ctx.boxes_at(point, dims, k, snaps[k]);
+                        if found.r.counterexample.is_some() {
+                            failed_at[k].fetch_min(j, Relaxed);
+                        }
+                        Some(found)
+                    })
+                    .collect()
+            })
+            .collect();
+        for rs in results {
+            for (k, r) in rs.into_iter().enumerate() {
+                if let Some(r) = r
+                    && self.tallies[k].failures == 0
+                {
+                    self.record_boxes(k, r);
                 }
             }
-            if let Some(n) = pending {
-                self.note(k, n);
-            }
-            self.points += r.points;
-            let t = &mut self.tallies[k];
-            t.boxes += r.proven;
-            for (m, k) in r.methods {
-                *t.methods.entry(m).or_default() += k;
-            }
-            if let Some(cx) = r.counterexample {
-                t.failures += 1;
-                t.counterexample = Some(cx);
-            } else if let Some(u) = r.open {
-                t.undecided_count += 1;
-                t.undecided.get_or_insert(u);
-            }
+        }
+    }
+
+    /// Adds what the provers found for relation `k` at one integer point to its tally.
+    fn record_boxes(&mut self, k: usize, found: Found) {
+        let Found { r, note, first } = found;
+        if let Some(n) = note {
+            self.note(k, n);
+        }
+        if first.is_some() {
+            self.tallies[k].first = first;
+        }
+        self.points += r.points;
+        let t = &mut self.tallies[k];
+        t.boxes += r.proven;
+        for (m, k) in r.methods {
+            *t.methods.entry(m).or_default() += k;
+        }
+        if let Some(cx) = r.counterexample {
+            t.failures += 1;
+            t.counterexample = Some(cx);
+        } else if let Some(u) = r.open {
+            t.undecided_count += 1;
+            t.undecided.get_or_insert(u);
         }
     }
 }
 
-impl Sweep<'_> {
+/// Integer points whose boxes are decided together, in parallel: a fixed number, so that
+/// how a grid is cut never depends on the number of threads (fewer than [`BATCH`]: each
+/// point is a branch and bound, and the points after a refutation are wasted work).
+const BOX_BATCH: usize = 32;
+
+/// An integer point and the real box over it.
+pub(super) type BoxJob = (Vec<(String, Rational)>, Vec<RealDim>);
+
+/// A relation's tally as the provers at a point need it.
+#[derive(Clone, Copy)]
+struct Snap {
+    failures: u64,
+    /// the relation already has an open box somewhere
+    undecided: bool,
+    first: Option<ProofMethod>,
+}
+
+impl Snap {
+    fn of(t: &Tally) -> Snap {
+        Snap {
+            failures: t.failures,
+            undecided: t.undecided.is_some(),
+            first: t.first,
+        }
+    }
+}
+
+/// What the provers found for one relation at one integer point.
+struct Found {
+    r: BoxResult,
+    /// what the reader must know
+    note: Option<Reason>,
+    /// the prover that closed the region branch and bound left open (it goes first next)
+    first: Option<ProofMethod>,
+}
+
+/// The claim, its relations and budgets: what deciding the boxes at an integer point needs,
+/// shared by the threads of a batch.
+struct BoxCtx<'a> {
+    claim: &'a Claim,
+    links: &'a [Expr],
+    checks: &'a [Check],
+    budget: &'a Budget,
+    opts: &'a Options,
+    deadline: Instant,
+    f64: Option<&'a F64Claim>,
+}
+
+impl BoxCtx<'_> {
+    /// Branch and bound for relation `k` over the real box `dims` at the integer `point`,
+    /// and the other provers where it leaves a region open.
+    fn boxes_at(
+        &self,
+        point: &[(String, Rational)],
+        dims: &[RealDim],
+        k: usize,
+        snap: Snap,
+    ) -> Found {
+        // once a relation has an open box its verdict is at best `undecided`; later
+        // integer points then get a small box budget, enough to find a counterexample
+        // (which would still refute it) without re-exhausting the full budget each time
+        let max_boxes = if snap.undecided {
+            (self.opts.max_boxes / 32).max(16)
+        } else {
+            self.opts.max_boxes
+        };
+        // a problem of real algebra gets a smaller first budget: where branch and bound
+        // needs more boxes, the decision procedure is faster; branch and bound gets its
+        // full budget back when the procedure gives no answer
+        let c = &self.checks[k];
+        let problem = if self.opts.real_algebra {
+            algebra::problem(self.claim, &self.links[c.a], c.rel, &self.links[c.b], point)
+        } else {
+            None
+        };
+        let first_budget = (self.opts.max_boxes / 8).max(16);
+        let algebraic = problem.is_some() && max_boxes > first_budget;
+        let mut bb = BranchAndBound {
+            claim: self.claim,
+            links: self.links,
+            check: c,
+            fixed: point,
+            budget: self.budget,
+            opts: self.opts,
+            deadline: self.deadline,
+            max_boxes: if algebraic { first_budget } else { max_boxes },
+            taylor: std::cell::OnceCell::new(),
+            taylor_misses: std::cell::Cell::new(0),
+            poly: std::cell::OnceCell::new(),
+            touch_points: std::cell::RefCell::new(Vec::new()),
+            f64: self.f64,
+        };
+        // where another prover closed what branch and bound left open at an earlier
+        // integer point, it goes first (branch and bound would likely fail again)
+        let mut r = BoxResult::default();
+        let mut note: Option<Reason> = None;
+        let mut first = None;
+        let mut done = false;
+        if let Some(m) = snap.first {
+            let (by, _) =
+                self.other_provers(&bb, dims, problem.as_ref(), &mut r, k, point, Some(m));
+            done = by.is_some() || r.counterexample.is_some();
+        }
+        if !done {
+            let points = r.points;
+            r = bb.run(dims);
+            r.points += points;
+            if r.counterexample.is_none() && r.open.is_some() {
+                let (by, n) =
+                    self.other_provers(&bb, dims, problem.as_ref(), &mut r, k, point, None);
+                note = n;
+                if by.is_some() {
+                    first = by;
+                } else if algebraic && r.counterexample.is_none() {
+                    bb.max_boxes = max_boxes;
+                    let points = r.points;
+                    r = bb.run(dims);
+                    r.points += points;
+                }
+            }
+        }
+        Found { r, note, first }
+    }
+
     /// The provers that take over a region branch and bound left open (`only`: just that
     /// one): real algebra, then the identity prover of the options. Returns the method that
     /// closed it, if one did (then `r` is proven, or holds its counterexample), and what the
     /// reader must know otherwise.
+    #[allow(clippy::too_many_arguments)]
     fn other_provers(
         &self,
         bb: &BranchAndBound,
@@ -649,6 +806,7 @@ impl Sweep<'_> {
         problem: Option<&algebra::Problem>,
         r: &mut BoxResult,
         k: usize,
+        point: &[(String, Rational)],
         only: Option<ProofMethod>,
     ) -> (Option<ProofMethod>, Option<Reason>) {
         let wanted = |m: ProofMethod| only.is_none_or(|o| o == m);
@@ -668,7 +826,7 @@ impl Sweep<'_> {
             && let Some(prove) = self.opts.identity_at
         {
             let c = &self.checks[k];
-            if prove(self.claim, &self.links[c.a], &self.links[c.b], &self.point).is_some() {
+            if prove(self.claim, &self.links[c.a], &self.links[c.b], point).is_some() {
                 r.open = None;
                 r.proven = 1;
                 r.methods = [(ProofMethod::Identity, 1)].into();
@@ -677,7 +835,9 @@ impl Sweep<'_> {
         }
         (None, note)
     }
+}
 
+impl Sweep<'_> {
     /// A note for the reader of relation `k`, once.
     fn note(&mut self, k: usize, n: Reason) {
         if !self.tallies[k].notes.contains(&n) {

@@ -14,18 +14,23 @@
 //!   by the corner values, each computed by MPFR (correctly rounded) in the outward direction;
 //! - binder bounds (`sum`, `prod`, `rec`) must enclose a single integer.
 //!
+//! Boxes are tried first on an `f64` rung ([`eval_f64`]: outward-rounded doubles, libm's
+//! `exp`/`ln` widened by a relative 2^-40) that only ever proves; MPFR decides the rest.
+//!
 //! [`Interval::to_rational_bounds`] converts the ends exactly, so verdicts can quote them.
 
 use crate::engine::exact::BudgetError;
 
 mod dual;
 mod eval;
+mod fast;
 mod interval;
 mod rec;
 mod walk;
 
 pub use dual::{Dual, eval_dual};
 pub use eval::{EXACT_SHORTCUT_STEPS, RealEnv, decimal_ends, enclose_digits, eval, eval_at};
+pub use fast::{F64Env, F64Expr, F64Interval, eval_compiled, eval_f64};
 pub use interval::{Arith, Interval, MAX_EXP, at_magnitude_limit};
 
 /// Why an interval value could not be produced.
