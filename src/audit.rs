@@ -129,6 +129,8 @@ pub struct Audit {
     pub outcomes: Vec<Outcome>,
     /// per outcome: what Coq did with its script
     pub coq: Vec<String>,
+    /// the count of what Coq proved, whole-domain proofs apart ([`certify::coverage_summary`])
+    pub coq_summary: String,
     /// the plots
     pub plots: Vec<Plot>,
     /// the experiments
@@ -600,12 +602,15 @@ pub fn run(opts: &AuditOptions) -> Result<Audit, AuditError> {
                 .first()
                 .cloned()
                 .unwrap_or_else(|| "no script".into()),
-            (CoqResult::Checked(_), _) => {
-                format!("checked by coqc ({} theorems)", st.cert.proves().len())
-            }
+            (CoqResult::Checked(_), _) => format!(
+                "{} (checked by coqc, {} theorems)",
+                st.coq_coverage().describe(),
+                st.cert.proves().len()
+            ),
             (other, _) => other.describe(),
         })
         .collect();
+    let coq_summary = certify::coverage_summary(&statuses);
     step("certificates");
     let experiments = experiments::run_all(experiments::Scale {
         quick: opts.quick,
@@ -631,6 +636,7 @@ pub fn run(opts: &AuditOptions) -> Result<Audit, AuditError> {
         claims,
         outcomes,
         coq,
+        coq_summary,
         plots,
         experiments,
         options: opts.clone(),

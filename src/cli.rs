@@ -262,7 +262,7 @@ pub fn check_command(
     Ok(if json {
         // name the Coq script of each verdict when the one in proofs/coq is up to date
         let certs = certify::certificates(&claims, &outcomes);
-        for (o, c) in outcomes.iter_mut().zip(certs) {
+        for (o, c) in outcomes.iter_mut().zip(&certs) {
             if let Some(s) = &c.script() {
                 let path = Path::new(COQ_DIR).join(&c.file);
                 if std::fs::read_to_string(&path).is_ok_and(|t| t == *s) {
@@ -270,8 +270,17 @@ pub fn check_command(
                 }
             }
         }
-        serde_json::to_string_pretty(&report::json_document(&outcomes))
-            .map_err(|e| CliError::Internal(e.to_string()))?
+        let mut doc = report::json_document(&outcomes);
+        // what the Coq script of each verdict states (coqc checks it in `certify`)
+        if let Some(items) = doc["claims"].as_array_mut() {
+            for (v, c) in items.iter_mut().zip(&certs) {
+                v["coq_coverage"] = serde_json::json!({
+                    "kind": c.coverage.kind(),
+                    "detail": c.coverage.detail(),
+                });
+            }
+        }
+        serde_json::to_string_pretty(&doc).map_err(|e| CliError::Internal(e.to_string()))?
     } else {
         report::table(&outcomes)
     })
@@ -317,6 +326,10 @@ pub fn certify_command(
                     "certificate": script,
                     "coq": st.coq.describe(),
                     "seconds": match st.coq { CoqResult::Checked(t) => Some(t), _ => None },
+                    "coverage": {
+                        "kind": st.coq_coverage().kind(),
+                        "detail": st.coq_coverage().detail(),
+                    },
                     "proves": st.cert.proves(),
                     "not_certified": st.cert.not_certified,
                 })
@@ -333,14 +346,10 @@ pub fn certify_command(
         .unwrap_or(2)
         .max(2);
     s.push_str(&format!(
-        "{:<w$}  {:<17}  {:<4}  coq\n",
-        "id", "verdict", "thms"
+        "{:<w$}  {:<17}  {:<4}  {:<8}  coq\n",
+        "id", "verdict", "thms", "coverage"
     ));
-    let mut checked = 0;
     for (o, st) in outcomes.iter().zip(&statuses) {
-        if matches!(st.coq, CoqResult::Checked(_)) {
-            checked += 1;
-        }
         let mut line = st.coq.describe();
         if let Some(n) = st.cert.not_certified.first()
             && st.cert.script().is_none()
@@ -348,15 +357,16 @@ pub fn certify_command(
             line = n.clone();
         }
         s.push_str(&format!(
-            "{:<w$}  {:<17}  {:<4}  {line}\n",
+            "{:<w$}  {:<17}  {:<4}  {:<8}  {line}\n",
             o.id,
             o.verdict.as_str(),
-            st.cert.proves().len()
+            st.cert.proves().len(),
+            st.coq_coverage().kind()
         ));
     }
     s.push_str(&format!(
-        "\n{checked} of {} relations have a script checked by Coq; details in {}\n",
-        outcomes.len(),
+        "\n{}; details in {}\n",
+        certify::coverage_summary(&statuses),
         out.join("INDEX.md").display()
     ));
     Ok(s)

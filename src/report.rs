@@ -71,6 +71,8 @@ fn bracket_json(b: &Bracket, with_param: bool) -> Value {
         "approx": approx(&mid(&b.lo, &b.hi), 10),
         "witness": point_map(&b.witness),
         "meaning": b.meaning,
+        "safe": exact_str(&b.safe),
+        "safe_exhaustive": b.safe_exhaustive,
     });
     if with_param {
         v["param"] = Value::String(b.param.clone());

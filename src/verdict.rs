@@ -156,6 +156,12 @@ pub struct Bracket {
     pub witness: Vec<(String, Rational)>,
     /// what the bracket means, in words
     pub meaning: String,
+    /// the end at which the relation holds (a threshold's good end; a best constant's
+    /// value for the verdict), `lo` or `hi`
+    pub safe: Rational,
+    /// whether the relation was decided on the whole domain at the safe end (not only at
+    /// sampled points)
+    pub safe_exhaustive: bool,
 }
 
 /// The decision about one relation (a `holds`, a chain's conclusion, or one chain step).

@@ -43,14 +43,16 @@ fn coqc(dir: &Path, file: &str) -> Output {
         .expect("coqc runs")
 }
 
-/// The generated sources of a certificate folder: `.v` files and `INDEX.md`, sorted.
+/// The generated sources of a certificate folder: `.v` files, `INDEX.md` and `_CoqProject`,
+/// sorted.
 fn sources(dir: &Path) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
             p.extension().is_some_and(|x| x == "v")
-                || p.file_name().is_some_and(|n| n == "INDEX.md")
+                || p.file_name()
+                    .is_some_and(|n| n == "INDEX.md" || n == "_CoqProject")
         })
         .map(|p| {
             (
@@ -103,6 +105,32 @@ fn committed_certificates_are_up_to_date_and_all_check() {
         checked >= 40,
         "only {checked} relations have a checked script"
     );
+    // coverage: `whole` only for a script Coq checked; every checked refutation is whole
+    // (the relation fails at a point of the domain); the index's headline counts wholes
+    let kind = |c: &Value| c["coverage"]["kind"].as_str().unwrap().to_string();
+    let mut whole = 0;
+    for c in certs {
+        if kind(c) != "none" {
+            assert_eq!(c["coq"], "checked by Coq", "{}", c["id"]);
+        }
+        if c["verdict"] == "refuted" && c["coq"] == "checked by Coq" {
+            assert_eq!(kind(c), "whole", "{}", c["id"]);
+        }
+        if c["verdict"] == "no-counterexample" || c["verdict"] == "undecided" {
+            assert_eq!(kind(c), "none", "{}", c["id"]);
+        }
+        whole += usize::from(kind(c) == "whole");
+    }
+    assert!(whole >= 30, "{whole} whole-domain proofs");
+    let index = std::fs::read_to_string(out.join("INDEX.md")).unwrap();
+    assert!(
+        index.contains(&format!(
+            "{whole} of {} relations proved by Coq on their whole domain",
+            certs.len()
+        )),
+        "{}",
+        &index[..600.min(index.len())]
+    );
     let fresh = sources(&out);
     let committed = sources(&root().join("proofs/coq"));
     let names = |v: &[(String, String)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
@@ -117,6 +145,28 @@ fn committed_certificates_are_up_to_date_and_all_check() {
             "proofs/coq/{n} is out of date: run `cargo run --release -- certify` and commit it"
         );
     }
+}
+
+/// `stabcert certify --json ARGS --out OUT FILE`: its first certificate, after checking
+/// that the command succeeded.
+fn certify_first(args: &[&str], out: &Path, file: &Path) -> Value {
+    let o = bin()
+        .arg("certify")
+        .arg("--json")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["certificates"][0].clone()
 }
 
 /// Copies the committed certificates into a scratch folder and compiles the library there.
@@ -235,20 +285,7 @@ holds = "sum(i, 1, 100, sqrt(i)) >= 1000*n"
     )
     .unwrap();
     let out = d.join("coq");
-    let o = bin()
-        .args(["certify", "--json", "--no-coqc", "--out"])
-        .arg(&out)
-        .arg(d.join("c.toml"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let c = &v["certificates"][0];
+    let c = &certify_first(&["--no-coqc"], &out, &d.join("c.toml"));
     assert_eq!(c["verdict"], "refuted");
     assert!(c["certificate"].is_null());
     let why = c["not_certified"][0].as_str().unwrap();
@@ -280,4 +317,156 @@ fn check_json_names_the_up_to_date_certificate() {
         .unwrap();
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["claims"][0]["certificate"].is_null());
+}
+
+#[test]
+fn negative_integer_bounds_print_and_check() {
+    // `k in -10..=10` makes a `Range (Neg (Cst …)) …` domain: it must be bracketed to parse
+    require_coqc();
+    let out = tmpdir("bernoulli");
+    let c = &certify_first(
+        &["--only", "bernoulli"],
+        &out,
+        &root().join("examples/claims.toml"),
+    );
+    assert_eq!(c["verdict"], "certified");
+    assert_eq!(c["coq"], "checked by Coq", "{c}");
+    // 30 values of r times 21 of k: one reflective theorem over all of them
+    assert_eq!(c["coverage"]["kind"], "whole", "{c}");
+    assert!(
+        c["coverage"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("all 630 points"),
+        "{c}"
+    );
+    let script = std::fs::read_to_string(out.join("bernoulli.v")).unwrap();
+    assert!(
+        script.contains("Range (Neg (Cst (Qmake 10 1)))"),
+        "{script}"
+    );
+    let project = std::fs::read_to_string(out.join("_CoqProject")).unwrap();
+    assert_eq!(project, "-Q . Stabcert\nStabcert.v\nbernoulli.v\n");
+}
+
+#[test]
+fn a_best_constant_whose_safe_end_is_the_upper_one_is_proved_there() {
+    // the smallest K with x*exp(-x) <= K on [0, 3] is 1/e (at x = 1), irrational: the
+    // bracket comes from bisection and its safe end is the upper one
+    require_coqc();
+    let d = tmpdir("safe_end");
+    std::fs::write(
+        d.join("c.toml"),
+        r#"[[claim]]
+id = "peak"
+source = "test"
+text = "x e^(-x) <= K on [0, 3]: the best K is 1/e"
+params = ["x in [0, 3]"]
+holds = "x*exp(-x) <= K"
+best_constant = "K"
+"#,
+    )
+    .unwrap();
+    let o = bin()
+        .args(["check", "--json"])
+        .arg(d.join("c.toml"))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let b = &v["claims"][0]["best_constant"];
+    let hi = b["hi"].as_str().unwrap().to_string();
+    assert_eq!(b["safe"].as_str().unwrap(), hi, "{b}");
+    assert_ne!(b["lo"], b["hi"], "{b}");
+    let c = &certify_first(&[], &d.join("coq"), &d.join("c.toml"));
+    let proves: Vec<&str> = c["proves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(
+        proves
+            .iter()
+            .any(|p| p.starts_with(&format!("best_holds: the relation holds at K = {hi}"))),
+        "{proves:?}"
+    );
+    assert_eq!(c["coq"], "checked by Coq", "{c}");
+}
+
+/// A random expression over `x` and `y` using every operator the Coq term language has
+/// (negative and fractional constants, integer powers, `abs`, `floor`, `ceil`, `min`, `max`,
+/// `sum`, `prod`, `rec`).
+fn random_expr(rng: &mut rand_chacha::ChaCha8Rng, depth: u32) -> String {
+    use rand::Rng;
+    if depth == 0 || rng.gen_bool(0.25) {
+        return match rng.gen_range(0..6) {
+            0 => "x".into(),
+            1 => "y".into(),
+            2 => format!("{}", rng.gen_range(0..9)),
+            3 => format!("({}/{})", rng.gen_range(1..9), rng.gen_range(2..9)),
+            4 => format!("(-{}/{})", rng.gen_range(1..9), rng.gen_range(1..5)),
+            _ => "1.25".into(),
+        };
+    }
+    let mut sub = || random_expr(rng, depth - 1);
+    let (a, b) = (sub(), sub());
+    match rng.gen_range(0..14) {
+        0 => format!("({a} + {b})"),
+        1 => format!("({a} - {b})"),
+        2 => format!("({a} * {b})"),
+        3 => format!("({a} / (1 + abs({b})))"),
+        4 => format!("(-{a})"),
+        5 => format!("({a})^{}", rng.gen_range(-2..4)),
+        6 => format!("abs({a})"),
+        7 => format!("floor({a})"),
+        8 => format!("ceil({a})"),
+        9 => format!("min({a}, {b})"),
+        10 => format!("max({a}, {b})"),
+        11 => format!("sum(i, -1, 2, {a} + i*{b})"),
+        12 => format!("prod(i, 1, 3, {a} + i)"),
+        _ => format!("rec(z, t, 1, 3, {a}, z/2 + t*{b})"),
+    }
+}
+
+#[test]
+fn the_term_printer_round_trips_through_coqc() {
+    // random expressions of every operator, printed as Coq terms: coqc must parse each and
+    // compute with `vm_compute` the value the Rust mirror computes (a printer that drops
+    // brackets, as `Range Neg (Cst …)` once did, or misprints an operator fails here)
+    use rand::SeedableRng;
+    use rug::Rational;
+    use stabcert::certify::term::{Work, coq_q, reify};
+    let d = scratch("printer");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x9e1f);
+    let (x, y) = (Rational::from((-7, 3)), Rational::from((5, 2)));
+    let mut s = format!(
+        "From Coq Require Import ZArith QArith List.\nFrom Stabcert Require Import Stabcert.\nImport ListNotations.\n\nDefinition env : list Q := [{}; {}].\n\n",
+        coq_q(&y),
+        coq_q(&x)
+    );
+    let mut lemmas = 0;
+    for k in 0..200 {
+        let src = random_expr(&mut rng, 3);
+        let e = stabcert::parse_expr(&src).unwrap_or_else(|err| panic!("{src}: {err}"));
+        let t = reify(&e, &mut vec!["x".to_string(), "y".to_string()]).expect("reifies");
+        let mut env = vec![x.clone(), y.clone()];
+        let Ok(Some(v)) = t.qeval(&mut env, &mut Work::new(1 << 24)) else {
+            continue; // undefined there (a zero to a negative power): nothing to compare
+        };
+        s.push_str(&format!(
+            "(* {src} *)\nLemma e{k} : evalQ env ({}) = Some {}.\nProof. vm_compute. reflexivity. Qed.\n\n",
+            t.coq(),
+            coq_q(&v)
+        ));
+        lemmas += 1;
+    }
+    assert!(lemmas >= 100, "{lemmas} expressions with values");
+    std::fs::write(d.join("printer.v"), &s).unwrap();
+    let o = coqc(&d, "printer.v");
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Cst (Qmake 2 1)) (Add (Mul (Mul (Mul (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 4))) (Abs (Sub (Cst (Qmake 1 1)) (Var 2)))) (Var 1)) (Var 0)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 4)) (Abs (Add (Mul (Sub (Cst (Qmake 1 1)) (Var 2)) (Var 1)) (Var 3)))) (Var 0))).
 Definition rhs : E := Let (Cst (Qmake 2 1)) (Add (Mul (Mul (Mul (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 4))) (Sub (Cst (Qmake 1 1)) (Mul (Var 3) (Var 2)))) (Var 1)) (Var 0)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 4)) (Add (Sub (Cst (Qmake 1 1)) (Mul (Mul (Var 3) (Var 2)) (Var 1))) (Var 3))) (Var 0))).
 
-(** the relation fails at the counterexample: n = 2, alpha = 1/10, lambda = 0, theta = 1/4 *)
+(** the relation fails at the counterexample: at n = 2, alpha = 1/10, lambda = 0, theta = 1/4 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 4); (Qmake 0 1); (Qmake 1 10); (Qmake 2 1)]%Q.
 Lemma refuted_lhs : evalQ refuted_point lhs = Some (Qmake 3 5).
 Proof. vm_compute. reflexivity. Qed.

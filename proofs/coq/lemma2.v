@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Var 3) (Var 0)) (Var 2))) (Var 1)) (Mul (Mul (Div (Var 3) (Var 0)) (Sub (Mul (Cst (Qmake 1 1)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 1)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5)))))) (Var 0).
 Definition rhs : E := Mul (Div (Cst (Qmake 2 1)) (Var 3)) (Sum (Cst (Qmake 1 1)) (Sub (Var 2) (Cst (Qmake 1 1))) (Prod (Add (Var 0) (Cst (Qmake 1 1))) (Sub (Var 3) (Cst (Qmake 1 1))) (Mul (Div (Var 3) (Var 1)) (Sub (Cst (Qmake 1 1)) (Mul (Div (Var 3) (Var 0)) (Var 2)))))).
 
-(** the relation fails at the counterexample: n = 2, T = 2, c = 1/10, lambda = -1 *)
+(** the relation fails at the counterexample: at n = 2, T = 2, c = 1/10, lambda = -1 (this one point) *)
 Definition refuted_point : list Q := [(Qmake (-1) 1); (Qmake 1 10); (Qmake 2 1); (Qmake 2 1)]%Q.
 Lemma refuted_lhs : evalQ refuted_point lhs = Some (Qmake 1 10).
 Proof. vm_compute. reflexivity. Qed.

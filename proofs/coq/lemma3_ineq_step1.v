@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Exp (Var 0).
 Definition rhs : E := Add (Cst (Qmake 1 1)) (Div (Var 0) (Cst (Qmake 99 100))).
 
-(** the relation fails at the counterexample: a = 1/10 *)
+(** the relation fails at the counterexample: at a = 1/10 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 10)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = Exp (Cst (Qmake 1 10)).
 Proof. vm_compute. reflexivity. Qed.
@@ -26,7 +26,7 @@ Proof.
   apply not_le_by. first [interval with (i_prec 38) | interval with (i_prec 152)].
 Qed.
 
-(** the threshold's failing end a = 8659/431502: a = 8659/431502 *)
+(** the threshold's failing end a = 8659/431502: at a = 8659/431502 (this one point) *)
 Definition threshold_fails_point : list Q := [(Qmake 8659 431502)]%Q.
 Lemma threshold_fails_lhs : simp threshold_fails_point lhs = Exp (Cst (Qmake 8659 431502)).
 Proof. vm_compute. reflexivity. Qed.
@@ -40,7 +40,7 @@ Proof.
   apply not_le_by. first [interval with (i_prec 73) | interval with (i_prec 292)].
 Qed.
 
-(** the threshold's safe end a = 4479/223201: a = 4479/223201 *)
+(** with a = 4479/223201 (the threshold's safe end) the relation holds: at a = 4479/223201 (this one point) *)
 Definition threshold_holds_point : list Q := [(Qmake 4479 223201)]%Q.
 Lemma threshold_holds_lhs : simp threshold_holds_point lhs = Exp (Cst (Qmake 4479 223201)).
 Proof. vm_compute. reflexivity. Qed.

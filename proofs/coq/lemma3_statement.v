@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Rec (Var 3) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Add (Cst (Qmake 1 1)) (Div (Var 2) (Mul (Cst (Qmake 99 100)) (Var 0)))) (Var 1)) (Div (Var 3) (Var 0)))) (Var 0).
 Definition rhs : E := Mul (Var 1) (Pow (Div (Var 2) (Var 3)) (Var 0)).
 
-(** the relation fails at the counterexample: t0 = 1, T = 2, y = 1, a = 1/10 *)
+(** the relation fails at the counterexample: at t0 = 1, T = 2, y = 1, a = 1/10 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 2 1); (Qmake 1 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = (Cst (Qmake 1 1)).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Sum (Add (Var 3) (Cst (Qmake 1 1))) (Var 2) (Mul (Div (Var 2) (Var 0)) (Prod (Add (Var 0) (Cst (Qmake 1 1))) (Var 3) (Add (Cst (Qmake 1 1)) (Div (Var 2) (Mul (Cst (Qmake 99 100)) (Var 0)))))).
 Definition rhs : E := Sum (Add (Var 3) (Cst (Qmake 1 1))) (Var 2) (Mul (Div (Var 2) (Var 0)) (Exp (Mul (Var 1) (Sum (Add (Var 0) (Cst (Qmake 1 1))) (Var 3) (Div (Cst (Qmake 1 1)) (Var 0)))))).
 
-(** the relation fails at the counterexample: t0 = 1, T = 3, y = 1, a = 1/10 *)
+(** the relation fails at the counterexample: at t0 = 1, T = 3, y = 1, a = 1/10 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 3 1); (Qmake 1 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = (Cst (Qmake 505 594)).
 Proof. vm_compute. reflexivity. Qed.
@@ -26,7 +26,7 @@ Proof.
   apply not_ge_by. first [interval with (i_prec 43) | interval with (i_prec 172)].
 Qed.
 
-(** the threshold's failing end a = 8659/143834: t0 = 1, T = 3, y = 1, a = 8659/143834 *)
+(** the threshold's failing end a = 8659/143834: at t0 = 1, T = 3, y = 1, a = 8659/143834 (this one point) *)
 Definition threshold_fails_point : list Q := [(Qmake 8659 143834); (Qmake 1 1); (Qmake 3 1); (Qmake 1 1)]%Q.
 Lemma threshold_fails_lhs : simp threshold_fails_point lhs = (Cst (Qmake 36031865 42718698)).
 Proof. vm_compute. reflexivity. Qed.
@@ -40,7 +40,7 @@ Proof.
   apply not_ge_by. first [interval with (i_prec 74) | interval with (i_prec 296)].
 Qed.
 
-(** the threshold's safe end a = 18215/302568: t0 = 1, T = 9, y = 1, a = 18215/302568 *)
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 9, y = 1, a = 18215/302568 (this one point) *)
 Definition threshold_holds_2_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 9 1); (Qmake 1 1)]%Q.
 Lemma threshold_holds_2_lhs : simp threshold_holds_2_point lhs = (Cst (Qmake 918451217019745853843105277295776463723385400208865567 479237084682125411004266360934935420965894135640309760)).
 Proof. vm_compute. reflexivity. Qed.
@@ -54,7 +54,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
 Qed.
 
-(** the threshold's safe end a = 18215/302568: t0 = 2, T = 10, y = 1, a = 18215/302568 *)
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 10, y = 1, a = 18215/302568 (this one point) *)
 Definition threshold_holds_4_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 10 1); (Qmake 2 1)]%Q.
 Lemma threshold_holds_4_lhs : simp threshold_holds_4_point lhs = (Cst (Qmake 710731831868333837635321792078321299378209970877466563 479237084682125411004266360934935420965894135640309760)).
 Proof. vm_compute. reflexivity. Qed.
@@ -68,7 +68,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
 Qed.
 
-(** the threshold's safe end a = 18215/302568: t0 = 3, T = 5, y = 1, a = 18215/302568 *)
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 3, T = 5, y = 1, a = 18215/302568 (this one point) *)
 Definition threshold_holds_5_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 5 1); (Qmake 3 1)]%Q.
 Lemma threshold_holds_5_lhs : simp threshold_holds_5_point lhs = (Cst (Qmake 67852397 149771160)).
 Proof. vm_compute. reflexivity. Qed.
@@ -82,7 +82,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 46) | interval with (i_prec 184)].
 Qed.
 
-(** the threshold's safe end a = 18215/302568: t0 = 3, T = 12, y = 1, a = 18215/302568 *)
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 3, T = 12, y = 1, a = 18215/302568 (this one point) *)
 Definition threshold_holds_6_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 12 1); (Qmake 3 1)]%Q.
 Lemma threshold_holds_6_lhs : simp threshold_holds_6_point lhs = (Cst (Qmake 207418410184775392502591891937104097773302380733088511719760341 157906966993292338957488623217648717550930627290502378131947520)).
 Proof. vm_compute. reflexivity. Qed.
@@ -96,7 +96,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
 Qed.
 
-(** the threshold's safe end a = 18215/302568: t0 = 4, T = 8, y = 1, a = 18215/302568 *)
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 4, T = 8, y = 1, a = 18215/302568 (this one point) *)
 Definition threshold_holds_7_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 8 1); (Qmake 4 1)]%Q.
 Lemma threshold_holds_7_lhs : simp threshold_holds_7_point lhs = (Cst (Qmake 454113808501294265964767 705511139235353870348160)).
 Proof. vm_compute. reflexivity. Qed.
@@ -110,7 +110,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 44) | interval with (i_prec 176)].
 Qed.
 
-(** the threshold's safe end a = 18215/302568: t0 = 4, T = 16, y = 1, a = 18215/302568 *)
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 4, T = 16, y = 1, a = 18215/302568 (this one point) *)
 Definition threshold_holds_8_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 16 1); (Qmake 4 1)]%Q.
 Lemma threshold_holds_8_lhs : simp threshold_holds_8_point lhs = (Cst (Qmake 14980526471962749037785562288946065208322929184847241698434291354746015110266472132979 11140512417663709925468237678920656530793107440531183941495834325844380743932124856320)).
 Proof. vm_compute. reflexivity. Qed.

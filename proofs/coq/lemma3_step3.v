@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Sum (Add (Var 3) (Cst (Qmake 1 1))) (Var 2) (Mul (Div (Var 2) (Var 0)) (Exp (Mul (Var 1) (Sum (Add (Var 0) (Cst (Qmake 1 1))) (Var 3) (Div (Cst (Qmake 1 1)) (Var 0)))))).
 Definition rhs : E := Sum (Add (Var 3) (Cst (Qmake 1 1))) (Var 2) (Mul (Div (Var 2) (Var 0)) (Exp (Mul (Var 1) (Ln (Div (Var 3) (Var 0)))))).
 
-(** the relation fails at the counterexample: t0 = 1, T = 3, y = 1, a = 1/10 *)
+(** the relation fails at the counterexample: at t0 = 1, T = 3, y = 1, a = 1/10 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 3 1); (Qmake 1 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 1 30))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 0 1))))) (Cst (Qmake 0 1))).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Mul (Mul (Var 1) (Pow (Var 2) (Var 0))) (Sum (Add (Var 3) (Cst (Qmake 1 1))) (Var 2) (Div (Cst (Qmake 1 1)) (Pow (Var 0) (Add (Cst (Qmake 1 1)) (Var 1))))).
 Definition rhs : E := Mul (Var 1) (Pow (Div (Var 2) (Var 3)) (Var 0)).
 
-(** the relation fails at the counterexample: t0 = 1, T = 2, y = 1, a = 1/10 *)
+(** the relation fails at the counterexample: at t0 = 1, T = 2, y = 1, a = 1/10 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 2 1); (Qmake 1 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = Mul (Mul (Cst (Qmake 1 1)) (Pow (Cst (Qmake 2 1)) (Cst (Qmake 1 10)))) (Add (Let (Cst (Qmake 2 1)) (Div (Cst (Qmake 1 1)) (Pow (Cst (Qmake 2 1)) (Cst (Qmake 11 10))))) (Cst (Qmake 0 1))).
 Proof. vm_compute. reflexivity. Qed.

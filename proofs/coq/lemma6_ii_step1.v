@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Mul (Var 0) (Var 1)) (Let (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Div (Sub (Cst (Qmake 1 1)) (Pow (Var 0) (Var 3))) (Sub (Cst (Qmake 1 1)) (Pow (Var 0) (Var 1))))).
 Definition rhs : E := Let (Mul (Var 0) (Var 1)) (Div (Sub (Cst (Qmake 1 1)) (Div (Var 3) (Add (Var 3) (Var 2)))) (Sub (Cst (Qmake 1 1)) (Div (Sub (Var 3) (Var 0)) (Var 3)))).
 
-(** the relation fails at the counterexample: n = 2, t = 1, c = 4 *)
+(** the relation fails at the counterexample: at n = 2, t = 1, c = 4 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 4 1); (Qmake 1 1); (Qmake 2 1)]%Q.
 Lemma refuted_lhs : evalQ refuted_point lhs = Some (Qmake 8 15).
 Proof. vm_compute. reflexivity. Qed.

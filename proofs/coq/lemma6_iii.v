@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 3)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 8))))) (Rec (Var 3) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 3)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 8))) (Sub (Var 5) (Cst (Qmake 1 1)))) (Var 8)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 6))) (Sub (Var 3) (Cst (Qmake 1 1))))))) (Var 0).
 Definition rhs : E := Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 3)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 8))))) (Rec (Var 4) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 3)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 8))) (Sub (Var 6) (Cst (Qmake 1 1)))) (Var 8)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 6))) (Sub (Var 4) (Cst (Qmake 1 1))))))) (Add (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 6)) (Add (Cst (Qmake 1 1)) (Div (Var 4) (Var 7)))) (Var 0)) (Div (Mul (Mul (Pow (Div (Var 3) (Var 5)) (Var 2)) (Cst (Qmake 2 1))) (Var 1)) (Add (Var 7) (Var 5)))).
 
-(** the relation holds on the whole domain: n = 2, c = 4, t1 = 2, t0 = 8, T = 8, a = 1/100, L = 1/2 *)
+(** the relation holds: at n = 2, c = 4, t1 = 2, t0 = 8, T = 8, a = 1/100, L = 1/2 (this one point) *)
 Definition certified_point : list Q := [(Qmake 1 2); (Qmake 1 100); (Qmake 8 1); (Qmake 8 1); (Qmake 2 1); (Qmake 4 1); (Qmake 2 1)]%Q.
 Lemma certified_lhs : simp certified_point lhs = (Cst (Qmake 209523791479727 158750000000000)).
 Proof. vm_compute. reflexivity. Qed.
@@ -27,7 +27,7 @@ Proof.
   apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: n = 3, c = 4, t1 = 3, t0 = 12, T = 21, a = 1/10, L = 1/2 *)
+(** the relation holds: at n = 3, c = 4, t1 = 3, t0 = 12, T = 21, a = 1/10, L = 1/2 (this one point) *)
 Definition certified_2_point : list Q := [(Qmake 1 2); (Qmake 1 10); (Qmake 21 1); (Qmake 12 1); (Qmake 3 1); (Qmake 4 1); (Qmake 3 1)]%Q.
 Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 11753766060289165333530791981627389 8269691289600000000000000000000000)).
 Proof. vm_compute. reflexivity. Qed.
@@ -42,7 +42,7 @@ Proof.
   apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: n = 5, c = 4, t1 = 2, t0 = 8, T = 16, a = 1/100, L = 1/2 *)
+(** the relation holds: at n = 5, c = 4, t1 = 2, t0 = 8, T = 16, a = 1/100, L = 1/2 (this one point) *)
 Definition certified_3_point : list Q := [(Qmake 1 2); (Qmake 1 100); (Qmake 16 1); (Qmake 8 1); (Qmake 2 1); (Qmake 4 1); (Qmake 5 1)]%Q.
 Lemma certified_3_lhs : simp certified_3_point lhs = (Cst (Qmake 8225706741734894806074449951999767 10115645440000000000000000000000000)).
 Proof. vm_compute. reflexivity. Qed.
@@ -57,7 +57,7 @@ Proof.
   apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: n = 6, c = 4, t1 = 3, t0 = 12, T = 29, a = 1/10, L = 1/2 *)
+(** the relation holds: at n = 6, c = 4, t1 = 3, t0 = 12, T = 29, a = 1/10, L = 1/2 (this one point) *)
 Definition certified_4_point : list Q := [(Qmake 1 2); (Qmake 1 10); (Qmake 29 1); (Qmake 12 1); (Qmake 3 1); (Qmake 4 1); (Qmake 6 1)]%Q.
 Lemma certified_4_lhs : simp certified_4_point lhs = (Cst (Qmake 347568782658878699561660194188216528249324004031 394967891695104000000000000000000000000000000000)).
 Proof. vm_compute. reflexivity. Qed.
@@ -72,7 +72,7 @@ Proof.
   apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: n = 8, c = 4, t1 = 2, t0 = 8, T = 24, a = 1/100, L = 1/2 *)
+(** the relation holds: at n = 8, c = 4, t1 = 2, t0 = 8, T = 24, a = 1/100, L = 1/2 (this one point) *)
 Definition certified_5_point : list Q := [(Qmake 1 2); (Qmake 1 100); (Qmake 24 1); (Qmake 8 1); (Qmake 2 1); (Qmake 4 1); (Qmake 8 1)]%Q.
 Lemma certified_5_lhs : simp certified_5_point lhs = (Cst (Qmake 877131821633881401839708734780953941669968872603146671 1273609000000000000000000000000000000000000000000000000)).
 Proof. vm_compute. reflexivity. Qed.
@@ -87,7 +87,7 @@ Proof.
   apply le_by. first [interval with (i_prec 33) | interval with (i_prec 132)].
 Qed.
 
-(** the relation holds on the whole domain: n = 9, c = 4, t1 = 4, t0 = 16, T = 22, a = 1/10, L = 1/2 *)
+(** the relation holds: at n = 9, c = 4, t1 = 4, t0 = 16, T = 22, a = 1/10, L = 1/2 (this one point) *)
 Definition certified_6_point : list Q := [(Qmake 1 2); (Qmake 1 10); (Qmake 22 1); (Qmake 16 1); (Qmake 4 1); (Qmake 4 1); (Qmake 9 1)]%Q.
 Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 242720608473757970557717869529759385579413643 427919512058101776384000000000000000000000000)).
 Proof. vm_compute. reflexivity. Qed.
@@ -102,7 +102,7 @@ Proof.
   apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: n = 11, c = 4, t1 = 3, t0 = 12, T = 13, a = 1/100, L = 1/2 *)
+(** the relation holds: at n = 11, c = 4, t1 = 3, t0 = 12, T = 13, a = 1/100, L = 1/2 (this one point) *)
 Definition certified_7_point : list Q := [(Qmake 1 2); (Qmake 1 100); (Qmake 13 1); (Qmake 12 1); (Qmake 3 1); (Qmake 4 1); (Qmake 11 1)]%Q.
 Lemma certified_7_lhs : simp certified_7_point lhs = (Cst (Qmake 682474455315517497931154895110102872103 1565512993321728000000000000000000000000)).
 Proof. vm_compute. reflexivity. Qed.
@@ -117,7 +117,7 @@ Proof.
   apply le_by. first [interval with (i_prec 32) | interval with (i_prec 128)].
 Qed.
 
-(** the relation holds on the whole domain: n = 12, c = 4, t1 = 4, t0 = 16, T = 30, a = 1/10, L = 1/2 *)
+(** the relation holds: at n = 12, c = 4, t1 = 4, t0 = 16, T = 30, a = 1/10, L = 1/2 (this one point) *)
 Definition certified_8_point : list Q := [(Qmake 1 2); (Qmake 1 10); (Qmake 30 1); (Qmake 16 1); (Qmake 4 1); (Qmake 4 1); (Qmake 12 1)]%Q.
 Lemma certified_8_lhs : simp certified_8_point lhs = (Cst (Qmake 1832678663561700706856908699788446586536418425697 3509304189115849062500000000000000000000000000000)).
 Proof. vm_compute. reflexivity. Qed.

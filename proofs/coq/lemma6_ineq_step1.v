@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Div (Sub (Var 1) (Var 0)) (Var 1).
 Definition rhs : E := Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 1))) (Var 0).
 
-(** the relation holds on the whole domain: n = 1, r = 1 *)
+(** the relation holds: at n = 1, r = 1 (this one point) *)
 Definition certified_point : list Q := [(Qmake 1 1); (Qmake 1 1)]%Q.
 Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 0 1).
 Proof. vm_compute. reflexivity. Qed.
@@ -21,7 +21,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified : Claim Le lhs rhs (map Q2R certified_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 76, r = 22 *)
+(** the relation holds: at n = 76, r = 22 (this one point) *)
 Definition certified_2_point : list Q := [(Qmake 22 1); (Qmake 76 1)]%Q.
 Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 27 38).
 Proof. vm_compute. reflexivity. Qed.
@@ -30,7 +30,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified_2 : Claim Le lhs rhs (map Q2R certified_2_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 107, r = 72 *)
+(** the relation holds: at n = 107, r = 72 (this one point) *)
 Definition certified_3_point : list Q := [(Qmake 72 1); (Qmake 107 1)]%Q.
 Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 35 107).
 Proof. vm_compute. reflexivity. Qed.
@@ -39,7 +39,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified_3 : Claim Le lhs rhs (map Q2R certified_3_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 131, r = 99 *)
+(** the relation holds: at n = 131, r = 99 (this one point) *)
 Definition certified_4_point : list Q := [(Qmake 99 1); (Qmake 131 1)]%Q.
 Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 32 131).
 Proof. vm_compute. reflexivity. Qed.
@@ -48,7 +48,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified_4 : Claim Le lhs rhs (map Q2R certified_4_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 152, r = 10 *)
+(** the relation holds: at n = 152, r = 10 (this one point) *)
 Definition certified_5_point : list Q := [(Qmake 10 1); (Qmake 152 1)]%Q.
 Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 71 76).
 Proof. vm_compute. reflexivity. Qed.
@@ -57,7 +57,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified_5 : Claim Le lhs rhs (map Q2R certified_5_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 169, r = 161 *)
+(** the relation holds: at n = 169, r = 161 (this one point) *)
 Definition certified_6_point : list Q := [(Qmake 161 1); (Qmake 169 1)]%Q.
 Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 8 169).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 3) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Var 4) (Cst (Qmake 0 1)))) (Var 1)) (Mul (Mul (Var 4) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 7)))))) (Div (Var 0) (Cst (Qmake 2 1))).
 Definition rhs : E := Let (Abs (Rec (Var 4) (Var 3) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Var 4) (Cst (Qmake 0 1)))) (Var 1)) (Mul (Mul (Var 4) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 7)))))) (Let (Var 0) (Let (Add (Mul (Div (Var 6) (Var 7)) (Var 3)) (Mul (Var 2) (Var 0))) (Var 0))).
 
-(** the relation holds on the whole domain: n = 2, t0 = 1, T = 1, alpha = 1/100, fsup = 1, L = 1/2 *)
+(** the relation holds: at n = 2, t0 = 1, T = 1, alpha = 1/100, fsup = 1, L = 1/2 (this one point) *)
 Definition certified_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 100); (Qmake 1 1); (Qmake 1 1); (Qmake 2 1)]%Q.
 Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 0 1).
 Proof. vm_compute. reflexivity. Qed.
@@ -21,7 +21,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified : Claim Le lhs rhs (map Q2R certified_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 8, t0 = 1, T = 38, alpha = 1/100, fsup = 1, L = 1/2 *)
+(** the relation holds: at n = 8, t0 = 1, T = 38, alpha = 1/100, fsup = 1, L = 1/2 (this one point) *)
 Definition certified_2_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 100); (Qmake 38 1); (Qmake 1 1); (Qmake 8 1)]%Q.
 Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 37 1600).
 Proof. vm_compute. reflexivity. Qed.
@@ -30,7 +30,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified_2 : Claim Le lhs rhs (map Q2R certified_2_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 11, t0 = 3, T = 11, alpha = 1/10, fsup = 1, L = 1/2 *)
+(** the relation holds: at n = 11, t0 = 3, T = 11, alpha = 1/10, fsup = 1, L = 1/2 (this one point) *)
 Definition certified_3_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 10); (Qmake 11 1); (Qmake 3 1); (Qmake 11 1)]%Q.
 Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 1 22).
 Proof. vm_compute. reflexivity. Qed.
@@ -39,7 +39,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified_3 : Claim Le lhs rhs (map Q2R certified_3_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 13, t0 = 9, T = 27, alpha = 1/100, fsup = 1, L = 1/2 *)
+(** the relation holds: at n = 13, t0 = 9, T = 27, alpha = 1/100, fsup = 1, L = 1/2 (this one point) *)
 Definition certified_4_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 100); (Qmake 27 1); (Qmake 9 1); (Qmake 13 1)]%Q.
 Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 1 100).
 Proof. vm_compute. reflexivity. Qed.
@@ -48,7 +48,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified_4 : Claim Le lhs rhs (map Q2R certified_4_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 15, t0 = 12, T = 27, alpha = 1/100, fsup = 1, L = 1/2 *)
+(** the relation holds: at n = 15, t0 = 12, T = 27, alpha = 1/100, fsup = 1, L = 1/2 (this one point) *)
 Definition certified_5_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 100); (Qmake 27 1); (Qmake 12 1); (Qmake 15 1)]%Q.
 Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 13 1500).
 Proof. vm_compute. reflexivity. Qed.
@@ -57,7 +57,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified_5 : Claim Le lhs rhs (map Q2R certified_5_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 17, t0 = 11, T = 42, alpha = 1/10, fsup = 1, L = 1/2 *)
+(** the relation holds: at n = 17, t0 = 11, T = 42, alpha = 1/10, fsup = 1, L = 1/2 (this one point) *)
 Definition certified_6_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 10); (Qmake 42 1); (Qmake 11 1); (Qmake 17 1)]%Q.
 Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 41 340).
 Proof. vm_compute. reflexivity. Qed.
@@ -66,7 +66,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified_6 : Claim Le lhs rhs (map Q2R certified_6_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 19, t0 = 7, T = 39, alpha = 1/100, fsup = 1, L = 1/2 *)
+(** the relation holds: at n = 19, t0 = 7, T = 39, alpha = 1/100, fsup = 1, L = 1/2 (this one point) *)
 Definition certified_7_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 100); (Qmake 39 1); (Qmake 7 1); (Qmake 19 1)]%Q.
 Lemma certified_7_lhs : evalQ certified_7_point lhs = Some (Qmake 1 100).
 Proof. vm_compute. reflexivity. Qed.
@@ -75,7 +75,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified_7 : Claim Le lhs rhs (map Q2R certified_7_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_7_lhs, certified_7_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 20, t0 = 20, T = 60, alpha = 1/10, fsup = 1, L = 1/2 *)
+(** the relation holds: at n = 20, t0 = 20, T = 60, alpha = 1/10, fsup = 1, L = 1/2 (this one point) *)
 Definition certified_8_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 10); (Qmake 60 1); (Qmake 20 1); (Qmake 20 1)]%Q.
 Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 59 400).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 1) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Var 2) (Cst (Qmake 1 1)))) (Var 1)) (Mul (Mul (Var 2) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 4)))))) (Var 0).
 Definition rhs : E := (Var 3).
 
-(** with K = 1/100000 (the safe end) at the witness: K = 1/100000, n = 1000, T = 2, a = 1/100 *)
+(** with K = 1/100000 (the safe end) at the witness: at K = 1/100000, n = 1000, T = 2, a = 1/100 (this one point) *)
 Definition best_holds_point : list Q := [(Qmake 1 100); (Qmake 2 1); (Qmake 1000 1); (Qmake 1 100000)]%Q.
 Lemma best_holds_lhs : evalQ best_holds_point lhs = Some (Qmake 1 100000).
 Proof. vm_compute. reflexivity. Qed.

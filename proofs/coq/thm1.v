@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Var 3) (Cst (Qmake 0 1)))) (Var 1)) (Mul (Mul (Var 3) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5)))))) (Var 0).
 Definition rhs : E := Mul (Div (Var 0) (Mul (Cst (Qmake 3 1)) (Var 3))) (Sum (Cst (Qmake 1 1)) (Var 2) (Var 2)).
 
-(** the relation fails at the counterexample: n = 2, T = 1, alpha = 1/100, L = 3 *)
+(** the relation fails at the counterexample: at n = 2, T = 1, alpha = 1/100, L = 3 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 3 1); (Qmake 1 100); (Qmake 1 1); (Qmake 2 1)]%Q.
 Lemma refuted_lhs : evalQ refuted_point lhs = Some (Qmake 0 1).
 Proof. vm_compute. reflexivity. Qed.

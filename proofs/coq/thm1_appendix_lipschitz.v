@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Rec (Cst (Qmake 0 1)) (Var 0) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Var 3) (Var 4))) (Var 1)) (Var 3)).
 Definition rhs : E := Div (Cst (Qmake 1 1)) (Var 2).
 
-(** the relation holds on the whole domain: gamma = 1/4, alpha = 1/100, T = 0 *)
+(** the relation holds: at gamma = 1/4, alpha = 1/100, T = 0 (this one point) *)
 Definition certified_point : list Q := [(Qmake 0 1); (Qmake 1 100); (Qmake 1 4)]%Q.
 Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 0 1).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 1) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 2)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 4)))))) (Var 0).
 Definition rhs : E := Div (Pow (Var 1) (Var 0)) (Mul (Cst (Qmake 3 1)) (Pow (Var 2) (Add (Cst (Qmake 1 1)) (Var 0)))).
 
-(** the relation holds on the whole domain: n = 2, T = 3, a = 1/10 *)
+(** the relation holds: at n = 2, T = 3, a = 1/10 (this one point) *)
 Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 3 1); (Qmake 2 1)]%Q.
 Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 307 396)).
 Proof. vm_compute. reflexivity. Qed.
@@ -27,7 +27,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 3, T = 15, a = 1/10 *)
+(** the relation holds: at n = 3, T = 15, a = 1/10 (this one point) *)
 Definition certified_4_point : list Q := [(Qmake 1 10); (Qmake 15 1); (Qmake 3 1)]%Q.
 Lemma certified_4_lhs : simp certified_4_point lhs = (Cst (Qmake 8782667076924323724152742059327 7036841083428724294586895966810)).
 Proof. vm_compute. reflexivity. Qed.
@@ -42,7 +42,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 4, T = 28, a = 1/10 *)
+(** the relation holds: at n = 4, T = 28, a = 1/10 (this one point) *)
 Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 28 1); (Qmake 4 1)]%Q.
 Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 69119762031579602968261783260455289366744388986351820345972103 59420558920116410817650799151392307757818291488165413545891320)).
 Proof. vm_compute. reflexivity. Qed.
@@ -57,7 +57,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 5, T = 42, a = 1/10 *)
+(** the relation holds: at n = 5, T = 42, a = 1/10 (this one point) *)
 Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 42 1); (Qmake 5 1)]%Q.
 Lemma certified_8_lhs : simp certified_8_point lhs = (Cst (Qmake 1817794734404991838423492947840755962310551457543408293841028921739116340534369756297119706159 1724798749613660786963439143323105394874947088366151214972973571682369983148783175787671742950)).
 Proof. vm_compute. reflexivity. Qed.
@@ -72,7 +72,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 6, T = 58, a = 1/10 *)
+(** the relation holds: at n = 6, T = 58, a = 1/10 (this one point) *)
 Definition certified_10_point : list Q := [(Qmake 1 10); (Qmake 58 1); (Qmake 6 1)]%Q.
 Lemma certified_10_lhs : simp certified_10_point lhs = (Cst (Qmake 404121283548026043448851131203716745553098615281156459902019588987643297438714186999939339292450795133169563255147901464200039415797 419719794030161341575662551016343755189266740618916721928754368756796931403816468633729927342748652675401220508274961361750777248220)).
 Proof. vm_compute. reflexivity. Qed.
@@ -87,7 +87,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 8, T = 22, a = 1/10 *)
+(** the relation holds: at n = 8, T = 22, a = 1/10 (this one point) *)
 Definition certified_12_point : list Q := [(Qmake 1 10); (Qmake 22 1); (Qmake 8 1)]%Q.
 Lemma certified_12_lhs : simp certified_12_point lhs = (Cst (Qmake 76082961063570758493614027631149370253183842413 141669987823991398039066455672348689169751241040)).
 Proof. vm_compute. reflexivity. Qed.
@@ -102,7 +102,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: n = 9, T = 40, a = 1/10 *)
+(** the relation holds: at n = 9, T = 40, a = 1/10 (this one point) *)
 Definition certified_14_point : list Q := [(Qmake 1 10); (Qmake 40 1); (Qmake 9 1)]%Q.
 Lemma certified_14_lhs : simp certified_14_point lhs = (Cst (Qmake 182816613682321341983429922353683427330005728669603729082873053352902001906581708017376359 316767447128312357569043001528577666643700108056226118452336744110628096078748057995899310)).
 Proof. vm_compute. reflexivity. Qed.
@@ -117,7 +117,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 10, T = 60, a = 1/10 *)
+(** the relation holds: at n = 10, T = 60, a = 1/10 (this one point) *)
 Definition certified_16_point : list Q := [(Qmake 1 10); (Qmake 60 1); (Qmake 10 1)]%Q.
 Lemma certified_16_lhs : simp certified_16_point lhs = (Cst (Qmake 3997945146384678136809944213631407101176285401051930548856859960692379687623250215223948328195774248165208370536902834168610129014404797 6856122835482685514638447770851975241016672208010004652706202613642277874481342015131978363143799241452678937002671493844198946349673700)).
 Proof. vm_compute. reflexivity. Qed.

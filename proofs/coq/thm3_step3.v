@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Sub (Var 2) (Cst (Qmake 1 1)))) (Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 3)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 6))))) (Rec (Var 3) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 3)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 6))) (Sub (Var 5) (Cst (Qmake 1 1)))) (Var 6)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 4))) (Sub (Var 3) (Cst (Qmake 1 1))))))) (Mul (Var 0) (Sub (Cst (Qmake 1 1)) (Var 1)))).
 Definition rhs : E := Mul (Div (Mul (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Var 3))) (Pow (Var 1) (Var 0))) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 0)))) (Cst (Qmake 2 1)).
 
-(** the relation fails at the counterexample: n = 2, t0 = 2, T = 3, a = 1/10 *)
+(** the relation fails at the counterexample: at n = 2, t0 = 2, T = 3, a = 1/10 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 10); (Qmake 3 1); (Qmake 2 1); (Qmake 2 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = (Cst (Qmake 515 792)).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Mul (Div (Mul (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Var 3))) (Pow (Var 1) (Var 0))) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 0)))) (Cst (Qmake 2 1)).
 Definition rhs : E := Mul (Div (Pow (Var 1) (Var 0)) (Mul (Cst (Qmake 3 1)) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 0))))) (Cst (Qmake 2 1)).
 
-(** the relation holds on the whole domain: n = 2, t0 = 2, T = 3, a in its interval *)
+(** the relation holds on the real box at n = 2, t0 = 2, T = 3, a in its interval *)
 Theorem certified : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 3 1); Q2R (Qmake 2 1); Q2R (Qmake 2 1)].
 Proof.
@@ -22,7 +22,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 3, t0 = 3, T = 15, a in its interval *)
+(** the relation holds on the real box at n = 3, t0 = 3, T = 15, a in its interval *)
 Theorem certified_2 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 15 1); Q2R (Qmake 3 1); Q2R (Qmake 3 1)].
 Proof.
@@ -32,7 +32,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 4, t0 = 4, T = 28, a in its interval *)
+(** the relation holds on the real box at n = 4, t0 = 4, T = 28, a in its interval *)
 Theorem certified_3 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 28 1); Q2R (Qmake 4 1); Q2R (Qmake 4 1)].
 Proof.
@@ -42,7 +42,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 5, t0 = 5, T = 42, a in its interval *)
+(** the relation holds on the real box at n = 5, t0 = 5, T = 42, a in its interval *)
 Theorem certified_4 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 42 1); Q2R (Qmake 5 1); Q2R (Qmake 5 1)].
 Proof.
@@ -52,7 +52,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 6, t0 = 6, T = 58, a in its interval *)
+(** the relation holds on the real box at n = 6, t0 = 6, T = 58, a in its interval *)
 Theorem certified_5 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 58 1); Q2R (Qmake 6 1); Q2R (Qmake 6 1)].
 Proof.
@@ -62,7 +62,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 8, t0 = 8, T = 22, a in its interval *)
+(** the relation holds on the real box at n = 8, t0 = 8, T = 22, a in its interval *)
 Theorem certified_6 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 22 1); Q2R (Qmake 8 1); Q2R (Qmake 8 1)].
 Proof.
@@ -72,7 +72,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 9, t0 = 9, T = 40, a in its interval *)
+(** the relation holds on the real box at n = 9, t0 = 9, T = 40, a in its interval *)
 Theorem certified_7 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 40 1); Q2R (Qmake 9 1); Q2R (Qmake 9 1)].
 Proof.
@@ -82,7 +82,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 10, t0 = 10, T = 60, a in its interval *)
+(** the relation holds on the real box at n = 10, t0 = 10, T = 60, a in its interval *)
 Theorem certified_8 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 60 1); Q2R (Qmake 10 1); Q2R (Qmake 10 1)].
 Proof.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Mul (Div (Cst (Qmake 1 1)) (Var 3)) (Sum (Cst (Qmake 1 1)) (Sub (Var 2) (Cst (Qmake 1 1))) (Mul (Div (Cst (Qmake 1 1)) (Var 4)) (Pow (Add (Cst (Qmake 1 1)) (Div (Var 2) (Var 4))) (Sub (Sub (Var 3) (Cst (Qmake 1 1))) (Var 0)))))) (Var 0).
 Definition rhs : E := Div (Mul (Mul (Cst (Qmake 2 1)) (PowZ (Var 0) (2))) (Pow (Var 2) (Var 1))) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 1))).
 
-(** the relation fails at the counterexample: n = 2, T = 6, a = 1/10, L = 1 *)
+(** the relation fails at the counterexample: at n = 2, T = 6, a = 1/10, L = 1 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 1); (Qmake 1 10); (Qmake 6 1); (Qmake 2 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = (Cst (Qmake 884101 640000)).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Mul (Div (Cst (Qmake 1 1)) (Var 3)) (Sum (Cst (Qmake 1 1)) (Var 3) (Div (Mul (Mul (Pow (Div (Var 3) (Var 0)) (Var 1)) (Cst (Qmake 2 1))) (Var 2)) (Var 4))).
 Definition rhs : E := Div (Mul (Mul (Cst (Qmake 2 1)) (Var 1)) (Pow (Var 2) (Var 0))) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 0))).
 
-(** the relation fails at the counterexample: n = 2, T = 3, L = 1, a = 1/10 *)
+(** the relation fails at the counterexample: at n = 2, T = 3, L = 1, a = 1/10 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 3 1); (Qmake 2 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = Mul (Cst (Qmake 1 2)) (Add (Let (Cst (Qmake 1 1)) (Div (Mul (Mul (Pow (Cst (Qmake 3 1)) (Cst (Qmake 1 10))) (Cst (Qmake 2 1))) (Cst (Qmake 1 1))) (Cst (Qmake 2 1)))) (Add (Let (Cst (Qmake 2 1)) (Div (Mul (Mul (Pow (Cst (Qmake 3 2)) (Cst (Qmake 1 10))) (Cst (Qmake 2 1))) (Cst (Qmake 1 1))) (Cst (Qmake 2 1)))) (Cst (Qmake 0 1)))).
 Proof. vm_compute. reflexivity. Qed.

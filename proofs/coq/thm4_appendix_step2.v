@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Div (Mul (Div (Mul (Mul (Cst (Qmake 2 1)) (Var 1)) (Pow (Var 2) (Var 0))) (PowZ (Var 3) (2))) (Sub (Pow (Var 3) (Sub (Cst (Qmake 1 1)) (Var 0))) (Cst (Qmake 1 1)))) (Sub (Cst (Qmake 1 1)) (Var 0)).
 Definition rhs : E := Div (Mul (Mul (Cst (Qmake 2 1)) (Var 1)) (Pow (Var 2) (Var 0))) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 0))).
 
-(** the relation fails at the counterexample: n = 13, T = 14, L = 1, a = 1/10 *)
+(** the relation fails at the counterexample: at n = 13, T = 14, L = 1, a = 1/10 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 14 1); (Qmake 13 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = Div (Mul (Div (Mul (Cst (Qmake 2 1)) (Pow (Cst (Qmake 14 1)) (Cst (Qmake 1 10)))) (Cst (Qmake 169 1))) (Sub (Pow (Cst (Qmake 13 1)) (Cst (Qmake 9 10))) (Cst (Qmake 1 1)))) (Cst (Qmake 9 10)).
 Proof. vm_compute. reflexivity. Qed.
@@ -27,7 +27,7 @@ Proof.
   apply not_le_by. first [interval with (i_prec 43) | interval with (i_prec 172)].
 Qed.
 
-(** the threshold's failing end a = 11666/421331: n = 40, T = 41, L = 1, a = 11666/421331 *)
+(** the threshold's failing end a = 11666/421331: at n = 40, T = 41, L = 1, a = 11666/421331 (this one point) *)
 Definition threshold_fails_point : list Q := [(Qmake 11666 421331); (Qmake 1 1); (Qmake 41 1); (Qmake 40 1)]%Q.
 Lemma threshold_fails_lhs : simp threshold_fails_point lhs = Div (Mul (Div (Mul (Cst (Qmake 2 1)) (Pow (Cst (Qmake 41 1)) (Cst (Qmake 11666 421331)))) (Cst (Qmake 1600 1))) (Sub (Pow (Cst (Qmake 40 1)) (Cst (Qmake 409665 421331))) (Cst (Qmake 1 1)))) (Cst (Qmake 409665 421331)).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 3)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5)))))) (Var 0).
 Definition rhs : E := Div (Mul (Mul (Cst (Qmake 2 1)) (Var 0)) (Pow (Var 2) (Var 1))) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 1))).
 
-(** the relation fails at the counterexample: n = 2, T = 5, a = 1/100, L = 1 *)
+(** the relation fails at the counterexample: at n = 2, T = 5, a = 1/100, L = 1 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 1); (Qmake 1 100); (Qmake 5 1); (Qmake 2 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = (Cst (Qmake 3053686 2910897)).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Mul (Var 0) (Pow (Var 5) (Div (Add (Cst (Qmake 1 1)) (Var 4)) (Var 4)))) (Let (Mul (Mul (Div (Add (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Mul (Var 4) (Var 2)))) (Sub (Var 6) (Cst (Qmake 1 1)))) (Pow (Mul (Mul (Cst (Qmake 2 1)) (Var 2)) (PowZ (Var 3) (2))) (Div (Cst (Qmake 1 1)) (Add (Mul (Var 4) (Var 2)) (Cst (Qmake 1 1)))))) (Pow (Var 0) (Div (Mul (Var 4) (Var 2)) (Add (Mul (Var 4) (Var 2)) (Cst (Qmake 1 1)))))) (Let (Div (Div (Mul (Mul (Cst (Qmake 2 1)) (PowZ (Var 4) (2))) (Pow (Var 1) (Var 6))) (Pow (Var 7) (Add (Cst (Qmake 1 1)) (Var 6)))) (Var 0)) (Var 0))).
 Definition rhs : E := (Cst (Qmake 1 1)).
 
-(** the relation fails at the counterexample: n = 100, a = 1/10, beta = 1, L = 1, c = 1/10, m = 1054445177798 *)
+(** the relation fails at the counterexample: at n = 100, a = 1/10, beta = 1, L = 1, c = 1/10, m = 1054445177798 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1054445177798 1); (Qmake 1 10); (Qmake 1 1); (Qmake 1 1); (Qmake 1 10); (Qmake 100 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = Let (Cst (Qmake 10544451777980000000000000000000000 1)) (Let (Mul (Mul (Cst (Qmake 1 9)) (Pow (Cst (Qmake 1 5)) (Cst (Qmake 10 11)))) (Pow (Cst (Qmake 10544451777980000000000000000000000 1)) (Cst (Qmake 1 11)))) (Let (Div (Div (Mul (Mul (Cst (Qmake 2 1)) (PowZ (Var 4) (2))) (Pow (Var 1) (Var 6))) (Pow (Var 7) (Add (Cst (Qmake 1 1)) (Var 6)))) (Var 0)) (Var 0))).
 Proof. vm_compute. reflexivity. Qed.
@@ -27,7 +27,7 @@ Proof.
   apply not_le_by. first [interval with (i_prec 79) | interval with (i_prec 316)].
 Qed.
 
-(** the threshold's failing end m = 1054445178233: n = 100, a = 1/10, beta = 1, L = 1, c = 1/10, m = 1054445178233 *)
+(** the threshold's failing end m = 1054445178233: at n = 100, a = 1/10, beta = 1, L = 1, c = 1/10, m = 1054445178233 (this one point) *)
 Definition threshold_fails_point : list Q := [(Qmake 1054445178233 1); (Qmake 1 10); (Qmake 1 1); (Qmake 1 1); (Qmake 1 10); (Qmake 100 1)]%Q.
 Lemma threshold_fails_lhs : simp threshold_fails_point lhs = Let (Cst (Qmake 10544451782330000000000000000000000 1)) (Let (Mul (Mul (Cst (Qmake 1 9)) (Pow (Cst (Qmake 1 5)) (Cst (Qmake 10 11)))) (Pow (Cst (Qmake 10544451782330000000000000000000000 1)) (Cst (Qmake 1 11)))) (Let (Div (Div (Mul (Mul (Cst (Qmake 2 1)) (PowZ (Var 4) (2))) (Pow (Var 1) (Var 6))) (Pow (Var 7) (Add (Cst (Qmake 1 1)) (Var 6)))) (Var 0)) (Var 0))).
 Proof. vm_compute. reflexivity. Qed.
@@ -42,7 +42,7 @@ Proof.
   apply not_le_by. first [interval with (i_prec 67) | interval with (i_prec 268)].
 Qed.
 
-(** the threshold's safe end m = 1054445177696: n = 100, a = 1/10, beta = 1, L = 1, c = 1/10, m = 1054445177696 *)
+(** with m = 1054445177696 (the threshold's safe end) the relation holds: at n = 100, a = 1/10, beta = 1, L = 1, c = 1/10, m = 1054445177696 (this one point) *)
 Definition threshold_holds_point : list Q := [(Qmake 1054445177696 1); (Qmake 1 10); (Qmake 1 1); (Qmake 1 1); (Qmake 1 10); (Qmake 100 1)]%Q.
 Lemma threshold_holds_lhs : simp threshold_holds_point lhs = Let (Cst (Qmake 10544451776960000000000000000000000 1)) (Let (Mul (Mul (Cst (Qmake 1 9)) (Pow (Cst (Qmake 1 5)) (Cst (Qmake 10 11)))) (Pow (Cst (Qmake 10544451776960000000000000000000000 1)) (Cst (Qmake 1 11)))) (Let (Div (Div (Mul (Mul (Cst (Qmake 2 1)) (PowZ (Var 4) (2))) (Pow (Var 1) (Var 6))) (Pow (Var 7) (Add (Cst (Qmake 1 1)) (Var 6)))) (Var 0)) (Var 0))).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Prod (Add (Var 0) (Cst (Qmake 1 1))) (Sub (Var 2) (Cst (Qmake 1 1))) (Add (Cst (Qmake 1 1)) (Div (Pow (Var 4) (Add (Var 0) (Cst (Qmake 1 1)))) (Var 2))).
 Definition rhs : E := Exp (Sum (Add (Var 0) (Cst (Qmake 1 1))) (Sub (Var 2) (Cst (Qmake 1 1))) (Div (Pow (Var 4) (Add (Var 0) (Cst (Qmake 1 1)))) (Var 2))).
 
-(** the relation holds on the whole domain: c = 4, k = 5, n = 1024, i = 1 *)
+(** the relation holds: at c = 4, k = 5, n = 1024, i = 1 (this one point) *)
 Definition certified_2_point : list Q := [(Qmake 1 1); (Qmake 1024 1); (Qmake 5 1); (Qmake 4 1)]%Q.
 Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 85 32)).
 Proof. vm_compute. reflexivity. Qed.
@@ -26,7 +26,7 @@ Proof.
   apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: c = 4, k = 6, n = 4096, i = 3 *)
+(** the relation holds: at c = 4, k = 6, n = 4096, i = 3 (this one point) *)
 Definition certified_3_point : list Q := [(Qmake 3 1); (Qmake 4096 1); (Qmake 6 1); (Qmake 4 1)]%Q.
 Lemma certified_3_lhs : simp certified_3_point lhs = (Cst (Qmake 5 2)).
 Proof. vm_compute. reflexivity. Qed.
@@ -40,7 +40,7 @@ Proof.
   apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: c = 4, k = 7, n = 16384, i = 4 *)
+(** the relation holds: at c = 4, k = 7, n = 16384, i = 4 (this one point) *)
 Definition certified_4_point : list Q := [(Qmake 4 1); (Qmake 16384 1); (Qmake 7 1); (Qmake 4 1)]%Q.
 Lemma certified_4_lhs : simp certified_4_point lhs = (Cst (Qmake 5 2)).
 Proof. vm_compute. reflexivity. Qed.
@@ -54,7 +54,7 @@ Proof.
   apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: c = 4, k = 8, n = 65536, i = 5 *)
+(** the relation holds: at c = 4, k = 8, n = 65536, i = 5 (this one point) *)
 Definition certified_5_point : list Q := [(Qmake 5 1); (Qmake 65536 1); (Qmake 8 1); (Qmake 4 1)]%Q.
 Lemma certified_5_lhs : simp certified_5_point lhs = (Cst (Qmake 5 2)).
 Proof. vm_compute. reflexivity. Qed.
@@ -68,7 +68,7 @@ Proof.
   apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: c = 4, k = 9, n = 262144, i = 4 *)
+(** the relation holds: at c = 4, k = 9, n = 262144, i = 4 (this one point) *)
 Definition certified_6_point : list Q := [(Qmake 4 1); (Qmake 262144 1); (Qmake 9 1); (Qmake 4 1)]%Q.
 Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 5525 2048)).
 Proof. vm_compute. reflexivity. Qed.
@@ -82,7 +82,7 @@ Proof.
   apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds on the whole domain: c = 4, k = 10, n = 1048576, i = 2 *)
+(** the relation holds: at c = 4, k = 10, n = 1048576, i = 2 (this one point) *)
 Definition certified_7_point : list Q := [(Qmake 2 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
 Lemma certified_7_lhs : simp certified_7_point lhs = (Cst (Qmake 5962868543125 2199023255552)).
 Proof. vm_compute. reflexivity. Qed.

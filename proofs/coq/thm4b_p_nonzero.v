@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 1))) (Var 0)).
 Definition rhs : E := Div (Var 0) (Var 1).
 
-(** the relation holds on the whole domain: n = 2, tk = 1 *)
+(** the relation holds: at n = 2, tk = 1 (this one point) *)
 Definition certified_point : list Q := [(Qmake 1 1); (Qmake 2 1)]%Q.
 Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 1 2).
 Proof. vm_compute. reflexivity. Qed.
@@ -21,7 +21,7 @@ Proof. vm_compute. reflexivity. Qed.
 Theorem certified : Claim Le lhs rhs (map Q2R certified_point).
 Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
 
-(** the relation holds on the whole domain: n = 76, tk = 67 *)
+(** the relation holds: at n = 76, tk = 67 (this one point) *)
 Definition certified_2_point : list Q := [(Qmake 67 1); (Qmake 76 1)]%Q.
 Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 608275557176882808415115590976280496874130286089492244040105346780194726409135710815201127084211204269584067597591471239941901 1033976534513292790010966910549865319259293823047653698501818284646384545214085755090919772887363844197741508915626596972363776).
 Proof. vm_compute. reflexivity. Qed.

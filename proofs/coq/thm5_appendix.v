@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Mul (Div (Cst (Qmake 1 1)) (Var 2)) (Sum (Cst (Qmake 1 1)) (Sub (Var 1) (Cst (Qmake 1 1))) (Mul (Div (Cst (Qmake 1 1)) (Cst (Qmake 2 1))) (Pow (Add (Cst (Qmake 1 1)) (Div (Div (Var 1) (Cst (Qmake 99 100))) (Cst (Qmake 2 1)))) (Sub (Sub (Var 2) (Cst (Qmake 1 1))) (Var 0)))))) (Var 0).
 Definition rhs : E := Div (Exp (Div (Mul (Var 0) (Var 1)) (Cst (Qmake 2 1)))) (PowZ (Var 2) (2)).
 
-(** the relation holds on the whole domain: n = 2, T = 3, a = 1/100 *)
+(** the relation holds: at n = 2, T = 3, a = 1/100 (this one point) *)
 Definition certified_point : list Q := [(Qmake 1 100); (Qmake 3 1); (Qmake 2 1)]%Q.
 Lemma certified_lhs : simp certified_point lhs = (Cst (Qmake 397 792)).
 Proof. vm_compute. reflexivity. Qed.
@@ -26,7 +26,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 32) | interval with (i_prec 128)].
 Qed.
 
-(** the relation holds on the whole domain: n = 3, T = 40, a = 1/10 *)
+(** the relation holds: at n = 3, T = 40, a = 1/10 (this one point) *)
 Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 40 1); (Qmake 3 1)]%Q.
 Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 788127387868068383175383543240981447582953209131275334944310876565985738030609 40953275700623233176512923097870352706791079088756615830413900413718426157206)).
 Proof. vm_compute. reflexivity. Qed.

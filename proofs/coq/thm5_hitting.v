@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Add (Var 1) (Cst (Qmake 1 1))) (Var 2) (Mul (Cst (Qmake 1 1)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Cst (Qmake 1 1)) (Div (Neg (Var 2)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Cst (Qmake 1 1)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5)))))) (Var 0).
 Definition rhs : E := Mul (Div (Cst (Qmake 2 1)) (Mul (Cst (Qmake 3 1)) (Var 3))) (Exp (Div (Mul (Var 0) (Sub (Var 2) (Var 1))) (Cst (Qmake 2 1)))).
 
-(** the relation holds on the whole domain: n = 2, T = 3, s = 1, a = 1/10 *)
+(** the relation holds: at n = 2, T = 3, s = 1, a = 1/10 (this one point) *)
 Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 3 1); (Qmake 2 1)]%Q.
 Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 317 198)).
 Proof. vm_compute. reflexivity. Qed.
@@ -26,7 +26,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 3, T = 45, s = 29, a = 1/10 *)
+(** the relation holds: at n = 3, T = 45, s = 29, a = 1/10 (this one point) *)
 Definition certified_4_point : list Q := [(Qmake 1 10); (Qmake 29 1); (Qmake 45 1); (Qmake 3 1)]%Q.
 Lemma certified_4_lhs : simp certified_4_point lhs = (Cst (Qmake 12824482006340084138564686400494 860058354641288524893953951499)).
 Proof. vm_compute. reflexivity. Qed.
@@ -40,7 +40,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 5, T = 21, s = 1, a = 1/10 *)
+(** the relation holds: at n = 5, T = 21, s = 1, a = 1/10 (this one point) *)
 Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 21 1); (Qmake 5 1)]%Q.
 Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 6843168332118048933501076230459850158836 413084311917793369135958919466836459495)).
 Proof. vm_compute. reflexivity. Qed.
@@ -54,7 +54,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 6, T = 50, s = 1, a = 1/10 *)
+(** the relation holds: at n = 6, T = 50, s = 1, a = 1/10 (this one point) *)
 Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 50 1); (Qmake 6 1)]%Q.
 Lemma certified_8_lhs : simp certified_8_point lhs = (Cst (Qmake 164832349308789644731754023038896121259602278492906980217507872875699773816800786180259082871774849 617290140942288185336108527714065437666678007841015598494694148206705262569099287208400715275201)).
 Proof. vm_compute. reflexivity. Qed.
@@ -68,7 +68,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 8, T = 30, s = 20, a = 1/10 *)
+(** the relation holds: at n = 8, T = 30, s = 20, a = 1/10 (this one point) *)
 Definition certified_10_point : list Q := [(Qmake 1 10); (Qmake 20 1); (Qmake 30 1); (Qmake 8 1)]%Q.
 Lemma certified_10_lhs : simp certified_10_point lhs = (Cst (Qmake 29833068951929293163 7308137979869127192)).
 Proof. vm_compute. reflexivity. Qed.
@@ -82,7 +82,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 9, T = 55, s = 2, a = 1/10 *)
+(** the relation holds: at n = 9, T = 55, s = 2, a = 1/10 (this one point) *)
 Definition certified_12_point : list Q := [(Qmake 1 10); (Qmake 2 1); (Qmake 55 1); (Qmake 9 1)]%Q.
 Lemma certified_12_lhs : simp certified_12_point lhs = (Cst (Qmake 6162349769110947111370765848210552980646386460775544243051999024384127769891759369246611187682116225672123 19765548213383322370133545354970189343383820142894276608725506831256991015662637486207792185816804418267)).
 Proof. vm_compute. reflexivity. Qed.
@@ -96,7 +96,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 11, T = 39, s = 30, a = 1/10 *)
+(** the relation holds: at n = 11, T = 39, s = 30, a = 1/10 (this one point) *)
 Definition certified_14_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 39 1); (Qmake 11 1)]%Q.
 Lemma certified_14_lhs : simp certified_14_point lhs = (Cst (Qmake 29553987942262369 9227446944279201)).
 Proof. vm_compute. reflexivity. Qed.
@@ -110,7 +110,7 @@ Proof.
   apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds on the whole domain: n = 12, T = 60, s = 59, a = 1/10 *)
+(** the relation holds: at n = 12, T = 60, s = 59, a = 1/10 (this one point) *)
 Definition certified_16_point : list Q := [(Qmake 1 10); (Qmake 59 1); (Qmake 60 1); (Qmake 12 1)]%Q.
 Lemma certified_16_lhs : simp certified_16_point lhs = (Cst (Qmake 1 1)).
 Proof. vm_compute. reflexivity. Qed.

@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Mul (Div (Cst (Qmake 2 1)) (PowZ (Var 3) (2))) (Exp (Div (Mul (Var 0) (Var 1)) (Cst (Qmake 2 1)))).
 Definition rhs : E := Div (Exp (Div (Mul (Var 0) (Var 1)) (Cst (Qmake 2 1)))) (PowZ (Var 3) (2)).
 
-(** the relation holds on the whole domain: n = 2, t0 = 2, T = 3, a in its interval *)
+(** the relation holds on the real box at n = 2, t0 = 2, T = 3, a in its interval *)
 Theorem certified : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 3 1); Q2R (Qmake 2 1); Q2R (Qmake 2 1)].
 Proof.
@@ -21,7 +21,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 2, t0 = 2, T = 21, a in its interval *)
+(** the relation holds on the real box at n = 2, t0 = 2, T = 21, a in its interval *)
 Theorem certified_2 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 21 1); Q2R (Qmake 2 1); Q2R (Qmake 2 1)].
 Proof.
@@ -30,7 +30,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 3, t0 = 2, T = 12, a in its interval *)
+(** the relation holds on the real box at n = 3, t0 = 2, T = 12, a in its interval *)
 Theorem certified_3 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 12 1); Q2R (Qmake 2 1); Q2R (Qmake 3 1)].
 Proof.
@@ -39,7 +39,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 4, t0 = 2, T = 5, a in its interval *)
+(** the relation holds on the real box at n = 4, t0 = 2, T = 5, a in its interval *)
 Theorem certified_4 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 5 1); Q2R (Qmake 2 1); Q2R (Qmake 4 1)].
 Proof.
@@ -48,7 +48,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 4, t0 = 2, T = 23, a in its interval *)
+(** the relation holds on the real box at n = 4, t0 = 2, T = 23, a in its interval *)
 Theorem certified_5 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 23 1); Q2R (Qmake 2 1); Q2R (Qmake 4 1)].
 Proof.
@@ -57,7 +57,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 5, t0 = 2, T = 17, a in its interval *)
+(** the relation holds on the real box at n = 5, t0 = 2, T = 17, a in its interval *)
 Theorem certified_6 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 17 1); Q2R (Qmake 2 1); Q2R (Qmake 5 1)].
 Proof.
@@ -66,7 +66,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 6, t0 = 2, T = 11, a in its interval *)
+(** the relation holds on the real box at n = 6, t0 = 2, T = 11, a in its interval *)
 Theorem certified_7 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 11 1); Q2R (Qmake 2 1); Q2R (Qmake 6 1)].
 Proof.
@@ -75,7 +75,7 @@ Proof.
   first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
 Qed.
 
-(** the relation holds on the whole domain: n = 6, t0 = 2, T = 30, a in its interval *)
+(** the relation holds on the real box at n = 6, t0 = 2, T = 30, a in its interval *)
 Theorem certified_8 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
   Claim Ge lhs rhs [a_; Q2R (Qmake 30 1); Q2R (Qmake 2 1); Q2R (Qmake 6 1)].
 Proof.

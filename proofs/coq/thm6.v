@@ -12,7 +12,7 @@ Open Scope R_scope.
 Definition lhs : E := Let (Mul (Div (Mul (Cst (Qmake 12 1)) (Var 0)) (Var 4)) (Add (Cst (Qmake 1 1)) (Var 3))) (Let (Div (Mul (Var 3) (PowZ (Var 0) (2))) (Mul (Mul (Cst (Qmake 2 1)) (Var 5)) (PowZ (Var 1) (2)))) (Rec (Cst (Qmake 0 1)) (Var 3) (Cst (Qmake 0 1)) (Add (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Mul (Cst (Qmake 2 1)) (Var 2)) (Var 8))) (Var 1)) (Mul (PowZ (Var 2) (2)) (PowZ (Var 4) (2)))) (Mul (Mul (Mul (Cst (Qmake 6 1)) (Var 2)) (Var 4)) (Var 3))))).
 Definition rhs : E := Let (Mul (Div (Mul (Cst (Qmake 12 1)) (Var 0)) (Var 4)) (Add (Cst (Qmake 1 1)) (Var 3))) (PowZ (Var 0) (2)).
 
-(** the relation fails at the counterexample: gamma = 1/10, u = 1/10, v = 1/1000, T = 1, L = 1 *)
+(** the relation fails at the counterexample: at gamma = 1/10, u = 1/10, v = 1/1000, T = 1, L = 1 (this one point) *)
 Definition refuted_point : list Q := [(Qmake 1 1); (Qmake 1 1); (Qmake 1 1000); (Qmake 1 10); (Qmake 1 10)]%Q.
 Lemma refuted_lhs : evalQ refuted_point lhs = Some (Qmake 47868084 625).
 Proof. vm_compute. reflexivity. Qed.

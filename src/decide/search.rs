@@ -310,6 +310,8 @@ pub(super) fn threshold(
             hi: h,
             witness: witness.point,
             meaning,
+            safe: good.clone(),
+            safe_exhaustive: good_ex,
         }),
         note,
     )
@@ -413,6 +415,8 @@ pub(super) fn best_constant(
         hi: h,
         witness: w.point.into_iter().filter(|(n, _)| n != k).collect(),
         meaning,
+        safe: g.clone(),
+        safe_exhaustive: gex,
     });
     o.relation = base(Verdict::Undecided, None, None).relation;
     append_reason(
@@ -546,6 +550,8 @@ pub(super) fn best_constant_affine(
         meaning: format!(
             "the {direction} {k} for which the relation holds on the whole domain lies in [{lo}, {hi}]; it is attained at the witness"
         ),
+        safe: safe.clone(),
+        safe_exhaustive: res.exhaustive,
     });
     append_reason(
         &mut o,

@@ -128,18 +128,14 @@ fn blocks(a: &Audit) -> Vec<Block> {
     b.push(Block::H1("stabcert audit: Revisiting SGD stability".into()));
     let total = a.outcomes.len();
     let count = |v: Verdict| a.outcomes.iter().filter(|o| o.verdict == v).count();
-    let coq_checked = a
-        .coq
-        .iter()
-        .filter(|c| c.starts_with("checked by coqc"))
-        .count();
     b.push(Block::P(format!(
-        "{total} relations of {} claims: {} certified, {} refuted, {} no-counterexample, {} undecided; {coq_checked} of {total} proved again by Coq. Seed {}{}. Paper: \"Revisiting SGD stability\"; reference: Hardt, Recht and Singer, \"Train faster, generalize better: stability of stochastic gradient descent\", ICML 2016 (arXiv:1509.01240).",
+        "{total} relations of {} claims: {} certified, {} refuted, {} no-counterexample, {} undecided; {}. Seed {}{}. Paper: \"Revisiting SGD stability\"; reference: Hardt, Recht and Singer, \"Train faster, generalize better: stability of stochastic gradient descent\", ICML 2016 (arXiv:1509.01240).",
         a.claims.len(),
         count(Verdict::Certified),
         count(Verdict::Refuted),
         count(Verdict::NoCounterexample),
         count(Verdict::Undecided),
+        a.coq_summary,
         a.options.seed,
         if q {
             " (--quick: at most 100 points and 0.5 s per claim, no coqc, small experiments; not the audit's verdicts)"

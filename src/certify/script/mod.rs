@@ -52,6 +52,46 @@ pub struct Certificate {
     pub blocks: Vec<Block>,
     /// what is not certified and why (the whole verdict, or a part of it)
     pub not_certified: Vec<String>,
+    /// how much of the verdict the script's theorems state
+    pub coverage: CoqCoverage,
+    /// the verdict certified (`None` for certificates made by hand in tests)
+    pub verdict: Option<crate::decide::Verdict>,
+}
+
+/// How much of a verdict the theorems of a script state: the whole relation on its whole
+/// stated domain (a refutation: the relation failing at a point of the domain), part of it
+/// (some points, or rational points of a real box), or nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CoqCoverage {
+    /// the theorems are the verdict on the whole domain: what they state
+    Whole(String),
+    /// the theorems state part of it: which part
+    Partial(String),
+    /// no theorem states the verdict: why
+    None(String),
+}
+
+impl CoqCoverage {
+    /// `whole`, `partial` or `none`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CoqCoverage::Whole(_) => "whole",
+            CoqCoverage::Partial(_) => "partial",
+            CoqCoverage::None(_) => "none",
+        }
+    }
+
+    /// What is stated, or why not.
+    pub fn detail(&self) -> &str {
+        match self {
+            CoqCoverage::Whole(d) | CoqCoverage::Partial(d) | CoqCoverage::None(d) => d,
+        }
+    }
+
+    /// `kind: detail`, for tables and the index.
+    pub fn describe(&self) -> String {
+        format!("{}: {}", self.kind(), self.detail())
+    }
 }
 
 /// One theorem of a script with the definitions and lemmas it uses.
@@ -61,6 +101,8 @@ pub struct Block {
     pub text: String,
     /// what it proves, in words (`refuted: the relation fails at n = 2`)
     pub proves: String,
+    /// whether it states (part of) the verdict, rather than a search's end
+    pub verdict: bool,
 }
 
 impl Certificate {
@@ -122,6 +164,12 @@ struct Ctx<'a> {
     used: Vec<String>,
     /// work of the point theorems so far (see [`Work`])
     spent: u64,
+    /// whether the theorems being made state the verdict (not a search's end)
+    in_verdict: bool,
+    /// what the verdict's theorems state, when it is the whole verdict
+    whole: Option<String>,
+    /// what they state, when it is part of it
+    partial: Option<String>,
 }
 
 /// Builds the certificate of `outcome`, one of the outcomes of `claim`.
@@ -133,11 +181,22 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
         head: String::new(),
         blocks: Vec::new(),
         not_certified: Vec::new(),
+        coverage: CoqCoverage::None(String::new()),
+        verdict: Some(outcome.verdict),
+    };
+    let none = |cert: &mut Certificate| {
+        cert.coverage = CoqCoverage::None(
+            cert.not_certified
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "no theorem".into()),
+        );
     };
     if outcome.symbolic {
         cert.not_certified.push(
             "not certified: a symbolic verdict (the Coq backend proves numeric relations)".into(),
         );
+        none(&mut cert);
         return cert;
     }
     let Some((_, l, rel, r)) = relations(claim)
@@ -146,6 +205,7 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
     else {
         cert.not_certified
             .push("not certified: the relation is not one of the claim's".into());
+        none(&mut cert);
         return cert;
     };
     let mut names: Vec<String> = Vec::new();
@@ -159,6 +219,7 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
             cert.not_certified.push(format!(
                 "not certified: the Coq backend cannot express it: {e}"
             ));
+            none(&mut cert);
             return cert;
         }
     };
@@ -172,6 +233,9 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
         not_certified: Vec::new(),
         used: Vec::new(),
         spent: 0,
+        in_verdict: true,
+        whole: None,
+        partial: None,
     };
     let k_safe = claim.best_constant.as_ref().and_then(|_| {
         outcome
@@ -190,7 +254,11 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
             Some(c) => {
                 let mut vals: Vec<Rational> = k_safe.iter().cloned().collect();
                 vals.extend(c.point.iter().map(|(_, v)| v.clone()));
-                cx.point("refuted", false, &vals, "the relation fails at the counterexample");
+                if cx.point("refuted", false, &vals, "the relation fails at the counterexample") {
+                    cx.whole = Some(
+                        "the relation fails at the counterexample, a point of the domain".into(),
+                    );
+                }
             }
             None => cx
                 .not_certified
@@ -205,7 +273,7 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
                 (Some(k), Some(v)) => vec![(k.clone(), v.clone())],
                 _ => Vec::new(),
             };
-            cx.domain("certified", &fixed, "the relation holds on the whole domain");
+            cx.domain("certified", &fixed, "the relation holds");
         }
         Verdict::NoCounterexample => cx.not_certified.push(
             "not certified: the verdict rests on sampled points (no-counterexample), which is not a proof"
@@ -215,6 +283,17 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
             .not_certified
             .push("not certified: the verdict is undecided".into()),
     }
+    let coverage = match (cx.whole.take(), cx.partial.take()) {
+        (Some(w), _) => CoqCoverage::Whole(w),
+        (None, Some(p)) => CoqCoverage::Partial(p),
+        (None, None) => CoqCoverage::None(
+            cx.not_certified
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "no theorem states the verdict".into()),
+        ),
+    };
+    cx.in_verdict = false;
     if let Some(b) = &outcome.threshold {
         cx.threshold(b);
     }
@@ -224,12 +303,13 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
     cert.head = cx.head(outcome);
     cert.blocks = std::mem::take(&mut cx.blocks);
     cert.not_certified = std::mem::take(&mut cx.not_certified);
+    cert.coverage = coverage;
     cert
 }
 
-/// The safe end of a best-constant bracket (where the relation holds) and the other one.
+/// The safe end of a bracket (where the relation holds) and the other one.
 fn safe_end(b: &Bracket) -> (&Rational, &Rational) {
-    if b.meaning.contains("smallest") {
+    if b.safe == b.hi {
         (&b.hi, &b.lo)
     } else {
         (&b.lo, &b.hi)
@@ -328,7 +408,7 @@ impl Ctx<'_> {
             format!("~ Claim {} lhs rhs (map Q2R {pt})", coq_rel(self.rel))
         };
         let mut s = String::new();
-        let _ = writeln!(s, "(** {what}: {where_} *)");
+        let _ = writeln!(s, "(** {what}: at {where_} (this one point) *)");
         let _ = writeln!(s, "Definition {pt} : list Q := {}.", q_list(vals));
         match (l, r) {
             (Err(e), _) | (_, Err(e)) => {
@@ -444,11 +524,15 @@ impl Ctx<'_> {
         self.blocks.push(Block {
             text: s,
             proves: format!("{name}: the relation {verb} at {where_}"),
+            verdict: self.in_verdict,
         });
         true
     }
 
     /// Theorems that the relation holds on the domain (parameters in `fixed` pinned).
+    /// Certified on the whole domain (with `fixed` parameters set): a reflective grid
+    /// theorem, `interval` theorems over the real box at each integer point, or theorems
+    /// at some of the points when that is all Coq can afford (the coverage says which).
     fn domain(&mut self, base: &str, fixed: &[(String, Rational)], what: &str) {
         let claim = self.claim;
         // the free constant, when there is one, is the first entry of the environment
@@ -560,7 +644,7 @@ impl Ctx<'_> {
             let mut text = String::new();
             let _ = writeln!(
                 text,
-                "(** {what}: every one of its {} points, checked by vm_compute over Q *)\nDefinition {name}_domain : list Dom := [{}].\nTheorem {name} : Forall_grid {name}_domain (Claim {} lhs rhs) (map Q2R {env}).\nProof. apply (grid_sound {name}_domain (checkQ {} lhs rhs) _ (checkQ_sound _ _ _)). vm_compute. reflexivity. Qed.\n",
+                "(** {what} at every one of the domain's {} points, checked by vm_compute over Q *)\nDefinition {name}_domain : list Dom := [{}].\nTheorem {name} : Forall_grid {name}_domain (Claim {} lhs rhs) (map Q2R {env}).\nProof. apply (grid_sound {name}_domain (checkQ {} lhs rhs) _ (checkQ_sound _ _ _)). vm_compute. reflexivity. Qed.\n",
                 pts.len(),
                 dom.join(";\n  "),
                 coq_rel(self.rel),
@@ -572,7 +656,14 @@ impl Ctx<'_> {
                     "{name}: the relation holds at all {} points of the domain",
                     pts.len()
                 ),
+                verdict: self.in_verdict,
             });
+            if self.in_verdict {
+                self.whole = Some(format!(
+                    "the relation at all {} points of the domain (one reflective theorem)",
+                    pts.len()
+                ));
+            }
             return;
         }
         let why = if over {
@@ -585,6 +676,20 @@ impl Ctx<'_> {
         for i in chosen {
             if self.point(base, true, &pts[i], what) {
                 done.push(self.describe(&pts[i]));
+            }
+        }
+        if self.in_verdict {
+            if done.len() == pts.len() {
+                self.whole = Some(format!(
+                    "the relation at all {} points of the domain, one theorem each",
+                    pts.len()
+                ));
+            } else if !done.is_empty() {
+                self.partial = Some(format!(
+                    "the relation at {} of the domain's {} points ({why})",
+                    done.len(),
+                    pts.len()
+                ));
             }
         }
         if done.len() == pts.len() {
@@ -707,7 +812,7 @@ impl Ctx<'_> {
             let mut text = String::new();
             let _ = writeln!(
                 text,
-                "(** {what}: {where_} *)\nTheorem {name} : forall {} : R, {} ->\n  Claim {} lhs rhs [{}].\nProof.\n  intros {} {}. unfold Claim, holdsR, lhs, rhs. cbn [evalR nth]. rewrite ?Q2R_lit in *.{pow}\n  apply {tac}.\n  first [interval | interval with ({}) | interval with ({}, i_depth 20) | interval with ({}, i_taylor {first}, i_depth 20)].\nQed.\n",
+                "(** {what} on the real box at {where_} *)\nTheorem {name} : forall {} : R, {} ->\n  Claim {} lhs rhs [{}].\nProof.\n  intros {} {}. unfold Claim, holdsR, lhs, rhs. cbn [evalR nth]. rewrite ?Q2R_lit in *.{pow}\n  apply {tac}.\n  first [interval | interval with ({}) | interval with ({}, i_depth 20) | interval with ({}, i_taylor {first}, i_depth 20)].\nQed.\n",
                 vars.join(" "),
                 hyps.join(" -> "),
                 coq_rel(self.rel),
@@ -724,8 +829,36 @@ impl Ctx<'_> {
             self.blocks.push(Block {
                 text,
                 proves: format!("{name}: the relation holds for {where_}"),
+                verdict: self.in_verdict,
             });
             done.push(where_);
+        }
+        if self.in_verdict {
+            if done.len() == points.len() {
+                self.whole = Some(format!(
+                    "the relation on the whole real box at {} integer point{} (`interval`)",
+                    points.len(),
+                    if points.len() == 1 { "" } else { "s" }
+                ));
+            } else {
+                let mut parts = Vec::new();
+                if !done.is_empty() {
+                    parts.push(format!(
+                        "the relation on the whole real box at {} of the {} integer points",
+                        done.len(),
+                        points.len()
+                    ));
+                }
+                if !at_points.is_empty() {
+                    parts.push(format!(
+                        "at {} rational points of the real boxes",
+                        at_points.len()
+                    ));
+                }
+                if !parts.is_empty() {
+                    self.partial = Some(parts.join("; "));
+                }
+            }
         }
         if let Some(why) = box_why {
             self.not_certified.push(format!(
@@ -771,12 +904,15 @@ impl Ctx<'_> {
             &vals,
             &format!("the threshold's failing end {} = {bad}", b.param),
         );
-        if b.meaning.contains("relation holds with") {
+        if b.safe_exhaustive {
             let fixed = vec![(b.param.clone(), good.clone())];
             self.domain(
                 "threshold_holds",
                 &fixed,
-                &format!("the threshold's safe end {} = {good}", b.param),
+                &format!(
+                    "with {} = {good} (the threshold's safe end) the relation holds",
+                    b.param
+                ),
             );
         } else {
             self.not_certified.push(format!(

@@ -29,8 +29,9 @@ impl Dom {
     }
 }
 
+/// A term as one argument of a constructor: in parentheses (`Neg (Cst …)` is two).
 pub(super) fn paren(t: &Term) -> String {
-    t.coq()
+    format!("({})", t.coq())
 }
 
 pub(super) fn dom_of(d: &DomainSpec, scope: &mut Vec<String>) -> Result<Dom, String> {
