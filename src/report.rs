@@ -151,7 +151,11 @@ fn side_text(s: &Side) -> String {
 /// The evidence column: what the verdict rests on, in one line.
 pub fn evidence(o: &Outcome) -> String {
     if o.symbolic {
-        return o.reason().unwrap_or_default();
+        // no independent check stands behind it: say so wherever the evidence is shown
+        return format!(
+            "{} [checked by the symbolic engine only: its guarded rewrites and seeded numeric checks; no kernel re-check, no Coq proof]",
+            o.reason().unwrap_or_default()
+        );
     }
     let pts = o.coverage.points;
     let mut s = match o.verdict {
@@ -388,7 +392,7 @@ pub fn simulation_csv(s: &crate::sgd::sim::Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decide::Coverage;
+    use crate::decide::{Coverage, Reason};
 
     fn outcome(verdict: Verdict, cx: Option<Counterexample>) -> Outcome {
         Outcome {
@@ -412,6 +416,19 @@ mod tests {
             certificate: None,
             symbolic: false,
         }
+    }
+
+    #[test]
+    fn symbolic_evidence_says_nothing_else_checked_it() {
+        let mut o = outcome(Verdict::Certified, None);
+        o.symbolic = true;
+        o.reasons = vec![Reason::Symbolic("A/B is of order T/n".into())];
+        let e = evidence(&o);
+        assert!(e.starts_with("A/B is of order T/n ["), "{e}");
+        assert!(
+            e.contains("symbolic engine only") && e.contains("no Coq proof"),
+            "{e}"
+        );
     }
 
     #[test]
