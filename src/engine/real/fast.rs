@@ -10,8 +10,8 @@
 //! stays where the result is exact and moves one step outward (`next_down`/`next_up`) on
 //! the side where the exact value lies otherwise, so integers and dyadic values stay points. `exp` and
 //! `ln` come from the platform's libm, which is not correctly rounded: their results are
-//! widened by a relative `2^-40` (about 4,000 units in the last place, where glibc documents
-//! errors of at most 1 ulp for both), with an absolute floor near 0. That is the one trust
+//! widened by a relative `2^-40` (about 4,000 units in the last place, where glibc aims at
+//! errors of a few ulps), with an absolute floor near 0. That is the one trust
 //! assumption of this rung, tested against MPFR on random arguments in the unit tests.
 //! Integer powers are repeated outward-rounded products; a real power `x^y` (x > 0) is
 //! `exp(y ln x)` on these enclosures.
