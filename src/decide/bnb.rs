@@ -11,7 +11,7 @@ use super::{BudgetKind, Check, Counterexample, Options, Reason};
 use crate::claims::Claim;
 use crate::engine::exact::Budget;
 use crate::engine::real::{
-    self, Arith, F64Env, F64Expr, F64Interval, Interval, RealEnv, eval_compiled, eval_f64,
+    self, Arith, F64Env, F64Expr, F64Interval, Interval, RealEnv, eval_compiled,
 };
 use crate::expr::poly::{Poly, ratfn_of};
 use crate::expr::{BinOp, Expr, Rel};
@@ -58,6 +58,9 @@ pub(super) struct F64Claim {
     lets: Option<Vec<(String, F64Expr)>>,
     guards: Option<Vec<(F64Expr, Rel, F64Expr)>>,
     constraints: Vec<Option<(F64Expr, Rel, F64Expr)>>,
+    /// the bounds of each real parameter, by name (used where they depend on earlier real
+    /// parameters)
+    bounds: Vec<(String, Option<(F64Expr, F64Expr)>)>,
 }
 
 impl F64Claim {
@@ -74,6 +77,17 @@ impl F64Claim {
                 .collect(),
             guards: claim.guards.iter().map(|(_, r)| rel(r)).collect(),
             constraints: claim.constraints.iter().map(|(_, r)| rel(r)).collect(),
+            bounds: claim
+                .params
+                .iter()
+                .filter_map(|p| match &p.domain {
+                    crate::expr::DomainSpec::Real { lo, hi, .. } => Some((
+                        p.name.clone(),
+                        F64Expr::compile(lo).zip(F64Expr::compile(hi)),
+                    )),
+                    _ => None,
+                })
+                .collect(),
         }
     }
 
@@ -235,9 +249,11 @@ impl BranchAndBound<'_> {
         for (d, (lo, hi)) in dims.iter().zip(boxv) {
             let u = F64Interval::from_bounds(lo, hi)?;
             env.push(&d.name, u);
-            if let Some((le, he)) = &d.dep {
-                let l = eval_f64(le, &mut env)?;
-                let h = eval_f64(he, &mut env)?;
+            if d.dep.is_some() {
+                let (_, b) = fc.bounds.iter().find(|(n, _)| *n == d.param)?;
+                let (le, he) = b.as_ref()?;
+                let l = eval_compiled(le, &mut env)?;
+                let h = eval_compiled(he, &mut env)?;
                 let w = h.minus(l)?;
                 // as in `inside`: inverted bounds, or an excluded end reached by a point box
                 let open = (*lo == 0 && !d.lo_closed) || (*hi == 1 && !d.hi_closed);

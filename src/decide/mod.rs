@@ -239,19 +239,10 @@ fn relax_sampled(claim: &Claim, outs: &mut [Outcome], opts: &Options, deadline: 
 /// The outcomes still `no-counterexample` after a sweep over sampled ranges get a reason
 /// that says so, and why the ranges' relaxation did not certify them.
 fn say_sampled(claim: &Claim, outs: &mut [Outcome], why: Unrelaxed) {
-    use crate::expr::DomainSpec;
     let params: Vec<String> = claim
         .params
         .iter()
-        .filter(|p| {
-            matches!(
-                p.domain,
-                DomainSpec::IntRange {
-                    sample: Some(_),
-                    ..
-                }
-            )
-        })
+        .filter(|p| p.domain.is_sampled())
         .map(|p| p.name.clone())
         .collect();
     if params.is_empty() {

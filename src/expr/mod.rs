@@ -333,6 +333,19 @@ pub enum DomainSpec {
     },
 }
 
+impl DomainSpec {
+    /// Whether this is an integer range read with `sample N` (only some values decided).
+    pub fn is_sampled(&self) -> bool {
+        matches!(
+            self,
+            DomainSpec::IntRange {
+                sample: Some(_),
+                ..
+            }
+        )
+    }
+}
+
 /// A parsed parameter specification such as `T in t0+1..=1000`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamSpec {
