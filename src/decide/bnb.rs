@@ -51,7 +51,7 @@ pub(super) struct BranchAndBound<'a> {
 }
 
 /// A claim's expressions compiled once for the `f64` rung of box evaluation: the links of
-/// its relations, its definitions, guards and `where` constraints (an entry that does not
+/// its relations, its definitions, guards, `where` constraints and real parameters' bounds (an entry that does not
 /// compile is `None`, and the rung then leaves the boxes that need it to MPFR).
 pub(super) struct F64Claim {
     links: Vec<Option<F64Expr>>,

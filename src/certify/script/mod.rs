@@ -256,7 +256,7 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
                 vals.extend(c.point.iter().map(|(_, v)| v.clone()));
                 if cx.point("refuted", false, &vals, "the relation fails at the counterexample") {
                     cx.whole = Some(
-                        "the relation fails at the counterexample, a point of the domain".into(),
+                        "the relation fails at the counterexample (that the point lies in the domain is checked by the kernel, not stated in Coq)".into(),
                     );
                 }
             }
