@@ -5,7 +5,8 @@
     [Q] ([evalQ], what [vm_compute] runs), and the lemmas that link the two once and for
     all: [evalQ_sound] (a rational value computed by [evalQ] is the real value),
     [foldE_sound] (replacing rational subterms by their values keeps the real value), and the
-    reflective checkers for points, point lists and integer grids.
+    reflective checkers for points, point lists and integer grids; [evalB], the same
+    evaluator over machine-word big rationals ([evalB_sound]), runs the whole-grid checks.
 
     Conventions (the same as the stabcert engines): [Sum lo hi b] sums [b] over the integers
     from [lo] to [hi] (the index is [Var 0] in [b]); [Rec s e i st] is x at [e] where x at [s]
@@ -13,7 +14,10 @@
     which the engines report as undefined); [Let v b] binds [v] as
     [Var 0] in [b]; [PowZ x z] is x to an integer literal power; [Pow x y] is [Rpower x y]
     for x > 0 (and the integer power, 0 or 1 elsewhere; stabcert never certifies a point
-    where a negative base has a non-integer exponent, which it reports as undefined). *)
+    where a negative base has a non-integer exponent, which it reports as undefined). The
+    rational evaluators compute [Exp], [Ln] and [Sqrt] where the value is rational at a
+    rational argument (exp 0 = 1, ln 1 = 0, the square root of a square) and give up
+    elsewhere, which is left to [interval]. *)
 From Coq Require Import ZArith QArith Qround Qreals Reals Lra Lia List.
 Import ListNotations.
 
@@ -148,6 +152,14 @@ Fixpoint recQ (f : Z -> Q -> option Q) (t : Z) (x : Q) (n : nat) : option Q :=
 Definition qmin (a b : Q) : Q := if Qle_bool a b then a else b.
 Definition qmax (a b : Q) : Q := if Qle_bool a b then b else a.
 
+(** The square root of a rational that is the square of a rational (of its reduced form's
+    numerator and denominator), else nothing. *)
+Definition qsqrt (q : Q) : option Q :=
+  let r := Qred q in
+  let n := Qnum r in let d := Zpos (Qden r) in
+  let sn := Z.sqrt n in let sd := Z.sqrt d in
+  if (0 <=? n)%Z && (sn * sn =? n)%Z && (sd * sd =? d)%Z then Some (sn # Z.to_pos sd) else None.
+
 Fixpoint evalQ (env : list Q) (e : E) : option Q :=
   match e with
   | Cst q => Some q
@@ -173,6 +185,11 @@ Fixpoint evalQ (env : list Q) (e : E) : option Q :=
                    | None => None
                    end
                | _, _ => None end
+  | Exp a => match evalQ env a with
+             | Some x => if Qeq_bool x 0 then Some 1 else None | None => None end
+  | Ln a => match evalQ env a with
+            | Some x => if Qeq_bool x 1 then Some 0 else None | None => None end
+  | Sqrt a => match evalQ env a with Some x => qsqrt x | None => None end
   | Abs a => match evalQ env a with Some x => Some (qmax x (qred (- x))) | None => None end
   | Min a b => match evalQ env a, evalQ env b with
                | Some x, Some y => Some (qmin x y) | _, _ => None end
@@ -334,6 +351,34 @@ Ltac opt_cases :=
       let E := fresh "B" in destruct b eqn:E; try discriminate
   end.
 
+Lemma qsqrt_sound : forall q r, qsqrt q = Some r -> Q2R r = sqrt (Q2R q).
+Proof.
+  intros q r H; unfold qsqrt in H.
+  rewrite <- (Qeq_eqR _ _ (Qred_correct q)).
+  destruct (Qred q) as [n d]; cbn [Qnum Qden] in *.
+  destruct ((0 <=? n)%Z && (Z.sqrt n * Z.sqrt n =? n)%Z && (Z.sqrt (Zpos d) * Z.sqrt (Zpos d) =? Zpos d)%Z) eqn:B; [|discriminate].
+  injection H as <-.
+  apply andb_true_iff in B as [B Hd]; apply andb_true_iff in B as [Hn0 Hn].
+  apply Z.leb_le in Hn0; apply Z.eqb_eq in Hn; apply Z.eqb_eq in Hd.
+  assert (Hs : (0 < Z.sqrt (Zpos d))%Z).
+  { destruct (Z.eq_dec (Z.sqrt (Zpos d)) 0) as [e|e]; [rewrite e in Hd; simpl in Hd; discriminate|].
+    pose proof (Z.sqrt_nonneg (Zpos d)); lia. }
+  unfold Q2R; cbn [Qnum Qden].
+  change (Z.pos (Pos.sqrt d)) with (Z.sqrt (Z.pos d)).
+  set (a := Z.sqrt n) in *. set (b := Z.sqrt (Z.pos d)) in *.
+  rewrite <- Hn, <- Hd, !mult_IZR.
+  assert (0 <= IZR a) by (apply IZR_le, Z.sqrt_nonneg).
+  assert (0 < IZR b) by (apply IZR_lt, Hs).
+  replace (IZR a * IZR a * / (IZR b * IZR b)) with ((IZR a / IZR b) * (IZR a / IZR b))
+    by (field; lra).
+  rewrite sqrt_square; [reflexivity|]. unfold Rdiv. apply Rmult_le_pos; [lra|]. apply Rlt_le, Rinv_0_lt_compat; lra.
+Qed.
+
+Lemma Q2R_is_one : forall q, Qeq_bool q 1%Q = true -> Q2R q = 1.
+Proof.
+  intros q H. apply Qeq_bool_iff in H. rewrite (Qeq_eqR _ _ H). unfold Q2R; simpl; lra.
+Qed.
+
 (** A rational value computed by [evalQ] is the real value of the expression. *)
 Theorem evalQ_sound : forall e env q, evalQ env e = Some q -> evalR (map Q2R env) e = Q2R q.
 Proof.
@@ -376,6 +421,14 @@ Proof.
       destruct (Req_EM_T (Q2R x) 0) as [e0|]; [exfalso; apply (Q2R_zero _ Hx e0)|];
       rewrite Int_part_IZR; reflexivity
     end.
+  - (* exp 0 *)
+    match goal with Hx : Qeq_bool ?x 0%Q = true |- _ => rewrite (Q2R_is_zero x Hx) end.
+    rewrite exp_0; unfold Q2R; simpl; lra.
+  - (* ln 1 *)
+    match goal with Hx : Qeq_bool ?x 1%Q = true |- _ => rewrite (Q2R_is_one x Hx) end.
+    rewrite ln_1; unfold Q2R; simpl; lra.
+  - (* sqrt of a square *)
+    symmetry; apply qsqrt_sound, H.
   - rewrite qmax_sound, Q2R_red, Q2R_opp, Rmax_abs; reflexivity.
   - symmetry; apply qmin_sound.
   - symmetry; apply qmax_sound.
@@ -667,6 +720,407 @@ Proof.
       destruct (evalQ env v) as [x|] eqn:A; [|discriminate].
       rewrite (evalQ_sound _ _ _ A). change (Q2R x :: map Q2R env) with (map Q2R (x :: env)).
       apply (IH c P Hc), H.
+Qed.
+
+(** ** Fast computation over machine-word big rationals
+
+    [evalB] is [evalQ] over [bigQ] (the Bignums library: numerators and denominators in
+    63-bit machine words, which [vm_compute] runs as native integers). Its operations do not
+    reduce fractions (a gcd costs more than the arithmetic it saves on the recurrences of
+    stability proofs: five times more on Lemma 1's grid); only the base of a power is
+    reduced. [evalB_sound] links it to the reals as [evalQ_sound] does; whole-grid
+    certificates run it, and stabcert charges the sizes of these unreduced numbers when it
+    decides whether a grid is affordable. *)
+
+From Bignums Require Import BigQ.
+
+Definition B2R (x : bigQ) : R := Q2R (BigQ.to_Q x).
+
+Definition bint (x : bigQ) : option Z := qint (BigQ.to_Q x).
+
+Definition bpow (x : bigQ) (z : Z) : option bigQ :=
+  match z with
+  | Z0 => Some BigQ.one
+  | Zpos p => Some (BigQ.power_pos (BigQ.red x) p)
+  | Zneg p => if BigQ.eq_bool x BigQ.zero then None
+              else Some (BigQ.inv (BigQ.power_pos (BigQ.red x) p))
+  end.
+
+Fixpoint sumB (f : Z -> option bigQ) (lo : Z) (n : nat) : option bigQ :=
+  match n with
+  | O => Some BigQ.zero
+  | S k => match f lo, sumB f (lo + 1)%Z k with
+           | Some a, Some b => Some (BigQ.add a b) | _, _ => None end
+  end.
+
+Fixpoint prodB (f : Z -> option bigQ) (lo : Z) (n : nat) : option bigQ :=
+  match n with
+  | O => Some BigQ.one
+  | S k => match f lo, prodB f (lo + 1)%Z k with
+           | Some a, Some b => Some (BigQ.mul a b) | _, _ => None end
+  end.
+
+Fixpoint recB (f : Z -> bigQ -> option bigQ) (t : Z) (x : bigQ) (n : nat) : option bigQ :=
+  match n with
+  | O => Some x
+  | S k => match f t x with Some y => recB f (t + 1)%Z y k | None => None end
+  end.
+
+Definition bmin (x y : bigQ) : bigQ :=
+  match BigQ.compare x y with Datatypes.Gt => y | _ => x end.
+Definition bmax (x y : bigQ) : bigQ :=
+  match BigQ.compare x y with Datatypes.Gt => x | _ => y end.
+
+Fixpoint evalB (env : list bigQ) (e : E) : option bigQ :=
+  match e with
+  | Cst q => Some (BigQ.of_Q q)
+  | Var i => nth_error env i
+  | Neg a => match evalB env a with Some x => Some (BigQ.opp x) | None => None end
+  | Add a b => match evalB env a, evalB env b with
+               | Some x, Some y => Some (BigQ.add x y) | _, _ => None end
+  | Sub a b => match evalB env a, evalB env b with
+               | Some x, Some y => Some (BigQ.sub x y) | _, _ => None end
+  | Mul a b => match evalB env a, evalB env b with
+               | Some x, Some y => Some (BigQ.mul x y) | _, _ => None end
+  | Div a b => match evalB env a, evalB env b with
+               | Some x, Some y => if BigQ.eq_bool y BigQ.zero then None
+                                   else Some (BigQ.div x y)
+               | _, _ => None end
+  | PowZ a z => match evalB env a with Some x => bpow x z | None => None end
+  | Pow a b => match evalB env a, evalB env b with
+               | Some x, Some y =>
+                   match bint y with
+                   | Some z => if BigQ.eq_bool x BigQ.zero then
+                                 (match z with Z0 => Some BigQ.one | Zpos _ => Some BigQ.zero
+                                  | Zneg _ => None end)
+                               else bpow x z
+                   | None => None
+                   end
+               | _, _ => None end
+  | Exp a => match evalB env a with
+             | Some x => if BigQ.eq_bool x BigQ.zero then Some BigQ.one else None
+             | None => None end
+  | Ln a => match evalB env a with
+            | Some x => if BigQ.eq_bool x BigQ.one then Some BigQ.zero else None
+            | None => None end
+  | Sqrt a => match evalB env a with
+              | Some x => match qsqrt (BigQ.to_Q x) with
+                          | Some q => Some (BigQ.of_Q q) | None => None end
+              | None => None end
+  | Abs a => match evalB env a with Some x => Some (bmax x (BigQ.opp x)) | None => None end
+  | Min a b => match evalB env a, evalB env b with
+               | Some x, Some y => Some (bmin x y) | _, _ => None end
+  | Max a b => match evalB env a, evalB env b with
+               | Some x, Some y => Some (bmax x y) | _, _ => None end
+  | Sum lo hi b => match evalB env lo, evalB env hi with
+                   | Some l, Some h => match bint l, bint h with
+                       | Some l, Some h =>
+                           sumB (fun z => evalB (BigQ.of_Z z :: env) b) l (count l h)
+                       | _, _ => None end
+                   | _, _ => None end
+  | Prod lo hi b => match evalB env lo, evalB env hi with
+                   | Some l, Some h => match bint l, bint h with
+                       | Some l, Some h =>
+                           prodB (fun z => evalB (BigQ.of_Z z :: env) b) l (count l h)
+                       | _, _ => None end
+                   | _, _ => None end
+  | Rec s t i st => match evalB env s, evalB env t, evalB env i with
+                    | Some s, Some t, Some x => match bint s, bint t with
+                        | Some s, Some t =>
+                            if (t <? s)%Z then None else
+                            recB (fun z y => evalB (BigQ.of_Z z :: y :: env) st) s x
+                              (Z.to_nat (t - s))
+                        | _, _ => None end
+                    | _, _, _ => None end
+  | Let v b => match evalB env v with Some x => evalB (x :: env) b | None => None end
+  | _ => None
+  end.
+
+Lemma B2R_eq : forall x q, (BigQ.to_Q x == q)%Q -> B2R x = Q2R q.
+Proof. intros; apply Qeq_eqR; assumption. Qed.
+
+Lemma B2R_of_Q : forall q, B2R (BigQ.of_Q q) = Q2R q.
+Proof. intros; unfold B2R; rewrite BigQ.strong_spec_of_Q; reflexivity. Qed.
+
+Lemma B2R_of_Z : forall z, B2R (BigQ.of_Z z) = IZR z.
+Proof.
+  intros; unfold B2R, BigQ.of_Z, BigQ.to_Q. rewrite BigZ.spec_of_Z.
+  unfold Q2R; simpl; field.
+Qed.
+
+Lemma B2R_red : forall x, B2R (BigQ.red x) = B2R x.
+Proof. intros; apply B2R_eq, BigQ.spec_red. Qed.
+
+Lemma B2R_opp : forall x, B2R (BigQ.opp x) = - B2R x.
+Proof. intros; rewrite (B2R_eq _ _ (BigQ.spec_opp x)), Q2R_opp; reflexivity. Qed.
+
+Lemma B2R_add : forall x y, B2R (BigQ.add x y) = B2R x + B2R y.
+Proof. intros; rewrite (B2R_eq _ _ (BigQ.spec_add x y)), Q2R_plus; reflexivity. Qed.
+
+Lemma B2R_sub : forall x y, B2R (BigQ.sub x y) = B2R x - B2R y.
+Proof. intros; rewrite (B2R_eq _ _ (BigQ.spec_sub x y)), Q2R_minus; reflexivity. Qed.
+
+Lemma B2R_mul : forall x y, B2R (BigQ.mul x y) = B2R x * B2R y.
+Proof. intros; rewrite (B2R_eq _ _ (BigQ.spec_mul x y)), Q2R_mult; reflexivity. Qed.
+
+Lemma B2R_inv : forall x, B2R (BigQ.inv x) = / B2R x.
+Proof. intros; rewrite (B2R_eq _ _ (BigQ.spec_inv x)), Q2R_inv'; reflexivity. Qed.
+
+Lemma B2R_nonzero : forall x, BigQ.eq_bool x BigQ.zero = false -> B2R x <> 0.
+Proof.
+  intros x H. rewrite BigQ.spec_eq_bool in H. intro E0.
+  apply (Qeq_bool_neq _ _ H). apply eqR_Qeq. unfold B2R in E0.
+  rewrite E0, (Qeq_eqR _ _ BigQ.spec_0). unfold Q2R; simpl; lra.
+Qed.
+
+Lemma B2R_zero : forall x, BigQ.eq_bool x BigQ.zero = true -> B2R x = 0.
+Proof.
+  intros x H. rewrite BigQ.spec_eq_bool in H. apply Qeq_bool_iff in H.
+  unfold B2R; rewrite (Qeq_eqR _ _ H), (Qeq_eqR _ _ BigQ.spec_0). unfold Q2R; simpl; lra.
+Qed.
+
+Lemma B2R_div : forall x y, BigQ.eq_bool y BigQ.zero = false ->
+  B2R (BigQ.div x y) = B2R x / B2R y.
+Proof.
+  intros x y _; rewrite (B2R_eq _ _ (BigQ.spec_div x y)).
+  unfold Qdiv; rewrite Q2R_mult, Q2R_inv'; reflexivity.
+Qed.
+
+Lemma Q2R_pow_pos : forall q p, Q2R (pow_pos Qmult q p) = (Q2R q ^ Pos.to_nat p)%R.
+Proof.
+  intros q; induction p as [p IH|p IH|]; cbn [pow_pos].
+  - rewrite Pos2Nat.inj_xI, !Q2R_mult, IH, <- tech_pow_Rmult.
+    replace (2 * Pos.to_nat p)%nat with (Pos.to_nat p + Pos.to_nat p)%nat by lia.
+    rewrite pow_add; ring.
+  - rewrite Pos2Nat.inj_xO, !Q2R_mult, IH.
+    replace (2 * Pos.to_nat p)%nat with (Pos.to_nat p + Pos.to_nat p)%nat by lia.
+    rewrite pow_add; ring.
+  - simpl; ring.
+Qed.
+
+Lemma B2R_power_pos : forall x p, B2R (BigQ.power_pos x p) = (B2R x ^ Pos.to_nat p)%R.
+Proof.
+  intros; rewrite (B2R_eq _ _ (BigQ.spec_power_pos x p)).
+  apply Q2R_pow_pos.
+Qed.
+
+Lemma bpow_sound : forall x z r, bpow x z = Some r -> B2R r = powerRZ (B2R x) z.
+Proof.
+  intros x z r H; destruct z as [|p|p]; cbn [bpow] in H.
+  - injection H as <-; simpl; rewrite (B2R_eq _ _ BigQ.spec_1); unfold Q2R; simpl; lra.
+  - injection H as <-; cbn [powerRZ]; rewrite B2R_power_pos, B2R_red; reflexivity.
+  - destruct (BigQ.eq_bool x BigQ.zero); [discriminate|]. injection H as <-.
+    cbn [powerRZ]. rewrite B2R_inv, B2R_power_pos, B2R_red. reflexivity.
+Qed.
+
+Lemma bint_sound : forall x z, bint x = Some z -> B2R x = IZR z.
+Proof. intros x z H; apply qint_sound, H. Qed.
+
+Lemma bcompare_spec : forall x y,
+  match BigQ.compare x y with
+  | Datatypes.Eq => B2R x = B2R y
+  | Datatypes.Lt => B2R x < B2R y
+  | Datatypes.Gt => B2R y < B2R x
+  end.
+Proof.
+  intros x y; rewrite BigQ.spec_compare; unfold B2R.
+  destruct (BigQ.to_Q x ?= BigQ.to_Q y)%Q eqn:C.
+  - apply Qeq_eqR, Qeq_alt, C.
+  - apply Qlt_Rlt, Qlt_alt, C.
+  - apply Qlt_Rlt, Qgt_alt, C.
+Qed.
+
+Lemma bmin_sound : forall x y, B2R (bmin x y) = Rmin (B2R x) (B2R y).
+Proof.
+  intros; unfold bmin, Rmin. pose proof (bcompare_spec x y) as C.
+  destruct (BigQ.compare x y); destruct (Rle_dec (B2R x) (B2R y)); lra.
+Qed.
+
+Lemma bmax_sound : forall x y, B2R (bmax x y) = Rmax (B2R x) (B2R y).
+Proof.
+  intros; unfold bmax, Rmax. pose proof (bcompare_spec x y) as C.
+  destruct (BigQ.compare x y); destruct (Rle_dec (B2R x) (B2R y)); lra.
+Qed.
+
+Lemma nth_map_B2R : forall l i x, nth_error l i = Some x -> nth i (map B2R l) 0%R = B2R x.
+Proof.
+  induction l as [|a l IH]; intros [|i] x H; simpl in *; try discriminate.
+  - injection H as <-; reflexivity.
+  - apply IH, H.
+Qed.
+
+Lemma sumB_sound : forall fb fr, (forall z x, fb z = Some x -> fr z = B2R x) ->
+  forall n lo x, sumB fb lo n = Some x -> sumR fr lo n = B2R x.
+Proof.
+  intros fb fr Hf; induction n as [|n IH]; intros lo x H; cbn [sumB sumR] in *.
+  - injection H as <-; rewrite (B2R_eq _ _ BigQ.spec_0); unfold Q2R; simpl; lra.
+  - destruct (fb lo) eqn:A; destruct (sumB fb (lo + 1)%Z n) eqn:B; try discriminate.
+    injection H as <-. rewrite B2R_add, (Hf _ _ A), (IH _ _ B); reflexivity.
+Qed.
+
+Lemma prodB_sound : forall fb fr, (forall z x, fb z = Some x -> fr z = B2R x) ->
+  forall n lo x, prodB fb lo n = Some x -> prodR fr lo n = B2R x.
+Proof.
+  intros fb fr Hf; induction n as [|n IH]; intros lo x H; cbn [prodB prodR] in *.
+  - injection H as <-; rewrite (B2R_eq _ _ BigQ.spec_1); unfold Q2R; simpl; lra.
+  - destruct (fb lo) eqn:A; destruct (prodB fb (lo + 1)%Z n) eqn:B; try discriminate.
+    injection H as <-. rewrite B2R_mul, (Hf _ _ A), (IH _ _ B); reflexivity.
+Qed.
+
+Lemma recB_sound : forall fb fr, (forall z x y, fb z x = Some y -> fr z (B2R x) = B2R y) ->
+  forall n t x y, recB fb t x n = Some y -> recR fr t (B2R x) n = B2R y.
+Proof.
+  intros fb fr Hf; induction n as [|n IH]; intros t x y H; cbn [recB recR] in *.
+  - injection H as <-; reflexivity.
+  - destruct (fb t x) eqn:A; try discriminate. rewrite (Hf _ _ _ A). apply IH, H.
+Qed.
+
+(** A value computed by [evalB] is the real value of the expression. *)
+Theorem evalB_sound : forall e env x, evalB env e = Some x -> evalR (map B2R env) e = B2R x.
+Proof.
+  induction e; intros env r H; cbn [evalB evalR] in *; opt_cases;
+    repeat match goal with
+    | IH : forall env x, evalB env ?e = Some x -> _, E : evalB ?env ?e = Some ?v |- _ =>
+        rewrite (IH env v E); clear E
+    end;
+    try (injection H as <-).
+  all: try discriminate.
+  - symmetry; apply B2R_of_Q.
+  - apply nth_map_B2R, H.
+  - rewrite B2R_opp; reflexivity.
+  - rewrite B2R_add; reflexivity.
+  - rewrite B2R_sub; reflexivity.
+  - rewrite B2R_mul; reflexivity.
+  - symmetry; apply B2R_div; assumption.
+  - symmetry; apply bpow_sound, H.
+  - (* 0 ^ z *)
+    match goal with Hx : BigQ.eq_bool ?x BigQ.zero = true, Hz : bint ?y = Some ?z |- _ =>
+      rewrite (B2R_zero x Hx), (bint_sound y z Hz) end.
+    unfold powR. destruct (Rlt_dec 0 0); [lra|]. destruct (Req_EM_T 0 0); [|congruence].
+    match goal with Hm : match ?z with Z0 => _ | Zpos _ => _ | Zneg _ => _ end = Some _ |- _ =>
+      destruct z as [|p|p]; try discriminate; injection Hm as <- end.
+    + destruct (Rlt_dec 0 (IZR 0)); [simpl in *; lra|].
+      rewrite (B2R_eq _ _ BigQ.spec_1); unfold Q2R; simpl; lra.
+    + destruct (Rlt_dec 0 (IZR (Zpos p))) as [|n0]; [|exfalso; apply n0, IZR_lt; lia].
+      rewrite (B2R_eq _ _ BigQ.spec_0); unfold Q2R; simpl; lra.
+  - (* nonzero base, integer exponent *)
+    rewrite (bpow_sound _ _ _ H).
+    match goal with Hz : bint ?y = Some ?z, Hx : BigQ.eq_bool ?x BigQ.zero = false |- _ =>
+      rewrite (bint_sound y z Hz); unfold powR;
+      destruct (Rlt_dec 0 (B2R x)); [apply Rpower_IZR; auto|];
+      destruct (Req_EM_T (B2R x) 0) as [e0|]; [exfalso; apply (B2R_nonzero _ Hx e0)|];
+      rewrite Int_part_IZR; reflexivity
+    end.
+  - (* exp 0 *)
+    match goal with Hx : BigQ.eq_bool ?x BigQ.zero = true |- _ => rewrite (B2R_zero x Hx) end.
+    rewrite exp_0, (B2R_eq _ _ BigQ.spec_1); unfold Q2R; simpl; lra.
+  - (* ln 1 *)
+    match goal with Hx : BigQ.eq_bool ?x BigQ.one = true |- _ =>
+      rewrite BigQ.spec_eq_bool in Hx; apply Qeq_bool_iff in Hx;
+      unfold B2R at 1; rewrite (Qeq_eqR _ _ Hx), (Qeq_eqR _ _ BigQ.spec_1) end.
+    rewrite (B2R_eq _ _ BigQ.spec_0); unfold Q2R; simpl. rewrite Rmult_1_l, Rinv_1, ln_1; lra.
+  - (* sqrt of a square *)
+    rewrite B2R_of_Q. symmetry; apply qsqrt_sound; assumption.
+  - rewrite bmax_sound, B2R_opp, Rmax_abs; reflexivity.
+  - symmetry; apply bmin_sound.
+  - symmetry; apply bmax_sound.
+  - (* Sum *)
+    match goal with H1 : bint ?l = Some _, H2 : bint ?h = Some _ |- _ =>
+      rewrite (bint_sound _ _ H1), (bint_sound _ _ H2), !Int_part_IZR end.
+    apply (sumB_sound (fun z => evalB (BigQ.of_Z z :: env) e3)); [|exact H].
+    intros k v Hv. rewrite <- B2R_of_Z. apply (IHe3 (BigQ.of_Z k :: env)), Hv.
+  - (* Prod *)
+    match goal with H1 : bint ?l = Some _, H2 : bint ?h = Some _ |- _ =>
+      rewrite (bint_sound _ _ H1), (bint_sound _ _ H2), !Int_part_IZR end.
+    apply (prodB_sound (fun z => evalB (BigQ.of_Z z :: env) e3)); [|exact H].
+    intros k v Hv. rewrite <- B2R_of_Z. apply (IHe3 (BigQ.of_Z k :: env)), Hv.
+  - (* Rec *)
+    match goal with H1 : bint ?l = Some _, H2 : bint ?h = Some _ |- _ =>
+      rewrite (bint_sound _ _ H1), (bint_sound _ _ H2), !Int_part_IZR end.
+    apply (recB_sound (fun z y => evalB (BigQ.of_Z z :: y :: env) e4)); [|exact H].
+    intros k x y Hv. rewrite <- B2R_of_Z. apply (IHe4 (BigQ.of_Z k :: x :: env)), Hv.
+  - (* Let *)
+    match goal with |- evalR (B2R ?v :: _) _ = _ => apply (IHe2 (v :: env)), H end.
+Qed.
+
+Definition relB (r : Rel) (x y : bigQ) : bool :=
+  let c := BigQ.compare x y in
+  match r with
+  | Le => match c with Datatypes.Gt => false | _ => true end
+  | Lt => match c with Datatypes.Lt => true | _ => false end
+  | Ge => match c with Datatypes.Lt => false | _ => true end
+  | Gt => match c with Datatypes.Gt => true | _ => false end
+  | Eq => match c with Datatypes.Eq => true | _ => false end
+  end.
+
+Lemma relB_iff : forall r x y, relB r x y = true <-> holdsR r (B2R x) (B2R y).
+Proof.
+  intros r x y; unfold relB, holdsR; pose proof (bcompare_spec x y) as C.
+  destruct r; destruct (BigQ.compare x y); split; intro h; try discriminate; try reflexivity;
+    try lra.
+Qed.
+
+Definition checkB (r : Rel) (lhs rhs : E) (env : list bigQ) : bool :=
+  match evalB env lhs, evalB env rhs with Some x, Some y => relB r x y | _, _ => false end.
+
+Lemma checkB_sound : forall r l h env, checkB r l h env = true -> Claim r l h (map B2R env).
+Proof.
+  unfold checkB, Claim; intros r l h env H.
+  destruct (evalB env l) eqn:A; destruct (evalB env h) eqn:B; try discriminate.
+  rewrite (evalB_sound _ _ _ A), (evalB_sound _ _ _ B). apply relB_iff, H.
+Qed.
+
+(** [check_grid] over [bigQ]: what whole-grid certificates run. *)
+Fixpoint check_gridB (ds : list Dom) (c : list bigQ -> bool) (env : list bigQ) : bool :=
+  match ds with
+  | [] => c env
+  | Range lo hi :: ds' =>
+      match evalB env lo, evalB env hi with
+      | Some l, Some h =>
+          let a := Qceiling (BigQ.to_Q l) in
+          allZ (fun z => check_gridB ds' c (BigQ.of_Z z :: env)) a
+            (count a (Qfloor (BigQ.to_Q h)))
+      | _, _ => false
+      end
+  | Among vs :: ds' =>
+      forallb (fun v => match evalB env v with
+                        | Some x => check_gridB ds' c (x :: env)
+                        | None => false end) vs
+  end.
+
+Theorem gridB_sound : forall ds (c : list bigQ -> bool) (P : list R -> Prop),
+  (forall env, c env = true -> P (map B2R env)) ->
+  forall env, check_gridB ds c env = true -> Forall_grid ds P (map B2R env).
+Proof.
+  induction ds as [|d ds IH]; intros c P Hc env H; cbn [check_gridB Forall_grid] in *.
+  - apply Hc, H.
+  - destruct d as [lo hi|vs].
+    + destruct (evalB env lo) as [l|] eqn:A; [|discriminate].
+      destruct (evalB env hi) as [h|] eqn:B; [|discriminate].
+      intros z [Hl Hh].
+      rewrite (evalB_sound _ _ _ A), <- Q2R_inject in Hl.
+      rewrite (evalB_sound _ _ _ B), <- Q2R_inject in Hh.
+      apply Rle_Qle in Hl; apply Rle_Qle in Hh.
+      pose proof (Qceiling_resp_le _ _ Hl) as Cl; rewrite Qceiling_Z in Cl.
+      pose proof (Qfloor_resp_le _ _ Hh) as Ch; rewrite Qfloor_Z in Ch.
+      rewrite <- B2R_of_Z. change (B2R (BigQ.of_Z z) :: map B2R env) with (map B2R (BigQ.of_Z z :: env)).
+      apply (IH c P Hc).
+      apply (allZ_sound _ _ _ H). unfold count. rewrite Z2Nat.id; lia.
+    + intros v Hv. rewrite forallb_forall in H. specialize (H v Hv).
+      destruct (evalB env v) as [x|] eqn:A; [|discriminate].
+      rewrite (evalB_sound _ _ _ A). change (B2R x :: map B2R env) with (map B2R (x :: env)).
+      apply (IH c P Hc), H.
+Qed.
+
+(** The form certificates use: the fixed leading parameters given as [Q] literals. *)
+Theorem gridB_soundQ : forall ds (c : list bigQ -> bool) (P : list R -> Prop),
+  (forall env, c env = true -> P (map B2R env)) ->
+  forall env, check_gridB ds c (map BigQ.of_Q env) = true -> Forall_grid ds P (map Q2R env).
+Proof.
+  intros ds c P Hc env H.
+  replace (map Q2R env) with (map B2R (map BigQ.of_Q env)).
+  - apply (gridB_sound ds c P Hc), H.
+  - rewrite map_map. apply map_ext. intros; apply B2R_of_Q.
 Qed.
 
 (** ** Turning relations into goals [interval] proves *)

@@ -1,8 +1,10 @@
 //! The Rust mirror of the Coq library's expression type `E` (`Stabcert.v`): reification of
-//! an [`Expr`] with names resolved to de Bruijn indices, printing as Coq syntax, and the two
-//! computations the scripts ask Coq to repeat — `evalQ` ([`Term::qeval`]) and `foldE`
-//! ([`Term::fold`]) — re-implemented rule for rule, so that a generated `vm_compute` goal is
-//! the value Coq will compute (a mismatch is a bug that coqc reports, never a wrong proof).
+//! an [`Expr`] with names resolved to de Bruijn indices, printing as Coq syntax, and the
+//! computations the scripts ask Coq to repeat — `evalQ` ([`Term::qeval`]), `evalB`
+//! ([`Term::beval`], over unreduced machine-word rationals, to charge what a whole-grid
+//! theorem costs) and `foldE` ([`Term::fold`]) — re-implemented rule for rule, so that a
+//! generated `vm_compute` goal is the value Coq will compute (a mismatch is a bug that coqc
+//! reports, never a wrong proof).
 
 use crate::expr::{BigOp, BinOp, Expr, Func, Rel};
 use rug::ops::Pow;
@@ -71,11 +73,11 @@ pub enum Op1 {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TooLarge(pub String);
 
-/// Work counter of [`Term::qeval`]: bits of every intermediate result, which is roughly what
-/// Coq's `vm_compute` spends on binary integers.
+/// Work counter of Coq's evaluators ([`Term::qeval`], [`Term::beval`]): an estimate of what
+/// `vm_compute` spends, charged per intermediate result by the number type's cost model.
 #[derive(Clone, Debug)]
 pub struct Work {
-    /// accumulated bit-operations estimate
+    /// accumulated work estimate
     pub bits: u64,
     /// the limit; beyond it evaluation stops with [`TooLarge`]
     pub limit: u64,
@@ -87,10 +89,8 @@ impl Work {
         Work { bits: 0, limit }
     }
 
-    fn add(&mut self, v: &Rational) -> Result<(), TooLarge> {
-        let b = u64::from(v.numer().significant_bits()) + u64::from(v.denom().significant_bits());
-        // Coq's binary integers: the cost of an operation grows with the square of the size
-        self.bits = self.bits.saturating_add(64 + b * b / 4);
+    fn charge(&mut self, units: u64) -> Result<(), TooLarge> {
+        self.bits = self.bits.saturating_add(units);
         if self.bits > self.limit {
             return Err(TooLarge(format!(
                 "the exact evaluation needs more than {} units of work",
@@ -100,6 +100,187 @@ impl Work {
         Ok(())
     }
 }
+
+/// The numbers of one of Coq's rational evaluators, as far as values and cost go: `Q` with a
+/// reduction after every operation (`evalQ`, [`Rational`]) or Bignums' `bigQ` without one
+/// (`evalB`, [`BigQv`]). [`Term`]'s evaluation is written once over this trait, so that both
+/// mirrors follow the same rules as the two Coq functions, which are also written alike.
+pub trait CoqNum: Clone {
+    /// a literal `Cst q`
+    fn lit(q: &Rational) -> Self;
+    /// an integer index bound by a sum, product, recurrence or grid
+    fn int(z: Integer) -> Self;
+    /// the exact value
+    fn value(&self) -> Rational;
+    /// `x + y`, `x - y`, `x * y`
+    fn arith(&self, op: Op2, y: &Self) -> Self;
+    /// `x / y` for `y` non-zero
+    fn div(&self, y: &Self) -> Self;
+    /// `-x`
+    fn neg(&self) -> Self;
+    /// `|x|`
+    fn abs(&self) -> Self;
+    /// `x ^ n` for n >= 1 (charged as Coq computes it)
+    fn pow(&self, n: u32, w: &mut Work) -> Result<Self, TooLarge>;
+    /// `1 / x` for `x` non-zero
+    fn recip(&self) -> Self;
+    /// what `vm_compute` spends producing this value, in [`Work`] units
+    fn cost(&self) -> u64;
+}
+
+impl CoqNum for Rational {
+    fn lit(q: &Rational) -> Self {
+        q.clone()
+    }
+    fn int(z: Integer) -> Self {
+        Rational::from(z)
+    }
+    fn value(&self) -> Rational {
+        self.clone()
+    }
+    fn arith(&self, op: Op2, y: &Self) -> Self {
+        match op {
+            Op2::Add => Rational::from(self + y),
+            Op2::Sub => Rational::from(self - y),
+            _ => Rational::from(self * y),
+        }
+    }
+    fn div(&self, y: &Self) -> Self {
+        Rational::from(self / y)
+    }
+    fn neg(&self) -> Self {
+        Rational::from(-self)
+    }
+    fn abs(&self) -> Self {
+        self.clone().abs()
+    }
+    fn pow(&self, n: u32, w: &mut Work) -> Result<Self, TooLarge> {
+        // Coq's `qpow` multiplies n times: charge every step
+        let mut p = Rational::from(1);
+        for _ in 0..n {
+            p *= self;
+            w.charge(p.cost())?;
+        }
+        Ok(p)
+    }
+    fn recip(&self) -> Self {
+        self.clone().recip()
+    }
+    fn cost(&self) -> u64 {
+        let b =
+            u64::from(self.numer().significant_bits()) + u64::from(self.denom().significant_bits());
+        // Coq's binary integers: the cost of an operation grows with the square of the size
+        64 + b * b / 4
+    }
+}
+
+/// A `bigQ` as `evalB` leaves it: numerator and (positive) denominator, not reduced; the
+/// sizes are those of Bignums' representation, which is what the cost depends on.
+#[derive(Clone, Debug)]
+pub struct BigQv {
+    n: Integer,
+    d: Integer,
+}
+
+/// Machine words (63 bits each, as Coq's primitive integers) of an integer.
+fn words(z: &Integer) -> u64 {
+    u64::from(z.significant_bits()).div_ceil(63).max(1)
+}
+
+impl BigQv {
+    fn reduced(&self) -> BigQv {
+        let v = self.value();
+        let (n, d) = v.into_numer_denom();
+        BigQv { n, d }
+    }
+}
+
+impl CoqNum for BigQv {
+    fn lit(q: &Rational) -> Self {
+        BigQv {
+            n: q.numer().clone(),
+            d: q.denom().clone(),
+        }
+    }
+    fn int(z: Integer) -> Self {
+        BigQv {
+            n: z,
+            d: Integer::from(1),
+        }
+    }
+    fn value(&self) -> Rational {
+        Rational::from((self.n.clone(), self.d.clone()))
+    }
+    fn arith(&self, op: Op2, y: &Self) -> Self {
+        // BigQ.add / BigQ.mul: cross products, no gcd (an integer operand is not scaled)
+        let scaled = |a: &Integer, d: &Integer| -> Integer {
+            if *d == 1 {
+                a.clone()
+            } else {
+                Integer::from(a * d)
+            }
+        };
+        match op {
+            Op2::Add | Op2::Sub => {
+                let a = scaled(&self.n, &y.d);
+                let b = scaled(&y.n, &self.d);
+                let n = if op == Op2::Add { a + b } else { a - b };
+                BigQv {
+                    n,
+                    d: Integer::from(&self.d * &y.d),
+                }
+            }
+            _ => BigQv {
+                n: Integer::from(&self.n * &y.n),
+                d: Integer::from(&self.d * &y.d),
+            },
+        }
+    }
+    fn div(&self, y: &Self) -> Self {
+        self.arith(Op2::Mul, &y.recip())
+    }
+    fn neg(&self) -> Self {
+        BigQv {
+            n: Integer::from(-&self.n),
+            d: self.d.clone(),
+        }
+    }
+    fn abs(&self) -> Self {
+        BigQv {
+            n: self.n.clone().abs(),
+            d: self.d.clone(),
+        }
+    }
+    fn pow(&self, n: u32, w: &mut Work) -> Result<Self, TooLarge> {
+        // `bpow` reduces the base, then BigQ.power_pos squares and multiplies: about
+        // log2 n steps whose sizes double, the last one dominating
+        let r = self.reduced();
+        let p = BigQv {
+            n: r.n.pow(n),
+            d: r.d.pow(n),
+        };
+        w.charge(2 * p.cost() + 64 * u64::from(32 - n.leading_zeros()))?;
+        Ok(p)
+    }
+    fn recip(&self) -> Self {
+        // BigQ.inv: the sign moves to the numerator
+        let (n, d) = if self.n < 0 {
+            (Integer::from(-&self.d), Integer::from(-&self.n))
+        } else {
+            (self.d.clone(), self.n.clone())
+        };
+        BigQv { n, d }
+    }
+    fn cost(&self) -> u64 {
+        // machine-word arithmetic: a fixed cost per operation (the evaluator's matches and
+        // allocations) and the square of the words for the multiplications behind it
+        let l = words(&self.n) + words(&self.d);
+        BIGQ_OP + l * l
+    }
+}
+
+/// [`BigQv::cost`]'s fixed part, in [`Work`] units per operation (calibrated in BENCHMARKS.md).
+pub const BIGQ_OP: u64 = 16;
 
 /// Reifies `e` with `scope` (outermost first) naming the variables. Fails on names that are
 /// not in scope (never happens for validated claims) and on exponents too large for Coq.
@@ -213,9 +394,21 @@ fn qint(q: &Rational) -> Option<Integer> {
     q.is_integer().then(|| q.numer().clone())
 }
 
-fn qpowz(x: &Rational, z: &Integer, w: &mut Work) -> Result<Option<Rational>, TooLarge> {
+/// Coq's `qsqrt`: the square root of a non-negative rational whose reduced numerator and
+/// denominator are squares.
+fn qsqrt(q: &Rational) -> Option<Rational> {
+    if *q < 0 {
+        return None;
+    }
+    let (n, d) = (q.numer(), q.denom());
+    let (sn, sd) = (n.clone().sqrt(), d.clone().sqrt());
+    (Integer::from(&sn * &sn) == *n && Integer::from(&sd * &sd) == *d)
+        .then(|| Rational::from((sn, sd)))
+}
+
+fn coq_powz<N: CoqNum>(x: &N, z: &Integer, w: &mut Work) -> Result<Option<N>, TooLarge> {
     if *z == 0 {
-        return Ok(Some(Rational::from(1)));
+        return Ok(Some(N::int(Integer::from(1))));
     }
     let n = z
         .clone()
@@ -223,19 +416,14 @@ fn qpowz(x: &Rational, z: &Integer, w: &mut Work) -> Result<Option<Rational>, To
         .to_u32()
         .filter(|n| *n <= 100_000)
         .ok_or_else(|| TooLarge(format!("the exponent {z} is too large for Coq")))?;
-    if *z < 0 && *x == 0 {
+    if *z < 0 && x.value() == 0 {
         return Ok(None);
     }
-    // Coq multiplies n times: charge every step
-    let mut p = Rational::from(1);
-    for _ in 0..n {
-        p *= x;
-        w.add(&p)?;
-    }
+    let p = x.pow(n, w)?;
     Ok(Some(if *z < 0 { p.recip() } else { p }))
 }
 
-fn at(env: &[Rational], i: usize) -> Option<&Rational> {
+fn at<N>(env: &[N], i: usize) -> Option<&N> {
     env.len().checked_sub(i + 1).map(|k| &env[k])
 }
 
@@ -248,59 +436,74 @@ impl Term {
         env: &mut Vec<Rational>,
         w: &mut Work,
     ) -> Result<Option<Rational>, TooLarge> {
+        self.eval_in(env, w)
+    }
+
+    /// Coq's `evalB` (the same rules over Bignums' `bigQ`, what whole-grid certificates
+    /// run): the value, or `None` exactly where `evalQ` gives up; the work charged is that
+    /// of its unreduced numbers.
+    pub fn beval(&self, env: &mut Vec<BigQv>, w: &mut Work) -> Result<Option<Rational>, TooLarge> {
+        Ok(self.eval_in(env, w)?.map(|v| v.value()))
+    }
+
+    /// The evaluation both Coq evaluators share, over either number type.
+    pub fn eval_in<N: CoqNum>(
+        &self,
+        env: &mut Vec<N>,
+        w: &mut Work,
+    ) -> Result<Option<N>, TooLarge> {
         macro_rules! get {
             ($e:expr) => {
-                match $e.qeval(env, w)? {
+                match $e.eval_in(env, w)? {
                     Some(v) => v,
                     None => return Ok(None),
                 }
             };
         }
         let v = match self {
-            Term::Cst(q) => q.clone(),
+            Term::Cst(q) => N::lit(q),
             Term::Var(i) => match at(env, *i) {
                 Some(v) => v.clone(),
                 None => return Ok(None),
             },
-            Term::Neg(a) => -get!(a),
+            Term::Neg(a) => get!(a).neg(),
             Term::Bin(op, a, c) => {
                 let x = get!(a);
                 let y = get!(c);
                 match op {
-                    Op2::Add => x + y,
-                    Op2::Sub => x - y,
-                    Op2::Mul => x * y,
+                    Op2::Add | Op2::Sub | Op2::Mul => x.arith(*op, &y),
                     Op2::Div => {
-                        if y == 0 {
+                        if y.value() == 0 {
                             return Ok(None);
                         }
-                        x / y
+                        x.div(&y)
                     }
                     Op2::Min => {
-                        if x <= y {
+                        if x.value() <= y.value() {
                             x
                         } else {
                             y
                         }
                     }
                     Op2::Max => {
-                        if x <= y {
+                        if x.value() <= y.value() {
                             y
                         } else {
                             x
                         }
                     }
                     Op2::Pow => {
+                        let y = y.value();
                         let Some(z) = qint(&y) else {
                             return Ok(None);
                         };
-                        if x == 0 {
+                        if x.value() == 0 {
                             if y < 0 {
                                 return Ok(None);
                             }
-                            Rational::from(u32::from(y == 0))
+                            N::int(Integer::from(u32::from(y == 0)))
                         } else {
-                            match qpowz(&x, &z, w)? {
+                            match coq_powz(&x, &z, w)? {
                                 Some(v) => v,
                                 None => return Ok(None),
                             }
@@ -310,38 +513,55 @@ impl Term {
             }
             Term::PowZ(a, z) => {
                 let x = get!(a);
-                match qpowz(&x, z, w)? {
+                match coq_powz(&x, z, w)? {
                     Some(v) => v,
                     None => return Ok(None),
                 }
             }
             Term::Un(Op1::Abs, a) => get!(a).abs(),
+            // rational values of the transcendental functions at rational arguments
+            Term::Un(Op1::Exp, a) => {
+                if get!(a).value() != 0 {
+                    return Ok(None);
+                }
+                N::int(Integer::from(1))
+            }
+            Term::Un(Op1::Ln, a) => {
+                if get!(a).value() != 1 {
+                    return Ok(None);
+                }
+                N::int(Integer::new())
+            }
+            Term::Un(Op1::Sqrt, a) => match qsqrt(&get!(a).value()) {
+                Some(r) => N::lit(&r),
+                None => return Ok(None),
+            },
             Term::Un(_, _) => return Ok(None),
             Term::Big(op, lo, hi, body) => {
-                let l = get!(lo);
-                let h = get!(hi);
+                let l = get!(lo).value();
+                let h = get!(hi).value();
                 let (Some(l), Some(h)) = (qint(&l), qint(&h)) else {
                     return Ok(None);
                 };
-                let mut acc = Rational::from(u32::from(*op == BigOp::Prod));
+                let mut acc = N::int(Integer::from(u32::from(*op == BigOp::Prod)));
                 let mut z = l;
                 while z <= h {
-                    env.push(Rational::from(z.clone()));
-                    let r = body.qeval(env, w);
+                    env.push(N::int(z.clone()));
+                    let r = body.eval_in(env, w);
                     env.pop();
                     let Some(v) = r? else { return Ok(None) };
-                    match op {
-                        BigOp::Sum => acc += v,
-                        BigOp::Prod => acc *= v,
-                    }
-                    w.add(&acc)?;
+                    acc = match op {
+                        BigOp::Sum => acc.arith(Op2::Add, &v),
+                        BigOp::Prod => acc.arith(Op2::Mul, &v),
+                    };
+                    w.charge(acc.cost())?;
                     z += 1;
                 }
                 acc
             }
             Term::Rec(s, e, i, st) => {
-                let s = get!(s);
-                let e = get!(e);
+                let s = get!(s).value();
+                let e = get!(e).value();
                 let mut x = get!(i);
                 let (Some(mut t), Some(e)) = (qint(&s), qint(&e)) else {
                     return Ok(None);
@@ -352,8 +572,8 @@ impl Term {
                 }
                 while t < e {
                     env.push(x);
-                    env.push(Rational::from(t.clone()));
-                    let r = st.qeval(env, w);
+                    env.push(N::int(t.clone()));
+                    let r = st.eval_in(env, w);
                     env.pop();
                     env.pop();
                     let Some(v) = r? else { return Ok(None) };
@@ -365,7 +585,7 @@ impl Term {
             Term::Let(v, body) => {
                 let x = get!(v);
                 env.push(x);
-                let r = body.qeval(env, w);
+                let r = body.eval_in(env, w);
                 env.pop();
                 match r? {
                     Some(v) => v,
@@ -373,7 +593,7 @@ impl Term {
                 }
             }
         };
-        w.add(&v)?;
+        w.charge(v.cost())?;
         Ok(Some(v))
     }
 
@@ -652,4 +872,85 @@ pub fn digits(q: &Rational) -> u32 {
 pub fn neg_log2(x: &Rational) -> u32 {
     let k = i64::from(x.denom().significant_bits()) - i64::from(x.numer().significant_bits()) + 1;
     u32::try_from(k.max(0)).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(src: &str, names: &[&str]) -> Term {
+        let e = crate::parse_expr(src).expect("parses");
+        reify(&e, &mut names.iter().map(|s| s.to_string()).collect()).expect("reifies")
+    }
+
+    #[test]
+    fn the_word_evaluator_agrees_with_the_reduced_one_and_charges_unreduced_sizes() {
+        // a recurrence whose steps cancel: x * 3 / 3 keeps the value, but without a gcd the
+        // numerator and denominator each gain a factor 3 per step (evalB does not reduce)
+        let t = term("rec(x, t, 1, T, 1/2, x*3/3 + 1/t)", &["T"]);
+        let env_q = vec![Rational::from(40)];
+        let (mut wq, mut wb) = (Work::new(u64::MAX), Work::new(u64::MAX));
+        let q = t.qeval(&mut env_q.clone(), &mut wq).unwrap().unwrap();
+        let mut env_b: Vec<BigQv> = env_q.iter().map(BigQv::lit).collect();
+        let b = t.eval_in(&mut env_b, &mut wb).unwrap().unwrap();
+        assert_eq!(b.value(), q);
+        // the value's reduced denominator divides 2 lcm(1..39) (under 63 bits); evalB's is
+        // 2 * 3^39 * 39! (217 bits): each step multiplies it by 3 (the division) and by t
+        assert!(q.denom().significant_bits() < 63);
+        let fact39 = Integer::from(Integer::factorial(39));
+        let expect = Integer::from(3).pow(39) * fact39 * 2u32;
+        assert_eq!(b.d, expect);
+        // both give up where Coq's evaluators do
+        for src in ["1/(T - T)", "floor(T/3)", "(T - T)^(-1)", "sqrt(T)"] {
+            let t = term(src, &["T"]);
+            let mut w = Work::new(u64::MAX);
+            assert_eq!(t.qeval(&mut env_q.clone(), &mut w).unwrap(), None, "{src}");
+            let mut env_b: Vec<BigQv> = env_q.iter().map(BigQv::lit).collect();
+            assert_eq!(t.beval(&mut env_b, &mut w).unwrap(), None, "{src}");
+        }
+        // a budget ends the evaluation with a message
+        let mut small = Work::new(1_000);
+        let mut env_b: Vec<BigQv> = env_q.iter().map(BigQv::lit).collect();
+        assert!(t.beval(&mut env_b, &mut small).is_err());
+    }
+
+    #[test]
+    fn transcendental_functions_have_values_only_where_they_are_rational() {
+        let env = vec![Rational::from(4)];
+        let cases = [
+            ("exp(T - 4)", Some(Rational::from(1))),
+            ("ln(T - 3)", Some(Rational::new())),
+            ("sqrt(T/9)", Some(Rational::from((2, 3)))),
+            ("sqrt(T*T*T/25)", Some(Rational::from((8, 5)))),
+            ("sqrt(T/2)", None),
+            ("sqrt(-T)", None),
+            ("exp(T)", None),
+            ("ln(T)", None),
+        ];
+        for (src, want) in cases {
+            let t = term(src, &["T"]);
+            let mut w = Work::new(u64::MAX);
+            assert_eq!(t.qeval(&mut env.clone(), &mut w).unwrap(), want, "{src}");
+            let mut env_b: Vec<BigQv> = env.iter().map(BigQv::lit).collect();
+            assert_eq!(t.beval(&mut env_b, &mut w).unwrap(), want, "{src}");
+        }
+    }
+
+    #[test]
+    fn word_costs_grow_with_the_square_of_the_words() {
+        let one = BigQv::lit(&Rational::from(1));
+        let big = BigQv::lit(&Rational::from((Integer::from(1) << 630u32, 3)));
+        // 1 word + 1 word, against 11 words + 1 word
+        assert_eq!(one.cost(), BIGQ_OP + 4);
+        assert_eq!(big.cost(), BIGQ_OP + 144);
+        // powers reduce their base first: (6/4)^10 is charged as (3/2)^10
+        let mut w = Work::new(u64::MAX);
+        let p = BigQv::lit(&Rational::from(6))
+            .arith(Op2::Mul, &BigQv::lit(&Rational::from(1)).recip())
+            .div(&BigQv::lit(&Rational::from(4)))
+            .pow(10, &mut w)
+            .unwrap();
+        assert_eq!(p.value(), Rational::from((59049, 1024)));
+        assert_eq!((p.n.to_u32(), p.d.to_u32()), (Some(59049), Some(1024)));
+    }
 }

@@ -19,7 +19,7 @@
 
 mod points;
 
-use super::term::{self, Term, Work, coq_q, coq_rel, reify, wrap_lets};
+use super::term::{self, BigQv, CoqNum, Term, Work, coq_q, coq_rel, reify, wrap_lets};
 use crate::claims::Claim;
 use crate::decide::{Bracket, Outcome, Side, Verdict, relations};
 use crate::expr::{DomainSpec, Expr, Rel};
@@ -31,9 +31,22 @@ use std::fmt::Write;
 /// The Coq library every script imports (`Require Import Stabcert`).
 pub const LIBRARY: &str = include_str!("../../../proofs/coq/Stabcert.v");
 
+/// The second library, for touching inequalities (monotonicity from the touching end, with
+/// Coquelicot's derivatives); only scripts that need it import it.
+pub const TOUCHING: &str = include_str!("../../../proofs/coq/Touching.v");
+
 /// Work (in [`Work`] units) a script may ask of Coq's `vm_compute`; calibrated so that a
 /// file stays within about 10 s of coqc on this machine (see BENCHMARKS.md).
 pub const WORK_LIMIT: u64 = 80_000_000;
+
+/// Work a whole-grid theorem may ask of `vm_compute` over `bigQ` ([`BigQv`]'s cost model);
+/// Coq runs 4–11 × 10^7 of these units a second here, so this is at most about 40 s of coqc
+/// for one theorem (see BENCHMARKS.md).
+pub const GRID_WORK_LIMIT: u64 = 1_500_000_000;
+
+/// Most points of a grid with irrational values proved one `interval` theorem each, all of
+/// them (beyond, [`MAX_POINTS`] of them).
+pub const MAX_ALL_POINTS: usize = 64;
 
 /// Most points checked one by one (`interval` proofs) or listed in a subset.
 pub const MAX_POINTS: usize = 8;
@@ -103,6 +116,10 @@ pub struct Block {
     pub proves: String,
     /// whether it states (part of) the verdict, rather than a search's end
     pub verdict: bool,
+    /// the coverage left if coqc rejects this block, when the block alone makes the
+    /// verdict whole (a theorem over a box containing the whole domain); `None`: the usual
+    /// lowering (what the other verdict blocks state)
+    pub fallback: Option<CoqCoverage>,
 }
 
 impl Certificate {
@@ -166,6 +183,8 @@ struct Ctx<'a> {
     spent: u64,
     /// whether the theorems being made state the verdict (not a search's end)
     in_verdict: bool,
+    /// whether a theorem calls the touching tactics (the script then imports `Touching.v`)
+    touching: bool,
     /// what the verdict's theorems state, when it is the whole verdict
     whole: Option<String>,
     /// what they state, when it is part of it
@@ -234,6 +253,7 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
         used: Vec::new(),
         spent: 0,
         in_verdict: true,
+        touching: false,
         whole: None,
         partial: None,
     };
@@ -525,6 +545,7 @@ impl Ctx<'_> {
             text: s,
             proves: format!("{name}: the relation {verb} at {where_}"),
             verdict: self.in_verdict,
+            fallback: None,
         });
         true
     }
@@ -609,14 +630,15 @@ impl Ctx<'_> {
             })
             .collect();
         // does every point evaluate to rationals that satisfy the relation, within budget?
-        let mut w = Work::new(WORK_LIMIT);
+        // (charged as `evalB` computes, which is what the reflective theorem runs)
+        let mut w = Work::new(GRID_WORK_LIMIT);
         let mut rational = true;
         let mut over = false;
         for p in &pts {
-            let mut env = p.clone();
+            let mut env: Vec<BigQv> = p.iter().map(BigQv::lit).collect();
             match (
-                self.lhs.qeval(&mut env, &mut w),
-                self.rhs.qeval(&mut env, &mut w),
+                self.lhs.beval(&mut env, &mut w),
+                self.rhs.beval(&mut env, &mut w),
             ) {
                 (Ok(Some(a)), Ok(Some(b))) => {
                     if !rel_holds(self.rel, &a, &b) {
@@ -644,7 +666,7 @@ impl Ctx<'_> {
             let mut text = String::new();
             let _ = writeln!(
                 text,
-                "(** {what} at every one of the domain's {} points, checked by vm_compute over Q *)\nDefinition {name}_domain : list Dom := [{}].\nTheorem {name} : Forall_grid {name}_domain (Claim {} lhs rhs) (map Q2R {env}).\nProof. apply (grid_sound {name}_domain (checkQ {} lhs rhs) _ (checkQ_sound _ _ _)). vm_compute. reflexivity. Qed.\n",
+                "(** {what} at every one of the domain's {} points, checked by vm_compute over machine-word rationals *)\nDefinition {name}_domain : list Dom := [{}].\nTheorem {name} : Forall_grid {name}_domain (Claim {} lhs rhs) (map Q2R {env}).\nProof. apply (gridB_soundQ {name}_domain (checkB {} lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.\n",
                 pts.len(),
                 dom.join(";\n  "),
                 coq_rel(self.rel),
@@ -657,6 +679,7 @@ impl Ctx<'_> {
                     pts.len()
                 ),
                 verdict: self.in_verdict,
+                fallback: None,
             });
             if self.in_verdict {
                 self.whole = Some(format!(
@@ -671,7 +694,12 @@ impl Ctx<'_> {
         } else {
             "some values are irrational, and `interval` proofs are made one point at a time"
         };
-        let chosen = spread(pts.len(), MAX_POINTS);
+        // irrational values: a theorem per point, for every point of a small grid
+        let chosen = if !over && pts.len() <= MAX_ALL_POINTS {
+            (0..pts.len()).collect()
+        } else {
+            spread(pts.len(), MAX_POINTS)
+        };
         let mut done = Vec::new();
         for i in chosen {
             if self.point(base, true, &pts[i], what) {
@@ -723,6 +751,7 @@ impl Ctx<'_> {
             let name = self.fresh(base);
             // env entries: Q2R literals for known values, variables for real parameters
             let mut vars = Vec::new();
+            let mut bounds: Vec<(Rational, Rational)> = Vec::new();
             let mut hyps = Vec::new();
             let mut env_items = Vec::new();
             let mut obstacle = None;
@@ -760,6 +789,7 @@ impl Ctx<'_> {
                             obstacle = Some(format!("the bounds of `{nm}` are not rational"));
                             break;
                         };
+                        bounds.push((l.clone(), h.clone()));
                         let lr = if *lo_closed { "<=" } else { "<" };
                         let hr = if *hi_closed { "<=" } else { "<" };
                         hyps.push(format!(
@@ -802,17 +832,50 @@ impl Ctx<'_> {
                 continue;
             }
             env_items.reverse();
-            let pow = if self.lhs.has_real_pow() || self.rhs.has_real_pow() {
-                "\n  repeat (rewrite powR_pos by interval)."
+            let real_pow = self.lhs.has_real_pow() || self.rhs.has_real_pow();
+            let pow = if real_pow {
+                "\n    repeat (rewrite powR_pos by interval);"
             } else {
                 ""
             };
             let bis: Vec<String> = vars.iter().map(|v| format!("i_bisect {v}")).collect();
             let first = &vars[0];
+            let bis = bis.join(", ");
+            let by_interval = format!(
+                "unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;{pow}\n    apply {tac};\n    first [interval | interval with ({bis}) | interval with ({bis}, i_depth 20) | interval with ({bis}, i_taylor {first}, i_depth 20)]"
+            );
+            // one real parameter, the innermost, in a non-strict inequality without real
+            // powers: if `interval` cannot separate the sides (they touch at an end of the
+            // interval), monotonicity from the touching end (`Touching.v`)
+            let touching = match (&bounds[..], p.split_last()) {
+                ([(l, h)], Some((None, rest)))
+                    if matches!(self.rel, Rel::Le | Rel::Ge)
+                        && !real_pow
+                        && rest.iter().all(Option::is_some) =>
+                {
+                    let rest: Vec<String> = rest
+                        .iter()
+                        .rev()
+                        .map(|q| coq_q(q.as_ref().expect("fixed")))
+                        .collect();
+                    self.touching = true;
+                    Some(format!(
+                        "unfold lhs, rhs; touching ([{}] : list Q) ({}) ({})",
+                        rest.join("; "),
+                        coq_q(l),
+                        coq_q(h)
+                    ))
+                }
+                _ => None,
+            };
+            let proof = match touching {
+                Some(t) => format!("first [ ({by_interval})\n  | ({t}) ]"),
+                None => by_interval,
+            };
             let mut text = String::new();
             let _ = writeln!(
                 text,
-                "(** {what} on the real box at {where_} *)\nTheorem {name} : forall {} : R, {} ->\n  Claim {} lhs rhs [{}].\nProof.\n  intros {} {}. unfold Claim, holdsR, lhs, rhs. cbn [evalR nth]. rewrite ?Q2R_lit in *.{pow}\n  apply {tac}.\n  first [interval | interval with ({}) | interval with ({}, i_depth 20) | interval with ({}, i_taylor {first}, i_depth 20)].\nQed.\n",
+                "(** {what} on the real box at {where_} *)\nTheorem {name} : forall {} : R, {} ->\n  Claim {} lhs rhs [{}].\nProof.\n  intros {} {}.\n  {proof}.\nQed.\n",
                 vars.join(" "),
                 hyps.join(" -> "),
                 coq_rel(self.rel),
@@ -822,14 +885,12 @@ impl Ctx<'_> {
                     .map(|i| format!("H{i}"))
                     .collect::<Vec<_>>()
                     .join(" "),
-                bis.join(", "),
-                bis.join(", "),
-                bis.join(", "),
             );
             self.blocks.push(Block {
                 text,
                 proves: format!("{name}: the relation holds for {where_}"),
                 verdict: self.in_verdict,
+                fallback: None,
             });
             done.push(where_);
         }
@@ -882,6 +943,147 @@ impl Ctx<'_> {
                 done.join("; ")
             ));
         }
+        // one theorem over a box holding every point: whole on its own, unless coqc
+        // rejects it, and then what the theorems per point state
+        let hull = if points.len() > 1 && self.in_verdict && self.whole.is_none() {
+            self.hull(base, doms, points, what)
+        } else {
+            None
+        };
+        if let Some((mut block, desc)) = hull {
+            block.fallback = Some(match (self.whole.clone(), self.partial.clone()) {
+                (Some(w), _) => CoqCoverage::Whole(w),
+                (None, Some(p)) => CoqCoverage::Partial(p),
+                (None, None) => CoqCoverage::None(
+                    self.not_certified
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "no theorem".into()),
+                ),
+            });
+            self.blocks.push(block);
+            self.whole = Some(desc);
+            self.partial = None;
+        }
+    }
+
+    /// One `interval` theorem over the box that holds every point of the domain: each
+    /// integer or fixed parameter between its least and greatest value over the points,
+    /// each real parameter in its interval (constant bounds only), all as real variables.
+    /// The box is a relaxation — the relation must hold between the integers too — so the
+    /// theorem states more than the verdict; that every point lies in the box is this
+    /// function's check (the points are the enumerated domain), not a Coq statement.
+    /// `None` where a bound is not constant, a side is out of `interval`'s reach, or
+    /// nothing would be gained.
+    fn hull(
+        &mut self,
+        base: &str,
+        doms: &[Dom],
+        points: &[Vec<Option<Rational>>],
+        what: &str,
+    ) -> Option<(Block, String)> {
+        let tac = relation_tactic(self.rel, true)?;
+        let lead = usize::from(self.claim.best_constant.is_some());
+        let n = points.first()?.len();
+        let mut vars = Vec::new();
+        let mut hyps = Vec::new();
+        let mut env_items = Vec::new();
+        let mut ranges = Vec::new();
+        for k in 0..n {
+            let nm = &self.names[k];
+            let vals: Option<Vec<&Rational>> = points.iter().map(|p| p[k].as_ref()).collect();
+            let (lo, hi, lr, hr) = match vals {
+                Some(v) => {
+                    let lo = (*v.iter().min()?).clone();
+                    let hi = (*v.iter().max()?).clone();
+                    if k < lead || lo == hi {
+                        env_items.push(format!("Q2R {}", coq_q(&lo)));
+                        continue;
+                    }
+                    (lo, hi, "<=", "<=")
+                }
+                None => {
+                    let Dom::Real {
+                        lo,
+                        lo_closed,
+                        hi,
+                        hi_closed,
+                    } = &doms[k - lead]
+                    else {
+                        return None;
+                    };
+                    let mut w = Work::new(WORK_LIMIT);
+                    let (Ok(Some(l)), Ok(Some(h))) =
+                        (lo.qeval(&mut vec![], &mut w), hi.qeval(&mut vec![], &mut w))
+                    else {
+                        return None; // bounds that depend on other parameters
+                    };
+                    let lr = if *lo_closed { "<=" } else { "<" };
+                    let hr = if *hi_closed { "<=" } else { "<" };
+                    (l, h, lr, hr)
+                }
+            };
+            let var = format!("{nm}_");
+            hyps.push(format!(
+                "Q2R {} {lr} {var} {hr} Q2R {}",
+                coq_q(&lo),
+                coq_q(&hi)
+            ));
+            ranges.push(format!(
+                "{nm} in {}{lo}, {hi}{}",
+                if lr == "<=" { "[" } else { "(" },
+                if hr == "<=" { "]" } else { ")" }
+            ));
+            vars.push(var.clone());
+            env_items.push(var);
+        }
+        if vars.len() < 2
+            || self.lhs.interval_obstacle(n).is_some()
+            || self.rhs.interval_obstacle(n).is_some()
+        {
+            return None;
+        }
+        env_items.reverse();
+        let pow = if self.lhs.has_real_pow() || self.rhs.has_real_pow() {
+            "\n  repeat (rewrite powR_pos by interval)."
+        } else {
+            ""
+        };
+        let bis = vars
+            .iter()
+            .map(|v| format!("i_bisect {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let name = self.fresh(base);
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "(** {what} on the box {} (it holds every point of the domain) *)\nTheorem {name} : forall {} : R, {} ->\n  Claim {} lhs rhs [{}].\nProof.\n  intros {} {}. unfold Claim, holdsR, lhs, rhs. cbn [evalR nth]. rewrite ?Q2R_lit in *.{pow}\n  apply {tac}.\n  first [interval with ({bis}, i_depth 8) | interval with ({bis}, i_depth 16)].\nQed.\n",
+            ranges.join(", "),
+            vars.join(" "),
+            hyps.join(" -> "),
+            coq_rel(self.rel),
+            env_items.join("; "),
+            vars.join(" "),
+            (0..hyps.len())
+                .map(|i| format!("H{i}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        let desc = format!(
+            "the relation on the box {} (one `interval` theorem), which holds every point of the domain (the points' membership is stabcert's check, not a Coq statement)",
+            ranges.join(", ")
+        );
+        let block = Block {
+            text,
+            proves: format!(
+                "{name}: the relation holds on the box {}",
+                ranges.join(", ")
+            ),
+            verdict: self.in_verdict,
+            fallback: None,
+        };
+        Some((block, desc))
     }
 
     fn threshold(&mut self, b: &Bracket) {
@@ -958,7 +1160,11 @@ impl Ctx<'_> {
             o.verdict.as_str()
         );
         s.push_str(
-            "From Coq Require Import ZArith QArith Reals List.\nFrom Interval Require Import Tactic.\nFrom Stabcert Require Import Stabcert.\nImport ListNotations.\nOpen Scope R_scope.\n\n",
+            if self.touching {
+                "From Coq Require Import ZArith QArith Reals List.\nFrom Coquelicot Require Import Coquelicot.\nFrom Interval Require Import Tactic.\nFrom Stabcert Require Import Stabcert Touching.\nImport ListNotations.\nOpen Scope R_scope.\n\n"
+            } else {
+                "From Coq Require Import ZArith QArith Reals List.\nFrom Interval Require Import Tactic.\nFrom Stabcert Require Import Stabcert.\nImport ListNotations.\nOpen Scope R_scope.\n\n"
+            },
         );
         let _ = writeln!(s, "Definition lhs : E := {}.", self.lhs.coq());
         let _ = writeln!(s, "Definition rhs : E := {}.\n", self.rhs.coq());
