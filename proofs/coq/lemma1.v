@@ -12,75 +12,11 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Var 3) (Var 0)) (Var 2))) (Var 1)) (Mul (Mul (Div (Var 3) (Var 0)) (Sub (Mul (Cst (Qmake 1 1)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 1)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5)))))) (Var 0).
 Definition rhs : E := Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Var 3) (Var 0)) (Var 2))) (Var 1)) (Mul (Div (Div (Var 3) (Var 0)) (Var 5)) (Cst (Qmake 2 1)))).
 
-(** the relation holds: at n = 2, T = 1, c = 1/10, lambda = 1/2 (this one point) *)
-Definition certified_point : list Q := [(Qmake 1 2); (Qmake 1 10); (Qmake 1 1); (Qmake 2 1)]%Q.
-Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 0 1).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : evalQ certified_point rhs = Some (Qmake 0 1).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Eq lhs rhs (map Q2R certified_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 4, T = 43, c = 1/2, lambda = 3/2 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 3 2); (Qmake 1 2); (Qmake 43 1); (Qmake 4 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 10456445820612889376349825207570977483 31901471898837980949691369446728269824).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 10456445820612889376349825207570977483 31901471898837980949691369446728269824).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Eq lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 7, T = 26, c = 1/2, lambda = 1 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 1 1); (Qmake 1 2); (Qmake 26 1); (Qmake 7 1)]%Q.
-Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 124936162550609 492581209243648).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : evalQ certified_3_point rhs = Some (Qmake 124936162550609 492581209243648).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Eq lhs rhs (map Q2R certified_3_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 10, T = 9, c = 1/2, lambda = 1/2 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 2); (Qmake 1 2); (Qmake 9 1); (Qmake 10 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 4365149 20971520).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 4365149 20971520).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Eq lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 12, T = 52, c = 1/10, lambda = 3/2 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 3 2); (Qmake 1 10); (Qmake 52 1); (Qmake 12 1)]%Q.
-Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 38858123135716088720612828189164921436573575872193316864610531208366149656928306112969663 696341272098026404630757376000000000000000000000000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_5_rhs : evalQ certified_5_point rhs = Some (Qmake 38858123135716088720612828189164921436573575872193316864610531208366149656928306112969663 696341272098026404630757376000000000000000000000000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_5 : Claim Eq lhs rhs (map Q2R certified_5_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 15, T = 35, c = 1/10, lambda = 1 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 1); (Qmake 1 10); (Qmake 35 1); (Qmake 15 1)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 1151488696584969293208160014666124156309649202659 25165824000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 1151488696584969293208160014666124156309649202659 25165824000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Eq lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 18, T = 18, c = 1/10, lambda = 1/2 (this one point) *)
-Definition certified_7_point : list Q := [(Qmake 1 2); (Qmake 1 10); (Qmake 18 1); (Qmake 18 1)]%Q.
-Lemma certified_7_lhs : evalQ certified_7_point lhs = Some (Qmake 8574633857797486357524966491 241591910400000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_7_rhs : evalQ certified_7_point rhs = Some (Qmake 8574633857797486357524966491 241591910400000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_7 : Claim Eq lhs rhs (map Q2R certified_7_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_7_lhs, certified_7_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 20, T = 60, c = 1/2, lambda = 3/2 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 3 2); (Qmake 1 2); (Qmake 60 1); (Qmake 20 1)]%Q.
-Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 5908873778569618599760191597675207413259878584998571 89794660597610675294434396122088428727660495440445440).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : evalQ certified_8_point rhs = Some (Qmake 5908873778569618599760191597675207413259878584998571 89794660597610675294434396122088428727660495440445440).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Eq lhs rhs (map Q2R certified_8_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_8_lhs, certified_8_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds at every one of the domain's 6840 points, checked by vm_compute over machine-word rationals *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 20 1)));
+  Range ((Cst (Qmake 1 1))) ((Cst (Qmake 60 1)));
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 2 1))];
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 2 1)); (Cst (Qmake 1 1)); Div (Cst (Qmake 3 1)) (Cst (Qmake 2 1))]].
+Theorem certified : Forall_grid certified_domain (Claim Eq lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ certified_domain (checkB Eq lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 

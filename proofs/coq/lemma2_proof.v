@@ -12,75 +12,11 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Var 3) (Var 0)) (Var 2))) (Var 1)) (Mul (Mul (Div (Var 3) (Var 0)) (Sub (Mul (Cst (Qmake 1 1)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 1)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5)))))) (Var 0).
 Definition rhs : E := Mul (Div (Cst (Qmake 2 1)) (Var 3)) (Sum (Cst (Qmake 1 1)) (Sub (Var 2) (Cst (Qmake 1 1))) (Mul (Div (Var 2) (Var 0)) (Prod (Add (Var 0) (Cst (Qmake 1 1))) (Sub (Var 3) (Cst (Qmake 1 1))) (Sub (Cst (Qmake 1 1)) (Mul (Div (Var 3) (Var 0)) (Var 2)))))).
 
-(** the relation holds: at n = 2, T = 1, c = 1/10, lambda = -1 (this one point) *)
-Definition certified_point : list Q := [(Qmake (-1) 1); (Qmake 1 10); (Qmake 1 1); (Qmake 2 1)]%Q.
-Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 0 1).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : evalQ certified_point rhs = Some (Qmake 0 1).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Eq lhs rhs (map Q2R certified_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 3, T = 9, c = 1/2, lambda = -1 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake (-1) 1); (Qmake 1 2); (Qmake 9 1); (Qmake 3 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 76627 49152).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 76627 49152).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Eq lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 4, T = 18, c = 1/10, lambda = -1 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake (-1) 1); (Qmake 1 10); (Qmake 18 1); (Qmake 4 1)]%Q.
-Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 163793544533743629599981 819200000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : evalQ certified_3_point rhs = Some (Qmake 163793544533743629599981 819200000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Eq lhs rhs (map Q2R certified_3_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 5, T = 26, c = 1/2, lambda = -1 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake (-1) 1); (Qmake 1 2); (Qmake 26 1); (Qmake 5 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 665130127685341 351843720888320).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 665130127685341 351843720888320).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Eq lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 7, T = 5, c = 1/10, lambda = 0 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 0 1); (Qmake 1 10); (Qmake 5 1); (Qmake 7 1)]%Q.
-Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 5 84).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_5_rhs : evalQ certified_5_point rhs = Some (Qmake 5 84).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_5 : Claim Eq lhs rhs (map Q2R certified_5_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 8, T = 13, c = 1/2, lambda = 0 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 0 1); (Qmake 1 2); (Qmake 13 1); (Qmake 8 1)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 86021 221760).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 86021 221760).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Eq lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 9, T = 22, c = 1/10, lambda = 0 (this one point) *)
-Definition certified_7_point : list Q := [(Qmake 0 1); (Qmake 1 10); (Qmake 22 1); (Qmake 9 1)]%Q.
-Lemma certified_7_lhs : evalQ certified_7_point lhs = Some (Qmake 18858053 232792560).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_7_rhs : evalQ certified_7_point rhs = Some (Qmake 18858053 232792560).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_7 : Claim Eq lhs rhs (map Q2R certified_7_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_7_lhs, certified_7_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 10, T = 30, c = 1/2, lambda = 1/2 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 2); (Qmake 1 2); (Qmake 30 1); (Qmake 10 1)]%Q.
-Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 6281353762093905028751423 24178516392292583494123520).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : evalQ certified_8_point rhs = Some (Qmake 6281353762093905028751423 24178516392292583494123520).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Eq lhs rhs (map Q2R certified_8_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_8_lhs, certified_8_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds at every one of the domain's 1620 points, checked by vm_compute over machine-word rationals *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 10 1)));
+  Range ((Cst (Qmake 1 1))) ((Cst (Qmake 30 1)));
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 2 1))];
+  Among [Neg (Cst (Qmake 1 1)); (Cst (Qmake 0 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 2 1))]].
+Theorem certified : Forall_grid certified_domain (Claim Eq lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ certified_domain (checkB Eq lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 

@@ -16,7 +16,7 @@ Definition rhs : E := Sum (Add (Var 3) (Cst (Qmake 1 1))) (Var 2) (Mul (Div (Var
 Definition refuted_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 3 1); (Qmake 1 1)]%Q.
 Lemma refuted_lhs : simp refuted_point lhs = (Cst (Qmake 505 594)).
 Proof. vm_compute. reflexivity. Qed.
-Lemma refuted_rhs : simp refuted_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 1 30))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 0 1))))) (Cst (Qmake 0 1))).
+Lemma refuted_rhs : simp refuted_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 1 30))))) (Cst (Qmake 1 3)).
 Proof. vm_compute. reflexivity. Qed.
 Theorem refuted : ~ Claim Ge lhs rhs (map Q2R refuted_point).
 Proof.
@@ -30,7 +30,7 @@ Qed.
 Definition threshold_fails_point : list Q := [(Qmake 8659 143834); (Qmake 1 1); (Qmake 3 1); (Qmake 1 1)]%Q.
 Lemma threshold_fails_lhs : simp threshold_fails_point lhs = (Cst (Qmake 36031865 42718698)).
 Proof. vm_compute. reflexivity. Qed.
-Lemma threshold_fails_rhs : simp threshold_fails_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 8659 431502))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 0 1))))) (Cst (Qmake 0 1))).
+Lemma threshold_fails_rhs : simp threshold_fails_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 8659 431502))))) (Cst (Qmake 1 3)).
 Proof. vm_compute. reflexivity. Qed.
 Theorem threshold_fails : ~ Claim Ge lhs rhs (map Q2R threshold_fails_point).
 Proof.
@@ -40,53 +40,76 @@ Proof.
   apply not_ge_by. first [interval with (i_prec 74) | interval with (i_prec 296)].
 Qed.
 
-(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 9, y = 1, a = 18215/302568 (this one point) *)
-Definition threshold_holds_2_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 9 1); (Qmake 1 1)]%Q.
-Lemma threshold_holds_2_lhs : simp threshold_holds_2_point lhs = (Cst (Qmake 918451217019745853843105277295776463723385400208865567 479237084682125411004266360934935420965894135640309760)).
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 2, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 2 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_lhs : evalQ threshold_holds_point lhs = Some (Qmake 1 2).
 Proof. vm_compute. reflexivity. Qed.
-Lemma threshold_holds_2_rhs : simp threshold_holds_2_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 12200407 152494272))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 9140287 152494272))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 6845197 152494272))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 5009125 152494272))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 3479065 152494272))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 309655 21784896))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 18215 2723112))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 0 1))))) (Cst (Qmake 0 1))))))))).
+Lemma threshold_holds_rhs : evalQ threshold_holds_point rhs = Some (Qmake 1 2).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds : Claim Ge lhs rhs (map Q2R threshold_holds_point).
+Proof. apply checkQ_sound. unfold checkQ. rewrite threshold_holds_lhs, threshold_holds_rhs. vm_compute. reflexivity. Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 3, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_2_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 3 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_2_lhs : simp threshold_holds_2_point lhs = (Cst (Qmake 37898165 44931348)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_2_rhs : simp threshold_holds_2_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 18215 907704))))) (Cst (Qmake 1 3)).
 Proof. vm_compute. reflexivity. Qed.
 Theorem threshold_holds_2 : Claim Ge lhs rhs (map Q2R threshold_holds_2_point).
 Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_2_lhs, threshold_holds_2_rhs.
   cbn [evalR nth map threshold_holds_2_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
+  apply ge_by. first [interval with (i_prec 74) | interval with (i_prec 296)].
 Qed.
 
-(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 10, y = 1, a = 18215/302568 (this one point) *)
-Definition threshold_holds_4_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 10 1); (Qmake 2 1)]%Q.
-Lemma threshold_holds_4_lhs : simp threshold_holds_4_point lhs = (Cst (Qmake 710731831868333837635321792078321299378209970877466563 479237084682125411004266360934935420965894135640309760)).
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 4, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_3_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 4 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_3_lhs : simp threshold_holds_3_point lhs = (Cst (Qmake 1488939309187339 1345884022064736)).
 Proof. vm_compute. reflexivity. Qed.
-Lemma threshold_holds_4_rhs : simp threshold_holds_4_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 10058323 152494272))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 7763233 152494272))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 5927161 152494272))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 4397101 152494272))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 440803 21784896))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 69217 5446224))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 3643 605136))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 0 1))))) (Cst (Qmake 0 1))))))))).
+Lemma threshold_holds_3_rhs : simp threshold_holds_3_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 18215 518688))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 18215 1210272))))) (Cst (Qmake 1 4))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_3 : Claim Ge lhs rhs (map Q2R threshold_holds_3_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_3_lhs, threshold_holds_3_rhs.
+  cbn [evalR nth map threshold_holds_3_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 45) | interval with (i_prec 180)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 5, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_4_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 5 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_4_lhs : simp threshold_holds_4_point lhs = (Cst (Qmake 66506798175072844623623 50393652802525276453440)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_4_rhs : simp threshold_holds_4_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 171221 3630816))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 10929 403424))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 3643 302568))))) (Cst (Qmake 1 5)))).
 Proof. vm_compute. reflexivity. Qed.
 Theorem threshold_holds_4 : Claim Ge lhs rhs (map Q2R threshold_holds_4_point).
 Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_4_lhs, threshold_holds_4_rhs.
   cbn [evalR nth map threshold_holds_4_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
+  apply ge_by. first [interval with (i_prec 43) | interval with (i_prec 172)].
 Qed.
 
-(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 3, T = 5, y = 1, a = 18215/302568 (this one point) *)
-Definition threshold_holds_5_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 5 1); (Qmake 3 1)]%Q.
-Lemma threshold_holds_5_lhs : simp threshold_holds_5_point lhs = (Cst (Qmake 67852397 149771160)).
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 6, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_5_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 6 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_5_lhs : simp threshold_holds_5_point lhs = (Cst (Qmake 3395901418232509782942036096949 2264254751061438475125718437120)).
 Proof. vm_compute. reflexivity. Qed.
-Lemma threshold_holds_5_rhs : simp threshold_holds_5_point rhs = Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 3643 302568))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 0 1))))) (Cst (Qmake 0 1))).
+Lemma threshold_holds_5_rhs : simp threshold_holds_5_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 69217 1210272))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 134791 3630816))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 40073 1815408))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 18215 1815408))))) (Cst (Qmake 1 6))))).
 Proof. vm_compute. reflexivity. Qed.
 Theorem threshold_holds_5 : Claim Ge lhs rhs (map Q2R threshold_holds_5_point).
 Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_5_lhs, threshold_holds_5_rhs.
   cbn [evalR nth map threshold_holds_5_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 46) | interval with (i_prec 184)].
+  apply ge_by. first [interval with (i_prec 43) | interval with (i_prec 172)].
 Qed.
 
-(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 3, T = 12, y = 1, a = 18215/302568 (this one point) *)
-Definition threshold_holds_6_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 12 1); (Qmake 3 1)]%Q.
-Lemma threshold_holds_6_lhs : simp threshold_holds_6_point lhs = (Cst (Qmake 207418410184775392502591891937104097773302380733088511719760341 157906966993292338957488623217648717550930627290502378131947520)).
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 7, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_6_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 7 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_6_lhs : simp threshold_holds_6_point lhs = (Cst (Qmake 196515244767441621692719665146364090629 118692021210694005090873498656297310720)).
 Proof. vm_compute. reflexivity. Qed.
-Lemma threshold_holds_6_rhs : simp threshold_holds_6_point rhs = Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 102991253 1677436992))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 82794461 1677436992))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 65963801 1677436992))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 7362503 239633856))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 397087 17116704))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 659383 39938976))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 418945 39938976))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 18215 3630816))))) (Add (Let (Cst (Qmake 12 1)) (Mul (Cst (Qmake 1 12)) (Exp (Cst (Qmake 0 1))))) (Cst (Qmake 0 1)))))))))).
+Lemma threshold_holds_6_rhs : simp threshold_holds_6_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 185793 2823968))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 1162117 25415712))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 389801 12707856))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 236795 12707856))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 18215 2117976))))) (Cst (Qmake 1 7)))))).
 Proof. vm_compute. reflexivity. Qed.
 Theorem threshold_holds_6 : Claim Ge lhs rhs (map Q2R threshold_holds_6_point).
 Proof.
@@ -96,31 +119,320 @@ Proof.
   apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
 Qed.
 
-(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 4, T = 8, y = 1, a = 18215/302568 (this one point) *)
-Definition threshold_holds_7_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 8 1); (Qmake 4 1)]%Q.
-Lemma threshold_holds_7_lhs : simp threshold_holds_7_point lhs = (Cst (Qmake 454113808501294265964767 705511139235353870348160)).
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 8, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_7_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 8 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_7_lhs : simp threshold_holds_7_point lhs = (Cst (Qmake 12751246681160950771133538804379637878681106491 7110656679788098219002411722804835812565934080)).
 Proof. vm_compute. reflexivity. Qed.
-Lemma threshold_holds_7_rhs : simp threshold_holds_7_point rhs = Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 1329695 50831424))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 91075 5647936))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 18215 2420544))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 0 1))))) (Cst (Qmake 0 1))))).
+Lemma threshold_holds_7_rhs : simp threshold_holds_7_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 1242263 16943808))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 2706749 50831424))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 1941719 50831424))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 1329695 50831424))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 91075 5647936))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 18215 2420544))))) (Cst (Qmake 1 8))))))).
 Proof. vm_compute. reflexivity. Qed.
 Theorem threshold_holds_7 : Claim Ge lhs rhs (map Q2R threshold_holds_7_point).
 Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_7_lhs, threshold_holds_7_rhs.
   cbn [evalR nth map threshold_holds_7_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 44) | interval with (i_prec 176)].
+  apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
 Qed.
 
-(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 4, T = 16, y = 1, a = 18215/302568 (this one point) *)
-Definition threshold_holds_8_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 16 1); (Qmake 4 1)]%Q.
-Lemma threshold_holds_8_lhs : simp threshold_holds_8_point lhs = (Cst (Qmake 14980526471962749037785562288946065208322929184847241698434291354746015110266472132979 11140512417663709925468237678920656530793107440531183941495834325844380743932124856320)).
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 9, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_8_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 9 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_8_lhs : simp threshold_holds_8_point lhs = (Cst (Qmake 918451217019745853843105277295776463723385400208865567 479237084682125411004266360934935420965894135640309760)).
 Proof. vm_compute. reflexivity. Qed.
-Lemma threshold_holds_8_rhs : simp threshold_holds_8_point rhs = Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 2881303345 43613361792))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 2443706185 43613361792))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 2068622905 43613361792))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 1740425035 43613361792))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 160965955 4845929088))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 43930937 1615309696))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 9570161 440539008))))) (Add (Let (Cst (Qmake 12 1)) (Mul (Cst (Qmake 1 12)) (Exp (Cst (Qmake 22080223 1321617024))))) (Add (Let (Cst (Qmake 13 1)) (Mul (Cst (Qmake 1 13)) (Exp (Cst (Qmake 1227691 101662848))))) (Add (Let (Cst (Qmake 14 1)) (Mul (Cst (Qmake 1 14)) (Exp (Cst (Qmake 112933 14523264))))) (Add (Let (Cst (Qmake 15 1)) (Mul (Cst (Qmake 1 15)) (Exp (Cst (Qmake 18215 4841088))))) (Add (Let (Cst (Qmake 16 1)) (Mul (Cst (Qmake 1 16)) (Exp (Cst (Qmake 0 1))))) (Cst (Qmake 0 1))))))))))))).
+Lemma threshold_holds_8_rhs : simp threshold_holds_8_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 12200407 152494272))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 9140287 152494272))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 6845197 152494272))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 5009125 152494272))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 3479065 152494272))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 309655 21784896))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 18215 2723112))))) (Cst (Qmake 1 9)))))))).
 Proof. vm_compute. reflexivity. Qed.
 Theorem threshold_holds_8 : Claim Ge lhs rhs (map Q2R threshold_holds_8_point).
 Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_8_lhs, threshold_holds_8_rhs.
   cbn [evalR nth map threshold_holds_8_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 10, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_9_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 10 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_9_lhs : simp threshold_holds_9_point lhs = (Cst (Qmake 14557157303114582837881851729662762873920045228279091612024513 7177589408786015407158573782620396252315028513204653551452160)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_9_rhs : simp threshold_holds_9_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 13118443 152494272))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 10058323 152494272))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 7763233 152494272))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 5927161 152494272))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 4397101 152494272))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 440803 21784896))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 69217 5446224))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 3643 605136))))) (Cst (Qmake 1 10))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_9 : Claim Ge lhs rhs (map Q2R threshold_holds_9_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_9_lhs, threshold_holds_9_rhs.
+  cbn [evalR nth map threshold_holds_9_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 11, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_10_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 11 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_10_lhs : simp threshold_holds_10_point lhs = (Cst (Qmake 1259512044669254065625312325274606532399721472489117800296330840237449 591247740466677645619406544652754522502880978220654953889510328238080)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_10_rhs : simp threshold_holds_10_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 153483233 1677436992))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 119821913 1677436992))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 94575923 1677436992))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 74379131 1677436992))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 57548471 1677436992))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 6160313 239633856))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 1089257 59908464))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 3643 316976))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 18215 3328248))))) (Cst (Qmake 1 11)))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_10 : Claim Ge lhs rhs (map Q2R threshold_holds_10_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_10_lhs, threshold_holds_10_rhs.
+  cbn [evalR nth map threshold_holds_10_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 12, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_11_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 12 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_11_lhs : simp threshold_holds_11_point lhs = (Cst (Qmake 118184291272646522832709989826538749391866973704998799634716753552665475529519 53131115962243951398292462022540905218301552470025337042267084215318798663680)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_11_rhs : simp threshold_holds_11_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 161898563 1677436992))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 128237243 1677436992))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 102991253 1677436992))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 82794461 1677436992))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 65963801 1677436992))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 7362503 239633856))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 397087 17116704))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 659383 39938976))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 418945 39938976))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 18215 3630816))))) (Cst (Qmake 1 12))))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_11 : Claim Ge lhs rhs (map Q2R threshold_holds_11_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_11_lhs, threshold_holds_11_rhs.
+  cbn [evalR nth map threshold_holds_11_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 13, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_12_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 13 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_12_lhs : simp threshold_holds_12_point lhs = (Cst (Qmake 919775582586128149771860710952049591691850965513800079940664811265175649115964119607 397875443487989640195294202818594876099753837161827997910565511637299312283290173440)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_12_rhs : simp threshold_holds_12_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 2205665279 21806680896))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 1768068119 21806680896))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 1439870249 21806680896))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 1177311953 21806680896))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 958513373 21806680896))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 15734117 445034304))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 43348057 1557620064))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 10976359 519206688))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 7850665 519206688))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 455375 47200608))))) (Add (Let (Cst (Qmake 12 1)) (Mul (Cst (Qmake 1 12)) (Exp (Cst (Qmake 18215 3933384))))) (Cst (Qmake 1 13)))))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_12 : Claim Ge lhs rhs (map Q2R threshold_holds_12_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_12_lhs, threshold_holds_12_rhs.
+  cbn [evalR nth map threshold_holds_12_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 14, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_13_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 14 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_13_lhs : simp threshold_holds_13_point lhs = (Cst (Qmake 99827455301775839860193672862519820998642914185215034846344398853181967424905357553944931029 41713186694697458136022287508191356914461485534324660877280081053738272087509432524896993280)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_13_rhs : simp threshold_holds_13_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 2299436099 21806680896))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 1861838939 21806680896))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 1533641069 21806680896))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 1271082773 21806680896))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 1052284193 21806680896))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 864742553 21806680896))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 350321809 10903340448))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 92462983 3634446816))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 70583125 3634446816))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 4608395 330404256))))) (Add (Let (Cst (Qmake 12 1)) (Mul (Cst (Qmake 1 12)) (Exp (Cst (Qmake 163935 18355792))))) (Add (Let (Cst (Qmake 13 1)) (Mul (Cst (Qmake 1 13)) (Exp (Cst (Qmake 18215 4235952))))) (Cst (Qmake 1 14))))))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_13 : Claim Ge lhs rhs (map Q2R threshold_holds_13_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_13_lhs, threshold_holds_13_rhs.
+  cbn [evalR nth map threshold_holds_13_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 15, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_14_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 15 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_14_lhs : simp threshold_holds_14_point lhs = (Cst (Qmake 2314257176136490915531418728007524400061846730542425294817212726330237523999185591301545284684042769 937114853784210623112524367893299354057937619569853641429528307646860502041286383029332734608670720)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_14_rhs : simp threshold_holds_14_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 2386955531 21806680896))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 1949358371 21806680896))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 1621160501 21806680896))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 1358602205 21806680896))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 1139803625 21806680896))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 952261985 21806680896))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 394081525 10903340448))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 11894395 403827424))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 28389899 1211482272))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 659383 36711584))))) (Add (Let (Cst (Qmake 12 1)) (Mul (Cst (Qmake 1 12)) (Exp (Cst (Qmake 2138441 165202128))))) (Add (Let (Cst (Qmake 13 1)) (Mul (Cst (Qmake 1 13)) (Exp (Cst (Qmake 105647 12707856))))) (Add (Let (Cst (Qmake 14 1)) (Mul (Cst (Qmake 1 14)) (Exp (Cst (Qmake 3643 907704))))) (Cst (Qmake 1 15)))))))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_14 : Claim Ge lhs rhs (map Q2R threshold_holds_14_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_14_lhs, threshold_holds_14_rhs.
+  cbn [evalR nth map threshold_holds_14_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 1, T = 16, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_15_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 16 1); (Qmake 1 1)]%Q.
+Lemma threshold_holds_15_lhs : simp threshold_holds_15_point lhs = (Cst (Qmake 285358679243436985484936478530177870948357049939888713458476364281101763935845112664178992732156089167748767 112282222963593291766308468086116960387606419592492544725699610311285734199124663582805982150650207833948160)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_15_rhs : simp threshold_holds_15_point rhs = Add (Let (Cst (Qmake 2 1)) (Mul (Cst (Qmake 1 2)) (Exp (Cst (Qmake 4938009997 43613361792))))) (Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 4062815677 43613361792))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 3406419937 43613361792))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 2881303345 43613361792))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 2443706185 43613361792))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 2068622905 43613361792))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 1740425035 43613361792))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 160965955 4845929088))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 43930937 1615309696))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 9570161 440539008))))) (Add (Let (Cst (Qmake 12 1)) (Mul (Cst (Qmake 1 12)) (Exp (Cst (Qmake 22080223 1321617024))))) (Add (Let (Cst (Qmake 13 1)) (Mul (Cst (Qmake 1 13)) (Exp (Cst (Qmake 1227691 101662848))))) (Add (Let (Cst (Qmake 14 1)) (Mul (Cst (Qmake 1 14)) (Exp (Cst (Qmake 112933 14523264))))) (Add (Let (Cst (Qmake 15 1)) (Mul (Cst (Qmake 1 15)) (Exp (Cst (Qmake 18215 4841088))))) (Cst (Qmake 1 16))))))))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_15 : Claim Ge lhs rhs (map Q2R threshold_holds_15_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_15_lhs, threshold_holds_15_rhs.
+  cbn [evalR nth map threshold_holds_15_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 3, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_16_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 3 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_16_lhs : evalQ threshold_holds_16_point lhs = Some (Qmake 1 3).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_16_rhs : evalQ threshold_holds_16_point rhs = Some (Qmake 1 3).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_16 : Claim Ge lhs rhs (map Q2R threshold_holds_16_point).
+Proof. apply checkQ_sound. unfold checkQ. rewrite threshold_holds_16_lhs, threshold_holds_16_rhs. vm_compute. reflexivity. Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 4, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_17_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 4 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_17_lhs : simp threshold_holds_17_point lhs = (Cst (Qmake 52875281 89862696)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_17_rhs : simp threshold_holds_17_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 18215 1210272))))) (Cst (Qmake 1 4)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_17 : Claim Ge lhs rhs (map Q2R threshold_holds_17_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_17_lhs, threshold_holds_17_rhs.
+  cbn [evalR nth map threshold_holds_17_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 46) | interval with (i_prec 184)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 5, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_18_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 5 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_18_lhs : simp threshold_holds_18_point lhs = (Cst (Qmake 2676818134791733 3364710055161840)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_18_rhs : simp threshold_holds_18_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 10929 403424))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 3643 302568))))) (Cst (Qmake 1 5))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_18 : Claim Ge lhs rhs (map Q2R threshold_holds_18_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_18_lhs, threshold_holds_18_rhs.
+  cbn [evalR nth map threshold_holds_18_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 44) | interval with (i_prec 176)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 6, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_19_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 6 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_19_lhs : simp threshold_holds_19_point lhs = (Cst (Qmake 146688829606431686587679 151180958407575829360320)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_19_rhs : simp threshold_holds_19_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 134791 3630816))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 40073 1815408))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 18215 1815408))))) (Cst (Qmake 1 6)))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_19 : Claim Ge lhs rhs (map Q2R threshold_holds_19_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_19_lhs, threshold_holds_19_rhs.
+  cbn [evalR nth map threshold_holds_19_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 43) | interval with (i_prec 172)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 7, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_20_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 7 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_20_lhs : simp threshold_holds_20_point lhs = (Cst (Qmake 8888340460531914073190317481359 7924891628715034662940014529920)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_20_rhs : simp threshold_holds_20_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 1162117 25415712))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 389801 12707856))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 236795 12707856))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 18215 2117976))))) (Cst (Qmake 1 7))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_20 : Claim Ge lhs rhs (map Q2R threshold_holds_20_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_20_lhs, threshold_holds_20_rhs.
+  cbn [evalR nth map threshold_holds_20_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 43) | interval with (i_prec 172)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 8, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_21_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 8 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_21_lhs : simp threshold_holds_21_point lhs = (Cst (Qmake 595880363142081318021331290131788832561 474768084842776020363493994625189242880)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_21_rhs : simp threshold_holds_21_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 2706749 50831424))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 1941719 50831424))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 1329695 50831424))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 91075 5647936))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 18215 2420544))))) (Cst (Qmake 1 8)))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_21 : Claim Ge lhs rhs (map Q2R threshold_holds_21_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_21_lhs, threshold_holds_21_rhs.
+  cbn [evalR nth map threshold_holds_21_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 9, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_22_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 9 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_22_lhs : simp threshold_holds_22_point lhs = (Cst (Qmake 43987239304314718106167831027946736093378465757 31997955059046441985510852752621761156546703360)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_22_rhs : simp threshold_holds_22_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 9140287 152494272))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 6845197 152494272))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 5009125 152494272))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 3479065 152494272))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 309655 21784896))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 18215 2723112))))) (Cst (Qmake 1 9))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_22 : Claim Ge lhs rhs (map Q2R threshold_holds_22_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_22_lhs, threshold_holds_22_rhs.
+  cbn [evalR nth map threshold_holds_22_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 10, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_23_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 10 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_23_lhs : simp threshold_holds_23_point lhs = (Cst (Qmake 710731831868333837635321792078321299378209970877466563 479237084682125411004266360934935420965894135640309760)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_23_rhs : simp threshold_holds_23_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 10058323 152494272))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 7763233 152494272))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 5927161 152494272))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 4397101 152494272))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 440803 21784896))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 69217 5446224))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 3643 605136))))) (Cst (Qmake 1 10)))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_23 : Claim Ge lhs rhs (map Q2R threshold_holds_23_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_23_lhs, threshold_holds_23_rhs.
+  cbn [evalR nth map threshold_holds_23_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 11, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_24_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 11 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_24_lhs : simp threshold_holds_24_point lhs = (Cst (Qmake 62458366211644979596334062527444809211181848956127064862799899 39476741748323084739372155804412179387732656822625594532986880)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_24_rhs : simp threshold_holds_24_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 119821913 1677436992))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 94575923 1677436992))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 74379131 1677436992))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 57548471 1677436992))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 6160313 239633856))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 1089257 59908464))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 3643 316976))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 18215 3328248))))) (Cst (Qmake 1 11))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_24 : Claim Ge lhs rhs (map Q2R threshold_holds_24_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_24_lhs, threshold_holds_24_rhs.
+  cbn [evalR nth map threshold_holds_24_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 42) | interval with (i_prec 168)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 12, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_25_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 12 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_25_lhs : simp threshold_holds_25_point lhs = (Cst (Qmake 5936743024280691116784954471398576988168416717041087606244721700793869 3547486442800065873716439267916527135017285869323929723337061969428480)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_25_rhs : simp threshold_holds_25_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 128237243 1677436992))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 102991253 1677436992))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 82794461 1677436992))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 65963801 1677436992))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 7362503 239633856))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 397087 17116704))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 659383 39938976))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 418945 39938976))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 18215 3630816))))) (Cst (Qmake 1 12)))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_25 : Claim Ge lhs rhs (map Q2R threshold_holds_25_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_25_lhs, threshold_holds_25_rhs.
+  cbn [evalR nth map threshold_holds_25_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 13, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_26_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 13 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_26_lhs : simp threshold_holds_26_point lhs = (Cst (Qmake 46709106186560117201702149675172475632221269199696023213969932361958026929957 26565557981121975699146231011270452609150776235012668521133542107659399331840)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_26_rhs : simp threshold_holds_26_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 1768068119 21806680896))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 1439870249 21806680896))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 1177311953 21806680896))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 958513373 21806680896))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 15734117 445034304))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 43348057 1557620064))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 10976359 519206688))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 7850665 519206688))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 455375 47200608))))) (Add (Let (Cst (Qmake 12 1)) (Mul (Cst (Qmake 1 12)) (Exp (Cst (Qmake 18215 3933384))))) (Cst (Qmake 1 13))))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_26 : Claim Ge lhs rhs (map Q2R threshold_holds_26_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_26_lhs, threshold_holds_26_rhs.
+  cbn [evalR nth map threshold_holds_26_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 14, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_27_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 14 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_27_lhs : simp threshold_holds_27_point lhs = (Cst (Qmake 5117181792260699247592791669758572516997558684340247106426587796248371787882503303679 2785128104415927481367059419730164132698276860132795985373958581461095185983031214080)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_27_rhs : simp threshold_holds_27_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 1861838939 21806680896))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 1533641069 21806680896))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 1271082773 21806680896))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 1052284193 21806680896))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 864742553 21806680896))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 350321809 10903340448))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 92462983 3634446816))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 70583125 3634446816))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 4608395 330404256))))) (Add (Let (Cst (Qmake 12 1)) (Mul (Cst (Qmake 1 12)) (Exp (Cst (Qmake 163935 18355792))))) (Add (Let (Cst (Qmake 13 1)) (Mul (Cst (Qmake 1 13)) (Exp (Cst (Qmake 18215 4235952))))) (Cst (Qmake 1 14)))))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_27 : Claim Ge lhs rhs (map Q2R threshold_holds_27_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_27_lhs, threshold_holds_27_rhs.
+  cbn [evalR nth map threshold_holds_27_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 15, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_28_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 15 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_28_lhs : simp threshold_holds_28_point lhs = (Cst (Qmake 119598303944864481306041684654854146555658313408865650665368835951811491286697811765247678899 62569780042046187204033431262287035371692228301486991315920121580607408131264148787345489920)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_28_rhs : simp threshold_holds_28_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 1949358371 21806680896))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 1621160501 21806680896))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 1358602205 21806680896))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 1139803625 21806680896))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 952261985 21806680896))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 394081525 10903340448))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 11894395 403827424))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 28389899 1211482272))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 659383 36711584))))) (Add (Let (Cst (Qmake 12 1)) (Mul (Cst (Qmake 1 12)) (Exp (Cst (Qmake 2138441 165202128))))) (Add (Let (Cst (Qmake 13 1)) (Mul (Cst (Qmake 1 13)) (Exp (Cst (Qmake 105647 12707856))))) (Add (Let (Cst (Qmake 14 1)) (Mul (Cst (Qmake 1 14)) (Exp (Cst (Qmake 3643 907704))))) (Cst (Qmake 1 15))))))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_28 : Claim Ge lhs rhs (map Q2R threshold_holds_28_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_28_lhs, threshold_holds_28_rhs.
+  cbn [evalR nth map threshold_holds_28_point]. rewrite ?Q2R_lit.
+  apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** with a = 18215/302568 (the threshold's safe end) the relation holds: at t0 = 2, T = 16, y = 1, a = 18215/302568 (this one point) *)
+Definition threshold_holds_29_point : list Q := [(Qmake 18215 302568); (Qmake 1 1); (Qmake 16 1); (Qmake 2 1)]%Q.
+Lemma threshold_holds_29_lhs : simp threshold_holds_29_point lhs = (Cst (Qmake 14852920877234941501134343411385718012377511844564979243832156398176995329936222277581500073891569757 7496918830273684984900194943146394832463500956558829131436226461174884016330291064234661876869365760)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma threshold_holds_29_rhs : simp threshold_holds_29_point rhs = Add (Let (Cst (Qmake 3 1)) (Mul (Cst (Qmake 1 3)) (Exp (Cst (Qmake 4062815677 43613361792))))) (Add (Let (Cst (Qmake 4 1)) (Mul (Cst (Qmake 1 4)) (Exp (Cst (Qmake 3406419937 43613361792))))) (Add (Let (Cst (Qmake 5 1)) (Mul (Cst (Qmake 1 5)) (Exp (Cst (Qmake 2881303345 43613361792))))) (Add (Let (Cst (Qmake 6 1)) (Mul (Cst (Qmake 1 6)) (Exp (Cst (Qmake 2443706185 43613361792))))) (Add (Let (Cst (Qmake 7 1)) (Mul (Cst (Qmake 1 7)) (Exp (Cst (Qmake 2068622905 43613361792))))) (Add (Let (Cst (Qmake 8 1)) (Mul (Cst (Qmake 1 8)) (Exp (Cst (Qmake 1740425035 43613361792))))) (Add (Let (Cst (Qmake 9 1)) (Mul (Cst (Qmake 1 9)) (Exp (Cst (Qmake 160965955 4845929088))))) (Add (Let (Cst (Qmake 10 1)) (Mul (Cst (Qmake 1 10)) (Exp (Cst (Qmake 43930937 1615309696))))) (Add (Let (Cst (Qmake 11 1)) (Mul (Cst (Qmake 1 11)) (Exp (Cst (Qmake 9570161 440539008))))) (Add (Let (Cst (Qmake 12 1)) (Mul (Cst (Qmake 1 12)) (Exp (Cst (Qmake 22080223 1321617024))))) (Add (Let (Cst (Qmake 13 1)) (Mul (Cst (Qmake 1 13)) (Exp (Cst (Qmake 1227691 101662848))))) (Add (Let (Cst (Qmake 14 1)) (Mul (Cst (Qmake 1 14)) (Exp (Cst (Qmake 112933 14523264))))) (Add (Let (Cst (Qmake 15 1)) (Mul (Cst (Qmake 1 15)) (Exp (Cst (Qmake 18215 4841088))))) (Cst (Qmake 1 16)))))))))))))).
+Proof. vm_compute. reflexivity. Qed.
+Theorem threshold_holds_29 : Claim Ge lhs rhs (map Q2R threshold_holds_29_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_29_lhs, threshold_holds_29_rhs.
+  cbn [evalR nth map threshold_holds_29_point]. rewrite ?Q2R_lit.
   apply ge_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
 Qed.
 

@@ -12,75 +12,11 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 2)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5))))) (Rec (Var 1) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 2)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 5))) (Sub (Var 3) (Cst (Qmake 1 1)))) (Var 5)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Sub (Var 1) (Cst (Qmake 1 1))))))) (Var 0).
 Definition rhs : E := Let (Abs (Div (Rec (Cst (Qmake 1 1)) (Var 1) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 2)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Sub (Var 1) (Cst (Qmake 1 1))))))) (Rec (Var 2) (Var 3) (Var 0) (Add (Mul (Add (Cst (Qmake 1 1)) (Div (Var 3) (Mul (Cst (Qmake 99 100)) (Var 0)))) (Var 1)) (Div (Div (Cst (Qmake 1 1)) (Var 0)) (Var 6)))).
 
-(** the relation holds: at n = 2, T = 2, t0 = 2, a = 1/100 (this one point) *)
-Definition certified_point : list Q := [(Qmake 1 100); (Qmake 2 1); (Qmake 2 1); (Qmake 2 1)]%Q.
-Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 1 1).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : evalQ certified_point rhs = Some (Qmake 1 1).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Eq lhs rhs (map Q2R certified_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 2, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 2 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 92944870525110481637205572107501052589479204442721676885249467026803523584 39082920405675736793822703594777904352705076600741230693027290564015261065).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 92944870525110481637205572107501052589479204442721676885249467026803523584 39082920405675736793822703594777904352705076600741230693027290564015261065).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Eq lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 3, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 3 1)]%Q.
-Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 692493248917985570707958728875972722392374310215724087396632634303 436782256663839621468544888786626709867431303188501507276740157130).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : evalQ certified_3_point rhs = Some (Qmake 692493248917985570707958728875972722392374310215724087396632634303 436782256663839621468544888786626709867431303188501507276740157130).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Eq lhs rhs (map Q2R certified_3_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 4, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 4 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 24949698702268991588662904314417926072336831047099219215776600355096968075677794304 20977487033301688706163684958240899225900277117647140048716153373359445937090630315).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 24949698702268991588662904314417926072336831047099219215776600355096968075677794304 20977487033301688706163684958240899225900277117647140048716153373359445937090630315).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Eq lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 5, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 5 1)]%Q.
-Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 5159476763889086028247764176696335691156791971741051132951919990055263042449951171875 5415451779835033393629657672275431459021879715167785300423338949025139817419631466446).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_5_rhs : evalQ certified_5_point rhs = Some (Qmake 5159476763889086028247764176696335691156791971741051132951919990055263042449951171875 5415451779835033393629657672275431459021879715167785300423338949025139817419631466446).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_5 : Claim Eq lhs rhs (map Q2R certified_5_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 6, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 6 1)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 92944870525110481637205572107501052589479204442721676885249467026803523584 116656037959895925567361577073010720931004016900415056612564168377543671565).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 92944870525110481637205572107501052589479204442721676885249467026803523584 116656037959895925567361577073010720931004016900415056612564168377543671565).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Eq lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 7, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_7_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 7 1)]%Q.
-Lemma certified_7_lhs : evalQ certified_7_point lhs = Some (Qmake 318537571150398676160218604430989699306410911853412452950873052850099414046029001699804703 463438350205273025864035929142720304590696545872816910231181401181490716756048641107144130).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_7_rhs : evalQ certified_7_point rhs = Some (Qmake 318537571150398676160218604430989699306410911853412452950873052850099414046029001699804703 463438350205273025864035929142720304590696545872816910231181401181490716756048641107144130).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_7 : Claim Eq lhs rhs (map Q2R certified_7_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_7_lhs, certified_7_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 8, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 8 1)]%Q.
-Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 6697383748206184991762891149925143359802026227723036387430954110450216549612011223068442624 11030483419934215473886179600240113330813827524267542917030374990096616885682517003315325215).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : evalQ certified_8_point rhs = Some (Qmake 6697383748206184991762891149925143359802026227723036387430954110450216549612011223068442624 11030483419934215473886179600240113330813827524267542917030374990096616885682517003315325215).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Eq lhs rhs (map Q2R certified_8_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_8_lhs, certified_8_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds at every one of the domain's 9135 points, checked by vm_compute over machine-word rationals *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 8 1)));
+  Range ((Cst (Qmake 2 1))) ((Cst (Qmake 30 1)));
+  Range ((Cst (Qmake 2 1))) ((Var 0));
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 100 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 20 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))]].
+Theorem certified : Forall_grid certified_domain (Claim Eq lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ certified_domain (checkB Eq lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 

@@ -12,39 +12,10 @@ Open Scope R_scope.
 Definition lhs : E := Let (Mul (Var 0) (Var 1)) (Let (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Div (Mul (Pow (Var 0) (Var 3)) (Sub (Cst (Qmake 1 1)) (Pow (Var 0) (Sub (Var 1) (Var 3))))) (Sub (Cst (Qmake 1 1)) (Pow (Var 0) (Var 1))))).
 Definition rhs : E := Div (Var 2) (Add (Var 2) (Var 1)).
 
-(** the relation holds: at n = 2, t = 1, c = 4 (this one point) *)
-Definition certified_point : list Q := [(Qmake 4 1); (Qmake 1 1); (Qmake 2 1)]%Q.
-Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 7 15).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : evalQ certified_point rhs = Some (Qmake 2 3).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Le lhs rhs (map Q2R certified_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 16, t = 15, c = 4 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 4 1); (Qmake 15 1); (Qmake 16 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 887101355310280933720902399518892836479959320068359375 2419596896176169792079249426669202020098698442251961551).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 16 31).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Le lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 30, t = 29, c = 4 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 4 1); (Qmake 29 1); (Qmake 30 1)]%Q.
-Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 183118199836652167343414634423902122603672481750294289087314980213472469221404761055010435131594312746465868041540741828707650709 506376109765826701635688615145262394457059481750294289087314980213472469221404761055010435131594312746465868041540741828707650709).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : evalQ certified_3_point rhs = Some (Qmake 30 59).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Le lhs rhs (map Q2R certified_3_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 44, t = 43, c = 4 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 4 1); (Qmake 43 1); (Qmake 44 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 56914035688578359968167504420076630804958216757723606167326100314229850009687727017529205807481758924482230179118493696057671242602199097400763798007696627556363108387609314413519599393584207980237496319095095851 158164090436437256244601871956965964866916103213538859383148374496444472133932466273633311637653797259291808184667911552225354630179690431923639002235877943056498480841083511072579619100839172013873527339604787755).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 44 87).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Le lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds at every one of the domain's 9900 points, checked by vm_compute over machine-word rationals *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 100 1)));
+  Range ((Cst (Qmake 1 1))) ((Cst (Qmake 100 1)));
+  Among [(Cst (Qmake 4 1))]].
+Theorem certified : Forall_grid certified_domain (Claim Le lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ certified_domain (checkB Le lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 

@@ -12,75 +12,10 @@ Open Scope R_scope.
 Definition lhs : E := Let (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 2))) (Pow (Var 0) (Var 2)).
 Definition rhs : E := Div (Var 2) (Add (Var 2) (Var 1)).
 
-(** the relation holds: at n = 2, t = 1, c = 4 (this one point) *)
-Definition certified_point : list Q := [(Qmake 4 1); (Qmake 1 1); (Qmake 2 1)]%Q.
-Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 1 2).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : evalQ certified_point rhs = Some (Qmake 2 3).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Le lhs rhs (map Q2R certified_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 16, t = 15, c = 4 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 4 1); (Qmake 15 1); (Qmake 16 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 437893890380859375 1152921504606846976).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 16 31).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Le lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 30, t = 29, c = 4 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 4 1); (Qmake 29 1); (Qmake 30 1)]%Q.
-Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 2567686153161211134561828214731016126483469 6863037736488300000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : evalQ certified_3_point rhs = Some (Qmake 30 59).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Le lhs rhs (map Q2R certified_3_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 44, t = 43, c = 4 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 4 1); (Qmake 43 1); (Qmake 44 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 17343773367030267519903781288812032158308062539012091953077767198995507 46608495990013864855572854753917637170140450830013807893066294686121984).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 44 87).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Le lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 58, t = 57, c = 4 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 4 1); (Qmake 57 1); (Qmake 58 1)]%Q.
-Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 12158129736671364080886280192352136280305445908985401876990335800107686586023081377754367704855688057 32763903119682663444204895601024050067817616101991333638379894178016675820951636424796481407258984448).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_5_rhs : evalQ certified_5_point rhs = Some (Qmake 58 115).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_5 : Claim Le lhs rhs (map Q2R certified_5_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 72, t = 71, c = 4 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 4 1); (Qmake 71 1); (Qmake 72 1)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 275006373483461607657434076627252658495183350017755660813753981774508905998081919405140568848353397233796618192645698819765129996471 742347493713361104639240279723021368679730574904258494031521397837233595144708793051345331406794285294173590435796380032522810032128).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 72 143).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Le lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 86, t = 85, c = 4 (this one point) *)
-Definition certified_7_point : list Q := [(Qmake 4 1); (Qmake 85 1); (Qmake 86 1)]%Q.
-Lemma certified_7_lhs : evalQ certified_7_point lhs = Some (Qmake 100140253328453899494506997059845948876248360208192710258703340107188607793155063635811515105559240430619077757390331456723193970237417715907213278114795684814453125 270625275430358253547712361107696252780256646286022562902162012902610388866046681247461446803598052871020618864831967222076031755696912062629049718695985638304382976).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_7_rhs : evalQ certified_7_point rhs = Some (Qmake 86 171).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_7 : Claim Le lhs rhs (map Q2R certified_7_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_7_lhs, certified_7_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 100, t = 100, c = 4 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 4 1); (Qmake 100 1); (Qmake 100 1)]%Q.
-Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 36603234127322950493061602657251738618971207663892369140595737269931704475072474818719654351002695040066156910065284327471823569680179941585710535449170757427389035006098270837114978219916760849490001 100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : evalQ certified_8_point rhs = Some (Qmake 1 2).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Le lhs rhs (map Q2R certified_8_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_8_lhs, certified_8_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds at every one of the domain's 9900 points, checked by vm_compute over machine-word rationals *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 100 1)));
+  Range ((Cst (Qmake 1 1))) ((Cst (Qmake 100 1)));
+  Among [(Cst (Qmake 4 1))]].
+Theorem certified : Forall_grid certified_domain (Claim Le lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ certified_domain (checkB Le lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 

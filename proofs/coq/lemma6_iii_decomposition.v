@@ -12,75 +12,13 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 1) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 2)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 7))))) (Rec (Var 2) (Var 1) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 2)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 7))) (Sub (Var 4) (Cst (Qmake 1 1)))) (Var 7)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 5))) (Sub (Var 2) (Cst (Qmake 1 1))))))) (Var 0).
 Definition rhs : E := Let (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 5))) (Sub (Var 2) (Cst (Qmake 1 1)))) (Let (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 6))) (Sub (Var 4) (Cst (Qmake 1 1)))) (Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 3) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 4)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 9))))) (Rec (Var 5) (Var 3) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 4)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 9))) (Sub (Var 7) (Cst (Qmake 1 1)))) (Var 9)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 7))) (Sub (Var 5) (Cst (Qmake 1 1))))))) (Div (Mul (Var 0) (Sub (Cst (Qmake 1 1)) (Var 1))) (Sub (Cst (Qmake 1 1)) (Var 2))))).
 
-(** the relation holds: at n = 2, c = 4, t1 = 2, t0 = 8, T = 8, a = 1/100 (this one point) *)
-Definition certified_point : list Q := [(Qmake 1 100); (Qmake 8 1); (Qmake 8 1); (Qmake 2 1); (Qmake 4 1); (Qmake 2 1)]%Q.
-Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 209523791479727 158750000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : evalQ certified_point rhs = Some (Qmake 145403102628377 158750000000000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Ge lhs rhs (map Q2R certified_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 4, c = 4, t1 = 2, t0 = 8, T = 25, a = 1/10 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 25 1); (Qmake 8 1); (Qmake 2 1); (Qmake 4 1); (Qmake 4 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 9038037198814033493893035974098357 7268864000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 1104255471309522198593823941356723 1817216000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Ge lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 6, c = 4, t1 = 3, t0 = 12, T = 14, a = 1/10 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 1 10); (Qmake 14 1); (Qmake 12 1); (Qmake 3 1); (Qmake 4 1); (Qmake 6 1)]%Q.
-Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 640223583231795780916741 918359123175000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : evalQ certified_3_point rhs = Some (Qmake 3603777049569749755923 7849223275000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Ge lhs rhs (map Q2R certified_3_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 8, c = 4, t1 = 3, t0 = 12, T = 32, a = 1/100 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 100); (Qmake 32 1); (Qmake 12 1); (Qmake 3 1); (Qmake 4 1); (Qmake 8 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 2109111674961401283775794023522024046818299846254198173894180906116071961879 3357964923320312500000000000000000000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 22470219548089802816126552961607519554406942134365743289529112931550646827 64576248525390625000000000000000000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Ge lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 10, c = 4, t1 = 4, t0 = 16, T = 25, a = 1/100 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 1 100); (Qmake 25 1); (Qmake 16 1); (Qmake 4 1); (Qmake 4 1); (Qmake 10 1)]%Q.
-Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 1023016500943114767816541602815870859254854994173749774907 2169006214420072497152000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_5_rhs : evalQ certified_5_point rhs = Some (Qmake 63196348066960864986155688535747171161502021786785938279 208170875068180332544000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_5 : Claim Ge lhs rhs (map Q2R certified_5_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 12, c = 4, t1 = 5, t0 = 20, T = 21, a = 1/10 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 21 1); (Qmake 20 1); (Qmake 5 1); (Qmake 4 1); (Qmake 12 1)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 64164161386319641514904486310122085741 147812409737896946272087097167968750000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 3902461793427226147067820185684085843 12317700811491412189340591430664062500).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Ge lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 14, c = 4, t1 = 5, t0 = 20, T = 39, a = 1/10 (this one point) *)
-Definition certified_7_point : list Q := [(Qmake 1 10); (Qmake 39 1); (Qmake 20 1); (Qmake 5 1); (Qmake 4 1); (Qmake 14 1)]%Q.
-Lemma certified_7_lhs : evalQ certified_7_point lhs = Some (Qmake 6474637749078265300574182114796811917124024185868396065502568253977868437 13768797959010381098353765888000000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_7_rhs : evalQ certified_7_point rhs = Some (Qmake 737737214689070784110186506133013125113405766094851915820419162635641 2311364438309615762691584000000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_7 : Claim Ge lhs rhs (map Q2R certified_7_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_7_lhs, certified_7_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 16, c = 4, t1 = 6, t0 = 24, T = 40, a = 1/10 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 40 1); (Qmake 24 1); (Qmake 6 1); (Qmake 4 1); (Qmake 16 1)]%Q.
-Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 3680144101790420497596660659716254091304856208523987744061117535981522249 8994056499832843380622420154301757812500000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : evalQ certified_8_point rhs = Some (Qmake 158917385591688636338322425736328961279974887490676562208328 544202693325195089068648360495217275456525385379791259765625).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Ge lhs rhs (map Q2R certified_8_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_8_lhs, certified_8_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds at every one of the domain's 3750 points, checked by vm_compute over machine-word rationals *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 16 1)));
+  Among [(Cst (Qmake 4 1))];
+  Range ((Cst (Qmake 2 1))) ((Cst (Qmake 6 1)));
+  Among [Mul (Var 1) (Var 0)];
+  Range ((Var 0)) ((Cst (Qmake 40 1)));
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 100 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))]].
+Theorem certified : Forall_grid certified_domain (Claim Ge lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ certified_domain (checkB Ge lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 

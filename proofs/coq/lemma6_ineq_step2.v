@@ -12,57 +12,9 @@ Open Scope R_scope.
 Definition lhs : E := Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 1))) (Var 0).
 Definition rhs : E := Div (Var 1) (Add (Var 1) (Var 0)).
 
-(** the relation holds: at n = 1, r = 1 (this one point) *)
-Definition certified_point : list Q := [(Qmake 1 1); (Qmake 1 1)]%Q.
-Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 0 1).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : evalQ certified_point rhs = Some (Qmake 1 2).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Le lhs rhs (map Q2R certified_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 76, r = 22 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 22 1); (Qmake 76 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 178380671565037118853069841861724853515625 238725620135600637884571008354002483019776).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 38 49).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Le lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 107, r = 72 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 72 1); (Qmake 107 1)]%Q.
-Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 66377715149077353183739123852874782696854296988637634168397770317607455730574389087542055253431651997478087820768884511298548509089460003155214336 130506455127070078045061843218705810173655424329953964441902850187478552693574715675378436954668175811717717315577477247010263198749876515567912801).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : evalQ certified_3_point rhs = Some (Qmake 107 179).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Le lhs rhs (map Q2R certified_3_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 131, r = 99 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 99 1); (Qmake 131 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 190718085458920964116236375748835779710674959067303165370168392262012207679844273858329666379998629245551661077000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000 407247352746927573656283186088217443408415642201476002061336542923335407001461470851939210197232575432459325682230302677520502405608086790035055316975194955640295705120168628676091955263496979420522344811807771).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 131 230).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Le lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 152, r = 10 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 10 1); (Qmake 152 1)]%Q.
-Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 6162677950336718514001 6583182266716099969024).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_5_rhs : evalQ certified_5_point rhs = Some (Qmake 76 81).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_5 : Claim Le lhs rhs (map Q2R certified_5_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 169, r = 161 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 161 1); (Qmake 169 1)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 18827573767362829624506849057351317951752198875921587267006341250023334865206848399611728875431350528405997282917432370887662307774295135923128619629661497029719612494888318634593042653691151280359816878473865371444395874032507377131672774463131754454495331596525114502263357684253070930914058662520683488346744337055833453740269051660919047781674768733831168 48950760432604376076367905792789582041592344003439159249639943364922247436468441362547460648784623200103253976719670914518627938115272035681015001735769901245779053430829030129984750325476612595710958986988480775744564210395814676530732013963240416792130701201656325514281734908538400220442845394518174925321507634979155802557355745419188422197862197285715369).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 169 330).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Le lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds at every one of the domain's 20100 points, checked by vm_compute over machine-word rationals *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 1 1))) ((Cst (Qmake 200 1)));
+  Range ((Cst (Qmake 1 1))) ((Var 0))].
+Theorem certified : Forall_grid certified_domain (Claim Le lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ certified_domain (checkB Le lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 

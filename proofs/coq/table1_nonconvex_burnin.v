@@ -12,75 +12,13 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 3) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Var 4) (Cst (Qmake 0 1)))) (Var 1)) (Mul (Mul (Var 4) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 7)))))) (Div (Var 0) (Cst (Qmake 2 1))).
 Definition rhs : E := Let (Abs (Rec (Var 4) (Var 3) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Var 4) (Cst (Qmake 0 1)))) (Var 1)) (Mul (Mul (Var 4) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 7)))))) (Let (Var 0) (Let (Add (Mul (Div (Var 6) (Var 7)) (Var 3)) (Mul (Var 2) (Var 0))) (Var 0))).
 
-(** the relation holds: at n = 2, t0 = 1, T = 1, alpha = 1/100, fsup = 1, L = 1/2 (this one point) *)
-Definition certified_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 100); (Qmake 1 1); (Qmake 1 1); (Qmake 2 1)]%Q.
-Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 0 1).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : evalQ certified_point rhs = Some (Qmake 1 2).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Le lhs rhs (map Q2R certified_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 8, t0 = 1, T = 38, alpha = 1/100, fsup = 1, L = 1/2 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 100); (Qmake 38 1); (Qmake 1 1); (Qmake 8 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 37 1600).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 237 1600).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Le lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 11, t0 = 3, T = 11, alpha = 1/10, fsup = 1, L = 1/2 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 10); (Qmake 11 1); (Qmake 3 1); (Qmake 11 1)]%Q.
-Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 1 22).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : evalQ certified_3_point rhs = Some (Qmake 17 55).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Le lhs rhs (map Q2R certified_3_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 13, t0 = 9, T = 27, alpha = 1/100, fsup = 1, L = 1/2 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 100); (Qmake 27 1); (Qmake 9 1); (Qmake 13 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 1 100).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 909 1300).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Le lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 15, t0 = 12, T = 27, alpha = 1/100, fsup = 1, L = 1/2 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 100); (Qmake 27 1); (Qmake 12 1); (Qmake 15 1)]%Q.
-Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 13 1500).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_5_rhs : evalQ certified_5_point rhs = Some (Qmake 161 200).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_5 : Claim Le lhs rhs (map Q2R certified_5_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 17, t0 = 11, T = 42, alpha = 1/10, fsup = 1, L = 1/2 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 10); (Qmake 42 1); (Qmake 11 1); (Qmake 17 1)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 41 340).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 251 340).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Le lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 19, t0 = 7, T = 39, alpha = 1/100, fsup = 1, L = 1/2 (this one point) *)
-Definition certified_7_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 100); (Qmake 39 1); (Qmake 7 1); (Qmake 19 1)]%Q.
-Lemma certified_7_lhs : evalQ certified_7_point lhs = Some (Qmake 1 100).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_7_rhs : evalQ certified_7_point rhs = Some (Qmake 179 475).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_7 : Claim Le lhs rhs (map Q2R certified_7_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_7_lhs, certified_7_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 20, t0 = 20, T = 60, alpha = 1/10, fsup = 1, L = 1/2 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 2); (Qmake 1 1); (Qmake 1 10); (Qmake 60 1); (Qmake 20 1); (Qmake 20 1)]%Q.
-Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 59 400).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : evalQ certified_8_point rhs = Some (Qmake 11 10).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Le lhs rhs (map Q2R certified_8_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_8_lhs, certified_8_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds at every one of the domain's 22420 points, checked by vm_compute over machine-word rationals *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 20 1)));
+  Range ((Cst (Qmake 1 1))) ((Var 0));
+  Range ((Var 0)) ((Cst (Qmake 60 1)));
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 100 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))];
+  Among [(Cst (Qmake 1 1))];
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 2 1))]].
+Theorem certified : Forall_grid certified_domain (Claim Le lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ certified_domain (checkB Le lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 

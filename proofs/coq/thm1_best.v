@@ -12,77 +12,13 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Var 3) (Cst (Qmake 0 1)))) (Var 1)) (Mul (Mul (Var 3) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5)))))) (Var 0).
 Definition rhs : E := Mul (Div (Mul (Var 4) (Var 0)) (Var 3)) (Sum (Cst (Qmake 1 1)) (Var 2) (Var 2)).
 
-(** the relation holds: at K = 1/6, n = 2, T = 2, alpha = 1/100, L = 3 (this one point) *)
-Definition certified_point : list Q := [(Qmake 3 1); (Qmake 1 100); (Qmake 2 1); (Qmake 2 1); (Qmake 1 6)]%Q.
-Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 1 200).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : evalQ certified_point rhs = Some (Qmake 1 200).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Ge lhs rhs (map Q2R certified_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at K = 1/6, n = 4, T = 58, alpha = 1/10, L = 3 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 3 1); (Qmake 1 10); (Qmake 58 1); (Qmake 4 1); (Qmake 1 6)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 57 40).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 29 40).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Ge lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at K = 1/6, n = 7, T = 35, alpha = 1, L = 3 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 3 1); (Qmake 1 1); (Qmake 35 1); (Qmake 7 1); (Qmake 1 6)]%Q.
-Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 34 7).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : evalQ certified_3_point rhs = Some (Qmake 5 2).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Ge lhs rhs (map Q2R certified_3_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at K = 1/6, n = 10, T = 13, alpha = 1/100, L = 3 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 3 1); (Qmake 1 100); (Qmake 13 1); (Qmake 10 1); (Qmake 1 6)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 3 250).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 13 2000).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Ge lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at K = 1/6, n = 12, T = 69, alpha = 1/2, L = 3 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 3 1); (Qmake 1 2); (Qmake 69 1); (Qmake 12 1); (Qmake 1 6)]%Q.
-Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 17 6).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_5_rhs : evalQ certified_5_point rhs = Some (Qmake 23 16).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_5 : Claim Ge lhs rhs (map Q2R certified_5_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at K = 1/6, n = 15, T = 46, alpha = 1, L = 3 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 3 1); (Qmake 1 1); (Qmake 46 1); (Qmake 15 1); (Qmake 1 6)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 3 1).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 23 15).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Ge lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at K = 1/6, n = 18, T = 24, alpha = 1/10, L = 3 (this one point) *)
-Definition certified_7_point : list Q := [(Qmake 3 1); (Qmake 1 10); (Qmake 24 1); (Qmake 18 1); (Qmake 1 6)]%Q.
-Lemma certified_7_lhs : evalQ certified_7_point lhs = Some (Qmake 23 180).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_7_rhs : evalQ certified_7_point rhs = Some (Qmake 1 15).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_7 : Claim Ge lhs rhs (map Q2R certified_7_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_7_lhs, certified_7_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at K = 1/6, n = 20, T = 80, alpha = 1, L = 3 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 3 1); (Qmake 1 1); (Qmake 80 1); (Qmake 20 1); (Qmake 1 6)]%Q.
-Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 79 20).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : evalQ certified_8_point rhs = Some (Qmake 2 1).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Ge lhs rhs (map Q2R certified_8_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_8_lhs, certified_8_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds at every one of the domain's 6004 points, checked by vm_compute over machine-word rationals *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 20 1)));
+  Range ((Cst (Qmake 2 1))) ((Cst (Qmake 80 1)));
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 100 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 2 1)); (Cst (Qmake 1 1))];
+  Among [(Cst (Qmake 3 1))]].
+Theorem certified : Forall_grid certified_domain (Claim Ge lhs rhs) (map Q2R [(Qmake 1 6)]%Q).
+Proof. apply (gridB_soundQ certified_domain (checkB Ge lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 
 (** with K = 1/6 (the safe end) at the witness: at K = 1/6, n = 2, T = 2, alpha = 1/100, L = 3 (this one point) *)
 Definition best_holds_point : list Q := [(Qmake 3 1); (Qmake 1 100); (Qmake 2 1); (Qmake 2 1); (Qmake 1 6)]%Q.

@@ -12,75 +12,14 @@ Open Scope R_scope.
 Definition lhs : E := Rec (Cst (Qmake 0 1)) (Var 5) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Div (Mul (Mul (Var 6) (Var 5)) (Var 4)) (Cst (Qmake 2 1)))) (Var 1)) (Div (Mul (Mul (Mul (Cst (Qmake 2 1)) (Var 6)) (Var 3)) (Var 2)) (Var 8))).
 Definition rhs : E := Div (Mul (Mul (Cst (Qmake 4 1)) (Var 1)) (Var 0)) (Mul (Mul (Var 3) (Var 2)) (Var 6)).
 
-(** the relation holds: at n = 2, T = 0, alpha = 1/10, xi = 1/100, gamma = 1/10, L = 1, R = 1 (this one point) *)
-Definition certified_point : list Q := [(Qmake 1 1); (Qmake 1 1); (Qmake 1 10); (Qmake 1 100); (Qmake 1 10); (Qmake 0 1); (Qmake 2 1)]%Q.
-Lemma certified_lhs : evalQ certified_point lhs = Some (Qmake 0 1).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : evalQ certified_point rhs = Some (Qmake 2000 1).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Le lhs rhs (map Q2R certified_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_lhs, certified_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 4, T = 43, alpha = 1/2, xi = 1, gamma = 1/10, L = 1, R = 1 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 1); (Qmake 1 1); (Qmake 1 10); (Qmake 1 1); (Qmake 1 2); (Qmake 43 1); (Qmake 4 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 513230294013561230071509597341695504306036445909596790491979730019081 77371252455336267181195264000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 10 1).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Le lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 7, T = 26, alpha = 1/10, xi = 1/10, gamma = 1/10, L = 1, R = 1 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 1 1); (Qmake 1 1); (Qmake 1 10); (Qmake 1 10); (Qmake 1 10); (Qmake 26 1); (Qmake 7 1)]%Q.
-Lemma certified_3_lhs : evalQ certified_3_point lhs = Some (Qmake 866984384613664789375034575560747704285373078538062729741783667384720820798700051999 1174405120000000000000000000000000000000000000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : evalQ certified_3_point rhs = Some (Qmake 400 7).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Le lhs rhs (map Q2R certified_3_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_3_lhs, certified_3_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 10, T = 8, alpha = 1, xi = 1/100, gamma = 1/10, L = 1, R = 1 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 1); (Qmake 1 1); (Qmake 1 10); (Qmake 1 100); (Qmake 1 1); (Qmake 8 1); (Qmake 10 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 1022209790880447888015999 640000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 400 1).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Le lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 12, T = 52, alpha = 1/10, xi = 1, gamma = 1/2, L = 1, R = 1 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 1 1); (Qmake 1 1); (Qmake 1 2); (Qmake 1 1); (Qmake 1 10); (Qmake 52 1); (Qmake 12 1)]%Q.
-Lemma certified_5_lhs : evalQ certified_5_point lhs = Some (Qmake 148454066944965905601284512062968022565477666329097332366412989553821485814340280479 304236144054775056359208769290240000000000000000000000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_5_rhs : evalQ certified_5_point rhs = Some (Qmake 2 3).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_5 : Claim Le lhs rhs (map Q2R certified_5_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_5_lhs, certified_5_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 15, T = 34, alpha = 1, xi = 1/10, gamma = 1/2, L = 1, R = 1 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 1); (Qmake 1 1); (Qmake 1 2); (Qmake 1 10); (Qmake 1 1); (Qmake 34 1); (Qmake 15 1)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 1703530622103715301176034208417975980809847863329919759 553402322211286548480000000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 16 3).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Le lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 18, T = 17, alpha = 1/2, xi = 1/100, gamma = 1/2, L = 1, R = 1 (this one point) *)
-Definition certified_7_point : list Q := [(Qmake 1 1); (Qmake 1 1); (Qmake 1 2); (Qmake 1 100); (Qmake 1 2); (Qmake 17 1); (Qmake 18 1)]%Q.
-Lemma certified_7_lhs : evalQ certified_7_point lhs = Some (Qmake 473752162102600966547602893430657834659927026401 506654958079180800000000000000000000000000000000).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_7_rhs : evalQ certified_7_point rhs = Some (Qmake 400 9).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_7 : Claim Le lhs rhs (map Q2R certified_7_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_7_lhs, certified_7_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 20, T = 60, alpha = 1, xi = 1, gamma = 1, L = 1, R = 1 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 1); (Qmake 1 1); (Qmake 1 1); (Qmake 1 1); (Qmake 1 1); (Qmake 60 1); (Qmake 20 1)]%Q.
-Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 230584300921369395 1152921504606846976).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : evalQ certified_8_point rhs = Some (Qmake 1 5).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Le lhs rhs (map Q2R certified_8_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_8_lhs, certified_8_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds at every one of the domain's 31293 points, checked by vm_compute over machine-word rationals *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 20 1)));
+  Range ((Cst (Qmake 0 1))) ((Cst (Qmake 60 1)));
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 2 1)); (Cst (Qmake 1 1))];
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 100 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)); (Cst (Qmake 1 1))];
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 2 1)); (Cst (Qmake 1 1))];
+  Among [(Cst (Qmake 1 1))];
+  Among [(Cst (Qmake 1 1))]].
+Theorem certified : Forall_grid certified_domain (Claim Le lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ certified_domain (checkB Le lhs rhs) _ (checkB_sound _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 

@@ -14,7 +14,7 @@ Definition rhs : E := Exp (Div (Var 3) (Sub (Var 3) (Cst (Qmake 1 1)))).
 
 (** the relation holds: at c = 4, k = 2, n = 16, i = 1 (this one point) *)
 Definition certified_point : list Q := [(Qmake 1 1); (Qmake 16 1); (Qmake 2 1); (Qmake 4 1)]%Q.
-Lemma certified_lhs : simp certified_point lhs = Exp (Cst (Qmake 0 1)).
+Lemma certified_lhs : simp certified_point lhs = (Cst (Qmake 1 1)).
 Proof. vm_compute. reflexivity. Qed.
 Lemma certified_rhs : simp certified_point rhs = Exp (Cst (Qmake 4 3)).
 Proof. vm_compute. reflexivity. Qed.
@@ -26,9 +26,9 @@ Proof.
   apply le_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds: at c = 4, k = 5, n = 1024, i = 1 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 1); (Qmake 1024 1); (Qmake 5 1); (Qmake 4 1)]%Q.
-Lemma certified_2_lhs : simp certified_2_point lhs = Exp (Cst (Qmake 21 16)).
+(** the relation holds: at c = 4, k = 3, n = 64, i = 1 (this one point) *)
+Definition certified_2_point : list Q := [(Qmake 1 1); (Qmake 64 1); (Qmake 3 1); (Qmake 4 1)]%Q.
+Lemma certified_2_lhs : simp certified_2_point lhs = Exp (Cst (Qmake 1 1)).
 Proof. vm_compute. reflexivity. Qed.
 Lemma certified_2_rhs : simp certified_2_point rhs = Exp (Cst (Qmake 4 3)).
 Proof. vm_compute. reflexivity. Qed.
@@ -37,12 +37,12 @@ Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_2_lhs, certified_2_rhs.
   cbn [evalR nth map certified_2_point]. rewrite ?Q2R_lit.
-  apply le_by. first [interval with (i_prec 35) | interval with (i_prec 140)].
+  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds: at c = 4, k = 6, n = 4096, i = 3 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 3 1); (Qmake 4096 1); (Qmake 6 1); (Qmake 4 1)]%Q.
-Lemma certified_3_lhs : simp certified_3_point lhs = Exp (Cst (Qmake 5 4)).
+(** the relation holds: at c = 4, k = 3, n = 64, i = 2 (this one point) *)
+Definition certified_3_point : list Q := [(Qmake 2 1); (Qmake 64 1); (Qmake 3 1); (Qmake 4 1)]%Q.
+Lemma certified_3_lhs : simp certified_3_point lhs = (Cst (Qmake 1 1)).
 Proof. vm_compute. reflexivity. Qed.
 Lemma certified_3_rhs : simp certified_3_point rhs = Exp (Cst (Qmake 4 3)).
 Proof. vm_compute. reflexivity. Qed.
@@ -51,11 +51,11 @@ Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_3_lhs, certified_3_rhs.
   cbn [evalR nth map certified_3_point]. rewrite ?Q2R_lit.
-  apply le_by. first [interval with (i_prec 33) | interval with (i_prec 132)].
+  apply le_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds: at c = 4, k = 7, n = 16384, i = 4 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 4 1); (Qmake 16384 1); (Qmake 7 1); (Qmake 4 1)]%Q.
+(** the relation holds: at c = 4, k = 4, n = 256, i = 1 (this one point) *)
+Definition certified_4_point : list Q := [(Qmake 1 1); (Qmake 256 1); (Qmake 4 1); (Qmake 4 1)]%Q.
 Lemma certified_4_lhs : simp certified_4_point lhs = Exp (Cst (Qmake 5 4)).
 Proof. vm_compute. reflexivity. Qed.
 Lemma certified_4_rhs : simp certified_4_point rhs = Exp (Cst (Qmake 4 3)).
@@ -68,9 +68,9 @@ Proof.
   apply le_by. first [interval with (i_prec 33) | interval with (i_prec 132)].
 Qed.
 
-(** the relation holds: at c = 4, k = 8, n = 65536, i = 5 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 5 1); (Qmake 65536 1); (Qmake 8 1); (Qmake 4 1)]%Q.
-Lemma certified_5_lhs : simp certified_5_point lhs = Exp (Cst (Qmake 5 4)).
+(** the relation holds: at c = 4, k = 4, n = 256, i = 2 (this one point) *)
+Definition certified_5_point : list Q := [(Qmake 2 1); (Qmake 256 1); (Qmake 4 1); (Qmake 4 1)]%Q.
+Lemma certified_5_lhs : simp certified_5_point lhs = Exp (Cst (Qmake 1 1)).
 Proof. vm_compute. reflexivity. Qed.
 Lemma certified_5_rhs : simp certified_5_point rhs = Exp (Cst (Qmake 4 3)).
 Proof. vm_compute. reflexivity. Qed.
@@ -79,12 +79,12 @@ Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_5_lhs, certified_5_rhs.
   cbn [evalR nth map certified_5_point]. rewrite ?Q2R_lit.
-  apply le_by. first [interval with (i_prec 33) | interval with (i_prec 132)].
+  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
 Qed.
 
-(** the relation holds: at c = 4, k = 9, n = 262144, i = 4 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 4 1); (Qmake 262144 1); (Qmake 9 1); (Qmake 4 1)]%Q.
-Lemma certified_6_lhs : simp certified_6_point lhs = Exp (Cst (Qmake 85 64)).
+(** the relation holds: at c = 4, k = 4, n = 256, i = 3 (this one point) *)
+Definition certified_6_point : list Q := [(Qmake 3 1); (Qmake 256 1); (Qmake 4 1); (Qmake 4 1)]%Q.
+Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 1 1)).
 Proof. vm_compute. reflexivity. Qed.
 Lemma certified_6_rhs : simp certified_6_point rhs = Exp (Cst (Qmake 4 3)).
 Proof. vm_compute. reflexivity. Qed.
@@ -93,12 +93,12 @@ Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_6_lhs, certified_6_rhs.
   cbn [evalR nth map certified_6_point]. rewrite ?Q2R_lit.
-  apply le_by. first [interval with (i_prec 37) | interval with (i_prec 148)].
+  apply le_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
-(** the relation holds: at c = 4, k = 10, n = 1048576, i = 2 (this one point) *)
-Definition certified_7_point : list Q := [(Qmake 2 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
-Lemma certified_7_lhs : simp certified_7_point lhs = Exp (Cst (Qmake 5461 4096)).
+(** the relation holds: at c = 4, k = 5, n = 1024, i = 1 (this one point) *)
+Definition certified_7_point : list Q := [(Qmake 1 1); (Qmake 1024 1); (Qmake 5 1); (Qmake 4 1)]%Q.
+Lemma certified_7_lhs : simp certified_7_point lhs = Exp (Cst (Qmake 21 16)).
 Proof. vm_compute. reflexivity. Qed.
 Lemma certified_7_rhs : simp certified_7_point rhs = Exp (Cst (Qmake 4 3)).
 Proof. vm_compute. reflexivity. Qed.
@@ -107,12 +107,12 @@ Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_7_lhs, certified_7_rhs.
   cbn [evalR nth map certified_7_point]. rewrite ?Q2R_lit.
-  apply le_by. first [interval with (i_prec 43) | interval with (i_prec 172)].
+  apply le_by. first [interval with (i_prec 35) | interval with (i_prec 140)].
 Qed.
 
-(** the relation holds: at c = 4, k = 10, n = 1048576, i = 9 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 9 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
-Lemma certified_8_lhs : simp certified_8_point lhs = Exp (Cst (Qmake 0 1)).
+(** the relation holds: at c = 4, k = 5, n = 1024, i = 2 (this one point) *)
+Definition certified_8_point : list Q := [(Qmake 2 1); (Qmake 1024 1); (Qmake 5 1); (Qmake 4 1)]%Q.
+Lemma certified_8_lhs : simp certified_8_point lhs = Exp (Cst (Qmake 5 4)).
 Proof. vm_compute. reflexivity. Qed.
 Lemma certified_8_rhs : simp certified_8_point rhs = Exp (Cst (Qmake 4 3)).
 Proof. vm_compute. reflexivity. Qed.
@@ -121,6 +121,524 @@ Proof.
   unfold Claim, holdsR.
   rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_8_lhs, certified_8_rhs.
   cbn [evalR nth map certified_8_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 33) | interval with (i_prec 132)].
+Qed.
+
+(** the relation holds: at c = 4, k = 5, n = 1024, i = 3 (this one point) *)
+Definition certified_9_point : list Q := [(Qmake 3 1); (Qmake 1024 1); (Qmake 5 1); (Qmake 4 1)]%Q.
+Lemma certified_9_lhs : simp certified_9_point lhs = Exp (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_9_rhs : simp certified_9_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_9 : Claim Le lhs rhs (map Q2R certified_9_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_9_lhs, certified_9_rhs.
+  cbn [evalR nth map certified_9_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
+Qed.
+
+(** the relation holds: at c = 4, k = 5, n = 1024, i = 4 (this one point) *)
+Definition certified_10_point : list Q := [(Qmake 4 1); (Qmake 1024 1); (Qmake 5 1); (Qmake 4 1)]%Q.
+Lemma certified_10_lhs : simp certified_10_point lhs = (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_10_rhs : simp certified_10_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_10 : Claim Le lhs rhs (map Q2R certified_10_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_10_lhs, certified_10_rhs.
+  cbn [evalR nth map certified_10_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
+Qed.
+
+(** the relation holds: at c = 4, k = 6, n = 4096, i = 1 (this one point) *)
+Definition certified_11_point : list Q := [(Qmake 1 1); (Qmake 4096 1); (Qmake 6 1); (Qmake 4 1)]%Q.
+Lemma certified_11_lhs : simp certified_11_point lhs = Exp (Cst (Qmake 85 64)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_11_rhs : simp certified_11_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_11 : Claim Le lhs rhs (map Q2R certified_11_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_11_lhs, certified_11_rhs.
+  cbn [evalR nth map certified_11_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 37) | interval with (i_prec 148)].
+Qed.
+
+(** the relation holds: at c = 4, k = 6, n = 4096, i = 2 (this one point) *)
+Definition certified_12_point : list Q := [(Qmake 2 1); (Qmake 4096 1); (Qmake 6 1); (Qmake 4 1)]%Q.
+Lemma certified_12_lhs : simp certified_12_point lhs = Exp (Cst (Qmake 21 16)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_12_rhs : simp certified_12_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_12 : Claim Le lhs rhs (map Q2R certified_12_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_12_lhs, certified_12_rhs.
+  cbn [evalR nth map certified_12_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 35) | interval with (i_prec 140)].
+Qed.
+
+(** the relation holds: at c = 4, k = 6, n = 4096, i = 3 (this one point) *)
+Definition certified_13_point : list Q := [(Qmake 3 1); (Qmake 4096 1); (Qmake 6 1); (Qmake 4 1)]%Q.
+Lemma certified_13_lhs : simp certified_13_point lhs = Exp (Cst (Qmake 5 4)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_13_rhs : simp certified_13_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_13 : Claim Le lhs rhs (map Q2R certified_13_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_13_lhs, certified_13_rhs.
+  cbn [evalR nth map certified_13_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 33) | interval with (i_prec 132)].
+Qed.
+
+(** the relation holds: at c = 4, k = 6, n = 4096, i = 4 (this one point) *)
+Definition certified_14_point : list Q := [(Qmake 4 1); (Qmake 4096 1); (Qmake 6 1); (Qmake 4 1)]%Q.
+Lemma certified_14_lhs : simp certified_14_point lhs = Exp (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_14_rhs : simp certified_14_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_14 : Claim Le lhs rhs (map Q2R certified_14_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_14_lhs, certified_14_rhs.
+  cbn [evalR nth map certified_14_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
+Qed.
+
+(** the relation holds: at c = 4, k = 6, n = 4096, i = 5 (this one point) *)
+Definition certified_15_point : list Q := [(Qmake 5 1); (Qmake 4096 1); (Qmake 6 1); (Qmake 4 1)]%Q.
+Lemma certified_15_lhs : simp certified_15_point lhs = (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_15_rhs : simp certified_15_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_15 : Claim Le lhs rhs (map Q2R certified_15_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_15_lhs, certified_15_rhs.
+  cbn [evalR nth map certified_15_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
+Qed.
+
+(** the relation holds: at c = 4, k = 7, n = 16384, i = 1 (this one point) *)
+Definition certified_16_point : list Q := [(Qmake 1 1); (Qmake 16384 1); (Qmake 7 1); (Qmake 4 1)]%Q.
+Lemma certified_16_lhs : simp certified_16_point lhs = Exp (Cst (Qmake 341 256)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_16_rhs : simp certified_16_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_16 : Claim Le lhs rhs (map Q2R certified_16_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_16_lhs, certified_16_rhs.
+  cbn [evalR nth map certified_16_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 39) | interval with (i_prec 156)].
+Qed.
+
+(** the relation holds: at c = 4, k = 7, n = 16384, i = 2 (this one point) *)
+Definition certified_17_point : list Q := [(Qmake 2 1); (Qmake 16384 1); (Qmake 7 1); (Qmake 4 1)]%Q.
+Lemma certified_17_lhs : simp certified_17_point lhs = Exp (Cst (Qmake 85 64)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_17_rhs : simp certified_17_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_17 : Claim Le lhs rhs (map Q2R certified_17_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_17_lhs, certified_17_rhs.
+  cbn [evalR nth map certified_17_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 37) | interval with (i_prec 148)].
+Qed.
+
+(** the relation holds: at c = 4, k = 7, n = 16384, i = 3 (this one point) *)
+Definition certified_18_point : list Q := [(Qmake 3 1); (Qmake 16384 1); (Qmake 7 1); (Qmake 4 1)]%Q.
+Lemma certified_18_lhs : simp certified_18_point lhs = Exp (Cst (Qmake 21 16)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_18_rhs : simp certified_18_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_18 : Claim Le lhs rhs (map Q2R certified_18_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_18_lhs, certified_18_rhs.
+  cbn [evalR nth map certified_18_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 35) | interval with (i_prec 140)].
+Qed.
+
+(** the relation holds: at c = 4, k = 7, n = 16384, i = 4 (this one point) *)
+Definition certified_19_point : list Q := [(Qmake 4 1); (Qmake 16384 1); (Qmake 7 1); (Qmake 4 1)]%Q.
+Lemma certified_19_lhs : simp certified_19_point lhs = Exp (Cst (Qmake 5 4)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_19_rhs : simp certified_19_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_19 : Claim Le lhs rhs (map Q2R certified_19_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_19_lhs, certified_19_rhs.
+  cbn [evalR nth map certified_19_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 33) | interval with (i_prec 132)].
+Qed.
+
+(** the relation holds: at c = 4, k = 7, n = 16384, i = 5 (this one point) *)
+Definition certified_20_point : list Q := [(Qmake 5 1); (Qmake 16384 1); (Qmake 7 1); (Qmake 4 1)]%Q.
+Lemma certified_20_lhs : simp certified_20_point lhs = Exp (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_20_rhs : simp certified_20_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_20 : Claim Le lhs rhs (map Q2R certified_20_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_20_lhs, certified_20_rhs.
+  cbn [evalR nth map certified_20_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
+Qed.
+
+(** the relation holds: at c = 4, k = 7, n = 16384, i = 6 (this one point) *)
+Definition certified_21_point : list Q := [(Qmake 6 1); (Qmake 16384 1); (Qmake 7 1); (Qmake 4 1)]%Q.
+Lemma certified_21_lhs : simp certified_21_point lhs = (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_21_rhs : simp certified_21_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_21 : Claim Le lhs rhs (map Q2R certified_21_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_21_lhs, certified_21_rhs.
+  cbn [evalR nth map certified_21_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
+Qed.
+
+(** the relation holds: at c = 4, k = 8, n = 65536, i = 1 (this one point) *)
+Definition certified_22_point : list Q := [(Qmake 1 1); (Qmake 65536 1); (Qmake 8 1); (Qmake 4 1)]%Q.
+Lemma certified_22_lhs : simp certified_22_point lhs = Exp (Cst (Qmake 1365 1024)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_22_rhs : simp certified_22_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_22 : Claim Le lhs rhs (map Q2R certified_22_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_22_lhs, certified_22_rhs.
+  cbn [evalR nth map certified_22_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** the relation holds: at c = 4, k = 8, n = 65536, i = 2 (this one point) *)
+Definition certified_23_point : list Q := [(Qmake 2 1); (Qmake 65536 1); (Qmake 8 1); (Qmake 4 1)]%Q.
+Lemma certified_23_lhs : simp certified_23_point lhs = Exp (Cst (Qmake 341 256)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_23_rhs : simp certified_23_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_23 : Claim Le lhs rhs (map Q2R certified_23_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_23_lhs, certified_23_rhs.
+  cbn [evalR nth map certified_23_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 39) | interval with (i_prec 156)].
+Qed.
+
+(** the relation holds: at c = 4, k = 8, n = 65536, i = 3 (this one point) *)
+Definition certified_24_point : list Q := [(Qmake 3 1); (Qmake 65536 1); (Qmake 8 1); (Qmake 4 1)]%Q.
+Lemma certified_24_lhs : simp certified_24_point lhs = Exp (Cst (Qmake 85 64)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_24_rhs : simp certified_24_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_24 : Claim Le lhs rhs (map Q2R certified_24_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_24_lhs, certified_24_rhs.
+  cbn [evalR nth map certified_24_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 37) | interval with (i_prec 148)].
+Qed.
+
+(** the relation holds: at c = 4, k = 8, n = 65536, i = 4 (this one point) *)
+Definition certified_25_point : list Q := [(Qmake 4 1); (Qmake 65536 1); (Qmake 8 1); (Qmake 4 1)]%Q.
+Lemma certified_25_lhs : simp certified_25_point lhs = Exp (Cst (Qmake 21 16)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_25_rhs : simp certified_25_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_25 : Claim Le lhs rhs (map Q2R certified_25_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_25_lhs, certified_25_rhs.
+  cbn [evalR nth map certified_25_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 35) | interval with (i_prec 140)].
+Qed.
+
+(** the relation holds: at c = 4, k = 8, n = 65536, i = 5 (this one point) *)
+Definition certified_26_point : list Q := [(Qmake 5 1); (Qmake 65536 1); (Qmake 8 1); (Qmake 4 1)]%Q.
+Lemma certified_26_lhs : simp certified_26_point lhs = Exp (Cst (Qmake 5 4)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_26_rhs : simp certified_26_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_26 : Claim Le lhs rhs (map Q2R certified_26_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_26_lhs, certified_26_rhs.
+  cbn [evalR nth map certified_26_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 33) | interval with (i_prec 132)].
+Qed.
+
+(** the relation holds: at c = 4, k = 8, n = 65536, i = 6 (this one point) *)
+Definition certified_27_point : list Q := [(Qmake 6 1); (Qmake 65536 1); (Qmake 8 1); (Qmake 4 1)]%Q.
+Lemma certified_27_lhs : simp certified_27_point lhs = Exp (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_27_rhs : simp certified_27_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_27 : Claim Le lhs rhs (map Q2R certified_27_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_27_lhs, certified_27_rhs.
+  cbn [evalR nth map certified_27_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
+Qed.
+
+(** the relation holds: at c = 4, k = 8, n = 65536, i = 7 (this one point) *)
+Definition certified_28_point : list Q := [(Qmake 7 1); (Qmake 65536 1); (Qmake 8 1); (Qmake 4 1)]%Q.
+Lemma certified_28_lhs : simp certified_28_point lhs = (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_28_rhs : simp certified_28_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_28 : Claim Le lhs rhs (map Q2R certified_28_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_28_lhs, certified_28_rhs.
+  cbn [evalR nth map certified_28_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
+Qed.
+
+(** the relation holds: at c = 4, k = 9, n = 262144, i = 1 (this one point) *)
+Definition certified_29_point : list Q := [(Qmake 1 1); (Qmake 262144 1); (Qmake 9 1); (Qmake 4 1)]%Q.
+Lemma certified_29_lhs : simp certified_29_point lhs = Exp (Cst (Qmake 5461 4096)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_29_rhs : simp certified_29_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_29 : Claim Le lhs rhs (map Q2R certified_29_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_29_lhs, certified_29_rhs.
+  cbn [evalR nth map certified_29_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 43) | interval with (i_prec 172)].
+Qed.
+
+(** the relation holds: at c = 4, k = 9, n = 262144, i = 2 (this one point) *)
+Definition certified_30_point : list Q := [(Qmake 2 1); (Qmake 262144 1); (Qmake 9 1); (Qmake 4 1)]%Q.
+Lemma certified_30_lhs : simp certified_30_point lhs = Exp (Cst (Qmake 1365 1024)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_30_rhs : simp certified_30_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_30 : Claim Le lhs rhs (map Q2R certified_30_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_30_lhs, certified_30_rhs.
+  cbn [evalR nth map certified_30_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** the relation holds: at c = 4, k = 9, n = 262144, i = 3 (this one point) *)
+Definition certified_31_point : list Q := [(Qmake 3 1); (Qmake 262144 1); (Qmake 9 1); (Qmake 4 1)]%Q.
+Lemma certified_31_lhs : simp certified_31_point lhs = Exp (Cst (Qmake 341 256)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_31_rhs : simp certified_31_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_31 : Claim Le lhs rhs (map Q2R certified_31_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_31_lhs, certified_31_rhs.
+  cbn [evalR nth map certified_31_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 39) | interval with (i_prec 156)].
+Qed.
+
+(** the relation holds: at c = 4, k = 9, n = 262144, i = 4 (this one point) *)
+Definition certified_32_point : list Q := [(Qmake 4 1); (Qmake 262144 1); (Qmake 9 1); (Qmake 4 1)]%Q.
+Lemma certified_32_lhs : simp certified_32_point lhs = Exp (Cst (Qmake 85 64)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_32_rhs : simp certified_32_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_32 : Claim Le lhs rhs (map Q2R certified_32_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_32_lhs, certified_32_rhs.
+  cbn [evalR nth map certified_32_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 37) | interval with (i_prec 148)].
+Qed.
+
+(** the relation holds: at c = 4, k = 9, n = 262144, i = 5 (this one point) *)
+Definition certified_33_point : list Q := [(Qmake 5 1); (Qmake 262144 1); (Qmake 9 1); (Qmake 4 1)]%Q.
+Lemma certified_33_lhs : simp certified_33_point lhs = Exp (Cst (Qmake 21 16)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_33_rhs : simp certified_33_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_33 : Claim Le lhs rhs (map Q2R certified_33_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_33_lhs, certified_33_rhs.
+  cbn [evalR nth map certified_33_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 35) | interval with (i_prec 140)].
+Qed.
+
+(** the relation holds: at c = 4, k = 9, n = 262144, i = 6 (this one point) *)
+Definition certified_34_point : list Q := [(Qmake 6 1); (Qmake 262144 1); (Qmake 9 1); (Qmake 4 1)]%Q.
+Lemma certified_34_lhs : simp certified_34_point lhs = Exp (Cst (Qmake 5 4)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_34_rhs : simp certified_34_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_34 : Claim Le lhs rhs (map Q2R certified_34_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_34_lhs, certified_34_rhs.
+  cbn [evalR nth map certified_34_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 33) | interval with (i_prec 132)].
+Qed.
+
+(** the relation holds: at c = 4, k = 9, n = 262144, i = 7 (this one point) *)
+Definition certified_35_point : list Q := [(Qmake 7 1); (Qmake 262144 1); (Qmake 9 1); (Qmake 4 1)]%Q.
+Lemma certified_35_lhs : simp certified_35_point lhs = Exp (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_35_rhs : simp certified_35_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_35 : Claim Le lhs rhs (map Q2R certified_35_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_35_lhs, certified_35_rhs.
+  cbn [evalR nth map certified_35_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
+Qed.
+
+(** the relation holds: at c = 4, k = 9, n = 262144, i = 8 (this one point) *)
+Definition certified_36_point : list Q := [(Qmake 8 1); (Qmake 262144 1); (Qmake 9 1); (Qmake 4 1)]%Q.
+Lemma certified_36_lhs : simp certified_36_point lhs = (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_36_rhs : simp certified_36_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_36 : Claim Le lhs rhs (map Q2R certified_36_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_36_lhs, certified_36_rhs.
+  cbn [evalR nth map certified_36_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
+Qed.
+
+(** the relation holds: at c = 4, k = 10, n = 1048576, i = 1 (this one point) *)
+Definition certified_37_point : list Q := [(Qmake 1 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
+Lemma certified_37_lhs : simp certified_37_point lhs = Exp (Cst (Qmake 21845 16384)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_37_rhs : simp certified_37_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_37 : Claim Le lhs rhs (map Q2R certified_37_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_37_lhs, certified_37_rhs.
+  cbn [evalR nth map certified_37_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 45) | interval with (i_prec 180)].
+Qed.
+
+(** the relation holds: at c = 4, k = 10, n = 1048576, i = 2 (this one point) *)
+Definition certified_38_point : list Q := [(Qmake 2 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
+Lemma certified_38_lhs : simp certified_38_point lhs = Exp (Cst (Qmake 5461 4096)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_38_rhs : simp certified_38_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_38 : Claim Le lhs rhs (map Q2R certified_38_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_38_lhs, certified_38_rhs.
+  cbn [evalR nth map certified_38_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 43) | interval with (i_prec 172)].
+Qed.
+
+(** the relation holds: at c = 4, k = 10, n = 1048576, i = 3 (this one point) *)
+Definition certified_39_point : list Q := [(Qmake 3 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
+Lemma certified_39_lhs : simp certified_39_point lhs = Exp (Cst (Qmake 1365 1024)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_39_rhs : simp certified_39_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_39 : Claim Le lhs rhs (map Q2R certified_39_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_39_lhs, certified_39_rhs.
+  cbn [evalR nth map certified_39_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 41) | interval with (i_prec 164)].
+Qed.
+
+(** the relation holds: at c = 4, k = 10, n = 1048576, i = 4 (this one point) *)
+Definition certified_40_point : list Q := [(Qmake 4 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
+Lemma certified_40_lhs : simp certified_40_point lhs = Exp (Cst (Qmake 341 256)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_40_rhs : simp certified_40_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_40 : Claim Le lhs rhs (map Q2R certified_40_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_40_lhs, certified_40_rhs.
+  cbn [evalR nth map certified_40_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 39) | interval with (i_prec 156)].
+Qed.
+
+(** the relation holds: at c = 4, k = 10, n = 1048576, i = 5 (this one point) *)
+Definition certified_41_point : list Q := [(Qmake 5 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
+Lemma certified_41_lhs : simp certified_41_point lhs = Exp (Cst (Qmake 85 64)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_41_rhs : simp certified_41_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_41 : Claim Le lhs rhs (map Q2R certified_41_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_41_lhs, certified_41_rhs.
+  cbn [evalR nth map certified_41_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 37) | interval with (i_prec 148)].
+Qed.
+
+(** the relation holds: at c = 4, k = 10, n = 1048576, i = 6 (this one point) *)
+Definition certified_42_point : list Q := [(Qmake 6 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
+Lemma certified_42_lhs : simp certified_42_point lhs = Exp (Cst (Qmake 21 16)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_42_rhs : simp certified_42_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_42 : Claim Le lhs rhs (map Q2R certified_42_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_42_lhs, certified_42_rhs.
+  cbn [evalR nth map certified_42_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 35) | interval with (i_prec 140)].
+Qed.
+
+(** the relation holds: at c = 4, k = 10, n = 1048576, i = 7 (this one point) *)
+Definition certified_43_point : list Q := [(Qmake 7 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
+Lemma certified_43_lhs : simp certified_43_point lhs = Exp (Cst (Qmake 5 4)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_43_rhs : simp certified_43_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_43 : Claim Le lhs rhs (map Q2R certified_43_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_43_lhs, certified_43_rhs.
+  cbn [evalR nth map certified_43_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 33) | interval with (i_prec 132)].
+Qed.
+
+(** the relation holds: at c = 4, k = 10, n = 1048576, i = 8 (this one point) *)
+Definition certified_44_point : list Q := [(Qmake 8 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
+Lemma certified_44_lhs : simp certified_44_point lhs = Exp (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_44_rhs : simp certified_44_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_44 : Claim Le lhs rhs (map Q2R certified_44_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_44_lhs, certified_44_rhs.
+  cbn [evalR nth map certified_44_point]. rewrite ?Q2R_lit.
+  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
+Qed.
+
+(** the relation holds: at c = 4, k = 10, n = 1048576, i = 9 (this one point) *)
+Definition certified_45_point : list Q := [(Qmake 9 1); (Qmake 1048576 1); (Qmake 10 1); (Qmake 4 1)]%Q.
+Lemma certified_45_lhs : simp certified_45_point lhs = (Cst (Qmake 1 1)).
+Proof. vm_compute. reflexivity. Qed.
+Lemma certified_45_rhs : simp certified_45_point rhs = Exp (Cst (Qmake 4 3)).
+Proof. vm_compute. reflexivity. Qed.
+Theorem certified_45 : Claim Le lhs rhs (map Q2R certified_45_point).
+Proof.
+  unfold Claim, holdsR.
+  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_45_lhs, certified_45_rhs.
+  cbn [evalR nth map certified_45_point]. rewrite ?Q2R_lit.
   apply le_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
 Qed.
 
