@@ -620,3 +620,38 @@ holds = "(n - 1)*(n - 2)*exp(a) >= 0"
         "coqc accepted T^a/(2 n^(1+a)) >= T^a/n^(1+a)"
     );
 }
+
+#[test]
+fn grids_with_rational_powers_are_proved_whole_by_enclosures() {
+    // T^(1/10) <= 1 + T/10 (Bernoulli) at the 300 integers T: every value irrational but
+    // one, so no exact check; one reflective theorem encloses the powers between rationals
+    require_coqc();
+    let d = tmpdir("enclosures");
+    std::fs::write(
+        d.join("c.toml"),
+        r#"[[claim]]
+id = "bernoulli_root"
+source = "test"
+text = "T^(1/10) <= 1 + T/10"
+params = ["T in 1..=300"]
+holds = "T^(1/10) <= 1 + T/10"
+"#,
+    )
+    .unwrap();
+    let out = d.join("coq");
+    let c = &certify_first(&[], &out, &d.join("c.toml"));
+    assert_eq!(c["coq"], "checked by Coq", "{c}");
+    assert_eq!(c["coverage"]["kind"], "whole", "{c}");
+    let text = std::fs::read_to_string(out.join("bernoulli_root.v")).unwrap();
+    assert!(text.contains("checkI_sound"), "{text}");
+    // the kernel's check: with the constant 1 made 1/2 the relation fails at T = 1 (1 on
+    // the left, at most 3/5 on the right) and the script is rejected
+    let lowered = text.replace("(Cst (Qmake 1 1))", "(Cst (Qmake 1 2))");
+    assert_ne!(lowered, text, "{text}");
+    std::fs::write(out.join("lowered.v"), lowered).unwrap();
+    let o = coqc(&out, "lowered.v");
+    assert!(
+        !o.status.success(),
+        "coqc accepted a relation that fails at T = 1"
+    );
+}

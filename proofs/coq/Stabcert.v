@@ -732,7 +732,7 @@ Qed.
     certificates run it, and stabcert charges the sizes of these unreduced numbers when it
     decides whether a grid is affordable. *)
 
-From Bignums Require Import BigQ.
+From Bignums Require Import BigQ BigZ.
 
 Definition B2R (x : bigQ) : R := Q2R (BigQ.to_Q x).
 
@@ -1141,3 +1141,276 @@ Proof. intros x y H; unfold powR; destruct (Rlt_dec 0 x); [reflexivity | lra]. Q
 
 Lemma Q2R_lit : forall n d, Q2R (Qmake n d) = IZR n / IZR (Zpos d).
 Proof. reflexivity. Qed.
+
+(** ** Bounds at rational points where some values are irrational
+
+    A grid whose values include rational powers such as T^(1/10) gets one reflective theorem
+    too: [evalI] encloses each side between two rationals ([evalB] where the value is
+    rational; sums, differences, products and quotients of non-negative enclosures;
+    [rpow_bounds] for a rational power of a positive rational, to [k] bits, from an integer
+    root that is checked, not trusted; definitions bound by [Let] to rational values), and
+    [checkI] compares the enclosures. *)
+
+Open Scope Z_scope.
+(** The integer q-th root of [m] (the largest r with r^q <= m) by Newton's iteration from
+    above, in machine-word integers (Bignums' [BigZ]); nothing depends on its correctness:
+    [rpow_bounds] checks the result in [Z]. *)
+Fixpoint newton (m q x : BigZ.t) (fuel : nat) : BigZ.t :=
+  match fuel with
+  | O => x
+  | S f => let y := BigZ.div (BigZ.add (BigZ.mul (BigZ.sub q BigZ.one) x)
+                                       (BigZ.div m (BigZ.pow x (BigZ.sub q BigZ.one)))) q in
+           if BigZ.ltb y x then newton m q y f else x
+  end.
+Definition zroot (m : Z) (q : positive) : Z :=
+  BigZ.to_Z (newton (BigZ.of_Z m) (BigZ.of_Z (Zpos q))
+               (BigZ.of_Z (2 ^ (Z.log2 m / Zpos q + 1))) 200).
+Close Scope Z_scope.
+
+Open Scope Q_scope.
+(** Bounds of x^(p/q) for x > 0 and p > 0 (reduced), to k bits: [r / (2^k d), (r + 1) / (2^k d)]
+    with r the integer q-th root of n^p d^(q p - p) 2^(k q) (x = n/d); both are checked. *)
+Definition rpow_bounds (k : nat) (x y : Q) : option (Q * Q) :=
+  let x := Qred x in let y := Qred y in
+  let n := Qnum x in let d := Zpos (Qden x) in
+  let p := Qnum y in let q := Qden y in
+  if (0 <? n)%Z && (0 <? p)%Z then
+    let s := (2 ^ Z.of_nat k)%Z in
+    let m := (n ^ p * d ^ (p * (Zpos q - 1)) * s ^ Zpos q)%Z in
+    let r := zroot m q in
+    if (0 <=? r)%Z && (r ^ Zpos q <=? m)%Z && (m <=? (r + 1) ^ Zpos q)%Z then
+      Some (r # Z.to_pos (s * d ^ p), (r + 1) # Z.to_pos (s * d ^ p))
+    else None
+  else None.
+Close Scope Q_scope.
+
+Open Scope R_scope.
+Lemma pow_lt_strict : forall (a b : R) (m : nat), 0 <= b < a -> (0 < m)%nat -> b ^ m < a ^ m.
+Proof.
+  intros a b m H Hm. induction m as [|m IH]; [lia|].
+  destruct m as [|m]; [simpl; lra|].
+  assert (IH' : b ^ S m < a ^ S m) by (apply IH; lia).
+  assert (0 <= b ^ S m) by (apply pow_le; lra).
+  change (b * b ^ S m < a * a ^ S m). nra.
+Qed.
+
+Lemma pow_le_inv : forall (a b : R) (m : nat), 0 <= a -> 0 <= b -> (m <> 0)%nat -> a ^ m <= b ^ m -> a <= b.
+Proof.
+  intros a b m Ha Hb Hm H. destruct (Rle_lt_dec a b) as [|Hl]; [assumption|].
+  exfalso. assert (b ^ m < a ^ m) by (apply pow_lt_strict; [lra|lia]). lra.
+Qed.
+
+Lemma Rpower_pow_q : forall (x : R) (p q : Z), 0 < x -> (0 < p)%Z -> (0 < q)%Z ->
+  Rpower x (IZR p / IZR q) ^ Z.to_nat q = x ^ Z.to_nat p.
+Proof.
+  intros x p q Hx Hp Hq.
+  rewrite <- Rpower_pow by (apply exp_pos).
+  rewrite Rpower_mult, <- Rpower_pow by exact Hx.
+  f_equal. rewrite !INR_IZR_INZ, !Z2Nat.id by lia. field. apply not_0_IZR; lia.
+Qed.
+
+Lemma root_bounds_real : forall (n d p q r s : Z),
+  (0 < n)%Z -> (0 < d)%Z -> (0 < p)%Z -> (0 < q)%Z -> (0 < s)%Z -> (0 <= r)%Z ->
+  (r ^ q <= n ^ p * d ^ (p * (q - 1)) * s ^ q <= (r + 1) ^ q)%Z ->
+  IZR r / IZR (s * d ^ p) <= Rpower (IZR n / IZR d) (IZR p / IZR q) <= IZR (r + 1) / IZR (s * d ^ p).
+Proof.
+  intros n d p q r s Hn Hd Hp Hq Hs Hr [Hlo Hhi].
+  set (R0 := Rpower (IZR n / IZR d) (IZR p / IZR q)).
+  assert (HX : 0 < IZR n / IZR d) by (apply Rdiv_lt_0_compat; apply IZR_lt; lia).
+  assert (HR : 0 < R0) by apply exp_pos.
+  assert (HRq : R0 ^ Z.to_nat q = (IZR n / IZR d) ^ Z.to_nat p) by (apply Rpower_pow_q; lia || exact HX).
+  assert (HS : (0 < s * d ^ p)%Z) by (apply Z.mul_pos_pos; [lia|apply Z.pow_pos_nonneg; lia]).
+  assert (Hq0 : (Z.to_nat q <> 0)%nat) by lia.
+  set (P := Z.to_nat p). set (Qn := Z.to_nat q).
+  assert (Ep : p = Z.of_nat P) by (unfold P; rewrite Z2Nat.id; lia).
+  assert (Eq : q = Z.of_nat Qn) by (unfold Qn; rewrite Z2Nat.id; lia).
+  assert (Epq : (p * (q - 1))%Z = Z.of_nat (P * (Qn - 1))) by (rewrite Nat2Z.inj_mul, Nat2Z.inj_sub, <- Ep, <- Eq; simpl; lia).
+  assert (HdR : IZR d <> 0) by (apply not_0_IZR; lia).
+  assert (HSR : 0 < IZR (s * d ^ p)) by (apply IZR_lt; exact HS).
+  (* X^P * S^Q = m *)
+  assert (E1 : (IZR n / IZR d) ^ P * IZR (s * d ^ p) ^ Qn = IZR (n ^ p * d ^ (p * (q - 1)) * s ^ q)).
+  { rewrite Epq, Ep, Eq. rewrite !mult_IZR, <- !pow_IZR.
+    rewrite Rpow_mult_distr, <- pow_mult.
+    replace (P * Qn)%nat with (P + P * (Qn - 1))%nat by (destruct Qn; [lia|nia]).
+    rewrite pow_add. unfold Rdiv. rewrite Rpow_mult_distr, pow_inv.
+    field. apply pow_nonzero, HdR. }
+  assert (HSQ : 0 < IZR (s * d ^ p) ^ Qn) by (apply pow_lt, HSR).
+  assert (Hbound : forall t : Z, (0 <= t)%Z ->
+     (IZR t / IZR (s * d ^ p)) ^ Qn = IZR (t ^ q) / IZR (s * d ^ p) ^ Qn).
+  { intros t Ht. rewrite Eq, <- pow_IZR. unfold Rdiv. rewrite Rpow_mult_distr, pow_inv. reflexivity. }
+  split.
+  - apply (pow_le_inv _ _ Qn); [unfold Rdiv; apply Rmult_le_pos; [apply IZR_le; lia | apply Rlt_le, Rinv_0_lt_compat, HSR] | lra | lia |].
+    unfold R0 in HRq |- *. fold Qn P in HRq. rewrite HRq, Hbound by lia.
+    apply (Rmult_le_reg_r (IZR (s * d ^ p) ^ Qn)); [exact HSQ|].
+    rewrite E1. unfold Rdiv. rewrite Rmult_assoc, Rinv_l, Rmult_1_r by lra.
+    apply IZR_le, Hlo.
+  - apply (pow_le_inv _ _ Qn); [lra | unfold Rdiv; apply Rmult_le_pos; [apply IZR_le; lia | apply Rlt_le, Rinv_0_lt_compat, HSR] | lia |].
+    unfold R0 in HRq |- *. fold Qn P in HRq. rewrite HRq, Hbound by lia.
+    apply (Rmult_le_reg_r (IZR (s * d ^ p) ^ Qn)); [exact HSQ|].
+    rewrite E1. unfold Rdiv. rewrite Rmult_assoc, Rinv_l, Rmult_1_r by lra.
+    apply IZR_le, Hhi.
+Qed.
+
+Lemma rpow_bounds_sound : forall k x y l h, rpow_bounds k x y = Some (l, h) ->
+  Q2R l <= Rpower (Q2R x) (Q2R y) <= Q2R h.
+Proof.
+  intros k x y l h H. unfold rpow_bounds in H. cbv zeta in H.
+  rewrite <- (Q2R_red x), <- (Q2R_red y). unfold qred.
+  destruct (Qred x) as [n d]; destruct (Qred y) as [p q]; cbn [Qnum Qden] in H |- *.
+  match type of H with context [if ?c then _ else _] => destruct c eqn:B1; [|discriminate] end.
+  match type of H with context [if ?c then _ else _] => destruct c eqn:B2; [|discriminate] end.
+  injection H as <- <-.
+  apply andb_true_iff in B1 as [Hn Hp]. apply Z.ltb_lt in Hn, Hp.
+  apply andb_true_iff in B2 as [B2 Hhi]. apply andb_true_iff in B2 as [Hr Hlo].
+  apply Z.leb_le in Hr, Hlo, Hhi.
+  assert (HS : (0 < 2 ^ Z.of_nat k * Z.pos d ^ p)%Z)
+    by (apply Z.mul_pos_pos; apply Z.pow_pos_nonneg; lia).
+  unfold Q2R; cbn [Qnum Qden]. rewrite !Z2Pos.id by exact HS.
+  apply (root_bounds_real n (Zpos d) p (Zpos q) _ (2 ^ Z.of_nat k));
+    first [assumption | lia | apply Z.pow_pos_nonneg; lia | split; assumption].
+Qed.
+
+Close Scope R_scope.
+Open Scope Q_scope.
+(** Bounds of an expression at a rational point where some values are irrational: [evalQ]
+    where it has a value, interval arithmetic on sums, differences, products and quotients of
+    non-negative bounds, and [rpow_bounds] for a rational power of a positive rational. *)
+Fixpoint evalI (k : nat) (env : list Q) (e : E) : option (Q * Q) :=
+  match evalB (map BigQ.of_Q env) e with
+  | Some b => let q := BigQ.to_Q b in Some (q, q)
+  | None =>
+    match e with
+    | Neg a => match evalI k env a with Some (l, h) => Some (- h, - l) | None => None end
+    | Add a b => match evalI k env a, evalI k env b with
+                 | Some (l1, h1), Some (l2, h2) => Some (l1 + l2, h1 + h2)
+                 | _, _ => None end
+    | Sub a b => match evalI k env a, evalI k env b with
+                 | Some (l1, h1), Some (l2, h2) => Some (l1 - h2, h1 - l2)
+                 | _, _ => None end
+    | Mul a b => match evalI k env a, evalI k env b with
+                 | Some (l1, h1), Some (l2, h2) =>
+                     if Qle_bool 0 l1 && Qle_bool 0 l2 then Some (l1 * l2, h1 * h2)
+                     else None
+                 | _, _ => None end
+    | Div a b => match evalI k env a, evalI k env b with
+                 | Some (l1, h1), Some (l2, h2) =>
+                     if Qle_bool 0 l1 && negb (Qle_bool l2 0)
+                     then Some (l1 / h2, h1 / l2) else None
+                 | _, _ => None end
+    | Pow a b => match evalB (map BigQ.of_Q env) a, evalB (map BigQ.of_Q env) b with
+                 | Some x, Some y => rpow_bounds k (BigQ.to_Q x) (BigQ.to_Q y)
+                 | _, _ => None end
+    | Let v b => match evalB (map BigQ.of_Q env) v with
+                 | Some x => evalI k (BigQ.to_Q x :: env) b
+                 | None => None end
+    | _ => None
+    end
+  end.
+Close Scope Q_scope.
+Open Scope R_scope.
+
+Lemma Q2R_0 : Q2R 0 = 0.
+Proof. unfold Q2R; simpl; lra. Qed.
+
+Lemma map_B2R_of_Q : forall env, map B2R (map BigQ.of_Q env) = map Q2R env.
+Proof. intros; rewrite map_map; apply map_ext; intros; apply B2R_of_Q. Qed.
+
+Theorem evalI_sound : forall k e env l h, evalI k env e = Some (l, h) ->
+  Q2R l <= evalR (map Q2R env) e <= Q2R h.
+Proof.
+  intros k e; induction e; intros env l h H; cbn [evalI] in H;
+    destruct (evalB (map BigQ.of_Q env) _) as [v|] eqn:EQ;
+    try (injection H as <- <-; apply evalB_sound in EQ; rewrite map_B2R_of_Q in EQ;
+         rewrite EQ; unfold B2R; lra);
+    cbn [evalR]; try discriminate.
+  - (* Neg *)
+    destruct (evalI k env e) as [[l1 h1]|] eqn:A; [|discriminate]. injection H as <- <-.
+    apply IHe in A. rewrite !Q2R_opp. lra.
+  - (* Add *)
+    destruct (evalI k env e1) as [[l1 h1]|] eqn:A; [|discriminate].
+    destruct (evalI k env e2) as [[l2 h2]|] eqn:B; [|discriminate]. injection H as <- <-.
+    apply IHe1 in A; apply IHe2 in B. rewrite !Q2R_plus. lra.
+  - (* Sub *)
+    destruct (evalI k env e1) as [[l1 h1]|] eqn:A; [|discriminate].
+    destruct (evalI k env e2) as [[l2 h2]|] eqn:B; [|discriminate]. injection H as <- <-.
+    apply IHe1 in A; apply IHe2 in B. rewrite !Q2R_minus. lra.
+  - (* Mul *)
+    destruct (evalI k env e1) as [[l1 h1]|] eqn:A; [|discriminate].
+    destruct (evalI k env e2) as [[l2 h2]|] eqn:B; [|discriminate].
+    destruct (Qle_bool 0 l1 && Qle_bool 0 l2)%Q eqn:S; [|discriminate]. injection H as <- <-.
+    apply andb_true_iff in S as [S1 S2]. apply Qle_bool_iff, Qle_Rle in S1, S2.
+    rewrite Q2R_0 in S1, S2.
+    apply IHe1 in A; apply IHe2 in B. rewrite !Q2R_mult.
+    split; apply Rmult_le_compat; lra.
+  - (* Div *)
+    destruct (evalI k env e1) as [[l1 h1]|] eqn:A; [|discriminate].
+    destruct (evalI k env e2) as [[l2 h2]|] eqn:B; [|discriminate].
+    destruct (Qle_bool 0 l1 && negb (Qle_bool l2 0))%Q eqn:S; [|discriminate].
+    injection H as <- <-.
+    apply andb_true_iff in S as [S1 S2]. apply Qle_bool_iff, Qle_Rle in S1.
+    apply negb_true_iff in S2.
+    assert (S2' : 0 < Q2R l2).
+    { apply Rnot_le_lt; intro c. rewrite <- Q2R_0 in c. apply Rle_Qle, Qle_bool_iff in c. congruence. }
+    rewrite Q2R_0 in S1.
+    apply IHe1 in A; apply IHe2 in B.
+    assert (Hl2 : ~ (l2 == 0)%Q) by (intro z; apply Qeq_eqR in z; rewrite Q2R_0 in z; lra).
+    assert (Hh2 : ~ (h2 == 0)%Q) by (intro z; apply Qeq_eqR in z; rewrite Q2R_0 in z; lra).
+    rewrite !Q2R_div by assumption. unfold Rdiv.
+    split.
+    + apply Rmult_le_compat; try lra.
+      * apply Rlt_le, Rinv_0_lt_compat; lra.
+      * apply Rinv_le_contravar; lra.
+    + apply Rmult_le_compat; try lra.
+      * apply Rlt_le, Rinv_0_lt_compat; lra.
+      * apply Rinv_le_contravar; lra.
+  - (* Pow *)
+    destruct (evalB (map BigQ.of_Q env) e1) as [bx|] eqn:A; [|discriminate].
+    destruct (evalB (map BigQ.of_Q env) e2) as [by_|] eqn:B; [|discriminate].
+    apply evalB_sound in A; apply evalB_sound in B. rewrite map_B2R_of_Q in A, B.
+    rewrite A, B. unfold B2R.
+    set (x := BigQ.to_Q bx) in *. set (y := BigQ.to_Q by_) in *.
+    pose proof (rpow_bounds_sound _ _ _ _ _ H) as R.
+    rewrite powR_pos; [exact R|].
+    unfold rpow_bounds in H. cbv zeta in H.
+    rewrite <- (Q2R_red x). unfold qred. destruct (Qred x) as [n d]. cbn [Qnum Qden] in H.
+    match type of H with context [if ?c then _ else _] => destruct c eqn:B1; [|discriminate] end.
+    apply andb_true_iff in B1 as [Hn _]. apply Z.ltb_lt in Hn.
+    unfold Q2R; cbn [Qnum Qden].
+    apply Rmult_lt_0_compat; [apply IZR_lt; lia | apply Rinv_0_lt_compat, IZR_lt; lia].
+  - (* Let *)
+    destruct (evalB (map BigQ.of_Q env) e1) as [bx|] eqn:A; [|discriminate].
+    apply evalB_sound in A. rewrite map_B2R_of_Q in A. rewrite A.
+    apply (IHe2 (BigQ.to_Q bx :: env)), H.
+Qed.
+
+Definition checkI (k : nat) (r : Rel) (lhs rhs : E) (env : list Q) : bool :=
+  match evalI k env lhs, evalI k env rhs with
+  | Some (l1, h1), Some (l2, h2) =>
+      match r with
+      | Le => Qle_bool h1 l2
+      | Lt => negb (Qle_bool l2 h1)
+      | Ge => Qle_bool h2 l1
+      | Gt => negb (Qle_bool l1 h2)
+      | Eq => false
+      end
+  | _, _ => false
+  end.
+
+Lemma checkI_sound : forall k r lhs rhs env, checkI k r lhs rhs env = true ->
+  Claim r lhs rhs (map Q2R env).
+Proof.
+  intros k r lhs rhs env H. unfold checkI, Claim, holdsR in *.
+  destruct (evalI k env lhs) as [[l1 h1]|] eqn:A; [|discriminate].
+  destruct (evalI k env rhs) as [[l2 h2]|] eqn:B; [|discriminate].
+  apply evalI_sound in A; apply evalI_sound in B.
+  destruct r.
+  - apply Qle_bool_iff, Qle_Rle in H. lra.
+  - apply negb_true_iff in H.
+    assert (Q2R h1 < Q2R l2) by (apply Rnot_le_lt; intro c; apply Rle_Qle, Qle_bool_iff in c; congruence).
+    lra.
+  - apply Qle_bool_iff, Qle_Rle in H. lra.
+  - apply negb_true_iff in H.
+    assert (Q2R h2 < Q2R l1) by (apply Rnot_le_lt; intro c; apply Rle_Qle, Qle_bool_iff in c; congruence).
+    lra.
+  - discriminate.
+Qed.

@@ -12,123 +12,14 @@ Open Scope R_scope.
 Definition lhs : E := Let (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 6))) (Sub (Var 3) (Cst (Qmake 1 1)))) (Let (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 7))) (Sub (Var 5) (Cst (Qmake 1 1)))) (Let (Abs (Rec (Var 6) (Var 4) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 5)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 10)))))) (Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 5) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 6)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 11))))) (Rec (Var 7) (Var 5) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 6)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 11))) (Sub (Var 9) (Cst (Qmake 1 1)))) (Var 11)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 9))) (Sub (Var 7) (Cst (Qmake 1 1))))))) (Add (Div (Mul (Var 0) (Sub (Cst (Qmake 1 1)) (Var 2))) (Sub (Cst (Qmake 1 1)) (Var 3))) (Div (Mul (Var 1) (Sub (Var 2) (Var 3))) (Sub (Cst (Qmake 1 1)) (Var 3))))))).
 Definition rhs : E := Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 3)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 8))))) (Rec (Var 4) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Neg (Var 3)))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 8))) (Sub (Var 6) (Cst (Qmake 1 1)))) (Var 8)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 6))) (Sub (Var 4) (Cst (Qmake 1 1))))))) (Add (Mul (Mul (Var 0) (Div (Var 5) (Var 4))) (Add (Cst (Qmake 1 1)) (Div (Var 4) (Var 7)))) (Div (Mul (Mul (Pow (Div (Var 3) (Var 5)) (Var 2)) (Cst (Qmake 2 1))) (Var 1)) (Add (Var 7) (Var 5)))).
 
-(** the relation holds: at n = 2, c = 4, t1 = 2, t0 = 8, T = 8, a = 1/100, L = 1/2 (this one point) *)
-Definition certified_point : list Q := [(Qmake 1 2); (Qmake 1 100); (Qmake 8 1); (Qmake 8 1); (Qmake 2 1); (Qmake 4 1); (Qmake 2 1)]%Q.
-Lemma certified_lhs : simp certified_point lhs = (Cst (Qmake 6672700982925589 5080000000000000)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_rhs : simp certified_point rhs = Let (Cst (Qmake 145403102628377 80000000000000)) (Add (Cst (Qmake 145403102628377 64000000000000)) (Div (Mul (Mul (Pow (Cst (Qmake 4 1)) (Cst (Qmake 1 100))) (Cst (Qmake 2 1))) (Cst (Qmake 1 2))) (Cst (Qmake 4 1)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified : Claim Le lhs rhs (map Q2R certified_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_lhs, certified_rhs.
-  cbn [evalR nth map certified_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
-Qed.
-
-(** the relation holds: at n = 3, c = 4, t1 = 3, t0 = 12, T = 21, a = 1/10, L = 1/2 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 2); (Qmake 1 10); (Qmake 21 1); (Qmake 12 1); (Qmake 3 1); (Qmake 4 1); (Qmake 3 1)]%Q.
-Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 52933519267232917076792641442209 37419417600000000000000000000000)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : simp certified_2_point rhs = Let (Cst (Qmake 47089963668908714206932370429 24576000000000000000000000000)) (Add (Cst (Qmake 47089963668908714206932370429 19660800000000000000000000000)) (Div (Mul (Mul (Pow (Cst (Qmake 7 1)) (Cst (Qmake 1 10))) (Cst (Qmake 2 1))) (Cst (Qmake 1 2))) (Cst (Qmake 6 1)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Le lhs rhs (map Q2R certified_2_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_2_lhs, certified_2_rhs.
-  cbn [evalR nth map certified_2_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
-Qed.
-
-(** the relation holds: at n = 5, c = 4, t1 = 2, t0 = 8, T = 16, a = 1/100, L = 1/2 (this one point) *)
-Definition certified_3_point : list Q := [(Qmake 1 2); (Qmake 1 100); (Qmake 16 1); (Qmake 8 1); (Qmake 2 1); (Qmake 4 1); (Qmake 5 1)]%Q.
-Lemma certified_3_lhs : simp certified_3_point lhs = (Cst (Qmake 22996347045966544439722963973426432963 31611392000000000000000000000000000000)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_3_rhs : simp certified_3_point rhs = Let (Cst (Qmake 3819244860690783813898980936554407 2560000000000000000000000000000000)) (Add (Cst (Qmake 49650183188980189580686752175207291 51200000000000000000000000000000000)) (Div (Mul (Mul (Pow (Cst (Qmake 8 1)) (Cst (Qmake 1 100))) (Cst (Qmake 2 1))) (Cst (Qmake 1 2))) (Cst (Qmake 7 1)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_3 : Claim Le lhs rhs (map Q2R certified_3_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_3_lhs, certified_3_rhs.
-  cbn [evalR nth map certified_3_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
-Qed.
-
-(** the relation holds: at n = 6, c = 4, t1 = 3, t0 = 12, T = 29, a = 1/10, L = 1/2 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 2); (Qmake 1 10); (Qmake 29 1); (Qmake 12 1); (Qmake 3 1); (Qmake 4 1); (Qmake 6 1)]%Q.
-Lemma certified_4_lhs : simp certified_4_point lhs = (Cst (Qmake 720674543942032539606212669164044403934103246133 864203250204672000000000000000000000000000000000)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : simp certified_4_point rhs = Let (Cst (Qmake 8422013636998600198587171129309110399561 5505024000000000000000000000000000000000)) (Add (Cst (Qmake 8422013636998600198587171129309110399561 7340032000000000000000000000000000000000)) (Div (Mul (Mul (Pow (Cst (Qmake 29 3)) (Cst (Qmake 1 10))) (Cst (Qmake 2 1))) (Cst (Qmake 1 2))) (Cst (Qmake 9 1)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Le lhs rhs (map Q2R certified_4_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_4_lhs, certified_4_rhs.
-  cbn [evalR nth map certified_4_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
-Qed.
-
-(** the relation holds: at n = 8, c = 4, t1 = 2, t0 = 8, T = 24, a = 1/100, L = 1/2 (this one point) *)
-Definition certified_5_point : list Q := [(Qmake 1 2); (Qmake 1 100); (Qmake 24 1); (Qmake 8 1); (Qmake 2 1); (Qmake 4 1); (Qmake 8 1)]%Q.
-Lemma certified_5_lhs : simp certified_5_point lhs = (Cst (Qmake 46544912315071783583596869769276948468603942384773877130881 83467239424000000000000000000000000000000000000000000000000)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_5_rhs : simp certified_5_point rhs = Let (Cst (Qmake 90033701063474619771263528166497595951847211307919099 65536000000000000000000000000000000000000000000000000)) (Add (Cst (Qmake 90033701063474619771263528166497595951847211307919099 131072000000000000000000000000000000000000000000000000)) (Div (Mul (Mul (Pow (Cst (Qmake 12 1)) (Cst (Qmake 1 100))) (Cst (Qmake 2 1))) (Cst (Qmake 1 2))) (Cst (Qmake 10 1)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_5 : Claim Le lhs rhs (map Q2R certified_5_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_5_lhs, certified_5_rhs.
-  cbn [evalR nth map certified_5_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply le_by. first [interval with (i_prec 32) | interval with (i_prec 128)].
-Qed.
-
-(** the relation holds: at n = 9, c = 4, t1 = 4, t0 = 16, T = 22, a = 1/10, L = 1/2 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 2); (Qmake 1 10); (Qmake 22 1); (Qmake 16 1); (Qmake 4 1); (Qmake 4 1); (Qmake 9 1)]%Q.
-Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 2276155147546817317098066908321190979268533 4297613463998152704000000000000000000000000)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : simp certified_6_point rhs = Let (Cst (Qmake 242782755574948979681362135507613 223985664000000000000000000000000)) (Add (Cst (Qmake 242782755574948979681362135507613 322539356160000000000000000000000)) (Div (Mul (Mul (Pow (Cst (Qmake 11 2)) (Cst (Qmake 1 10))) (Cst (Qmake 2 1))) (Cst (Qmake 1 2))) (Cst (Qmake 13 1)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Le lhs rhs (map Q2R certified_6_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_6_lhs, certified_6_rhs.
-  cbn [evalR nth map certified_6_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply le_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
-Qed.
-
-(** the relation holds: at n = 11, c = 4, t1 = 3, t0 = 12, T = 13, a = 1/100, L = 1/2 (this one point) *)
-Definition certified_7_point : list Q := [(Qmake 1 2); (Qmake 1 100); (Qmake 13 1); (Qmake 12 1); (Qmake 3 1); (Qmake 4 1); (Qmake 11 1)]%Q.
-Lemma certified_7_lhs : simp certified_7_point lhs = (Cst (Qmake 564878303306595772269808895110102872103 1565512993321728000000000000000000000000)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_7_rhs : simp certified_7_point rhs = Let (Cst (Qmake 24021980549718861639148371619 25344000000000000000000000000)) (Add (Cst (Qmake 552505552643533817700412547237 1115136000000000000000000000000)) (Div (Mul (Mul (Pow (Cst (Qmake 13 3)) (Cst (Qmake 1 100))) (Cst (Qmake 2 1))) (Cst (Qmake 1 2))) (Cst (Qmake 14 1)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_7 : Claim Le lhs rhs (map Q2R certified_7_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_7_lhs, certified_7_rhs.
-  cbn [evalR nth map certified_7_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply le_by. first [interval with (i_prec 32) | interval with (i_prec 128)].
-Qed.
-
-(** the relation holds: at n = 12, c = 4, t1 = 4, t0 = 16, T = 30, a = 1/10, L = 1/2 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 2); (Qmake 1 10); (Qmake 30 1); (Qmake 16 1); (Qmake 4 1); (Qmake 4 1); (Qmake 12 1)]%Q.
-Lemma certified_8_lhs : simp certified_8_point lhs = (Cst (Qmake 3541373662914137259238799158700056253238698012235078653 7539045379271526973440000000000000000000000000000000000)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : simp certified_8_point rhs = Let (Cst (Qmake 11622786179002959759784867145932274635928233 10927472640000000000000000000000000000000000)) (Add (Cst (Qmake 11622786179002959759784867145932274635928233 18732810240000000000000000000000000000000000)) (Div (Mul (Mul (Pow (Cst (Qmake 15 2)) (Cst (Qmake 1 10))) (Cst (Qmake 2 1))) (Cst (Qmake 1 2))) (Cst (Qmake 16 1)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Le lhs rhs (map Q2R certified_8_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_8_lhs, certified_8_rhs.
-  cbn [evalR nth map certified_8_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply le_by. first [interval with (i_prec 32) | interval with (i_prec 128)].
-Qed.
+(** the relation holds at every one of the domain's 1254 points: both sides enclosed between rationals (rational powers to 16 bits) and compared by vm_compute *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 12 1)));
+  Among [(Cst (Qmake 4 1))];
+  Range ((Cst (Qmake 2 1))) ((Cst (Qmake 4 1)));
+  Among [Mul (Var 1) (Var 0)];
+  Range ((Var 0)) ((Cst (Qmake 30 1)));
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 100 1)); Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))];
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 2 1))]].
+Theorem certified : Forall_grid certified_domain (Claim Le lhs rhs) (map Q2R []%Q).
+Proof. apply (grid_sound certified_domain (checkI 16 Le lhs rhs) _ (checkI_sound 16 _ _ _)). vm_cast_no_check (eq_refl true). Qed.
 

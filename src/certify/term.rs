@@ -394,6 +394,40 @@ fn qint(q: &Rational) -> Option<Integer> {
     q.is_integer().then(|| q.numer().clone())
 }
 
+/// Coq's `rpow_bounds k x y`: for x = n/d > 0 and y = p/q with p > 0 (reduced), the
+/// integer q-th root r of m = n^p d^(p(q-1)) 2^(kq) gives x^y in
+/// [r / (2^k d^p), (r + 1) / (2^k d^p)]. Coq finds r by Newton's iteration and checks it;
+/// here it is exact. Charged as binary integer arithmetic on m (`bits(m)^2 / 2` units).
+fn rpow_bounds(
+    k: u32,
+    x: &Rational,
+    y: &Rational,
+    w: &mut Work,
+) -> Result<Option<(Rational, Rational)>, TooLarge> {
+    let (n, d) = (x.numer(), x.denom());
+    let (p, q) = (y.numer(), y.denom());
+    if *n <= 0 || *p <= 0 {
+        return Ok(None);
+    }
+    let (Some(p), Some(q)) = (p.to_u32(), q.to_u32()) else {
+        return Ok(None);
+    };
+    if p.saturating_mul(q) > 10_000 || k.saturating_mul(q) > 100_000 {
+        return Err(TooLarge("a rational power too large for Coq".into()));
+    }
+    let dp = Integer::from(d.pow(p));
+    let m =
+        Integer::from(n.pow(p)) * Integer::from(d.pow(p * (q - 1))) * (Integer::from(1) << (k * q));
+    let bits = u64::from(m.significant_bits());
+    w.charge(bits * bits / 2)?;
+    let r = m.root(q);
+    let den = Integer::from(&dp << k);
+    Ok(Some((
+        Rational::from((r.clone(), den.clone())),
+        Rational::from((r + 1u32, den)),
+    )))
+}
+
 /// Coq's `qsqrt`: the square root of a non-negative rational whose reduced numerator and
 /// denominator are squares.
 fn qsqrt(q: &Rational) -> Option<Rational> {
@@ -595,6 +629,62 @@ impl Term {
         };
         w.charge(v.cost())?;
         Ok(Some(v))
+    }
+
+    /// Coq's `evalI k`: rational bounds of the value at a rational point (`evalB` where the
+    /// value is rational; sums, differences, products and quotients of non-negative
+    /// bounds; `rpow_bounds` for a rational power of a positive rational, to `k` bits;
+    /// definitions bound by `Let` to rational values), or
+    /// `None` where Coq's gives up. Charges `w` for the exact parts (as `evalB`) and the
+    /// integer roots.
+    pub fn ieval(
+        &self,
+        env: &[Rational],
+        k: u32,
+        w: &mut Work,
+    ) -> Result<Option<(Rational, Rational)>, TooLarge> {
+        let mut benv: Vec<BigQv> = env.iter().map(BigQv::lit).collect();
+        if let Some(v) = self.beval(&mut benv, w)? {
+            return Ok(Some((v.clone(), v)));
+        }
+        let exact = |t: &Term, w: &mut Work| -> Result<Option<Rational>, TooLarge> {
+            let mut benv: Vec<BigQv> = env.iter().map(BigQv::lit).collect();
+            t.beval(&mut benv, w)
+        };
+        let both = |a: &Term, b: &Term, w: &mut Work| -> Result<Option<_>, TooLarge> {
+            Ok(match (a.ieval(env, k, w)?, b.ieval(env, k, w)?) {
+                (Some(x), Some(y)) => Some((x, y)),
+                _ => None,
+            })
+        };
+        Ok(match self {
+            Term::Neg(a) => a.ieval(env, k, w)?.map(|(l, h)| (-h, -l)),
+            Term::Bin(op @ (Op2::Add | Op2::Sub | Op2::Mul | Op2::Div), a, b) => {
+                let Some(((l1, h1), (l2, h2))) = both(a, b, w)? else {
+                    return Ok(None);
+                };
+                match op {
+                    Op2::Add => Some((l1 + l2, h1 + h2)),
+                    Op2::Sub => Some((l1 - h2, h1 - l2)),
+                    Op2::Mul if l1 >= 0 && l2 >= 0 => Some((l1 * l2, h1 * h2)),
+                    Op2::Div if l1 >= 0 && l2 > 0 => Some((l1 / h2, h1 / l2)),
+                    _ => None,
+                }
+            }
+            Term::Bin(Op2::Pow, a, b) => match (exact(a, w)?, exact(b, w)?) {
+                (Some(x), Some(y)) => rpow_bounds(k, &x, &y, w)?,
+                _ => None,
+            },
+            Term::Let(v, b) => match exact(v, w)? {
+                Some(x) => {
+                    let mut inner = env.to_vec();
+                    inner.push(x);
+                    b.ieval(&inner, k, w)?
+                }
+                None => None,
+            },
+            _ => None,
+        })
     }
 
     /// Coq's `foldE`: every subterm `evalQ` computes becomes its value.
@@ -952,5 +1042,52 @@ mod tests {
             .unwrap();
         assert_eq!(p.value(), Rational::from((59049, 1024)));
         assert_eq!((p.n.to_u32(), p.d.to_u32()), (Some(59049), Some(1024)));
+    }
+}
+
+#[cfg(test)]
+mod bounds_tests {
+    use super::*;
+    use rug::Float;
+
+    #[test]
+    fn rational_powers_are_enclosed_to_the_bits_asked() {
+        // K T^(1/10) / n^(11/10) at T = 37, n = 5, K = 3/2: the enclosure holds the value
+        // (MPFR, 256 bits) and is narrower than the 2^-k the roots are taken to
+        let e = crate::parse_expr("K*T^(1/10)/n^(1 + 1/10)").unwrap();
+        let names = ["K", "n", "T"].iter().map(|s| s.to_string()).collect();
+        let t = reify(&e, &mut { names }).unwrap();
+        let env = [
+            Rational::from((3, 2)),
+            Rational::from(5),
+            Rational::from(37),
+        ];
+        let exact = Float::with_val(256, 3) / 2
+            * Float::with_val(256, 37).pow(Float::with_val(256, 1) / 10)
+            / Float::with_val(256, 5).pow(Float::with_val(256, 11) / 10);
+        for k in [16u32, 64, 128] {
+            let mut w = Work::new(u64::MAX);
+            let (l, h) = t.ieval(&env, k, &mut w).unwrap().expect("enclosed");
+            assert!(
+                Float::with_val(256, &l) <= exact && exact <= Float::with_val(256, &h),
+                "k = {k}"
+            );
+            let width = Float::with_val(256, Rational::from(&h - &l));
+            assert!(
+                width < Float::with_val(256, 1) >> (k - 4),
+                "k = {k}: width {width}"
+            );
+        }
+        // what evalI does not enclose: a negative factor, exp, a negative exponent
+        for src in ["(-1)*T^(1/10)", "exp(T/10)", "T^(-1/10)"] {
+            let e = crate::parse_expr(src).unwrap();
+            let t = reify(&e, &mut vec!["T".to_string()]).unwrap();
+            let mut w = Work::new(u64::MAX);
+            assert_eq!(
+                t.ieval(&[Rational::from(37)], 64, &mut w).unwrap(),
+                None,
+                "{src}"
+            );
+        }
     }
 }
