@@ -552,17 +552,16 @@ holds = "exp(n*x) >= 1 + n*x"
     }
     // the proof rests on the kernel: the same script for x e^(1 - x) <= 99/100, which is
     // false near x = 1, is rejected
-    let text = std::fs::read_to_string(out.join("peak_at_end.v")).unwrap();
-    let lowered = text.replace(
-        "Definition rhs : E := (Cst (Qmake 1 1)).",
-        "Definition rhs : E := (Cst (Qmake 99 100)).",
-    );
-    assert_ne!(lowered, text, "{text}");
-    std::fs::write(out.join("lowered.v"), lowered).unwrap();
-    let o = coqc(&out, "lowered.v");
-    assert!(
-        !o.status.success(),
-        "coqc accepted x e^(1 - x) <= 99/100 on [0, 1]"
+    assert_edit_rejected(
+        &out,
+        "peak_at_end.v",
+        |t| {
+            t.replace(
+                "Definition rhs : E := (Cst (Qmake 1 1)).",
+                "Definition rhs : E := (Cst (Qmake 99 100)).",
+            )
+        },
+        "x e^(1 - x) <= 99/100 on [0, 1]",
     );
 }
 
@@ -610,14 +609,11 @@ holds = "(n - 1)*(n - 2)*exp(a) >= 0"
     assert!(detail.contains("8 of the 20 integer points"), "{detail}");
     // the box theorem is the kernel's: with the left side halved the relation fails and
     // coqc rejects the script
-    let text = std::fs::read_to_string(out.join("hull_true.v")).unwrap();
-    let halved = text.replacen("Mul (Cst (Qmake 3 1))", "Mul (Cst (Qmake 1 2))", 1);
-    assert_ne!(halved, text, "{text}");
-    std::fs::write(out.join("halved.v"), halved).unwrap();
-    let o = coqc(&out, "halved.v");
-    assert!(
-        !o.status.success(),
-        "coqc accepted T^a/(2 n^(1+a)) >= T^a/n^(1+a)"
+    assert_edit_rejected(
+        &out,
+        "hull_true.v",
+        |t| t.replacen("Mul (Cst (Qmake 3 1))", "Mul (Cst (Qmake 1 2))", 1),
+        "T^a/(2 n^(1+a)) >= T^a/n^(1+a)",
     );
 }
 
@@ -646,12 +642,21 @@ holds = "T^(1/10) <= 1 + T/10"
     assert!(text.contains("checkI_sound"), "{text}");
     // the kernel's check: with the constant 1 made 1/2 the relation fails at T = 1 (1 on
     // the left, at most 3/5 on the right) and the script is rejected
-    let lowered = text.replace("(Cst (Qmake 1 1))", "(Cst (Qmake 1 2))");
-    assert_ne!(lowered, text, "{text}");
-    std::fs::write(out.join("lowered.v"), lowered).unwrap();
-    let o = coqc(&out, "lowered.v");
-    assert!(
-        !o.status.success(),
-        "coqc accepted a relation that fails at T = 1"
+    assert_edit_rejected(
+        &out,
+        "bernoulli_root.v",
+        |t| t.replace("(Cst (Qmake 1 1))", "(Cst (Qmake 1 2))"),
+        "a relation that fails at T = 1",
     );
+}
+
+/// Writes `file` (a script in `out`) edited by `edit` as `tampered.v` and asserts that the
+/// edit changed it and that coqc rejects the result (`why`: what it would have accepted).
+fn assert_edit_rejected(out: &Path, file: &str, edit: impl Fn(&str) -> String, why: &str) {
+    let text = std::fs::read_to_string(out.join(file)).unwrap();
+    let edited = edit(&text);
+    assert_ne!(edited, text, "{text}");
+    std::fs::write(out.join("tampered.v"), edited).unwrap();
+    let o = coqc(out, "tampered.v");
+    assert!(!o.status.success(), "coqc accepted {why}");
 }
