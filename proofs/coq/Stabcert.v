@@ -6,7 +6,11 @@
     all: [evalQ_sound] (a rational value computed by [evalQ] is the real value),
     [foldE_sound] (replacing rational subterms by their values keeps the real value), and the
     reflective checkers for points, point lists and integer grids; [evalB], the same
-    evaluator over machine-word big rationals ([evalB_sound]), runs the whole-grid checks.
+    evaluator over machine-word big rationals ([evalB_sound]), runs the whole-grid checks;
+    [evalI] encloses rational powers between rationals; [evalJ] evaluates by interval
+    arithmetic (Coq Interval's floating-point intervals) where values are irrational or a
+    real parameter ranges over an interval ([evalJ_sound], [check_real_sound]: a relation on
+    a real parameter's whole interval at every point of an integer grid).
 
     Conventions (the same as the stabcert engines): [Sum lo hi b] sums [b] over the integers
     from [lo] to [hi] (the index is [Var 0] in [b]); [Rec s e i st] is x at [e] where x at [s]
@@ -1414,3 +1418,396 @@ Proof.
     lra.
   - discriminate.
 Qed.
+
+(** ** Real parameters and transcendental values: interval evaluation proved sound once
+
+    [evalJ] computes [evalR] on values that are exact ([Ex], a machine-word rational, by the
+    rules of [evalB]) or enclosed ([Iv], an interval of Coq Interval's floating-point
+    intervals at precision [prec], rounded outward, with its verified [exp], [ln], [sqrt]
+    and integer powers). An operation whose operands are exact stays exact where [evalB]
+    has a value; elsewhere it runs on enclosures (an exact operand enters as an enclosure of
+    its value). Bounds of sums, products and recurrences must be exact integers. A real
+    parameter enters as the enclosure of an interval; [bisectJ] halves the interval until
+    [checkJ] separates the two sides on every piece, up to a given depth. [evalJ_sound] and
+    [check_real_sound] link it to the reals once; certificates run it with [vm_compute]. *)
+
+From Interval Require Import Float.Specific_ops Float.Specific_bigint Interval.Float_full.
+From Interval Require Import Interval.Interval Real.Xreal.
+
+Module JF := SpecificFloat BigIntRadix2.
+Module JI := FloatIntervalFull JF.
+
+
+(** A value: exact (a machine-word rational) or enclosed in an interval. *)
+Inductive V := Ex (q : bigQ) | Iv (i : JI.type).
+
+Definition vrel (v : V) (x : R) : Prop :=
+  match v with Ex q => B2R q = x | Iv i => contains (JI.convert i) (Xreal x) end.
+
+Lemma contains_nan : forall i y, contains i Xnan -> contains i (Xreal y).
+Proof. intros [|l u] y H; [exact I | destruct H]. Qed.
+
+Lemma contains_or : forall i v y, contains i v -> v = Xnan \/ v = Xreal y -> contains i (Xreal y).
+Proof. intros i v y H [-> | ->]; [apply contains_nan, H | exact H]. Qed.
+
+Lemma contains_between : forall i a b x, contains i (Xreal a) -> contains i (Xreal b) ->
+  a <= x <= b -> contains i (Xreal x).
+Proof.
+  intros [|l u] a b x Ha Hb Hx; [exact I|]. cbn in *.
+  destruct l, u; intuition lra.
+Qed.
+
+Section J.
+Variable prec : JI.precision.
+
+Definition ofQ (q : Q) : JI.type :=
+  JI.div prec (JI.fromZ prec (Qnum q)) (JI.fromZ prec (Zpos (Qden q))).
+
+Lemma ofQ_sound : forall q, contains (JI.convert (ofQ q)) (Xreal (Q2R q)).
+Proof.
+  intros [n d]. unfold ofQ, Q2R; cbn [Qnum Qden].
+  apply (contains_or _ _ _ (JI.div_correct prec _ _ _ _ (JI.fromZ_correct prec n) (JI.fromZ_correct prec (Zpos d)))).
+  right. cbn [Xbind2]. unfold Xdiv'. rewrite is_zero_false; [reflexivity|].
+  apply not_0_IZR; lia.
+Qed.
+
+Definition toI (v : V) : JI.type := match v with Ex q => ofQ (BigQ.to_Q q) | Iv i => i end.
+
+Lemma toI_sound : forall v x, vrel v x -> contains (JI.convert (toI v)) (Xreal x).
+Proof. intros [q|i] x H; cbn [toI vrel] in *; [rewrite <- H; apply ofQ_sound | exact H]. Qed.
+
+(** An operation on values: exact by [evalB] where both operands are exact and [evalB] has
+    a value, else on their enclosures. *)
+Definition un (mk : E -> E) (fi : JI.type -> JI.type) (a : V) : V :=
+  match a with
+  | Ex x => match evalB [x] (mk (Var 0)) with Some y => Ex y | None => Iv (fi (toI a)) end
+  | Iv i => Iv (fi i)
+  end.
+
+Definition bin (mk : E -> E -> E) (fi : JI.type -> JI.type -> JI.type) (a b : V) : V :=
+  match a, b with
+  | Ex x, Ex y => match evalB [y; x] (mk (Var 1) (Var 0)) with
+                  | Some z => Ex z | None => Iv (fi (toI a) (toI b)) end
+  | _, _ => Iv (fi (toI a) (toI b))
+  end.
+
+Definition Ext1 (fi : JI.type -> JI.type) (g : R -> R) : Prop :=
+  forall i y, contains (JI.convert i) (Xreal y) -> contains (JI.convert (fi i)) (Xreal (g y)).
+Definition Ext2 (fi : JI.type -> JI.type -> JI.type) (g : R -> R -> R) : Prop :=
+  forall i j x y, contains (JI.convert i) (Xreal x) -> contains (JI.convert j) (Xreal y) ->
+    contains (JI.convert (fi i j)) (Xreal (g x y)).
+
+Lemma un_sound : forall mk fi g, (forall y, evalR [y] (mk (Var 0)) = g y) -> Ext1 fi g ->
+  forall a x, vrel a x -> vrel (un mk fi a) (g x).
+Proof.
+  intros mk fi g Hg Hf [q|i] x H; cbn [un].
+  - destruct (evalB [q] (mk (Var 0))) as [y|] eqn:A.
+    + apply evalB_sound in A. cbn [map vrel] in *. rewrite <- H, <- Hg, A. reflexivity.
+    + apply Hf, (toI_sound (Ex q)), H.
+  - apply Hf, H.
+Qed.
+
+Lemma bin_sound : forall mk fi g, (forall x y, evalR [y; x] (mk (Var 1) (Var 0)) = g x y) ->
+  Ext2 fi g -> forall a b x y, vrel a x -> vrel b y -> vrel (bin mk fi a b) (g x y).
+Proof.
+  intros mk fi g Hg Hf a b x y Ha Hb.
+  assert (D : vrel (Iv (fi (toI a) (toI b))) (g x y)) by (apply Hf; apply toI_sound; assumption).
+  destruct a as [p|i], b as [q|j]; cbn [bin]; try exact D.
+  destruct (evalB [q; p] (mk (Var 1) (Var 0))) as [z|] eqn:A; [|exact D].
+  apply evalB_sound in A. cbn [map vrel] in *. rewrite <- Ha, <- Hb, <- Hg, A. reflexivity.
+Qed.
+
+Lemma ext_neg : Ext1 JI.neg Ropp.
+Proof. intros i y H. exact (JI.neg_correct i (Xreal y) H). Qed.
+Lemma ext_add : Ext2 (JI.add prec) Rplus.
+Proof. intros i j x y H1 H2. exact (JI.add_correct prec i j (Xreal x) (Xreal y) H1 H2). Qed.
+Lemma ext_sub : Ext2 (JI.sub prec) Rminus.
+Proof. intros i j x y H1 H2. exact (JI.sub_correct prec i j (Xreal x) (Xreal y) H1 H2). Qed.
+Lemma ext_mul : Ext2 (JI.mul prec) Rmult.
+Proof. intros i j x y H1 H2. exact (JI.mul_correct prec i j (Xreal x) (Xreal y) H1 H2). Qed.
+Lemma ext_div : Ext2 (JI.div prec) Rdiv.
+Proof.
+  intros i j x y H1 H2. apply (contains_or _ _ _ (JI.div_correct prec i j (Xreal x) (Xreal y) H1 H2)).
+  cbn [Xbind2]. unfold Xdiv'. destruct (is_zero y); auto.
+Qed.
+Lemma ext_exp : Ext1 (JI.exp prec) exp.
+Proof. intros i y H. exact (JI.exp_correct prec i (Xreal y) H). Qed.
+Lemma ext_ln : Ext1 (JI.ln prec) ln.
+Proof.
+  intros i y H. apply (contains_or _ _ _ (JI.ln_correct prec i (Xreal y) H)).
+  cbn [Xbind]. unfold Xln'. destruct (is_positive y); auto.
+Qed.
+Lemma ext_sqrt : Ext1 (JI.sqrt prec) sqrt.
+Proof. intros i y H. exact (JI.sqrt_correct prec i (Xreal y) H). Qed.
+Lemma ext_abs : Ext1 JI.abs Rabs.
+Proof. intros i y H. exact (JI.abs_correct i (Xreal y) H). Qed.
+Lemma ext_powz : forall z, Ext1 (fun i => JI.power_int prec i z) (fun y => powerRZ y z).
+Proof.
+  intros z i y H. apply (contains_or _ _ _ (JI.power_int_correct prec z i (Xreal y) H)).
+  cbn [Xpower_int Xbind]. unfold Xpower_int'. destruct z as [|p|p]; auto. destruct (is_zero y); auto.
+Qed.
+Lemma ext_nai1 : forall g, Ext1 (fun _ => JI.nai) g.
+Proof. intros g i y _. rewrite JI.nai_correct. exact I. Qed.
+Lemma ext_join : forall g, (forall x y, g x y = x \/ g x y = y) -> Ext2 JI.join g.
+Proof.
+  intros g Hg i j x y H1 H2. apply JI.join_correct. destruct (Hg x y) as [-> | ->]; auto.
+Qed.
+
+Definition powJ (xi yi : JI.type) : JI.type :=
+  match JI.sign_strict xi with
+  | Xgt => JI.exp prec (JI.mul prec yi (JI.ln prec xi))
+  | _ => JI.nai
+  end.
+Lemma ext_pow : Ext2 powJ powR.
+Proof.
+  intros i j x y H1 H2. unfold powJ. pose proof (JI.sign_strict_correct i) as S.
+  destruct (JI.sign_strict i); try (rewrite JI.nai_correct; exact I).
+  destruct (S _ H1) as [_ P]. cbn [proj_val] in P.
+  rewrite powR_pos by exact P. unfold Rpower.
+  apply ext_exp, ext_mul; [exact H2|].
+  apply (contains_or _ _ _ (JI.ln_correct prec i (Xreal x) H1)). right. cbn [Xbind].
+  unfold Xln'. rewrite is_positive_true by exact P. reflexivity.
+Qed.
+
+Fixpoint sumJ (f : Z -> V) (lo : Z) (n : nat) : V :=
+  match n with O => Ex BigQ.zero | S k => bin Add (JI.add prec) (f lo) (sumJ f (lo + 1)%Z k) end.
+Fixpoint prodJ (f : Z -> V) (lo : Z) (n : nat) : V :=
+  match n with O => Ex BigQ.one | S k => bin Mul (JI.mul prec) (f lo) (prodJ f (lo + 1)%Z k) end.
+Fixpoint recJ (f : Z -> V -> V) (t : Z) (x : V) (n : nat) : V :=
+  match n with O => x | S k => recJ f (t + 1)%Z (f t x) k end.
+
+Definition intV (v : V) : option Z := match v with Ex q => bint q | Iv _ => None end.
+
+(** [evalR] on values: exact where it can be, enclosed elsewhere. Bounds of sums, products
+    and recurrences must be exact integers (else the result is the whole line). *)
+Fixpoint evalJ (env : list V) (e : E) : V :=
+  match e with
+  | Cst q => Ex (BigQ.of_Q q)
+  | Var i => nth i env (Ex BigQ.zero)
+  | Neg a => un Neg JI.neg (evalJ env a)
+  | Add a b => bin Add (JI.add prec) (evalJ env a) (evalJ env b)
+  | Sub a b => bin Sub (JI.sub prec) (evalJ env a) (evalJ env b)
+  | Mul a b => bin Mul (JI.mul prec) (evalJ env a) (evalJ env b)
+  | Div a b => bin Div (JI.div prec) (evalJ env a) (evalJ env b)
+  | PowZ a z => un (fun x => PowZ x z) (fun i => JI.power_int prec i z) (evalJ env a)
+  | Pow a b => bin Pow powJ (evalJ env a) (evalJ env b)
+  | Exp a => un Exp (JI.exp prec) (evalJ env a)
+  | Ln a => un Ln (JI.ln prec) (evalJ env a)
+  | Sqrt a => un Sqrt (JI.sqrt prec) (evalJ env a)
+  | Abs a => un Abs JI.abs (evalJ env a)
+  | Min a b => bin Min JI.join (evalJ env a) (evalJ env b)
+  | Max a b => bin Max JI.join (evalJ env a) (evalJ env b)
+  | Floor a => un Floor (fun _ => JI.nai) (evalJ env a)
+  | Ceil a => un Ceil (fun _ => JI.nai) (evalJ env a)
+  | Sum lo hi b =>
+      match intV (evalJ env lo), intV (evalJ env hi) with
+      | Some l, Some h => sumJ (fun z => evalJ (Ex (BigQ.of_Z z) :: env) b) l (count l h)
+      | _, _ => Iv JI.nai end
+  | Prod lo hi b =>
+      match intV (evalJ env lo), intV (evalJ env hi) with
+      | Some l, Some h => prodJ (fun z => evalJ (Ex (BigQ.of_Z z) :: env) b) l (count l h)
+      | _, _ => Iv JI.nai end
+  | Rec s t i st =>
+      match intV (evalJ env s), intV (evalJ env t) with
+      | Some a, Some b =>
+          recJ (fun z x => evalJ (Ex (BigQ.of_Z z) :: x :: env) st) a (evalJ env i)
+            (Z.to_nat (b - a))
+      | _, _ => Iv JI.nai end
+  | Let v b => evalJ (evalJ env v :: env) b
+  end.
+
+Lemma intV_sound : forall v x z, vrel v x -> intV v = Some z -> Int_part x = z /\ x = IZR z.
+Proof.
+  intros [q|i] x z H E; [|discriminate]. cbn [vrel intV] in *. apply bint_sound in E.
+  rewrite <- H, E. split; [apply Int_part_IZR | reflexivity].
+Qed.
+
+Lemma B2R_0 : B2R BigQ.zero = 0.
+Proof. apply B2R_zero; reflexivity. Qed.
+Lemma B2R_1 : B2R BigQ.one = 1.
+Proof. unfold B2R. apply Q2R_is_one. reflexivity. Qed.
+
+Lemma vrel_nai : forall x, vrel (Iv JI.nai) x.
+Proof. intros x; cbn [vrel]; rewrite JI.nai_correct; exact I. Qed.
+
+Lemma vrel_Z : forall z, vrel (Ex (BigQ.of_Z z)) (IZR z).
+Proof. intros z; cbn [vrel]; apply B2R_of_Z. Qed.
+
+Lemma nth_vrel : forall env envR i, Forall2 vrel env envR ->
+  vrel (nth i env (Ex BigQ.zero)) (nth i envR 0).
+Proof.
+  intros env envR i H; revert i; induction H as [|v x env envR Hv H IH]; intros [|i]; cbn [nth vrel]; auto.
+  - apply B2R_0.
+  - apply B2R_0.
+Qed.
+
+Theorem evalJ_sound : forall e env envR, Forall2 vrel env envR -> vrel (evalJ env e) (evalR envR e).
+Proof.
+  induction e; intros env envR H; cbn [evalJ evalR].
+  - cbn [vrel]. apply B2R_of_Q.
+  - apply nth_vrel, H.
+  - apply (un_sound Neg JI.neg Ropp); [reflexivity | apply ext_neg | auto].
+  - apply (bin_sound Add _ Rplus); [reflexivity | apply ext_add | auto | auto].
+  - apply (bin_sound Sub _ Rminus); [reflexivity | apply ext_sub | auto | auto].
+  - apply (bin_sound Mul _ Rmult); [reflexivity | apply ext_mul | auto | auto].
+  - apply (bin_sound Div _ Rdiv); [reflexivity | apply ext_div | auto | auto].
+  - apply (un_sound (fun x => PowZ x z) _ (fun y => powerRZ y z)); [reflexivity | apply ext_powz | auto].
+  - apply (bin_sound Pow _ powR); [reflexivity | apply ext_pow | auto | auto].
+  - apply (un_sound Exp _ exp); [reflexivity | apply ext_exp | auto].
+  - apply (un_sound Ln _ ln); [reflexivity | apply ext_ln | auto].
+  - apply (un_sound Sqrt _ sqrt); [reflexivity | apply ext_sqrt | auto].
+  - apply (un_sound Abs _ Rabs); [reflexivity | apply ext_abs | auto].
+  - apply (bin_sound Min _ Rmin); [reflexivity | apply ext_join | auto | auto].
+    intros x y; unfold Rmin; destruct (Rle_dec x y); auto.
+  - apply (bin_sound Max _ Rmax); [reflexivity | apply ext_join | auto | auto].
+    intros x y; unfold Rmax; destruct (Rle_dec x y); auto.
+  - apply (un_sound Floor _ (fun y => IZR (Int_part y))); [reflexivity | apply ext_nai1 | auto].
+  - apply (un_sound Ceil _ (fun y => - IZR (Int_part (- y)))); [reflexivity | apply ext_nai1 | auto].
+  - destruct (intV (evalJ env e1)) as [l|] eqn:A; [|apply vrel_nai].
+    destruct (intV (evalJ env e2)) as [h|] eqn:B; [|apply vrel_nai].
+    destruct (intV_sound _ _ _ (IHe1 _ _ H) A) as [-> _].
+    destruct (intV_sound _ _ _ (IHe2 _ _ H) B) as [-> _].
+    set (n := count l h); clearbody n; clear A B; revert l; induction n as [|n IHn]; intros z; cbn [sumJ sumR].
+    + cbn [vrel]. apply B2R_0.
+    + apply (bin_sound Add _ Rplus); [reflexivity | apply ext_add | | apply IHn].
+      apply IHe3. constructor; [apply vrel_Z | exact H].
+  - destruct (intV (evalJ env e1)) as [l|] eqn:A; [|apply vrel_nai].
+    destruct (intV (evalJ env e2)) as [h|] eqn:B; [|apply vrel_nai].
+    destruct (intV_sound _ _ _ (IHe1 _ _ H) A) as [-> _].
+    destruct (intV_sound _ _ _ (IHe2 _ _ H) B) as [-> _].
+    set (n := count l h); clearbody n; clear A B; revert l; induction n as [|n IHn]; intros z; cbn [prodJ prodR].
+    + cbn [vrel]. apply B2R_1.
+    + apply (bin_sound Mul _ Rmult); [reflexivity | apply ext_mul | | apply IHn].
+      apply IHe3. constructor; [apply vrel_Z | exact H].
+  - destruct (intV (evalJ env e1)) as [a|] eqn:A; [|apply vrel_nai].
+    destruct (intV (evalJ env e2)) as [b|] eqn:B; [|apply vrel_nai].
+    destruct (intV_sound _ _ _ (IHe1 _ _ H) A) as [-> _].
+    destruct (intV_sound _ _ _ (IHe2 _ _ H) B) as [-> _].
+    generalize (IHe3 _ _ H). generalize (evalJ env e3) (evalR envR e3).
+    set (n := Z.to_nat (b - a)); clearbody n; clear A B; revert a; induction n as [|n IHn]; intros z v x Hx; cbn [recJ recR].
+    + exact Hx.
+    + apply IHn. apply IHe4. constructor; [apply vrel_Z | constructor; [exact Hx | exact H]].
+  - apply IHe2. constructor; [apply IHe1, H | exact H].
+Qed.
+
+(** Comparing the two sides: exactly where both are exact, else by the sign of the
+    enclosure of their difference. *)
+Definition checkJ (r : Rel) (lhs rhs : E) (env : list V) : bool :=
+  match evalJ env lhs, evalJ env rhs with
+  | Ex x, Ex y => relB r x y
+  | a, b =>
+      let d := JI.sub prec (toI a) (toI b) in
+      match r with
+      | Le => match JI.sign_large d with Xlt | Xeq => true | _ => false end
+      | Lt => match JI.sign_strict d with Xlt => true | _ => false end
+      | Ge => match JI.sign_large d with Xgt | Xeq => true | _ => false end
+      | Gt => match JI.sign_strict d with Xgt => true | _ => false end
+      | Eq => false
+      end
+  end.
+
+Lemma checkJ_sound : forall r lhs rhs env envR, Forall2 vrel env envR ->
+  checkJ r lhs rhs env = true -> Claim r lhs rhs envR.
+Proof.
+  intros r lhs rhs env envR H C. unfold checkJ, Claim in *.
+  pose proof (evalJ_sound lhs env envR H) as A. pose proof (evalJ_sound rhs env envR H) as B.
+  set (x := evalR envR lhs) in *. set (y := evalR envR rhs) in *.
+  assert (Hd : forall a b, vrel a x -> vrel b y ->
+     contains (JI.convert (JI.sub prec (toI a) (toI b))) (Xreal (x - y))).
+  { intros a b Ha Hb. apply ext_sub; apply toI_sound; assumption. }
+  assert (G : forall a b, vrel a x -> vrel b y ->
+    (let d := JI.sub prec (toI a) (toI b) in
+      match r with
+      | Le => match JI.sign_large d with Xlt | Xeq => true | _ => false end
+      | Lt => match JI.sign_strict d with Xlt => true | _ => false end
+      | Ge => match JI.sign_large d with Xgt | Xeq => true | _ => false end
+      | Gt => match JI.sign_strict d with Xgt => true | _ => false end
+      | Eq => false
+      end) = true -> holdsR r x y).
+  { intros a b Ha Hb. cbv zeta. specialize (Hd a b Ha Hb).
+    pose proof (JI.sign_large_correct (JI.sub prec (toI a) (toI b))) as SL.
+    pose proof (JI.sign_strict_correct (JI.sub prec (toI a) (toI b))) as SS.
+    destruct r; cbn [holdsR]; intro K.
+    - destruct (JI.sign_large _); try discriminate.
+      + apply SL in Hd. injection Hd; lra.
+      + destruct (SL _ Hd) as [_ P]; cbn [proj_val] in P; lra.
+    - destruct (JI.sign_strict _); try discriminate.
+      destruct (SS _ Hd) as [_ P]; cbn [proj_val] in P; lra.
+    - destruct (JI.sign_large _); try discriminate.
+      + apply SL in Hd. injection Hd; lra.
+      + destruct (SL _ Hd) as [_ P]; cbn [proj_val] in P; lra.
+    - destruct (JI.sign_strict _); try discriminate.
+      destruct (SS _ Hd) as [_ P]; cbn [proj_val] in P; lra.
+    - discriminate. }
+  destruct (evalJ env lhs) as [p|i], (evalJ env rhs) as [q|j]; try (apply (G _ _ A B), C).
+  cbn [vrel] in A, B. rewrite <- A, <- B. apply relB_iff, C.
+Qed.
+
+(** The hull of two rationals, and adaptive bisection of a real interval: [c] is tried on
+    the whole interval, else on its halves, [d] times deep. *)
+Definition hullJ (l h : bigQ) : JI.type := JI.join (ofQ (BigQ.to_Q l)) (ofQ (BigQ.to_Q h)).
+
+Lemma hullJ_sound : forall l h x, B2R l <= x <= B2R h -> contains (JI.convert (hullJ l h)) (Xreal x).
+Proof.
+  intros l h x Hx. apply (contains_between _ (B2R l) (B2R h)); [| |exact Hx];
+    apply JI.join_correct; [left|right]; apply ofQ_sound.
+Qed.
+
+Fixpoint bisectJ (c : V -> bool) (d : nat) (l h : bigQ) : bool :=
+  if c (Iv (hullJ l h)) then true else
+  match d with
+  | O => false
+  | S d' => let m := BigQ.red (BigQ.mul (BigQ.add l h) (BigQ.of_Q (1#2))) in
+            if bisectJ c d' l m then bisectJ c d' m h else false
+  end.
+
+Lemma bisectJ_sound : forall (c : V -> bool) (P : R -> Prop),
+  (forall v x, vrel v x -> c v = true -> P x) ->
+  forall d l h, bisectJ c d l h = true -> forall x, B2R l <= x <= B2R h -> P x.
+Proof.
+  intros c P Hc d; induction d as [|d IH]; intros l h H x Hx; cbn [bisectJ] in H;
+    (destruct (c (Iv (hullJ l h))) eqn:C; [apply (Hc (Iv (hullJ l h)) x (hullJ_sound _ _ _ Hx) C)|]).
+  - discriminate.
+  - set (m := BigQ.red _) in *.
+    destruct (bisectJ c d l m) eqn:H1; [|discriminate]. rename H into H2.
+    destruct (Rle_dec x (B2R m)).
+    + apply (IH l m H1). lra.
+    + apply (IH m h H2). lra.
+Qed.
+
+End J.
+
+(** [P] at every point of the innermost parameter's real interval (its bounds are
+    expressions in the other parameters; an open end excludes its value). *)
+Definition OnReal (lo hi : E) (lo_open hi_open : bool) (P : list R -> Prop) (env : list R) : Prop :=
+  forall x, (if lo_open then evalR env lo < x else evalR env lo <= x) ->
+            (if hi_open then x < evalR env hi else x <= evalR env hi) -> P (x :: env).
+
+Definition check_real (prec : JI.precision) (d : nat) (r : Rel) (lhs rhs lo hi : E)
+    (env : list bigQ) : bool :=
+  match evalB env lo, evalB env hi with
+  | Some l, Some h => bisectJ prec (fun v => checkJ prec r lhs rhs (v :: map Ex env)) d l h
+  | _, _ => false
+  end.
+
+Lemma Forall2_map_Ex : forall env, Forall2 vrel (map Ex env) (map B2R env).
+Proof. induction env; constructor; [reflexivity | assumption]. Qed.
+
+Theorem check_real_sound : forall prec d r lhs rhs lo hi lo_open hi_open env,
+  check_real prec d r lhs rhs lo hi env = true ->
+  OnReal lo hi lo_open hi_open (Claim r lhs rhs) (map B2R env).
+Proof.
+  intros prec d r lhs rhs lo hi lo_open hi_open env H x Hl Hh. unfold check_real in H.
+  destruct (evalB env lo) as [l|] eqn:A; [|discriminate].
+  destruct (evalB env hi) as [h|] eqn:B; [|discriminate].
+  apply evalB_sound in A; apply evalB_sound in B.
+  refine (bisectJ_sound prec _ (fun x => Claim r lhs rhs (x :: map B2R env)) _ d l h H x _).
+  - intros v y Hv C. apply (checkJ_sound prec r lhs rhs (v :: map Ex env)); [|exact C].
+    constructor; [exact Hv | apply Forall2_map_Ex].
+  - rewrite <- A, <- B. destruct lo_open, hi_open; lra.
+Qed.
+
+(** The whole grid of integer (or listed) points, with irrational values enclosed. *)
+Lemma checkJ_soundB : forall prec r lhs rhs env,
+  checkJ prec r lhs rhs (map Ex env) = true -> Claim r lhs rhs (map B2R env).
+Proof. intros prec r lhs rhs env H. apply (checkJ_sound prec r lhs rhs (map Ex env)); [apply Forall2_map_Ex | exact H]. Qed.

@@ -8,6 +8,7 @@
 //! the folder only ever holds proofs that check.
 
 pub mod kernel;
+pub mod realbox;
 pub mod script;
 pub mod term;
 

@@ -9,8 +9,13 @@
 //! - `certified` on an enumerable grid: `Forall_grid dom (Claim r lhs rhs) env`, a reflective
 //!   check over every point when Coq can afford it; otherwise (too much work, or irrational
 //!   values) the relation at a documented, evenly spread subset of points;
-//! - `certified` with real parameters: `forall x, lo < x <= hi -> Claim ...` proved by
-//!   `interval` with bisection, at every (or a documented subset of the) integer points;
+//! - `certified` on a grid with irrational values (exp, ln, real powers): a reflective
+//!   check by interval evaluation (`checkJ`) over every point when Coq can afford it;
+//! - `certified` with one real parameter, the innermost: `Forall_grid dom (OnReal lo hi ..
+//!   (Claim r lhs rhs)) env`, one reflective theorem (`check_real`: interval evaluation over
+//!   the parameter's interval, bisected, at every integer point; [`realbox`](super::realbox)
+//!   mirrors it); otherwise `forall x, lo < x <= hi -> Claim ...` proved by `interval` with
+//!   bisection, at every (or a documented subset of the) integer points;
 //! - `threshold`: the failing end at the witness point and the holding end over the domain;
 //! - `best_constant`: both ends of the enclosure at the witness.
 //!
@@ -19,6 +24,7 @@
 
 mod points;
 
+use super::realbox::{JEval, JV};
 use super::term::{self, BigQv, CoqNum, Term, TooLarge, Work, coq_q, coq_rel, reify, wrap_lets};
 use crate::claims::Claim;
 use crate::decide::{Bracket, Outcome, Side, Verdict, relations};
@@ -45,6 +51,16 @@ pub const WORK_LIMIT: u64 = 80_000_000;
 /// of enclosed powers with large roots run slower (about a minute for `lemma6.iii`'s
 /// 100th roots; see BENCHMARKS.md).
 pub const GRID_WORK_LIMIT: u64 = 1_500_000_000;
+
+/// Work an interval-evaluation theorem (`check_real`, `checkJ`) may ask of `vm_compute`,
+/// in [`realbox`](super::realbox)'s units (see BENCHMARKS.md for the rate).
+pub const REAL_WORK_LIMIT: u64 = 200_000_000;
+
+/// Most halvings of a real parameter's interval at one integer point.
+pub const REAL_DEPTH: u32 = 12;
+
+/// Coq Interval precisions tried for interval-evaluation theorems, fewest bits first.
+pub const REAL_PRECS: [u32; 3] = [64, 128, 256];
 
 /// Most points of a grid with irrational values proved one `interval` theorem each, all of
 /// them (beyond, [`MAX_POINTS`] of them).
@@ -676,6 +692,11 @@ impl Ctx<'_> {
         if !over && self.bounds_grid(base, doms, lead, &pts, what) {
             return;
         }
+        // other irrational values (exp, ln, real powers of enclosed values): one reflective
+        // theorem by interval evaluation
+        if self.enclosure_grid(base, doms, lead, &pts, what) {
+            return;
+        }
         let why = if over {
             "the exact values at all points are more than Coq computes in about 10 s"
         } else {
@@ -718,8 +739,13 @@ impl Ctx<'_> {
         ));
     }
 
-    /// Certified with real parameters: one `interval` theorem per integer point.
+    /// Certified with real parameters: one reflective theorem over the whole domain when
+    /// interval evaluation separates the sides ([`Ctx::real_grid`]); else one `interval`
+    /// theorem per integer point.
     fn boxes(&mut self, base: &str, doms: &[Dom], points: &[Vec<Option<Rational>>], what: &str) {
+        if self.real_grid(base, doms, points, what) {
+            return;
+        }
         let lead = usize::from(self.claim.best_constant.is_some());
         let chosen = spread(points.len(), MAX_POINTS);
         let mut done = Vec::new();
@@ -1010,6 +1036,182 @@ impl Ctx<'_> {
             &format!("grid_sound {{d}} (checkI {k} {r} lhs rhs) _ (checkI_sound {k} _ _ _)"),
             &format!("; rational powers enclosed to {k} bits"),
         );
+        true
+    }
+
+    /// The whole integer grid by `checkJ`: both sides evaluated by interval arithmetic
+    /// where they are irrational (Coq Interval's floats at the fewest of [`REAL_PRECS`]
+    /// bits that separate them at every point), within [`REAL_WORK_LIMIT`].
+    fn enclosure_grid(
+        &mut self,
+        base: &str,
+        doms: &[Dom],
+        lead: &[Rational],
+        pts: &[Vec<Rational>],
+        what: &str,
+    ) -> bool {
+        if matches!(self.rel, Rel::Eq) {
+            return false;
+        }
+        let separated = |prec: u32| -> Result<bool, TooLarge> {
+            let j = JEval::new(prec);
+            let mut w = Work::new(REAL_WORK_LIMIT);
+            for p in pts {
+                let mut env: Vec<JV> = p.iter().map(|q| JV::Ex(BigQv::lit(q))).collect();
+                if !j.check(self.rel, &self.lhs, &self.rhs, &mut env, &mut w)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        let mut chosen = None;
+        for prec in REAL_PRECS {
+            match separated(prec) {
+                Ok(true) => {
+                    chosen = Some(prec);
+                    break;
+                }
+                Ok(false) => continue,
+                Err(_) => return false,
+            }
+        }
+        let Some(prec) = chosen else { return false };
+        let r = coq_rel(self.rel);
+        self.grid_theorem(
+            (base, doms, lead, pts.len(), what),
+            &format!(": both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, {prec} bits) elsewhere"),
+            &format!("gridB_soundQ {{d}} (fun env => checkJ (JF.PtoP {prec}) {r} lhs rhs (map Ex env)) _ (checkJ_soundB (JF.PtoP {prec}) {r} lhs rhs)"),
+            &format!("; irrational values enclosed by interval arithmetic at {prec} bits"),
+        );
+        true
+    }
+
+    /// The whole domain when its innermost parameter is real and the others are integers
+    /// (or fixed): one reflective theorem (`check_real`) that, at every integer point,
+    /// evaluates both sides by interval arithmetic over the real parameter's interval,
+    /// halved where needed. The precision (the fewest of [`REAL_PRECS`] bits) and the depth
+    /// are found by the mirror ([`JEval`]); false where some point is not separated within
+    /// [`REAL_DEPTH`] halvings (a touching point, a function Coq's intervals do not bound)
+    /// or the work exceeds [`REAL_WORK_LIMIT`].
+    fn real_grid(
+        &mut self,
+        base: &str,
+        doms: &[Dom],
+        points: &[Vec<Option<Rational>>],
+        what: &str,
+    ) -> bool {
+        if matches!(self.rel, Rel::Eq) {
+            return false;
+        }
+        let Some((
+            Dom::Real {
+                lo,
+                lo_closed,
+                hi,
+                hi_closed,
+            },
+            rest,
+        )) = doms.split_last()
+        else {
+            return false;
+        };
+        if rest.iter().any(|d| matches!(d, Dom::Real { .. })) {
+            return false;
+        }
+        // the known values of every point and the real parameter's bounds there
+        let mut cases: Vec<(Vec<Rational>, Rational, Rational)> = Vec::new();
+        for p in points {
+            let Some((None, known)) = p.split_last() else {
+                return false;
+            };
+            let Some(env) = known.iter().cloned().collect::<Option<Vec<Rational>>>() else {
+                return false;
+            };
+            let mut w = Work::new(WORK_LIMIT);
+            let (Ok(Some(l)), Ok(Some(h))) = (
+                lo.qeval(&mut env.clone(), &mut w),
+                hi.qeval(&mut env.clone(), &mut w),
+            ) else {
+                return false;
+            };
+            if l > h {
+                return false;
+            }
+            cases.push((env, l, h));
+        }
+        let mut chosen = None;
+        'prec: for prec in REAL_PRECS {
+            let j = JEval::new(prec);
+            let mut w = Work::new(REAL_WORK_LIMIT);
+            let mut depth = 0;
+            for (env, l, h) in &cases {
+                match j.bisect(
+                    self.rel, &self.lhs, &self.rhs, env, REAL_DEPTH, l, h, &mut w,
+                ) {
+                    Ok(Some(d)) => depth = depth.max(d),
+                    Ok(None) => continue 'prec,
+                    Err(_) => return false,
+                }
+            }
+            chosen = Some((prec, depth));
+            break;
+        }
+        let Some((prec, depth)) = chosen else {
+            return false;
+        };
+        // room for Coq's floats to need a halving more than the mirror's
+        let depth = (depth + 2).min(REAL_DEPTH);
+        let lead_n = usize::from(self.claim.best_constant.is_some());
+        let real_name = self.names[lead_n + rest.len()].clone();
+        let r = coq_rel(self.rel);
+        let on = format!(
+            "OnReal {} {} {} {}",
+            paren(lo),
+            paren(hi),
+            !lo_closed,
+            !hi_closed
+        );
+        let lead: Vec<Rational> = points[0][..lead_n]
+            .iter()
+            .map(|v| v.clone().expect("a fixed constant"))
+            .collect();
+        let name = self.fresh(base);
+        let dom: Vec<String> = rest.iter().map(Dom::coq).collect();
+        let n = cases.len();
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "(** {what} on the whole domain: at each of its {n} integer point{s}, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, {prec} bits) over the interval of `{real_name}`, halved up to {depth} times where needed *)
+Definition {name}_domain : list Dom := [{}].
+Theorem {name} : Forall_grid {name}_domain ({on} (Claim {r} lhs rhs)) (map Q2R {}).
+Proof.
+  apply (gridB_soundQ {name}_domain (check_real (JF.PtoP {prec}) {depth} {r} lhs rhs {lo_c} {hi_c}) _
+    (check_real_sound (JF.PtoP {prec}) {depth} {r} lhs rhs {lo_c} {hi_c} {lo_open} {hi_open})).
+  vm_cast_no_check (eq_refl true).
+Qed.
+",
+            dom.join(";\n  "),
+            q_list(&lead),
+            s = if n == 1 { "" } else { "s" },
+            lo_c = paren(lo),
+            hi_c = paren(hi),
+            lo_open = !lo_closed,
+            hi_open = !hi_closed,
+        );
+        self.blocks.push(Block {
+            text,
+            proves: format!(
+                "{name}: the relation holds on the whole domain ({n} integer points, each with the interval of `{real_name}`)"
+            ),
+            verdict: self.in_verdict,
+            fallback: None,
+        });
+        if self.in_verdict {
+            self.whole = Some(format!(
+                "the relation on the whole domain: {n} integer point{} with the whole interval of `{real_name}` at each (one reflective theorem; interval arithmetic at {prec} bits, up to {depth} halvings)",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
         true
     }
 
