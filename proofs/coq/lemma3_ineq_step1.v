@@ -40,17 +40,8 @@ Proof.
   apply not_le_by. first [interval with (i_prec 73) | interval with (i_prec 292)].
 Qed.
 
-(** with a = 4479/223201 (the threshold's safe end) the relation holds: at a = 4479/223201 (this one point) *)
-Definition threshold_holds_point : list Q := [(Qmake 4479 223201)]%Q.
-Lemma threshold_holds_lhs : simp threshold_holds_point lhs = Exp (Cst (Qmake 4479 223201)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma threshold_holds_rhs : simp threshold_holds_point rhs = (Cst (Qmake 7514933 7365633)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem threshold_holds : Claim Le lhs rhs (map Q2R threshold_holds_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_lhs, threshold_holds_rhs.
-  cbn [evalR nth map threshold_holds_point]. rewrite ?Q2R_lit.
-  apply le_by. first [interval with (i_prec 75) | interval with (i_prec 300)].
-Qed.
+(** with a = 4479/223201 (the threshold's safe end) the relation holds at every one of the domain's 1 points: both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) elsewhere *)
+Definition threshold_holds_domain : list Dom := [Among [(Cst (Qmake 4479 223201))]].
+Theorem threshold_holds : Forall_grid threshold_holds_domain (Claim Le lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ threshold_holds_domain (fun env => checkJ (JF.PtoP 64) Le lhs rhs (map Ex env)) _ (checkJ_soundB (JF.PtoP 64) Le lhs rhs)). vm_cast_no_check (eq_refl true). Qed.
 

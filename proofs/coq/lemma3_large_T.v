@@ -12,123 +12,14 @@ Open Scope R_scope.
 Definition lhs : E := Let (Rec (Var 3) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Add (Cst (Qmake 1 1)) (Div (Var 2) (Mul (Cst (Qmake 99 100)) (Var 0)))) (Var 1)) (Div (Var 3) (Var 0)))) (Var 0).
 Definition rhs : E := Mul (Var 1) (Pow (Div (Var 2) (Var 3)) (Var 0)).
 
-(** the relation holds: at t0 = 1, T = 4, y = 1, a = 1/10 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 4 1); (Qmake 1 1)]%Q.
-Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 113851 58806)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : simp certified_2_point rhs = Mul (Cst (Qmake 1 1)) (Pow (Cst (Qmake 4 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Ge lhs rhs (map Q2R certified_2_point).
+(** the relation holds on the whole domain: at each of its 162 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) over the interval of `a`, halved up to 2 times where needed *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 1 1))) ((Cst (Qmake 6 1)));
+  Range (Mul (Cst (Qmake 4 1)) (Var 0)) ((Cst (Qmake 40 1)));
+  Among [(Cst (Qmake 1 1))]].
+Theorem certified : Forall_grid certified_domain (OnReal ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false (Claim Ge lhs rhs)) (map Q2R []%Q).
 Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_2_lhs, certified_2_rhs.
-  cbn [evalR nth map certified_2_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
-Qed.
-
-(** the relation holds: at t0 = 1, T = 27, y = 1, a = 1/10 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 27 1); (Qmake 1 1)]%Q.
-Lemma certified_4_lhs : simp certified_4_point lhs = (Cst (Qmake 25557052430565842236284085645483148161436809676280805013111 5557478387590386346581631046707099491004329544347681775710)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : simp certified_4_point rhs = Mul (Cst (Qmake 1 1)) (Pow (Cst (Qmake 27 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Ge lhs rhs (map Q2R certified_4_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_4_lhs, certified_4_rhs.
-  cbn [evalR nth map certified_4_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at t0 = 2, T = 17, y = 1, a = 1/10 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 17 1); (Qmake 2 1)]%Q.
-Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 924707860068355470691978569867047 348323633629721852582051350357095)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : simp certified_6_point rhs = Mul (Cst (Qmake 1 1)) (Pow (Cst (Qmake 17 2)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Ge lhs rhs (map Q2R certified_6_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_6_lhs, certified_6_rhs.
-  cbn [evalR nth map certified_6_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at t0 = 2, T = 40, y = 1, a = 1/10 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 40 1); (Qmake 2 1)]%Q.
-Lemma certified_8_lhs : simp certified_8_point lhs = (Cst (Qmake 1354314042826279021694012537874182649670083027492566201114700036764006035759925906381741 355519020346029582007904603286843621373400794675899122842128781268942868775250345674410)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : simp certified_8_point rhs = Mul (Cst (Qmake 1 1)) (Pow (Cst (Qmake 20 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Ge lhs rhs (map Q2R certified_8_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_8_lhs, certified_8_rhs.
-  cbn [evalR nth map certified_8_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at t0 = 3, T = 34, y = 1, a = 1/10 (this one point) *)
-Definition certified_10_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 34 1); (Qmake 3 1)]%Q.
-Lemma certified_10_lhs : simp certified_10_point lhs = (Cst (Qmake 207330492487011499242300863013064489259980159005078722390981786279188856 70635450365659244546608291607196810511354717671828964859326652933471085)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_10_rhs : simp certified_10_point rhs = Mul (Cst (Qmake 1 1)) (Pow (Cst (Qmake 34 3)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_10 : Claim Ge lhs rhs (map Q2R certified_10_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_10_lhs, certified_10_rhs.
-  cbn [evalR nth map certified_10_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at t0 = 4, T = 32, y = 1, a = 1/10 (this one point) *)
-Definition certified_12_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 32 1); (Qmake 4 1)]%Q.
-Lemma certified_12_lhs : simp certified_12_point lhs = (Cst (Qmake 3588832082780152160717896352656980287648366235829250764273684037 1470658833272881167736857278996959617006002714332093985260810170)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_12_rhs : simp certified_12_point rhs = Mul (Cst (Qmake 1 1)) (Pow (Cst (Qmake 8 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_12 : Claim Ge lhs rhs (map Q2R certified_12_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_12_lhs, certified_12_rhs.
-  cbn [evalR nth map certified_12_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
-Qed.
-
-(** the relation holds: at t0 = 5, T = 34, y = 1, a = 1/10 (this one point) *)
-Definition certified_14_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 34 1); (Qmake 5 1)]%Q.
-Lemma certified_14_lhs : simp certified_14_point lhs = (Cst (Qmake 10624470420929243018460779889612537469676740035298820260519311150229 4804642408302502774996312730483067068758610867722951049847066825390)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_14_rhs : simp certified_14_point rhs = Mul (Cst (Qmake 1 1)) (Pow (Cst (Qmake 34 5)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_14 : Claim Ge lhs rhs (map Q2R certified_14_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_14_lhs, certified_14_rhs.
-  cbn [evalR nth map certified_14_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
-Qed.
-
-(** the relation holds: at t0 = 6, T = 40, y = 1, a = 1/10 (this one point) *)
-Definition certified_16_point : list Q := [(Qmake 1 10); (Qmake 1 1); (Qmake 40 1); (Qmake 6 1)]%Q.
-Lemma certified_16_lhs : simp certified_16_point lhs = (Cst (Qmake 34808246756582743603721175876280444887813664642501753449231071006818674812539811 16037776603917619041893098024732121181911531261328365629125311331438410111233110)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_16_rhs : simp certified_16_point rhs = Mul (Cst (Qmake 1 1)) (Pow (Cst (Qmake 20 3)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_16 : Claim Ge lhs rhs (map Q2R certified_16_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_16_lhs, certified_16_rhs.
-  cbn [evalR nth map certified_16_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
+  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
+    (check_real_sound (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
+  vm_cast_no_check (eq_refl true).
 Qed.
 

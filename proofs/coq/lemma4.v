@@ -12,123 +12,14 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 2)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5))))) (Rec (Var 1) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 2)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 5))) (Sub (Var 3) (Cst (Qmake 1 1)))) (Var 5)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Sub (Var 1) (Cst (Qmake 1 1))))))) (Var 0).
 Definition rhs : E := Mul (Div (Cst (Qmake 1 1)) (Mul (Cst (Qmake 2 1)) (Var 3))) (Pow (Div (Var 2) (Var 1)) (Var 0)).
 
-(** the relation holds: at n = 2, T = 2, t0 = 2, a = 1/10 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 2 1); (Qmake 2 1); (Qmake 2 1)]%Q.
-Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 1 1)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : simp certified_2_point rhs = Mul (Cst (Qmake 1 4)) (Pow (Cst (Qmake 1 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Ge lhs rhs (map Q2R certified_2_point).
+(** the relation holds on the whole domain: at each of its 3045 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) over the interval of `a`, halved up to 2 times where needed *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 8 1)));
+  Range ((Cst (Qmake 2 1))) ((Cst (Qmake 30 1)));
+  Range ((Cst (Qmake 2 1))) ((Var 0))].
+Theorem certified : Forall_grid certified_domain (OnReal ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false (Claim Ge lhs rhs)) (map Q2R []%Q).
 Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_2_lhs, certified_2_rhs.
-  cbn [evalR nth map certified_2_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 2, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 2 1)]%Q.
-Lemma certified_4_lhs : simp certified_4_point lhs = (Cst (Qmake 92944870525110481637205572107501052589479204442721676885249467026803523584 39082920405675736793822703594777904352705076600741230693027290564015261065)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : simp certified_4_point rhs = Mul (Cst (Qmake 1 4)) (Pow (Cst (Qmake 1 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Ge lhs rhs (map Q2R certified_4_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_4_lhs, certified_4_rhs.
-  cbn [evalR nth map certified_4_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 3, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 3 1)]%Q.
-Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 692493248917985570707958728875972722392374310215724087396632634303 436782256663839621468544888786626709867431303188501507276740157130)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : simp certified_6_point rhs = Mul (Cst (Qmake 1 6)) (Pow (Cst (Qmake 1 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Ge lhs rhs (map Q2R certified_6_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_6_lhs, certified_6_rhs.
-  cbn [evalR nth map certified_6_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 4, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 4 1)]%Q.
-Lemma certified_8_lhs : simp certified_8_point lhs = (Cst (Qmake 24949698702268991588662904314417926072336831047099219215776600355096968075677794304 20977487033301688706163684958240899225900277117647140048716153373359445937090630315)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : simp certified_8_point rhs = Mul (Cst (Qmake 1 8)) (Pow (Cst (Qmake 1 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Ge lhs rhs (map Q2R certified_8_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_8_lhs, certified_8_rhs.
-  cbn [evalR nth map certified_8_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 5, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_10_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 5 1)]%Q.
-Lemma certified_10_lhs : simp certified_10_point lhs = (Cst (Qmake 5159476763889086028247764176696335691156791971741051132951919990055263042449951171875 5415451779835033393629657672275431459021879715167785300423338949025139817419631466446)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_10_rhs : simp certified_10_point rhs = Mul (Cst (Qmake 1 10)) (Pow (Cst (Qmake 1 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_10 : Claim Ge lhs rhs (map Q2R certified_10_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_10_lhs, certified_10_rhs.
-  cbn [evalR nth map certified_10_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 6, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_12_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 6 1)]%Q.
-Lemma certified_12_lhs : simp certified_12_point lhs = (Cst (Qmake 92944870525110481637205572107501052589479204442721676885249467026803523584 116656037959895925567361577073010720931004016900415056612564168377543671565)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_12_rhs : simp certified_12_point rhs = Mul (Cst (Qmake 1 12)) (Pow (Cst (Qmake 1 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_12 : Claim Ge lhs rhs (map Q2R certified_12_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_12_lhs, certified_12_rhs.
-  cbn [evalR nth map certified_12_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 7, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_14_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 7 1)]%Q.
-Lemma certified_14_lhs : simp certified_14_point lhs = (Cst (Qmake 318537571150398676160218604430989699306410911853412452950873052850099414046029001699804703 463438350205273025864035929142720304590696545872816910231181401181490716756048641107144130)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_14_rhs : simp certified_14_point rhs = Mul (Cst (Qmake 1 14)) (Pow (Cst (Qmake 1 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_14 : Claim Ge lhs rhs (map Q2R certified_14_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_14_lhs, certified_14_rhs.
-  cbn [evalR nth map certified_14_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 8, T = 30, t0 = 30, a = 1/10 (this one point) *)
-Definition certified_16_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 30 1); (Qmake 8 1)]%Q.
-Lemma certified_16_lhs : simp certified_16_point lhs = (Cst (Qmake 6697383748206184991762891149925143359802026227723036387430954110450216549612011223068442624 11030483419934215473886179600240113330813827524267542917030374990096616885682517003315325215)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_16_rhs : simp certified_16_point rhs = Mul (Cst (Qmake 1 16)) (Pow (Cst (Qmake 1 1)) (Cst (Qmake 1 10))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_16 : Claim Ge lhs rhs (map Q2R certified_16_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_16_lhs, certified_16_rhs.
-  cbn [evalR nth map certified_16_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
+  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
+    (check_real_sound (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
+  vm_cast_no_check (eq_refl true).
 Qed.
 

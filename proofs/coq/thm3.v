@@ -12,123 +12,14 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 1) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 2)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5)))))) (Var 0).
 Definition rhs : E := Div (Pow (Var 1) (Var 0)) (Mul (Cst (Qmake 3 1)) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 0)))).
 
-(** the relation holds: at n = 2, t0 = 2, T = 3, a = 1/10 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 3 1); (Qmake 2 1); (Qmake 2 1)]%Q.
-Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 307 396)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : simp certified_2_point rhs = Div (Pow (Cst (Qmake 3 1)) (Cst (Qmake 1 10))) (Mul (Cst (Qmake 3 1)) (Pow (Cst (Qmake 2 1)) (Cst (Qmake 11 10)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Ge lhs rhs (map Q2R certified_2_point).
+(** the relation holds on the whole domain: at each of its 486 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) over the interval of `a`, halved up to 2 times where needed *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 10 1)));
+  Among [(Var 0)];
+  Range (Add (Var 1) (Cst (Qmake 1 1))) ((Cst (Qmake 60 1)))].
+Theorem certified : Forall_grid certified_domain (OnReal ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false (Claim Ge lhs rhs)) (map Q2R []%Q).
 Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_2_lhs, certified_2_rhs.
-  cbn [evalR nth map certified_2_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 3, t0 = 3, T = 15, a = 1/10 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 10); (Qmake 15 1); (Qmake 3 1); (Qmake 3 1)]%Q.
-Lemma certified_4_lhs : simp certified_4_point lhs = (Cst (Qmake 8782667076924323724152742059327 7036841083428724294586895966810)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : simp certified_4_point rhs = Div (Pow (Cst (Qmake 15 1)) (Cst (Qmake 1 10))) (Mul (Cst (Qmake 3 1)) (Pow (Cst (Qmake 3 1)) (Cst (Qmake 11 10)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Ge lhs rhs (map Q2R certified_4_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_4_lhs, certified_4_rhs.
-  cbn [evalR nth map certified_4_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 4, t0 = 4, T = 28, a = 1/10 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 28 1); (Qmake 4 1); (Qmake 4 1)]%Q.
-Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 69119762031579602968261783260455289366744388986351820345972103 59420558920116410817650799151392307757818291488165413545891320)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : simp certified_6_point rhs = Div (Pow (Cst (Qmake 28 1)) (Cst (Qmake 1 10))) (Mul (Cst (Qmake 3 1)) (Pow (Cst (Qmake 4 1)) (Cst (Qmake 11 10)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Ge lhs rhs (map Q2R certified_6_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_6_lhs, certified_6_rhs.
-  cbn [evalR nth map certified_6_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 5, t0 = 5, T = 42, a = 1/10 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 42 1); (Qmake 5 1); (Qmake 5 1)]%Q.
-Lemma certified_8_lhs : simp certified_8_point lhs = (Cst (Qmake 1817794734404991838423492947840755962310551457543408293841028921739116340534369756297119706159 1724798749613660786963439143323105394874947088366151214972973571682369983148783175787671742950)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : simp certified_8_point rhs = Div (Pow (Cst (Qmake 42 1)) (Cst (Qmake 1 10))) (Mul (Cst (Qmake 3 1)) (Pow (Cst (Qmake 5 1)) (Cst (Qmake 11 10)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Ge lhs rhs (map Q2R certified_8_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_8_lhs, certified_8_rhs.
-  cbn [evalR nth map certified_8_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 6, t0 = 6, T = 58, a = 1/10 (this one point) *)
-Definition certified_10_point : list Q := [(Qmake 1 10); (Qmake 58 1); (Qmake 6 1); (Qmake 6 1)]%Q.
-Lemma certified_10_lhs : simp certified_10_point lhs = (Cst (Qmake 404121283548026043448851131203716745553098615281156459902019588987643297438714186999939339292450795133169563255147901464200039415797 419719794030161341575662551016343755189266740618916721928754368756796931403816468633729927342748652675401220508274961361750777248220)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_10_rhs : simp certified_10_point rhs = Div (Pow (Cst (Qmake 58 1)) (Cst (Qmake 1 10))) (Mul (Cst (Qmake 3 1)) (Pow (Cst (Qmake 6 1)) (Cst (Qmake 11 10)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_10 : Claim Ge lhs rhs (map Q2R certified_10_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_10_lhs, certified_10_rhs.
-  cbn [evalR nth map certified_10_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 8, t0 = 8, T = 22, a = 1/10 (this one point) *)
-Definition certified_12_point : list Q := [(Qmake 1 10); (Qmake 22 1); (Qmake 8 1); (Qmake 8 1)]%Q.
-Lemma certified_12_lhs : simp certified_12_point lhs = (Cst (Qmake 76082961063570758493614027631149370253183842413 141669987823991398039066455672348689169751241040)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_12_rhs : simp certified_12_point rhs = Div (Pow (Cst (Qmake 22 1)) (Cst (Qmake 1 10))) (Mul (Cst (Qmake 3 1)) (Pow (Cst (Qmake 8 1)) (Cst (Qmake 11 10)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_12 : Claim Ge lhs rhs (map Q2R certified_12_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_12_lhs, certified_12_rhs.
-  cbn [evalR nth map certified_12_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 31) | interval with (i_prec 124)].
-Qed.
-
-(** the relation holds: at n = 9, t0 = 9, T = 40, a = 1/10 (this one point) *)
-Definition certified_14_point : list Q := [(Qmake 1 10); (Qmake 40 1); (Qmake 9 1); (Qmake 9 1)]%Q.
-Lemma certified_14_lhs : simp certified_14_point lhs = (Cst (Qmake 182816613682321341983429922353683427330005728669603729082873053352902001906581708017376359 316767447128312357569043001528577666643700108056226118452336744110628096078748057995899310)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_14_rhs : simp certified_14_point rhs = Div (Pow (Cst (Qmake 40 1)) (Cst (Qmake 1 10))) (Mul (Cst (Qmake 3 1)) (Pow (Cst (Qmake 9 1)) (Cst (Qmake 11 10)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_14 : Claim Ge lhs rhs (map Q2R certified_14_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_14_lhs, certified_14_rhs.
-  cbn [evalR nth map certified_14_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 10, t0 = 10, T = 60, a = 1/10 (this one point) *)
-Definition certified_16_point : list Q := [(Qmake 1 10); (Qmake 60 1); (Qmake 10 1); (Qmake 10 1)]%Q.
-Lemma certified_16_lhs : simp certified_16_point lhs = (Cst (Qmake 3997945146384678136809944213631407101176285401051930548856859960692379687623250215223948328195774248165208370536902834168610129014404797 6856122835482685514638447770851975241016672208010004652706202613642277874481342015131978363143799241452678937002671493844198946349673700)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_16_rhs : simp certified_16_point rhs = Div (Pow (Cst (Qmake 60 1)) (Cst (Qmake 1 10))) (Mul (Cst (Qmake 3 1)) (Pow (Cst (Qmake 10 1)) (Cst (Qmake 11 10)))).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_16 : Claim Ge lhs rhs (map Q2R certified_16_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_16_lhs, certified_16_rhs.
-  cbn [evalR nth map certified_16_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
+  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
+    (check_real_sound (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
+  vm_cast_no_check (eq_refl true).
 Qed.
 

@@ -12,48 +12,14 @@ Open Scope R_scope.
 Definition lhs : E := Let (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Sub (Var 2) (Cst (Qmake 1 1)))) (Let (Abs (Rec (Var 3) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 3)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 6)))))) (Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 3) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 4)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 7))))) (Rec (Var 4) (Var 3) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 4)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 7))) (Sub (Var 6) (Cst (Qmake 1 1)))) (Var 7)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 5))) (Sub (Var 4) (Cst (Qmake 1 1))))))) (Add (Mul (Var 1) (Var 2)) (Mul (Var 0) (Sub (Cst (Qmake 1 1)) (Var 2)))))).
 Definition rhs : E := Let (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Sub (Var 2) (Cst (Qmake 1 1)))) (Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 3)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 6))))) (Rec (Var 3) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Div (Neg (Var 3)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Div (Cst (Qmake 1 1)) (Var 0)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 6))) (Sub (Var 5) (Cst (Qmake 1 1)))) (Var 6)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 4))) (Sub (Var 3) (Cst (Qmake 1 1))))))) (Mul (Var 0) (Sub (Cst (Qmake 1 1)) (Var 1)))).
 
-(** the relation holds: at n = 2, t0 = 2, T = 3, a = 1/10 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 3 1); (Qmake 2 1); (Qmake 2 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 307 396).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 515 792).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Ge lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 3, t0 = 3, T = 15, a = 1/10 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 10); (Qmake 15 1); (Qmake 3 1); (Qmake 3 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 8782667076924323724152742059327 7036841083428724294586895966810).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 17693874103078971152094672330439 18295786816914683165925929513706).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Ge lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 4, t0 = 4, T = 28, a = 1/10 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 28 1); (Qmake 4 1); (Qmake 4 1)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 69119762031579602968261783260455289366744388986351820345972103 59420558920116410817650799151392307757818291488165413545891320).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 45658629667634536146364804558217363845592971275509620009070764343 49437905021536853800285464893958400054504818518153624070181578240).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Ge lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 5, t0 = 5, T = 42, a = 1/10 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 42 1); (Qmake 5 1); (Qmake 5 1)]%Q.
-Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 1817794734404991838423492947840755962310551457543408293841028921739116340534369756297119706159 1724798749613660786963439143323105394874947088366151214972973571682369983148783175787671742950).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : evalQ certified_8_point rhs = Some (Qmake 917489102156758918610699658735979016907729649766273094311972691319383944433191326262417321972671 1077999218508537991852149464576940871796841930228844509358108482301481239467989484867294839343750).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Ge lhs rhs (map Q2R certified_8_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_8_lhs, certified_8_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 6, t0 = 6, T = 58, a = 1/10 (this one point) *)
-Definition certified_10_point : list Q := [(Qmake 1 10); (Qmake 58 1); (Qmake 6 1); (Qmake 6 1)]%Q.
-Lemma certified_10_lhs : evalQ certified_10_point lhs = Some (Qmake 404121283548026043448851131203716745553098615281156459902019588987643297438714186999939339292450795133169563255147901464200039415797 419719794030161341575662551016343755189266740618916721928754368756796931403816468633729927342748652675401220508274961361750777248220).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_10_rhs : evalQ certified_10_point rhs = Some (Qmake 73920744360240407235598420392978869791862193276869921396045464924422663925726470996038874781623733325730887054094960026734437023910403 94017233862756140512948411427661001162395749898637345712040978601522512634454888973955503724775698199289873393853591345032174103601280).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_10 : Claim Ge lhs rhs (map Q2R certified_10_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_10_lhs, certified_10_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds on the whole domain: at each of its 486 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) over the interval of `a`, halved up to 6 times where needed *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 10 1)));
+  Among [(Var 0)];
+  Range (Add (Var 1) (Cst (Qmake 1 1))) ((Cst (Qmake 60 1)))].
+Theorem certified : Forall_grid certified_domain (OnReal ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false (Claim Ge lhs rhs)) (map Q2R []%Q).
+Proof.
+  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 64) 6 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
+    (check_real_sound (JF.PtoP 64) 6 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
+  vm_cast_no_check (eq_refl true).
+Qed.
 

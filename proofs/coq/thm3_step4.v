@@ -12,101 +12,14 @@ Open Scope R_scope.
 Definition lhs : E := Mul (Div (Mul (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Var 3))) (Pow (Var 1) (Var 0))) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 0)))) (Cst (Qmake 2 1)).
 Definition rhs : E := Mul (Div (Pow (Var 1) (Var 0)) (Mul (Cst (Qmake 3 1)) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 0))))) (Cst (Qmake 2 1)).
 
-(** the relation holds on the real box at n = 2, t0 = 2, T = 3, a in its interval *)
-Theorem certified : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 3 1); Q2R (Qmake 2 1); Q2R (Qmake 2 1)].
+(** the relation holds on the whole domain: at each of its 486 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) over the interval of `a`, halved up to 2 times where needed *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 10 1)));
+  Among [(Var 0)];
+  Range (Add (Var 1) (Cst (Qmake 1 1))) ((Cst (Qmake 60 1)))].
+Theorem certified : Forall_grid certified_domain (OnReal ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false (Claim Ge lhs rhs)) (map Q2R []%Q).
 Proof.
-  intros a_ H0.
-  unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    repeat (rewrite powR_pos by interval);
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
-Qed.
-
-(** the relation holds on the real box at n = 3, t0 = 3, T = 15, a in its interval *)
-Theorem certified_2 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 15 1); Q2R (Qmake 3 1); Q2R (Qmake 3 1)].
-Proof.
-  intros a_ H0.
-  unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    repeat (rewrite powR_pos by interval);
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
-Qed.
-
-(** the relation holds on the real box at n = 4, t0 = 4, T = 28, a in its interval *)
-Theorem certified_3 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 28 1); Q2R (Qmake 4 1); Q2R (Qmake 4 1)].
-Proof.
-  intros a_ H0.
-  unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    repeat (rewrite powR_pos by interval);
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
-Qed.
-
-(** the relation holds on the real box at n = 5, t0 = 5, T = 42, a in its interval *)
-Theorem certified_4 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 42 1); Q2R (Qmake 5 1); Q2R (Qmake 5 1)].
-Proof.
-  intros a_ H0.
-  unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    repeat (rewrite powR_pos by interval);
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
-Qed.
-
-(** the relation holds on the real box at n = 6, t0 = 6, T = 58, a in its interval *)
-Theorem certified_5 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 58 1); Q2R (Qmake 6 1); Q2R (Qmake 6 1)].
-Proof.
-  intros a_ H0.
-  unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    repeat (rewrite powR_pos by interval);
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
-Qed.
-
-(** the relation holds on the real box at n = 8, t0 = 8, T = 22, a in its interval *)
-Theorem certified_6 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 22 1); Q2R (Qmake 8 1); Q2R (Qmake 8 1)].
-Proof.
-  intros a_ H0.
-  unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    repeat (rewrite powR_pos by interval);
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
-Qed.
-
-(** the relation holds on the real box at n = 9, t0 = 9, T = 40, a in its interval *)
-Theorem certified_7 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 40 1); Q2R (Qmake 9 1); Q2R (Qmake 9 1)].
-Proof.
-  intros a_ H0.
-  unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    repeat (rewrite powR_pos by interval);
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
-Qed.
-
-(** the relation holds on the real box at n = 10, t0 = 10, T = 60, a in its interval *)
-Theorem certified_8 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 60 1); Q2R (Qmake 10 1); Q2R (Qmake 10 1)].
-Proof.
-  intros a_ H0.
-  unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    repeat (rewrite powR_pos by interval);
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)].
-Qed.
-
-(** the relation holds on the box n in [2, 10], t0 in [2, 10], T in [3, 60], a in (0, 1/10] (it holds every point of the domain) *)
-Theorem certified_9 : forall n_ t0_ T_ a_ : R, Q2R (Qmake 2 1) <= n_ <= Q2R (Qmake 10 1) -> Q2R (Qmake 2 1) <= t0_ <= Q2R (Qmake 10 1) -> Q2R (Qmake 3 1) <= T_ <= Q2R (Qmake 60 1) -> Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; T_; t0_; n_].
-Proof.
-  intros n_ t0_ T_ a_ H0 H1 H2 H3. unfold Claim, holdsR, lhs, rhs. cbn [evalR nth]. rewrite ?Q2R_lit in *.
-  repeat (rewrite powR_pos by interval).
-  apply ge_by.
-  first [interval with (i_bisect n_, i_bisect t0_, i_bisect T_, i_bisect a_, i_depth 8) | interval with (i_bisect n_, i_bisect t0_, i_bisect T_, i_bisect a_, i_depth 16)].
+  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
+    (check_real_sound (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
+  vm_cast_no_check (eq_refl true).
 Qed.
 

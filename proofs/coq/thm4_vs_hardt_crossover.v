@@ -42,18 +42,13 @@ Proof.
   apply not_le_by. first [interval with (i_prec 67) | interval with (i_prec 268)].
 Qed.
 
-(** with m = 1054445177696 (the threshold's safe end) the relation holds: at n = 100, a = 1/10, beta = 1, L = 1, c = 1/10, m = 1054445177696 (this one point) *)
-Definition threshold_holds_point : list Q := [(Qmake 1054445177696 1); (Qmake 1 10); (Qmake 1 1); (Qmake 1 1); (Qmake 1 10); (Qmake 100 1)]%Q.
-Lemma threshold_holds_lhs : simp threshold_holds_point lhs = Let (Cst (Qmake 10544451776960000000000000000000000 1)) (Let (Mul (Mul (Cst (Qmake 1 9)) (Pow (Cst (Qmake 1 5)) (Cst (Qmake 10 11)))) (Pow (Cst (Qmake 10544451776960000000000000000000000 1)) (Cst (Qmake 1 11)))) (Let (Div (Div (Mul (Mul (Cst (Qmake 2 1)) (PowZ (Var 4) (2))) (Pow (Var 1) (Var 6))) (Pow (Var 7) (Add (Cst (Qmake 1 1)) (Var 6)))) (Var 0)) (Var 0))).
-Proof. vm_compute. reflexivity. Qed.
-Lemma threshold_holds_rhs : simp threshold_holds_point rhs = (Cst (Qmake 1 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem threshold_holds : Claim Le lhs rhs (map Q2R threshold_holds_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), threshold_holds_lhs, threshold_holds_rhs.
-  cbn [evalR nth map threshold_holds_point]. rewrite ?Q2R_lit.
-  repeat (rewrite powR_pos by interval).
-  apply le_by. first [interval with (i_prec 70) | interval with (i_prec 280)].
-Qed.
+(** with m = 1054445177696 (the threshold's safe end) the relation holds at every one of the domain's 1 points: both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) elsewhere *)
+Definition threshold_holds_domain : list Dom := [Among [(Cst (Qmake 100 1))];
+  Among [Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))];
+  Among [(Cst (Qmake 1 1))];
+  Among [(Cst (Qmake 1 1))];
+  Among [(Var 2)];
+  Among [(Cst (Qmake 1054445177696 1))]].
+Theorem threshold_holds : Forall_grid threshold_holds_domain (Claim Le lhs rhs) (map Q2R []%Q).
+Proof. apply (gridB_soundQ threshold_holds_domain (fun env => checkJ (JF.PtoP 64) Le lhs rhs (map Ex env)) _ (checkJ_soundB (JF.PtoP 64) Le lhs rhs)). vm_cast_no_check (eq_refl true). Qed.
 

@@ -12,115 +12,14 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 1) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Cst (Qmake 1 1)) (Div (Neg (Var 2)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Cst (Qmake 1 1)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 5)))))) (Var 0).
 Definition rhs : E := Div (Exp (Div (Mul (Var 0) (Var 1)) (Cst (Qmake 2 1)))) (PowZ (Var 3) (2)).
 
-(** the relation holds: at n = 2, t0 = 2, T = 3, a = 1/10 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 3 1); (Qmake 2 1); (Qmake 2 1)]%Q.
-Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 104 99)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : simp certified_2_point rhs = Div (Exp (Cst (Qmake 3 20))) (Cst (Qmake 4 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Ge lhs rhs (map Q2R certified_2_point).
+(** the relation holds on the whole domain: at each of its 130 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) over the interval of `a`, halved up to 2 times where needed *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 6 1)));
+  Among [(Cst (Qmake 2 1))];
+  Range (Add (Var 1) (Cst (Qmake 1 1))) ((Cst (Qmake 30 1)))].
+Theorem certified : Forall_grid certified_domain (OnReal ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false (Claim Ge lhs rhs)) (map Q2R []%Q).
 Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_2_lhs, certified_2_rhs.
-  cbn [evalR nth map certified_2_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 2, t0 = 2, T = 21, a = 1/10 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 10); (Qmake 21 1); (Qmake 2 1); (Qmake 2 1)]%Q.
-Lemma certified_4_lhs : simp certified_4_point lhs = (Cst (Qmake 2393251915090530533275333431873658455440 82616862383558673827191783893367291899)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : simp certified_4_point rhs = Div (Exp (Cst (Qmake 21 20))) (Cst (Qmake 4 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Ge lhs rhs (map Q2R certified_4_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_4_lhs, certified_4_rhs.
-  cbn [evalR nth map certified_4_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 3, t0 = 2, T = 12, a = 1/10 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 12 1); (Qmake 2 1); (Qmake 3 1)]%Q.
-Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 1685088151046691339961 271314622502641347003)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : simp certified_6_point rhs = Div (Exp (Cst (Qmake 3 5))) (Cst (Qmake 9 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Ge lhs rhs (map Q2R certified_6_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_6_lhs, certified_6_rhs.
-  cbn [evalR nth map certified_6_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 4, t0 = 2, T = 5, a = 1/10 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 5 1); (Qmake 2 1); (Qmake 4 1)]%Q.
-Lemma certified_8_lhs : simp certified_8_point lhs = (Cst (Qmake 1127464 970299)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : simp certified_8_point rhs = Div (Exp (Cst (Qmake 1 4))) (Cst (Qmake 16 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Ge lhs rhs (map Q2R certified_8_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_8_lhs, certified_8_rhs.
-  cbn [evalR nth map certified_8_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 4, t0 = 2, T = 23, a = 1/10 (this one point) *)
-Definition certified_10_point : list Q := [(Qmake 1 10); (Qmake 23 1); (Qmake 2 1); (Qmake 4 1)]%Q.
-Lemma certified_10_lhs : simp certified_10_point lhs = (Cst (Qmake 14642424609145856685784501555528522873237372 809727868221258562180306673938892827902099)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_10_rhs : simp certified_10_point rhs = Div (Exp (Cst (Qmake 23 20))) (Cst (Qmake 16 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_10 : Claim Ge lhs rhs (map Q2R certified_10_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_10_lhs, certified_10_rhs.
-  cbn [evalR nth map certified_10_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 5, t0 = 2, T = 17, a = 1/10 (this one point) *)
-Definition certified_12_point : list Q := [(Qmake 1 10); (Qmake 17 1); (Qmake 2 1); (Qmake 5 1)]%Q.
-Lemma certified_12_lhs : simp certified_12_point lhs = (Cst (Qmake 31188481099645212289780229229184 4300291773206442624469769757495)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_12_rhs : simp certified_12_point rhs = Div (Exp (Cst (Qmake 17 20))) (Cst (Qmake 25 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_12 : Claim Ge lhs rhs (map Q2R certified_12_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_12_lhs, certified_12_rhs.
-  cbn [evalR nth map certified_12_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 6, t0 = 2, T = 11, a = 1/10 (this one point) *)
-Definition certified_14_point : list Q := [(Qmake 1 10); (Qmake 11 1); (Qmake 2 1); (Qmake 6 1)]%Q.
-Lemma certified_14_lhs : simp certified_14_point lhs = (Cst (Qmake 7314907997916563720 2740551742450922697)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_14_rhs : simp certified_14_point rhs = Div (Exp (Cst (Qmake 11 20))) (Cst (Qmake 36 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_14 : Claim Ge lhs rhs (map Q2R certified_14_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_14_lhs, certified_14_rhs.
-  cbn [evalR nth map certified_14_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 6, t0 = 2, T = 30, a = 1/10 (this one point) *)
-Definition certified_16_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 2 1); (Qmake 6 1)]%Q.
-Lemma certified_16_lhs : simp certified_16_point lhs = (Cst (Qmake 11425009987440189136830594752461551262334309843291815521169 452831572322179628239984751953911810378130555465366663206)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_16_rhs : simp certified_16_point rhs = Div (Exp (Cst (Qmake 3 2))) (Cst (Qmake 36 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_16 : Claim Ge lhs rhs (map Q2R certified_16_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_16_lhs, certified_16_rhs.
-  cbn [evalR nth map certified_16_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
+  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
+    (check_real_sound (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
+  vm_cast_no_check (eq_refl true).
 Qed.
 

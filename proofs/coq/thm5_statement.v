@@ -12,59 +12,13 @@ Open Scope R_scope.
 Definition lhs : E := Let (Abs (Rec (Cst (Qmake 1 1)) (Var 1) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Cst (Qmake 1 1)) (Div (Neg (Var 2)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Cst (Qmake 1 1)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 4)))))) (Var 0).
 Definition rhs : E := Div (Exp (Div (Mul (Var 0) (Var 1)) (Cst (Qmake 2 1)))) (PowZ (Var 2) (2)).
 
-(** the relation holds: at n = 2, T = 3, a = 1/10 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 3 1); (Qmake 2 1)]%Q.
-Lemma certified_2_lhs : simp certified_2_point lhs = (Cst (Qmake 104 99)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : simp certified_2_point rhs = Div (Exp (Cst (Qmake 3 20))) (Cst (Qmake 4 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Ge lhs rhs (map Q2R certified_2_point).
+(** the relation holds on the whole domain: at each of its 803 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) over the interval of `a`, halved up to 2 times where needed *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 12 1)));
+  Range (Add (Var 0) (Cst (Qmake 1 1))) ((Cst (Qmake 80 1)))].
+Theorem certified : Forall_grid certified_domain (OnReal ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false (Claim Ge lhs rhs)) (map Q2R []%Q).
 Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_2_lhs, certified_2_rhs.
-  cbn [evalR nth map certified_2_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 3, T = 40, a = 1/10 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 10); (Qmake 40 1); (Qmake 3 1)]%Q.
-Lemma certified_4_lhs : simp certified_4_point lhs = (Cst (Qmake 2814025265184729804499146691441576387978326746481029836788644166783522078224329 20476637850311616588256461548935176353395539544378307915206950206859213078603)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : simp certified_4_point rhs = Div (Exp (Cst (Qmake 2 1))) (Cst (Qmake 9 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Ge lhs rhs (map Q2R certified_4_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_4_lhs, certified_4_rhs.
-  cbn [evalR nth map certified_4_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 4, T = 79, a = 1/10 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 79 1); (Qmake 4 1)]%Q.
-Lemma certified_6_lhs : simp certified_6_point lhs = (Cst (Qmake 20747604790982416819283232232135570423225433750780493842207273590290920816280959289221557239204182686112832641288019773011832481103003493899930116381893634988 4612219674180957768068230927198747072903045524155168854508834377561029687977121189486174996903856777808050922443023388526768486864035989187662895620747699)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : simp certified_6_point rhs = Div (Exp (Cst (Qmake 79 20))) (Cst (Qmake 16 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Ge lhs rhs (map Q2R certified_6_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_6_lhs, certified_6_rhs.
-  cbn [evalR nth map certified_6_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
-Qed.
-
-(** the relation holds: at n = 6, T = 44, a = 1/10 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 44 1); (Qmake 6 1)]%Q.
-Lemma certified_8_lhs : simp certified_8_point lhs = (Cst (Qmake 400270072147292597701017254810750103624760938205161301828516193602398735352552362067513 3933955323444863230265793964125110030743621047625404102779842938595526943009171634806)).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : simp certified_8_point rhs = Div (Exp (Cst (Qmake 11 5))) (Cst (Qmake 36 1)).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Ge lhs rhs (map Q2R certified_8_point).
-Proof.
-  unfold Claim, holdsR.
-  rewrite <- (simp_sound lhs), <- (simp_sound rhs), certified_8_lhs, certified_8_rhs.
-  cbn [evalR nth map certified_8_point]. rewrite ?Q2R_lit.
-  apply ge_by. first [interval with (i_prec 30) | interval with (i_prec 120)].
+  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
+    (check_real_sound (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
+  vm_cast_no_check (eq_refl true).
 Qed.
 

@@ -12,75 +12,14 @@ Open Scope R_scope.
 Definition lhs : E := Let (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Sub (Var 2) (Cst (Qmake 1 1)))) (Let (Abs (Rec (Var 3) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Cst (Qmake 1 1)) (Div (Neg (Var 3)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Cst (Qmake 1 1)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 6)))))) (Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 3) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Cst (Qmake 1 1)) (Div (Neg (Var 4)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Cst (Qmake 1 1)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 7))))) (Rec (Var 4) (Var 3) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Cst (Qmake 1 1)) (Div (Neg (Var 4)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Cst (Qmake 1 1)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 7))) (Sub (Var 6) (Cst (Qmake 1 1)))) (Var 7)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 5))) (Sub (Var 4) (Cst (Qmake 1 1))))))) (Add (Mul (Var 1) (Var 2)) (Mul (Var 0) (Sub (Cst (Qmake 1 1)) (Var 2)))))).
 Definition rhs : E := Let (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Sub (Var 2) (Cst (Qmake 1 1)))) (Let (Abs (Div (Sub (Rec (Cst (Qmake 1 1)) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Cst (Qmake 1 1)) (Div (Neg (Var 3)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Cst (Qmake 1 1)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Cst (Qmake 1 1)) (Var 6))))) (Rec (Var 3) (Var 2) (Cst (Qmake 0 1)) (Add (Mul (Sub (Cst (Qmake 1 1)) (Mul (Cst (Qmake 1 1)) (Div (Neg (Var 3)) (Cst (Qmake 99 100))))) (Var 1)) (Mul (Mul (Cst (Qmake 1 1)) (Sub (Mul (Cst (Qmake 1 2)) (Cst (Qmake 1 1))) (Mul (Cst (Qmake 1 2)) (Neg (Cst (Qmake 1 1)))))) (Div (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 6))) (Sub (Var 5) (Cst (Qmake 1 1)))) (Var 6)))))) (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 4))) (Sub (Var 3) (Cst (Qmake 1 1))))))) (Mul (Var 0) (Sub (Cst (Qmake 1 1)) (Var 1)))).
 
-(** the relation holds: at n = 2, t0 = 2, T = 3, a = 1/10 (this one point) *)
-Definition certified_2_point : list Q := [(Qmake 1 10); (Qmake 3 1); (Qmake 2 1); (Qmake 2 1)]%Q.
-Lemma certified_2_lhs : evalQ certified_2_point lhs = Some (Qmake 104 99).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_2_rhs : evalQ certified_2_point rhs = Some (Qmake 317 396).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_2 : Claim Ge lhs rhs (map Q2R certified_2_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_2_lhs, certified_2_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 2, t0 = 2, T = 21, a = 1/10 (this one point) *)
-Definition certified_4_point : list Q := [(Qmake 1 10); (Qmake 21 1); (Qmake 2 1); (Qmake 2 1)]%Q.
-Lemma certified_4_lhs : evalQ certified_4_point lhs = Some (Qmake 2393251915090530533275333431873658455440 82616862383558673827191783893367291899).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_4_rhs : evalQ certified_4_point rhs = Some (Qmake 5300669955665308033288269205425450222869 330467449534234695308767135573469167596).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_4 : Claim Ge lhs rhs (map Q2R certified_4_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_4_lhs, certified_4_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 3, t0 = 2, T = 12, a = 1/10 (this one point) *)
-Definition certified_6_point : list Q := [(Qmake 1 10); (Qmake 12 1); (Qmake 2 1); (Qmake 3 1)]%Q.
-Lemma certified_6_lhs : evalQ certified_6_point lhs = Some (Qmake 1685088151046691339961 271314622502641347003).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_6_rhs : evalQ certified_6_point rhs = Some (Qmake 719520295321704928921 271314622502641347003).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_6 : Claim Ge lhs rhs (map Q2R certified_6_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_6_lhs, certified_6_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 4, t0 = 2, T = 5, a = 1/10 (this one point) *)
-Definition certified_8_point : list Q := [(Qmake 1 10); (Qmake 5 1); (Qmake 2 1); (Qmake 4 1)]%Q.
-Lemma certified_8_lhs : evalQ certified_8_point lhs = Some (Qmake 1127464 970299).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_8_rhs : evalQ certified_8_point rhs = Some (Qmake 8394943 15524784).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_8 : Claim Ge lhs rhs (map Q2R certified_8_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_8_lhs, certified_8_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 4, t0 = 2, T = 23, a = 1/10 (this one point) *)
-Definition certified_10_point : list Q := [(Qmake 1 10); (Qmake 23 1); (Qmake 2 1); (Qmake 4 1)]%Q.
-Lemma certified_10_lhs : evalQ certified_10_point lhs = Some (Qmake 14642424609145856685784501555528522873237372 809727868221258562180306673938892827902099).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_10_rhs : evalQ certified_10_point rhs = Some (Qmake 76896121647218441378566366486547797132173415 12955645891540136994884906783022285246433584).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_10 : Claim Ge lhs rhs (map Q2R certified_10_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_10_lhs, certified_10_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 5, t0 = 2, T = 17, a = 1/10 (this one point) *)
-Definition certified_12_point : list Q := [(Qmake 1 10); (Qmake 17 1); (Qmake 2 1); (Qmake 5 1)]%Q.
-Lemma certified_12_lhs : evalQ certified_12_point lhs = Some (Qmake 31188481099645212289780229229184 4300291773206442624469769757495).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_12_rhs : evalQ certified_12_point rhs = Some (Qmake 9151682187679058508321577834756 4300291773206442624469769757495).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_12 : Claim Ge lhs rhs (map Q2R certified_12_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_12_lhs, certified_12_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 6, t0 = 2, T = 11, a = 1/10 (this one point) *)
-Definition certified_14_point : list Q := [(Qmake 1 10); (Qmake 11 1); (Qmake 2 1); (Qmake 6 1)]%Q.
-Lemma certified_14_lhs : evalQ certified_14_point lhs = Some (Qmake 7314907997916563720 2740551742450922697).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_14_rhs : evalQ certified_14_point rhs = Some (Qmake 8496427464348224795 10962206969803690788).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_14 : Claim Ge lhs rhs (map Q2R certified_14_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_14_lhs, certified_14_rhs. vm_compute. reflexivity. Qed.
-
-(** the relation holds: at n = 6, t0 = 2, T = 30, a = 1/10 (this one point) *)
-Definition certified_16_point : list Q := [(Qmake 1 10); (Qmake 30 1); (Qmake 2 1); (Qmake 6 1)]%Q.
-Lemma certified_16_lhs : evalQ certified_16_point lhs = Some (Qmake 11425009987440189136830594752461551262334309843291815521169 452831572322179628239984751953911810378130555465366663206).
-Proof. vm_compute. reflexivity. Qed.
-Lemma certified_16_rhs : evalQ certified_16_point rhs = Some (Qmake 2834763291620137449672573864950434824262004642063136724129 452831572322179628239984751953911810378130555465366663206).
-Proof. vm_compute. reflexivity. Qed.
-Theorem certified_16 : Claim Ge lhs rhs (map Q2R certified_16_point).
-Proof. apply checkQ_sound. unfold checkQ. rewrite certified_16_lhs, certified_16_rhs. vm_compute. reflexivity. Qed.
+(** the relation holds on the whole domain: at each of its 130 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) over the interval of `a`, halved up to 5 times where needed *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 6 1)));
+  Among [(Cst (Qmake 2 1))];
+  Range (Add (Var 1) (Cst (Qmake 1 1))) ((Cst (Qmake 30 1)))].
+Theorem certified : Forall_grid certified_domain (OnReal ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false (Claim Ge lhs rhs)) (map Q2R []%Q).
+Proof.
+  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 64) 5 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
+    (check_real_sound (JF.PtoP 64) 5 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
+  vm_cast_no_check (eq_refl true).
+Qed.
 

@@ -4,109 +4,22 @@
    verdict: certified
    environment order: the last of [n, t0, T, a] first; lhs and rhs bind their definitions with Let. *)
 From Coq Require Import ZArith QArith Reals List.
-From Coquelicot Require Import Coquelicot.
 From Interval Require Import Tactic.
-From Stabcert Require Import Stabcert Touching.
+From Stabcert Require Import Stabcert.
 Import ListNotations.
 Open Scope R_scope.
 
 Definition lhs : E := Mul (Div (Cst (Qmake 2 1)) (PowZ (Var 3) (2))) (Exp (Div (Mul (Var 0) (Var 1)) (Cst (Qmake 2 1)))).
 Definition rhs : E := Div (Exp (Div (Mul (Var 0) (Var 1)) (Cst (Qmake 2 1)))) (PowZ (Var 3) (2)).
 
-(** the relation holds on the real box at n = 2, t0 = 2, T = 3, a in its interval *)
-Theorem certified : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 3 1); Q2R (Qmake 2 1); Q2R (Qmake 2 1)].
+(** the relation holds on the whole domain: at each of its 130 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) over the interval of `a`, halved up to 4 times where needed *)
+Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 6 1)));
+  Among [(Cst (Qmake 2 1))];
+  Range (Add (Var 1) (Cst (Qmake 1 1))) ((Cst (Qmake 30 1)))].
+Theorem certified : Forall_grid certified_domain (OnReal ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false (Claim Ge lhs rhs)) (map Q2R []%Q).
 Proof.
-  intros a_ H0.
-  first [ (unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)])
-  | (unfold lhs, rhs; touching ([(Qmake 3 1); (Qmake 2 1); (Qmake 2 1)] : list Q) ((Qmake 0 1)) ((Qmake 1 10))) ].
-Qed.
-
-(** the relation holds on the real box at n = 2, t0 = 2, T = 21, a in its interval *)
-Theorem certified_2 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 21 1); Q2R (Qmake 2 1); Q2R (Qmake 2 1)].
-Proof.
-  intros a_ H0.
-  first [ (unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)])
-  | (unfold lhs, rhs; touching ([(Qmake 21 1); (Qmake 2 1); (Qmake 2 1)] : list Q) ((Qmake 0 1)) ((Qmake 1 10))) ].
-Qed.
-
-(** the relation holds on the real box at n = 3, t0 = 2, T = 12, a in its interval *)
-Theorem certified_3 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 12 1); Q2R (Qmake 2 1); Q2R (Qmake 3 1)].
-Proof.
-  intros a_ H0.
-  first [ (unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)])
-  | (unfold lhs, rhs; touching ([(Qmake 12 1); (Qmake 2 1); (Qmake 3 1)] : list Q) ((Qmake 0 1)) ((Qmake 1 10))) ].
-Qed.
-
-(** the relation holds on the real box at n = 4, t0 = 2, T = 5, a in its interval *)
-Theorem certified_4 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 5 1); Q2R (Qmake 2 1); Q2R (Qmake 4 1)].
-Proof.
-  intros a_ H0.
-  first [ (unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)])
-  | (unfold lhs, rhs; touching ([(Qmake 5 1); (Qmake 2 1); (Qmake 4 1)] : list Q) ((Qmake 0 1)) ((Qmake 1 10))) ].
-Qed.
-
-(** the relation holds on the real box at n = 4, t0 = 2, T = 23, a in its interval *)
-Theorem certified_5 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 23 1); Q2R (Qmake 2 1); Q2R (Qmake 4 1)].
-Proof.
-  intros a_ H0.
-  first [ (unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)])
-  | (unfold lhs, rhs; touching ([(Qmake 23 1); (Qmake 2 1); (Qmake 4 1)] : list Q) ((Qmake 0 1)) ((Qmake 1 10))) ].
-Qed.
-
-(** the relation holds on the real box at n = 5, t0 = 2, T = 17, a in its interval *)
-Theorem certified_6 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 17 1); Q2R (Qmake 2 1); Q2R (Qmake 5 1)].
-Proof.
-  intros a_ H0.
-  first [ (unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)])
-  | (unfold lhs, rhs; touching ([(Qmake 17 1); (Qmake 2 1); (Qmake 5 1)] : list Q) ((Qmake 0 1)) ((Qmake 1 10))) ].
-Qed.
-
-(** the relation holds on the real box at n = 6, t0 = 2, T = 11, a in its interval *)
-Theorem certified_7 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 11 1); Q2R (Qmake 2 1); Q2R (Qmake 6 1)].
-Proof.
-  intros a_ H0.
-  first [ (unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)])
-  | (unfold lhs, rhs; touching ([(Qmake 11 1); (Qmake 2 1); (Qmake 6 1)] : list Q) ((Qmake 0 1)) ((Qmake 1 10))) ].
-Qed.
-
-(** the relation holds on the real box at n = 6, t0 = 2, T = 30, a in its interval *)
-Theorem certified_8 : forall a_ : R, Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; Q2R (Qmake 30 1); Q2R (Qmake 2 1); Q2R (Qmake 6 1)].
-Proof.
-  intros a_ H0.
-  first [ (unfold Claim, holdsR, lhs, rhs; cbn [evalR nth]; rewrite ?Q2R_lit in *;
-    apply ge_by;
-    first [interval | interval with (i_bisect a_) | interval with (i_bisect a_, i_depth 20) | interval with (i_bisect a_, i_taylor a_, i_depth 20)])
-  | (unfold lhs, rhs; touching ([(Qmake 30 1); (Qmake 2 1); (Qmake 6 1)] : list Q) ((Qmake 0 1)) ((Qmake 1 10))) ].
-Qed.
-
-(** the relation holds on the box n in [2, 6], T in [3, 30], a in (0, 1/10] (it holds every point of the domain) *)
-Theorem certified_9 : forall n_ T_ a_ : R, Q2R (Qmake 2 1) <= n_ <= Q2R (Qmake 6 1) -> Q2R (Qmake 3 1) <= T_ <= Q2R (Qmake 30 1) -> Q2R (Qmake 0 1) < a_ <= Q2R (Qmake 1 10) ->
-  Claim Ge lhs rhs [a_; T_; Q2R (Qmake 2 1); n_].
-Proof.
-  intros n_ T_ a_ H0 H1 H2. unfold Claim, holdsR, lhs, rhs. cbn [evalR nth]. rewrite ?Q2R_lit in *.
-  apply ge_by.
-  first [interval with (i_bisect n_, i_bisect T_, i_bisect a_, i_depth 8) | interval with (i_bisect n_, i_bisect T_, i_bisect a_, i_depth 16)].
+  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 64) 4 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
+    (check_real_sound (JF.PtoP 64) 4 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
+  vm_cast_no_check (eq_refl true).
 Qed.
 
