@@ -479,7 +479,7 @@ fn the_term_printer_round_trips_through_coqc() {
                 "(* {src} *)\nLemma b{k} : evalB benv ({}) = None.\nProof. vm_compute. reflexivity. Qed.\n\n",
                 t.coq()
             ));
-            continue; // undefined there (a zero to a negative power, a floor): no value
+            continue; // undefined there (a zero to a negative power, an irrational value): no value
         };
         s.push_str(&format!(
             "(* {src} *)\nLemma e{k} : evalQ env ({t}) = Some {v}.\nProof. vm_compute. reflexivity. Qed.\nLemma b{k} : match evalB benv ({t}) with Some b => Qeq_bool (BigQ.to_Q b) {v} | None => false end = true.\nProof. vm_compute. reflexivity. Qed.\n\n",
@@ -687,6 +687,58 @@ holds = "exp(1/n) <= 1 + 1/n + 1/n^2"
             )
         },
         "e^(1/n) <= 1 + 1/n",
+    );
+}
+
+#[test]
+fn floors_and_ceilings_of_rationals_are_computed_by_coq() {
+    // floor(n k/4) <= n k/4 <= ceil(n k/4) on 300 integer points: a whole-grid theorem;
+    // 3 floor(n/3) >= n - 1 fails at n = 2 (0 >= 1), the first n with n mod 3 = 2
+    // (3 floor(n/3) = n - 2 there, checked with Python's fractions: min over n in 1..=30 of
+    // 3*floor(n/3) - (n - 1) is -1, first at n = 2)
+    require_coqc();
+    let d = tmpdir("floors");
+    std::fs::write(
+        d.join("c.toml"),
+        r#"[[claim]]
+id = "floor_grid"
+source = "test"
+text = "floor(n k/4) <= n k/4 <= ceil(n k/4)"
+params = ["n in 1..=30", "k in 1..=10"]
+chain = ["floor(n*k/4)", "<=", "n*k/4", "<=", "ceil(n*k/4)"]
+
+[[claim]]
+id = "floor_fails"
+source = "test"
+text = "3 floor(n/3) >= n - 1"
+params = ["n in 1..=30"]
+holds = "3*floor(n/3) >= n - 1"
+"#,
+    )
+    .unwrap();
+    let out = d.join("coq");
+    let certs = &certify_all(&[], &out, &d.join("c.toml"));
+    for c in certs {
+        assert_eq!(c["coq"], "checked by Coq", "{c}");
+        assert_eq!(c["coverage"]["kind"], "whole", "{c}");
+    }
+    let fails = certs.iter().find(|c| c["id"] == "floor_fails").unwrap();
+    assert_eq!(fails["verdict"], "refuted", "{fails}");
+    let text = std::fs::read_to_string(out.join("floor_fails.v")).unwrap();
+    assert!(text.contains("[(Qmake 2 1)]"), "{text}");
+    // Coq's value of the floor is checked: the script stating floor(2/3) = 1 instead of 0
+    // (so 3 >= 1, which holds) is rejected
+    assert_edit_rejected(
+        &out,
+        "floor_fails.v",
+        |t| {
+            t.replacen(
+                "evalQ refuted_point lhs = Some (Qmake 0 1)",
+                "evalQ refuted_point lhs = Some (Qmake 3 1)",
+                1,
+            )
+        },
+        "floor(2/3) = 1",
     );
 }
 

@@ -21,7 +21,7 @@
     where a negative base has a non-integer exponent, which it reports as undefined). The
     rational evaluators compute [Exp], [Ln] and [Sqrt] where the value is rational at a
     rational argument (exp 0 = 1, ln 1 = 0, the square root of a square) and give up
-    elsewhere, which is left to [interval]. *)
+    elsewhere, which is left to [interval]; [Floor] and [Ceil] of a rational are exact. *)
 From Coq Require Import ZArith QArith Qround Qreals Reals Lra Lia List.
 Import ListNotations.
 
@@ -199,6 +199,8 @@ Fixpoint evalQ (env : list Q) (e : E) : option Q :=
                | Some x, Some y => Some (qmin x y) | _, _ => None end
   | Max a b => match evalQ env a, evalQ env b with
                | Some x, Some y => Some (qmax x y) | _, _ => None end
+  | Floor a => match evalQ env a with Some x => Some (inject_Z (Qfloor x)) | None => None end
+  | Ceil a => match evalQ env a with Some x => Some (inject_Z (Qceiling x)) | None => None end
   | Sum lo hi b => match evalQ env lo, evalQ env hi with
                    | Some l, Some h => match qint l, qint h with
                        | Some l, Some h =>
@@ -220,7 +222,6 @@ Fixpoint evalQ (env : list Q) (e : E) : option Q :=
                         | _, _ => None end
                     | _, _, _ => None end
   | Let v b => match evalQ env v with Some x => evalQ (x :: env) b | None => None end
-  | _ => None
   end.
 
 Close Scope Q_scope.
@@ -383,6 +384,15 @@ Proof.
   intros q H. apply Qeq_bool_iff in H. rewrite (Qeq_eqR _ _ H). unfold Q2R; simpl; lra.
 Qed.
 
+(** The integer part of a rational is its floor. *)
+Lemma Int_part_Q2R : forall q, Int_part (Q2R q) = Qfloor q.
+Proof.
+  intros q. unfold Int_part.
+  rewrite <- (up_tech (Q2R q) (Qfloor q)); [lia| |].
+  - rewrite <- Q2R_inject. apply Qle_Rle, Qfloor_le.
+  - rewrite <- Q2R_inject. apply Qlt_Rlt, Qlt_floor.
+Qed.
+
 (** A rational value computed by [evalQ] is the real value of the expression. *)
 Theorem evalQ_sound : forall e env q, evalQ env e = Some q -> evalR (map Q2R env) e = Q2R q.
 Proof.
@@ -436,6 +446,10 @@ Proof.
   - rewrite qmax_sound, Q2R_red, Q2R_opp, Rmax_abs; reflexivity.
   - symmetry; apply qmin_sound.
   - symmetry; apply qmax_sound.
+  - (* floor *)
+    rewrite Q2R_inject, Int_part_Q2R; reflexivity.
+  - (* ceiling *)
+    rewrite Q2R_inject, <- Q2R_opp, Int_part_Q2R. unfold Qceiling. rewrite opp_IZR; reflexivity.
   - (* Sum *)
     match goal with H1 : qint ?l = Some _, H2 : qint ?h = Some _ |- _ =>
       rewrite (qint_sound _ _ H1), (qint_sound _ _ H2), !Int_part_IZR end.
@@ -816,6 +830,10 @@ Fixpoint evalB (env : list bigQ) (e : E) : option bigQ :=
                | Some x, Some y => Some (bmin x y) | _, _ => None end
   | Max a b => match evalB env a, evalB env b with
                | Some x, Some y => Some (bmax x y) | _, _ => None end
+  | Floor a => match evalB env a with
+               | Some x => Some (BigQ.of_Z (Qfloor (BigQ.to_Q x))) | None => None end
+  | Ceil a => match evalB env a with
+              | Some x => Some (BigQ.of_Z (Qceiling (BigQ.to_Q x))) | None => None end
   | Sum lo hi b => match evalB env lo, evalB env hi with
                    | Some l, Some h => match bint l, bint h with
                        | Some l, Some h =>
@@ -837,7 +855,6 @@ Fixpoint evalB (env : list bigQ) (e : E) : option bigQ :=
                         | _, _ => None end
                     | _, _, _ => None end
   | Let v b => match evalB env v with Some x => evalB (x :: env) b | None => None end
-  | _ => None
   end.
 
 Lemma B2R_eq : forall x q, (BigQ.to_Q x == q)%Q -> B2R x = Q2R q.
@@ -1028,6 +1045,11 @@ Proof.
   - rewrite bmax_sound, B2R_opp, Rmax_abs; reflexivity.
   - symmetry; apply bmin_sound.
   - symmetry; apply bmax_sound.
+  - (* floor *)
+    rewrite B2R_of_Z. unfold B2R at 1. rewrite Int_part_Q2R; reflexivity.
+  - (* ceiling *)
+    rewrite B2R_of_Z. unfold B2R at 1. rewrite <- Q2R_opp, Int_part_Q2R.
+    unfold Qceiling. rewrite opp_IZR; reflexivity.
   - (* Sum *)
     match goal with H1 : bint ?l = Some _, H2 : bint ?h = Some _ |- _ =>
       rewrite (bint_sound _ _ H1), (bint_sound _ _ H2), !Int_part_IZR end.

@@ -570,7 +570,9 @@ impl Term {
                 Some(r) => N::lit(&r),
                 None => return Ok(None),
             },
-            Term::Un(_, _) => return Ok(None),
+            // the floor and ceiling of a rational are exact
+            Term::Un(Op1::Floor, a) => N::int(get!(a).value().floor().into_numer_denom().0),
+            Term::Un(Op1::Ceil, a) => N::int(get!(a).value().ceil().into_numer_denom().0),
             Term::Big(op, lo, hi, body) => {
                 let l = get!(lo).value();
                 let h = get!(hi).value();
@@ -991,7 +993,7 @@ mod tests {
         let expect = Integer::from(3).pow(39) * fact39 * 2u32;
         assert_eq!(b.d, expect);
         // both give up where Coq's evaluators do
-        for src in ["1/(T - T)", "floor(T/3)", "(T - T)^(-1)", "sqrt(T)"] {
+        for src in ["1/(T - T)", "floor(sqrt(T))", "(T - T)^(-1)", "sqrt(T)"] {
             let t = term(src, &["T"]);
             let mut w = Work::new(u64::MAX);
             assert_eq!(t.qeval(&mut env_q.clone(), &mut w).unwrap(), None, "{src}");
@@ -1005,7 +1007,7 @@ mod tests {
     }
 
     #[test]
-    fn transcendental_functions_have_values_only_where_they_are_rational() {
+    fn functions_have_values_only_where_they_are_rational() {
         let env = vec![Rational::from(4)];
         let cases = [
             ("exp(T - 4)", Some(Rational::from(1))),
@@ -1016,6 +1018,15 @@ mod tests {
             ("sqrt(-T)", None),
             ("exp(T)", None),
             ("ln(T)", None),
+            // floor and ceiling of rationals, negative ones included (Coq's Qfloor and
+            // Qceiling round toward -inf and +inf)
+            ("floor(T/3)", Some(Rational::from(1))),
+            ("ceil(T/3)", Some(Rational::from(2))),
+            ("floor(-T/3 - 1/2)", Some(Rational::from(-2))),
+            ("ceil(-T/3 - 1/2)", Some(Rational::from(-1))),
+            ("floor(T)", Some(Rational::from(4))),
+            ("ceil(-T)", Some(Rational::from(-4))),
+            ("floor(sqrt(T/2))", None),
         ];
         for (src, want) in cases {
             let t = term(src, &["T"]);

@@ -56,6 +56,18 @@ pub const GRID_WORK_LIMIT: u64 = 1_500_000_000;
 /// in [`realbox`](super::realbox)'s units (see BENCHMARKS.md for the rate).
 pub const REAL_WORK_LIMIT: u64 = 200_000_000;
 
+/// What Coq runs in a second of `vm_compute`: units of [`GRID_WORK_LIMIT`] in `checkI`
+/// (exact parts and integer roots) and of [`REAL_WORK_LIMIT`] in `checkJ`; rough rates
+/// measured on the paper's grids (BENCHMARKS.md), used only to choose between two ways of
+/// proving the same grid.
+pub const BOUNDS_UNITS_PER_SECOND: f64 = 2e7;
+/// See [`BOUNDS_UNITS_PER_SECOND`].
+pub const REAL_UNITS_PER_SECOND: f64 = 5e6;
+
+/// Below this many estimated seconds a grid of rational powers keeps `checkI` (exact
+/// rational enclosures) without trying interval evaluation.
+pub const CHEAP_GRID_SECONDS: f64 = 5.0;
+
 /// Most halvings of a real parameter's interval at one integer point.
 pub const REAL_DEPTH: u32 = 12;
 
@@ -687,14 +699,9 @@ impl Ctx<'_> {
             );
             return;
         }
-        // irrational values (rational powers such as T^(1/10)): one reflective theorem
-        // over enclosures, at the fewest bits of the powers that separate every point
-        if !over && self.bounds_grid(base, doms, lead, &pts, what) {
-            return;
-        }
-        // other irrational values (exp, ln, real powers of enclosed values): one reflective
-        // theorem by interval evaluation
-        if self.enclosure_grid(base, doms, lead, &pts, what) {
+        // irrational values: one reflective theorem over enclosures (rational powers such
+        // as T^(1/10) between rationals, or interval evaluation of exp, ln and the rest)
+        if self.irrational_grid((base, doms, lead, &pts, what), over) {
             return;
         }
         let why = if over {
@@ -980,20 +987,14 @@ impl Ctx<'_> {
         }
     }
 
-    /// The whole grid by `checkI`: both sides enclosed between rationals at every point
-    /// (powers to `k` bits, the fewest of 16, 32, 64, 128, 256 that separate the sides
-    /// everywhere), within [`GRID_WORK_LIMIT`]. False when some point cannot be separated
-    /// (a touching point, a function `evalI` does not enclose) or the work is too large.
-    fn bounds_grid(
-        &mut self,
-        base: &str,
-        doms: &[Dom],
-        lead: &[Rational],
-        pts: &[Vec<Rational>],
-        what: &str,
-    ) -> bool {
+    /// The whole grid by `checkI`: the fewest of 16, 32, 64, 128, 256 bits of the powers
+    /// for which both sides are enclosed between rationals that separate them at every
+    /// point, and the work charged (`GRID_WORK_LIMIT` units); `None` when some point cannot
+    /// be separated (a touching point, a function `evalI` does not enclose) or the work is
+    /// too large.
+    fn bounds_plan(&self, pts: &[Vec<Rational>]) -> Option<(u32, u64)> {
         if matches!(self.rel, Rel::Eq) {
-            return false;
+            return None;
         }
         let separated = |k: u32, w: &mut Work| -> Result<bool, TooLarge> {
             for p in pts {
@@ -1015,74 +1016,91 @@ impl Ctx<'_> {
             }
             Ok(true)
         };
-        let mut chosen = None;
         for k in [16u32, 32, 64, 128, 256] {
             // the cost charged is that of the run Coq makes, at the bits chosen
             let mut wk = Work::new(GRID_WORK_LIMIT);
             match separated(k, &mut wk) {
-                Ok(true) => {
-                    chosen = Some(k);
-                    break;
-                }
+                Ok(true) => return Some((k, wk.bits)),
                 Ok(false) => continue,
-                Err(_) => break,
+                Err(_) => return None,
             }
         }
-        let Some(k) = chosen else { return false };
-        let r = coq_rel(self.rel);
-        self.grid_theorem(
-            (base, doms, lead, pts.len(), what),
-            &format!(": both sides enclosed between rationals (rational powers to {k} bits) and compared by vm_compute"),
-            &format!("grid_sound {{d}} (checkI {k} {r} lhs rhs) _ (checkI_sound {k} _ _ _)"),
-            &format!("; rational powers enclosed to {k} bits"),
-        );
-        true
+        None
     }
 
-    /// The whole integer grid by `checkJ`: both sides evaluated by interval arithmetic
-    /// where they are irrational (Coq Interval's floats at the fewest of [`REAL_PRECS`]
-    /// bits that separate them at every point), within [`REAL_WORK_LIMIT`].
-    fn enclosure_grid(
-        &mut self,
-        base: &str,
-        doms: &[Dom],
-        lead: &[Rational],
-        pts: &[Vec<Rational>],
-        what: &str,
-    ) -> bool {
+    /// The whole grid by `checkJ`: the fewest of [`REAL_PRECS`] bits at which interval
+    /// evaluation (exact where the values are rational) separates the sides at every
+    /// point, and the work charged (`REAL_WORK_LIMIT` units).
+    fn enclosure_plan(&self, pts: &[Vec<Rational>]) -> Option<(u32, u64)> {
         if matches!(self.rel, Rel::Eq) {
-            return false;
+            return None;
         }
-        let separated = |prec: u32| -> Result<bool, TooLarge> {
+        let separated = |prec: u32| -> Result<Option<u64>, TooLarge> {
             let j = JEval::new(prec);
             let mut w = Work::new(REAL_WORK_LIMIT);
             for p in pts {
                 let mut env: Vec<JV> = p.iter().map(|q| JV::Ex(BigQv::lit(q))).collect();
                 if !j.check(self.rel, &self.lhs, &self.rhs, &mut env, &mut w)? {
-                    return Ok(false);
+                    return Ok(None);
                 }
             }
-            Ok(true)
+            Ok(Some(w.bits))
         };
-        let mut chosen = None;
         for prec in REAL_PRECS {
             match separated(prec) {
-                Ok(true) => {
-                    chosen = Some(prec);
-                    break;
-                }
-                Ok(false) => continue,
-                Err(_) => return false,
+                Ok(Some(w)) => return Some((prec, w)),
+                Ok(None) => continue,
+                Err(_) => return None,
             }
         }
-        let Some(prec) = chosen else { return false };
+        None
+    }
+
+    /// The whole grid with irrational values by one reflective theorem: `checkI`
+    /// (enclosures of rational powers between rationals) or `checkJ` (interval evaluation),
+    /// whichever the cost models expect to take less time in Coq when `checkI` would take
+    /// more than [`CHEAP_GRID_SECONDS`] (`checkI` otherwise: no floating point). False when
+    /// neither separates the sides within its work limit.
+    fn irrational_grid(
+        &mut self,
+        (base, doms, lead, pts, what): (&str, &[Dom], &[Rational], &[Vec<Rational>], &str),
+        exact_over: bool,
+    ) -> bool {
+        let by_bounds = if exact_over {
+            None
+        } else {
+            self.bounds_plan(pts)
+        };
+        let secs_i = |w: u64| w as f64 / BOUNDS_UNITS_PER_SECOND;
+        let secs_j = |w: u64| w as f64 / REAL_UNITS_PER_SECOND;
+        let by_enclosure = match by_bounds {
+            Some((_, wi)) if secs_i(wi) <= CHEAP_GRID_SECONDS => None,
+            _ => self.enclosure_plan(pts),
+        };
         let r = coq_rel(self.rel);
-        self.grid_theorem(
-            (base, doms, lead, pts.len(), what),
-            &format!(": both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, {prec} bits) elsewhere"),
-            &format!("gridB_soundQ {{d}} (fun env => checkJ (JF.PtoP {prec}) {r} lhs rhs (map Ex env)) _ (checkJ_soundB (JF.PtoP {prec}) {r} lhs rhs)"),
-            &format!("; irrational values enclosed by interval arithmetic at {prec} bits"),
-        );
+        let what = (base, doms, lead, pts.len(), what);
+        let bounds = match (by_bounds, by_enclosure) {
+            (Some((k, wi)), Some((_, wj))) => (secs_i(wi) <= secs_j(wj)).then_some(k),
+            (Some((k, _)), None) => Some(k),
+            (None, _) => None,
+        };
+        if let Some(k) = bounds {
+            self.grid_theorem(
+                what,
+                &format!(": both sides enclosed between rationals (rational powers to {k} bits) and compared by vm_compute"),
+                &format!("grid_sound {{d}} (checkI {k} {r} lhs rhs) _ (checkI_sound {k} _ _ _)"),
+                &format!("; rational powers enclosed to {k} bits"),
+            );
+        } else if let Some((prec, _)) = by_enclosure {
+            self.grid_theorem(
+                what,
+                &format!(": both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, {prec} bits) elsewhere"),
+                &format!("gridB_soundQ {{d}} (fun env => checkJ (JF.PtoP {prec}) {r} lhs rhs (map Ex env)) _ (checkJ_soundB (JF.PtoP {prec}) {r} lhs rhs)"),
+                &format!("; irrational values enclosed by interval arithmetic at {prec} bits"),
+            );
+        } else {
+            return false;
+        }
         true
     }
 
