@@ -12,14 +12,14 @@ Open Scope R_scope.
 Definition lhs : E := Mul (Div (Mul (Sub (Cst (Qmake 1 1)) (Pow (Sub (Cst (Qmake 1 1)) (Div (Cst (Qmake 1 1)) (Var 3))) (Var 3))) (Pow (Var 1) (Var 0))) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 0)))) (Cst (Qmake 2 1)).
 Definition rhs : E := Mul (Div (Pow (Var 1) (Var 0)) (Mul (Cst (Qmake 3 1)) (Pow (Var 3) (Add (Cst (Qmake 1 1)) (Var 0))))) (Cst (Qmake 2 1)).
 
-(** the relation holds on the whole domain: at each of its 486 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) over the interval of `a`, halved up to 2 times where needed *)
+(** the relation holds on the whole domain: at each of its 486 integer points, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 30 bits) over the interval of `a`, halved up to 2 times where needed *)
 Definition certified_domain : list Dom := [Range ((Cst (Qmake 2 1))) ((Cst (Qmake 10 1)));
   Among [(Var 0)];
   Range (Add (Var 1) (Cst (Qmake 1 1))) ((Cst (Qmake 60 1)))].
 Theorem certified : Forall_grid certified_domain (OnReal ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false (Claim Ge lhs rhs)) (map Q2R []%Q).
 Proof.
-  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
-    (check_real_sound (JF.PtoP 64) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
+  apply (gridB_soundQ certified_domain (check_real (JF.PtoP 30) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1)))) _
+    (check_real_sound (JF.PtoP 30) 2 Ge lhs rhs ((Cst (Qmake 0 1))) (Div (Cst (Qmake 1 1)) (Cst (Qmake 10 1))) true false)).
   vm_cast_no_check (eq_refl true).
 Qed.
 

@@ -12,11 +12,11 @@ Open Scope R_scope.
 Definition lhs : E := Prod (Add (Var 0) (Cst (Qmake 1 1))) (Sub (Var 2) (Cst (Qmake 1 1))) (Add (Cst (Qmake 1 1)) (Div (Pow (Var 4) (Add (Var 0) (Cst (Qmake 1 1)))) (Var 2))).
 Definition rhs : E := Exp (Sum (Add (Var 0) (Cst (Qmake 1 1))) (Sub (Var 2) (Cst (Qmake 1 1))) (Div (Pow (Var 4) (Add (Var 0) (Cst (Qmake 1 1)))) (Var 2))).
 
-(** the relation holds at every one of the domain's 45 points: both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 64 bits) elsewhere *)
+(** the relation holds at every one of the domain's 45 points: both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, 30 bits) elsewhere *)
 Definition certified_domain : list Dom := [Among [(Cst (Qmake 4 1))];
   Range ((Cst (Qmake 2 1))) ((Cst (Qmake 10 1)));
   Among [Pow (Var 1) (Var 0)];
   Range ((Cst (Qmake 1 1))) (Sub (Var 1) (Cst (Qmake 1 1)))].
 Theorem certified : Forall_grid certified_domain (Claim Le lhs rhs) (map Q2R []%Q).
-Proof. apply (gridB_soundQ certified_domain (fun env => checkJ (JF.PtoP 64) Le lhs rhs (map Ex env)) _ (checkJ_soundB (JF.PtoP 64) Le lhs rhs)). vm_cast_no_check (eq_refl true). Qed.
+Proof. apply (gridB_soundQ certified_domain (fun env => checkJ (JF.PtoP 30) Le lhs rhs (map Ex env)) _ (checkJ_soundB (JF.PtoP 30) Le lhs rhs)). vm_cast_no_check (eq_refl true). Qed.
 
