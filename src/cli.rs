@@ -1,11 +1,12 @@
 //! The commands behind the binary (`eval`, `check`), as library functions that return their
-//! output or a [`CliError`] that says whether the input was bad (exit 2) or the tool failed
-//! (exit 1). `main.rs` parses arguments with clap and maps these to exit codes.
+//! output or a [`CliError`] that says whether the input was bad (exit 2), the tool failed
+//! (exit 1) or a verdict named by `check --fail-on` occurred (exit 3, with the output kept).
+//! `main.rs` parses arguments with clap and maps these to exit codes.
 
 use crate::audit::AuditError;
 use crate::certify::{self, CoqResult};
 use crate::claims::{self, Claim};
-use crate::decide::{Options, Outcome};
+use crate::decide::{Options, Outcome, Verdict};
 use crate::engine::exact::{self, Budget, Env, ExactError};
 use crate::engine::real;
 use crate::expr;
@@ -23,6 +24,16 @@ pub enum CliError {
     /// Internal failure: exit code 1.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The command ran, but a verdict named by `--fail-on` occurred: exit code 3. `output`
+    /// is what the command prints (to standard output, as on success); the message names the
+    /// relations.
+    #[error("{message}")]
+    Gate {
+        /// the command's full output
+        output: String,
+        /// which relations have the verdicts `--fail-on` names
+        message: String,
+    },
 }
 
 impl CliError {
@@ -31,8 +42,33 @@ impl CliError {
         match self {
             CliError::Input(_) => 2,
             CliError::Internal(_) => 1,
+            CliError::Gate { .. } => 3,
         }
     }
+}
+
+/// `--fail-on`: the relations (ids) whose verdict is one of `fail_on`, as a [`CliError::Gate`]
+/// carrying `output`; `Ok(output)` when there are none.
+pub fn gate(outcomes: &[Outcome], fail_on: &[Verdict], output: String) -> Result<String, CliError> {
+    let hits: Vec<String> = outcomes
+        .iter()
+        .filter(|o| fail_on.contains(&o.verdict))
+        .map(|o| format!("{} ({})", o.id, o.verdict.as_str()))
+        .collect();
+    if hits.is_empty() {
+        return Ok(output);
+    }
+    let names: Vec<&str> = fail_on.iter().map(|v| v.as_str()).collect();
+    Err(CliError::Gate {
+        output,
+        message: format!(
+            "{} relation{} with a verdict named by --fail-on {}: {}",
+            hits.len(),
+            if hits.len() == 1 { "" } else { "s" },
+            names.join(","),
+            hits.join(", ")
+        ),
+    })
 }
 
 /// How `eval` prints its value.
@@ -249,17 +285,20 @@ pub fn parse_seconds(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_nanos(nanos))
 }
 
-/// `stabcert check [PATH]... [--json] [--only ID]... [--time-per-claim S] [--boxes N]
-/// [--points N]`.
+/// `stabcert check [PATH]... [--json] [--only ID]... [--fail-on VERDICT,...]
+/// [--time-per-claim S] [--boxes N] [--points N]`: the table or JSON; with `fail_on`, a
+/// [`CliError::Gate`] (exit 3) carrying the same output when a relation has one of those
+/// verdicts.
 pub fn check_command(
     paths: &[PathBuf],
     only: &[String],
     json: bool,
     budgets: &Budgets,
+    fail_on: &[Verdict],
 ) -> Result<String, CliError> {
     let claims = load_claims(paths)?;
     let mut outcomes = decide_claims(&claims, only, &budgets.options())?;
-    Ok(if json {
+    let output = if json {
         // name the Coq script of each verdict when the one in proofs/coq is up to date
         let certs = certify::certificates(&claims, &outcomes);
         for (o, c) in outcomes.iter_mut().zip(&certs) {
@@ -283,7 +322,8 @@ pub fn check_command(
         serde_json::to_string_pretty(&doc).map_err(|e| CliError::Internal(e.to_string()))?
     } else {
         report::table(&outcomes)
-    })
+    };
+    gate(&outcomes, fail_on, output)
 }
 
 /// Where `certify` writes its scripts by default.

@@ -2,6 +2,7 @@
 //! (0 the run completed, 2 bad input, 1 internal failure).
 
 use clap::{Parser, Subcommand};
+use stabcert::Verdict;
 use stabcert::cli::{self, CliError, EvalMode};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,27 @@ struct BudgetArgs {
     /// most points evaluated per claim (default 2000000)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     points: Option<u64>,
+}
+
+/// The verdicts `check --fail-on` can name.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum FailOn {
+    /// false at an exact point
+    Refuted,
+    /// not decided
+    Undecided,
+    /// sampled only, no failing point found
+    NoCounterexample,
+}
+
+impl From<FailOn> for Verdict {
+    fn from(f: FailOn) -> Verdict {
+        match f {
+            FailOn::Refuted => Verdict::Refuted,
+            FailOn::Undecided => Verdict::Undecided,
+            FailOn::NoCounterexample => Verdict::NoCounterexample,
+        }
+    }
 }
 
 impl From<BudgetArgs> for cli::Budgets {
@@ -64,6 +86,17 @@ enum Command {
         time_limit: u64,
     },
     /// Decide the claims of claim files and print a table (or JSON).
+    #[command(after_help = "Examples:
+  stabcert check                                   the paper's claims (proofs/paper)
+  stabcert check my_claims.toml --only thm2 --json
+  stabcert check claims/ --fail-on refuted,undecided   gate a CI job on the claims
+
+Exit status:
+  0  every claim decided (whatever the verdicts), unless --fail-on names one that occurred
+  1  internal error
+  2  bad input (the message names the file, line and column)
+  3  a relation has a verdict named by --fail-on (the table or JSON is printed in full;
+     the message on standard error names the relations)")]
     Check {
         /// claim files or folders of them (default: proofs/paper, else the built-in catalogue)
         paths: Vec<PathBuf>,
@@ -73,6 +106,10 @@ enum Command {
         /// decide only this claim (or chain step); repeatable
         #[arg(long = "only", value_name = "ID")]
         only: Vec<String>,
+        /// exit with status 3 if a relation has one of these verdicts (comma-separated:
+        /// refuted, undecided, no-counterexample)
+        #[arg(long, value_name = "VERDICTS", value_delimiter = ',')]
+        fail_on: Vec<FailOn>,
         #[command(flatten)]
         budgets: BudgetArgs,
     },
@@ -204,8 +241,12 @@ fn run(args: Args) -> Result<String, CliError> {
             paths,
             json,
             only,
+            fail_on,
             budgets,
-        } => cli::check_command(&paths, &only, json, &budgets.into()),
+        } => {
+            let fail_on: Vec<Verdict> = fail_on.into_iter().map(Verdict::from).collect();
+            cli::check_command(&paths, &only, json, &budgets.into(), &fail_on)
+        }
         Command::Certify {
             paths,
             out,
@@ -276,6 +317,16 @@ fn main() -> ExitCode {
             write_stdout(&text)
         }
         Ok(Err(e)) => {
+            if let CliError::Gate { output, .. } = &e {
+                // the command's output in full, then the reason for the exit status
+                let mut text = output.clone();
+                if !text.ends_with('\n') {
+                    text.push('\n');
+                }
+                if write_stdout(&text) != ExitCode::SUCCESS {
+                    return ExitCode::from(1);
+                }
+            }
             eprintln!("stabcert: {e}");
             ExitCode::from(e.exit_code())
         }

@@ -267,6 +267,40 @@ fn check_without_proofs_folder_uses_the_built_in_catalogue() {
 }
 
 #[test]
+fn fail_on_gates_on_the_named_verdicts_with_exit_3() {
+    // examples/claims.toml has 2 refuted relations (harmonic.log, powers.threshold) and no
+    // undecided one
+    let ex = root().join("examples/claims.toml");
+    let ex = ex.to_str().unwrap();
+    let o = run(&["check", ex, "--fail-on", "refuted,undecided"], &root());
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    // the table is printed in full, and the message names the relations
+    assert!(
+        stdout(&o).contains("8 relations: 3 certified, 2 refuted"),
+        "{}",
+        stdout(&o)
+    );
+    let e = stderr(&o);
+    assert!(
+        e.contains("2 relations with a verdict named by --fail-on refuted,undecided")
+            && e.contains("harmonic.log (refuted)")
+            && e.contains("powers.threshold (refuted)"),
+        "{e}"
+    );
+    // the JSON document too, parseable
+    let o = run(&["check", ex, "--json", "--fail-on", "refuted"], &root());
+    assert_eq!(o.status.code(), Some(3));
+    assert!(json_of(&o)["claims"].is_array());
+    // a verdict that does not occur: exit 0
+    let o = run(&["check", ex, "--fail-on", "undecided"], &root());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // an unknown verdict is bad input
+    let o = run(&["check", ex, "--fail-on", "maybe"], &root());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("possible values: refuted, undecided, no-counterexample"));
+}
+
+#[test]
 fn check_bad_claim_files_exit_2_naming_file_line_column() {
     let d = tmpdir("bad");
     let cases = [
