@@ -309,23 +309,13 @@ fn main() -> ExitCode {
         _ => Err(Box::new("the command thread failed") as Box<dyn std::any::Any + Send>),
     };
     match result {
-        Ok(Ok(out)) => {
-            let mut text = out;
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-            write_stdout(&text)
-        }
+        Ok(Ok(out)) => write_stdout(out),
         Ok(Err(e)) => {
-            if let CliError::Gate { output, .. } = &e {
-                // the command's output in full, then the reason for the exit status
-                let mut text = output.clone();
-                if !text.ends_with('\n') {
-                    text.push('\n');
-                }
-                if write_stdout(&text) != ExitCode::SUCCESS {
-                    return ExitCode::from(1);
-                }
+            // a gate's output in full, then the reason for the exit status
+            if let CliError::Gate { output, .. } = &e
+                && write_stdout(output.clone()) != ExitCode::SUCCESS
+            {
+                return ExitCode::from(1);
             }
             eprintln!("stabcert: {e}");
             ExitCode::from(e.exit_code())
@@ -337,10 +327,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// Writes the output; a reader that has gone away (`stabcert eval ... | head -c 10`) is not
-/// an error of ours: stop quietly, as command-line tools do.
-fn write_stdout(text: &str) -> ExitCode {
+/// Writes the output, ending with a newline; a reader that has gone away (`stabcert eval
+/// ... | head -c 10`) is not an error of ours: stop quietly, as command-line tools do.
+fn write_stdout(mut text: String) -> ExitCode {
     use std::io::Write;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,

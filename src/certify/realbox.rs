@@ -8,7 +8,7 @@
 //! not, coqc rejects the theorem and the certificate falls back to what it stated before
 //! (a mismatch costs a proof, never soundness: the theorem is checked by Coq).
 
-use super::term::{BigQv, CoqNum, Op1, Op2, Term, TooLarge, Work};
+use super::term::{BigQv, CoqNum, Op1, Op2, Term, TooLarge, Work, qint};
 use crate::engine::real::{Arith, Interval};
 use crate::expr::{BigOp, Rel};
 use rug::{Integer, Rational};
@@ -37,10 +37,6 @@ pub struct JEval {
     arith: Arith,
 }
 
-fn qint(q: &Rational) -> Option<Integer> {
-    (*q.denom() == 1).then(|| q.numer().clone())
-}
-
 impl JEval {
     /// The mirror of Coq's evaluation at `coq_prec` bits (it runs at [`MIRROR_SLACK`] fewer).
     pub fn new(coq_prec: u32) -> JEval {
@@ -60,11 +56,18 @@ impl JEval {
         }
     }
 
-    fn iv(r: Result<Interval, impl Sized>) -> JV {
-        match r {
-            Ok(i) if i.lo().is_finite() && i.hi().is_finite() => JV::Iv(i),
-            _ => JV::Whole,
+    /// An enclosure as a value: unbounded when an end is infinite.
+    fn iv(i: Interval) -> JV {
+        if i.lo().is_finite() && i.hi().is_finite() {
+            JV::Iv(i)
+        } else {
+            JV::Whole
         }
+    }
+
+    /// A partial operation's enclosure: unbounded outside its domain.
+    fn iv_or_whole<E>(r: Result<Interval, E>) -> JV {
+        r.map_or(JV::Whole, Self::iv)
     }
 
     /// `un mk fi a`: exact where Coq's `evalB` is on the one-node term, else `f` on the
@@ -81,7 +84,7 @@ impl JEval {
         {
             return Ok(JV::Ex(v));
         }
-        w_charge(w, IV_OP)?;
+        w.charge(IV_OP)?;
         Ok(match self.enclose(&a) {
             Some(i) => f(&self.arith, &i),
             None => JV::Whole,
@@ -103,7 +106,7 @@ impl JEval {
         {
             return Ok(JV::Ex(v));
         }
-        w_charge(w, IV_OP)?;
+        w.charge(IV_OP)?;
         Ok(match (self.enclose(&a), self.enclose(&b)) {
             (Some(i), Some(j)) => f(&self.arith, &i, &j),
             _ => JV::Whole,
@@ -112,7 +115,7 @@ impl JEval {
 
     /// `evalJ env t` (`env` innermost last; a missing variable is `Ex 0`, as Coq's `nth`).
     pub fn eval(&self, t: &Term, env: &mut Vec<JV>, w: &mut Work) -> Result<JV, TooLarge> {
-        w_charge(w, 1)?;
+        w.charge(1)?;
         let b = Box::new;
         Ok(match t {
             Term::Cst(q) => JV::Ex(BigQv::lit(q)),
@@ -134,18 +137,18 @@ impl JEval {
                     y,
                     w,
                     |ar, i, j| match op {
-                        Op2::Add => Self::iv(Ok::<_, ()>(ar.add(i, j))),
-                        Op2::Sub => Self::iv(Ok::<_, ()>(ar.sub(i, j))),
-                        Op2::Mul => Self::iv(Ok::<_, ()>(ar.mul(i, j))),
-                        Op2::Div => Self::iv(ar.div(i, j)),
+                        Op2::Add => Self::iv(ar.add(i, j)),
+                        Op2::Sub => Self::iv(ar.sub(i, j)),
+                        Op2::Mul => Self::iv(ar.mul(i, j)),
+                        Op2::Div => Self::iv_or_whole(ar.div(i, j)),
                         // `powJ`: exp (y * ln x) on a positive base, else unbounded
                         Op2::Pow if *i.lo() > 0 => match ar.ln(i) {
-                            Ok(l) => Self::iv(Ok::<_, ()>(ar.exp(&ar.mul(j, &l)))),
+                            Ok(l) => Self::iv(ar.exp(&ar.mul(j, &l))),
                             Err(_) => JV::Whole,
                         },
                         Op2::Pow => JV::Whole,
                         // `join`: the value is one of the two
-                        Op2::Min | Op2::Max => Self::iv(Ok::<_, ()>(i.hull(j))),
+                        Op2::Min | Op2::Max => Self::iv(i.hull(j)),
                     },
                 )?
             }
@@ -155,7 +158,7 @@ impl JEval {
                     |v| Term::PowZ(b(v), z.clone()),
                     x,
                     w,
-                    |ar, i| Self::iv(ar.powi(i, z)),
+                    |ar, i| Self::iv_or_whole(ar.powi(i, z)),
                 )?
             }
             Term::Un(op, a) => {
@@ -166,10 +169,10 @@ impl JEval {
                     x,
                     w,
                     |ar, i| match op {
-                        Op1::Exp => Self::iv(Ok::<_, ()>(ar.exp(i))),
-                        Op1::Ln => Self::iv(ar.ln(i)),
-                        Op1::Sqrt => Self::iv(ar.sqrt(i)),
-                        Op1::Abs => Self::iv(Ok::<_, ()>(ar.abs(i))),
+                        Op1::Exp => Self::iv(ar.exp(i)),
+                        Op1::Ln => Self::iv_or_whole(ar.ln(i)),
+                        Op1::Sqrt => Self::iv_or_whole(ar.sqrt(i)),
+                        Op1::Abs => Self::iv(ar.abs(i)),
                         Op1::Floor | Op1::Ceil => JV::Whole,
                     },
                 )?
@@ -203,8 +206,8 @@ impl JEval {
                         acc,
                         w,
                         |ar, i, j| match node {
-                            Op2::Add => Self::iv(Ok::<_, ()>(ar.add(i, j))),
-                            _ => Self::iv(Ok::<_, ()>(ar.mul(i, j))),
+                            Op2::Add => Self::iv(ar.add(i, j)),
+                            _ => Self::iv(ar.mul(i, j)),
                         },
                     )?;
                 }
@@ -277,7 +280,7 @@ impl JEval {
         let (Some(i), Some(j)) = (self.enclose(&a), self.enclose(&b)) else {
             return Ok(false);
         };
-        w_charge(w, IV_OP)?;
+        w.charge(IV_OP)?;
         let d = self.arith.sub(&i, &j);
         Ok(match rel {
             Rel::Le => *d.hi() <= 0,
@@ -320,17 +323,6 @@ impl JEval {
         };
         Ok(Some(1 + a.max(b)))
     }
-}
-
-fn w_charge(w: &mut Work, units: u64) -> Result<(), TooLarge> {
-    w.bits = w.bits.saturating_add(units);
-    if w.bits > w.limit {
-        return Err(TooLarge(format!(
-            "the interval evaluation needs more than {} units of work",
-            w.limit
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

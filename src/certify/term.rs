@@ -89,7 +89,8 @@ impl Work {
         Work { bits: 0, limit }
     }
 
-    fn charge(&mut self, units: u64) -> Result<(), TooLarge> {
+    /// Adds `units`; past the limit, [`TooLarge`].
+    pub(crate) fn charge(&mut self, units: u64) -> Result<(), TooLarge> {
         self.bits = self.bits.saturating_add(units);
         if self.bits > self.limit {
             return Err(TooLarge(format!(
@@ -390,7 +391,8 @@ pub fn wrap_lets(lets: Vec<Term>, body: Term) -> Term {
         .fold(body, |acc, v| Term::Let(Box::new(v), Box::new(acc)))
 }
 
-fn qint(q: &Rational) -> Option<Integer> {
+/// The integer a rational is, if it is one.
+pub(crate) fn qint(q: &Rational) -> Option<Integer> {
     q.is_integer().then(|| q.numer().clone())
 }
 

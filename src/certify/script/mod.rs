@@ -1184,54 +1184,22 @@ impl Ctx<'_> {
         let lead_n = usize::from(self.claim.best_constant.is_some());
         let real_name = self.names[lead_n + rest.len()].clone();
         let r = coq_rel(self.rel);
-        let on = format!(
-            "OnReal {} {} {} {}",
-            paren(lo),
-            paren(hi),
-            !lo_closed,
-            !hi_closed
-        );
         let lead: Vec<Rational> = points[0][..lead_n]
             .iter()
             .map(|v| v.clone().expect("a fixed constant"))
             .collect();
-        let name = self.fresh(base);
-        let dom: Vec<String> = rest.iter().map(Dom::coq).collect();
         let n = cases.len();
-        let mut text = String::new();
-        let _ = writeln!(
-            text,
-            "(** {what} on the whole domain: at each of its {n} integer point{s}, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, {prec} bits) over the interval of `{real_name}`, halved up to {depth} times where needed *)
-Definition {name}_domain : list Dom := [{}].
-Theorem {name} : Forall_grid {name}_domain ({on} (Claim {r} lhs rhs)) (map Q2R {}).
-Proof.
-  apply (gridB_soundQ {name}_domain (check_real (JF.PtoP {prec}) {depth} {r} lhs rhs {lo_c} {hi_c}) _
-    (check_real_sound (JF.PtoP {prec}) {depth} {r} lhs rhs {lo_c} {hi_c} {lo_open} {hi_open})).
-  vm_cast_no_check (eq_refl true).
-Qed.
-",
-            dom.join(";\n  "),
-            q_list(&lead),
-            s = if n == 1 { "" } else { "s" },
-            lo_c = paren(lo),
-            hi_c = paren(hi),
-            lo_open = !lo_closed,
-            hi_open = !hi_closed,
+        let s = if n == 1 { "" } else { "s" };
+        let (lo, hi) = (paren(lo), paren(hi));
+        let (lo_open, hi_open) = (!lo_closed, !hi_closed);
+        self.reflective(
+            (base, rest, &lead),
+            &format!("{what} on the whole domain: at each of its {n} integer point{s}, both sides evaluated by vm_compute, exactly where they are rational and by interval arithmetic (Coq Interval's floats, {prec} bits) over the interval of `{real_name}`, halved up to {depth} times where needed"),
+            &format!("OnReal {lo} {hi} {lo_open} {hi_open} (Claim {r} lhs rhs)"),
+            &format!("Proof.\n  apply (gridB_soundQ {{d}} (check_real (JF.PtoP {prec}) {depth} {r} lhs rhs {lo} {hi}) _\n    (check_real_sound (JF.PtoP {prec}) {depth} {r} lhs rhs {lo} {hi} {lo_open} {hi_open})).\n  vm_cast_no_check (eq_refl true).\nQed."),
+            &format!("the relation holds on the whole domain ({n} integer points, each with the interval of `{real_name}`)"),
+            format!("the relation on the whole domain: {n} integer point{s} with the whole interval of `{real_name}` at each (one reflective theorem; interval arithmetic at {prec} bits, up to {depth} halvings)"),
         );
-        self.blocks.push(Block {
-            text,
-            proves: format!(
-                "{name}: the relation holds on the whole domain ({n} integer points, each with the interval of `{real_name}`)"
-            ),
-            verdict: self.in_verdict,
-            fallback: None,
-        });
-        if self.in_verdict {
-            self.whole = Some(format!(
-                "the relation on the whole domain: {n} integer point{} with the whole interval of `{real_name}` at each (one reflective theorem; interval arithmetic at {prec} bits, up to {depth} halvings)",
-                if n == 1 { "" } else { "s" }
-            ));
-        }
         true
     }
 
@@ -1245,27 +1213,48 @@ Qed.
         apply: &str,
         note: &str,
     ) {
+        let r = coq_rel(self.rel);
+        self.reflective(
+            (base, doms, lead),
+            &format!("{what} at every one of the domain's {n} points{how}"),
+            &format!("Claim {r} lhs rhs"),
+            &format!("Proof. apply ({apply}). vm_cast_no_check (eq_refl true). Qed."),
+            &format!("the relation holds at all {n} points of the domain"),
+            format!("the relation at all {n} points of the domain (one reflective theorem{note})"),
+        );
+    }
+
+    /// The block every reflective theorem shares: `Forall_grid NAME_domain (pred) lead`
+    /// over `doms`, with `comment` above it and `proof` after it (`{d}` in it standing for
+    /// the domain's name); `proves` and `whole` describe it in the index (`whole` is the
+    /// coverage when it states the verdict).
+    fn reflective(
+        &mut self,
+        (base, doms, lead): (&str, &[Dom], &[Rational]),
+        comment: &str,
+        pred: &str,
+        proof: &str,
+        proves: &str,
+        whole: String,
+    ) {
         let name = self.fresh(base);
-        let env = q_list(lead);
         let dom: Vec<String> = doms.iter().map(Dom::coq).collect();
-        let apply = apply.replace("{d}", &format!("{name}_domain"));
+        let proof = proof.replace("{d}", &format!("{name}_domain"));
         let mut text = String::new();
         let _ = writeln!(
             text,
-            "(** {what} at every one of the domain's {n} points{how} *)\nDefinition {name}_domain : list Dom := [{}].\nTheorem {name} : Forall_grid {name}_domain (Claim {} lhs rhs) (map Q2R {env}).\nProof. apply ({apply}). vm_cast_no_check (eq_refl true). Qed.\n",
+            "(** {comment} *)\nDefinition {name}_domain : list Dom := [{}].\nTheorem {name} : Forall_grid {name}_domain ({pred}) (map Q2R {}).\n{proof}\n",
             dom.join(";\n  "),
-            coq_rel(self.rel),
+            q_list(lead),
         );
         self.blocks.push(Block {
             text,
-            proves: format!("{name}: the relation holds at all {n} points of the domain"),
+            proves: format!("{name}: {proves}"),
             verdict: self.in_verdict,
             fallback: None,
         });
         if self.in_verdict {
-            self.whole = Some(format!(
-                "the relation at all {n} points of the domain (one reflective theorem{note})"
-            ));
+            self.whole = Some(whole);
         }
     }
 
