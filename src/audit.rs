@@ -6,7 +6,7 @@
 //! JSON and SVG. Nothing here decides a verdict; it orchestrates and evaluates curves.
 
 use crate::certify::{self, CoqResult};
-use crate::claims::{self, Claim};
+use crate::claims::{self, Claim, NamedConstruction, Paper, SourceFile};
 use crate::construction::Spec;
 use crate::decide::{Options as DecideOptions, Outcome};
 use crate::engine::exact::{self, Budget, Env};
@@ -46,6 +46,12 @@ impl From<PipelineError> for AuditError {
 /// What `stabcert audit` does.
 #[derive(Clone, Debug)]
 pub struct AuditOptions {
+    /// claim files or folders (empty: the paper's catalogue compiled into the binary, with
+    /// its plots and experiments)
+    pub paths: Vec<PathBuf>,
+    /// a plot file (the schema of `proofs/audit/paper.toml`); default: the built-in paper's
+    /// plots for the built-in catalogue, none for other claims
+    pub plots: Option<PathBuf>,
     /// output folder
     pub out: PathBuf,
     /// small budgets: a subset of points per claim, no coqc, small experiments
@@ -57,6 +63,8 @@ pub struct AuditOptions {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SpecFile {
+    #[serde(default)]
+    sections: Sections,
     #[serde(default)]
     curves: Vec<CurveSpec>,
     #[serde(default)]
@@ -70,7 +78,8 @@ struct SpecFile {
 struct CurveSpec {
     id: String,
     title: String,
-    construction: String,
+    construction: Option<String>,
+    ylabel: Option<String>,
     #[serde(rename = "let")]
     lets: Vec<String>,
     x: String,
@@ -108,6 +117,56 @@ struct McSpec {
     checkpoints: Vec<usize>,
 }
 
+/// The heading and introduction of a report section.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionText {
+    /// the heading
+    pub title: String,
+    /// the paragraph under it
+    pub text: String,
+}
+
+/// The headings of the plot sections (`[sections.curves]`, `[sections.region]`,
+/// `[sections.montecarlo]` of a plot file); unset ones get generic wording.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sections {
+    /// exact divergence of constructions against bounds
+    pub curves: Option<SectionText>,
+    /// region maps: where one bound is below another
+    pub region: Option<SectionText>,
+    /// Monte Carlo runs against the exact engine
+    pub montecarlo: Option<SectionText>,
+}
+
+impl Sections {
+    /// The heading and text of a plot kind's section.
+    pub fn of(&self, kind: &str) -> SectionText {
+        let (set, title, text) = match kind {
+            "curve" => (
+                &self.curves,
+                "Constructions against the bounds",
+                "Exact E||w_T - w'_T|| of each construction, derived from the SGD update and evaluated by the engines, beside the bounds (log-log).",
+            ),
+            "region" => (
+                &self.region,
+                "Where one bound is below another",
+                "Each cell is decided with rigorous intervals at its grid point (grey: not separated at 128 bits). The dashed line is the boundary as stated; the solid line is where the two bounds are equal with their constants.",
+            ),
+            _ => (
+                &self.montecarlo,
+                "Monte Carlo against exact",
+                "The constructions run in f64 (embedded in d = 10 dimensions, twin runs coupled by their index sequence) against the exact engine's E||Delta_T||.",
+            ),
+        };
+        set.clone().unwrap_or_else(|| SectionText {
+            title: title.into(),
+            text: text.into(),
+        })
+    }
+}
+
 /// One plot of the report.
 #[derive(Clone, Debug)]
 pub struct Plot {
@@ -119,6 +178,21 @@ pub struct Plot {
     pub svg: String,
     /// the data behind it (for results.json)
     pub data: serde_json::Value,
+    /// a note on the plot for the report's text (series that coincide)
+    pub note: Option<String>,
+}
+
+impl Plot {
+    /// The SVG and note of a line plot; the id, kind and data are the caller's.
+    fn from_line(p: &LinePlot) -> Plot {
+        Plot {
+            id: String::new(),
+            kind: "",
+            svg: crate::svg::line_plot(p),
+            data: serde_json::Value::Null,
+            note: crate::svg::coincidence_note(&p.series),
+        }
+    }
 }
 
 /// Everything an audit produced, for the report writers.
@@ -133,14 +207,51 @@ pub struct Audit {
     pub coq_summary: String,
     /// the plots
     pub plots: Vec<Plot>,
-    /// the experiments
-    pub experiments: experiments::Experiments,
+    /// the experiments (the built-in paper only)
+    pub experiments: Option<experiments::Experiments>,
     /// the options it ran with
     pub options: AuditOptions,
+    /// the `[paper]` table of the claim files
+    pub paper: Option<Paper>,
+    /// the claim files, with their hashes
+    pub files: Vec<SourceFile>,
+    /// the plot file: its name and hash (`None`: no plots)
+    pub plot_file: Option<SourceFile>,
+    /// the plot sections' headings
+    pub sections: Sections,
 }
 
 fn internal(e: impl std::fmt::Display) -> AuditError {
     AuditError::Internal(e.to_string())
+}
+
+/// What plot specifications are read against: the plot file's name (for messages) and
+/// the constructions of the claim files.
+struct SpecCtx<'a> {
+    file: &'a str,
+    constructions: &'a [NamedConstruction],
+}
+
+impl SpecCtx<'_> {
+    fn err(&self, msg: impl std::fmt::Display) -> AuditError {
+        AuditError::Input(format!("{}: {msg}", self.file))
+    }
+
+    fn construction(&self, id: &str) -> Result<&NamedConstruction, AuditError> {
+        self.constructions
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| self.err(format!("no construction `{id}` in the claim files")))
+    }
+
+    /// Binds `let` entries (`name = expr`, in order) to exact values.
+    fn bind(&self, lets: &[String]) -> Result<Vec<(String, Rational)>, AuditError> {
+        bind(lets).map_err(|e| self.err(e))
+    }
+
+    fn expr(&self, src: &str, spec: Option<&Spec>) -> Result<Expr, AuditError> {
+        with_quantities(src, spec).map_err(|e| self.err(e))
+    }
 }
 
 /// Binds `let` entries (`name = expr`, in order) to exact values.
@@ -190,18 +301,12 @@ fn log_grid(from: f64, to: f64, points: usize) -> Vec<f64> {
         .collect()
 }
 
-fn construction(id: &str) -> Result<Spec, AuditError> {
-    claims::catalogue_constructions()
-        .map_err(internal)?
-        .into_iter()
-        .find(|(i, _)| i == id)
-        .map(|(_, s)| s)
-        .ok_or_else(|| internal(format!("audit spec: no construction `{id}`")))
-}
-
-fn curve_plot(c: &CurveSpec) -> Result<Plot, AuditError> {
-    let spec = construction(&c.construction)?;
-    let lets = bind(&c.lets)?;
+fn curve_plot(cx: &SpecCtx, c: &CurveSpec) -> Result<Plot, AuditError> {
+    let spec = match &c.construction {
+        Some(id) => Some(&cx.construction(id)?.spec),
+        None => None,
+    };
+    let lets = cx.bind(&c.lets)?;
     let mut xs: Vec<u64> = log_grid(c.from as f64, c.to as f64, c.points)
         .into_iter()
         .map(|l| 10f64.powf(l).round() as u64)
@@ -210,7 +315,7 @@ fn curve_plot(c: &CurveSpec) -> Result<Plot, AuditError> {
     let mut series = Vec::new();
     let mut data = Vec::new();
     for (k, (name, src)) in c.series.iter().enumerate() {
-        let e = with_quantities(src, Some(&spec))?;
+        let e = cx.expr(src, spec)?;
         let pts: Vec<(f64, f64)> = xs
             .iter()
             .filter_map(|&x| {
@@ -228,26 +333,32 @@ fn curve_plot(c: &CurveSpec) -> Result<Plot, AuditError> {
     let plot = LinePlot {
         title: c.title.clone(),
         xlabel: c.x.clone(),
-        ylabel: "E||w_T - w'_T|| and bounds".into(),
+        ylabel: c
+            .ylabel
+            .clone()
+            .unwrap_or_else(|| "E||w_T - w'_T|| and bounds".into()),
         logx: true,
         logy: true,
         series,
-        caption: format!("construction `{}`, {}", c.construction, c.lets.join(", ")),
+        caption: match &c.construction {
+            Some(id) => format!("construction {id}, {}", c.lets.join(", ")),
+            None => c.lets.join(", "),
+        },
     };
     Ok(Plot {
         id: c.id.clone(),
         kind: "curve",
-        svg: crate::svg::line_plot(&plot),
         data: serde_json::json!({ "title": c.title, "construction": c.construction, "let": c.lets, "series": data }),
+        ..Plot::from_line(&plot)
     })
 }
 
-fn region_plot(r: &RegionSpec) -> Result<Plot, AuditError> {
-    let lets = bind(&r.lets)?;
-    let a = with_quantities(&r.a, None)?;
-    let b = with_quantities(&r.b, None)?;
+fn region_plot(cx: &SpecCtx, r: &RegionSpec) -> Result<Plot, AuditError> {
+    let lets = cx.bind(&r.lets)?;
+    let a = cx.expr(&r.a, None)?;
+    let b = cx.expr(&r.b, None)?;
     let diff = Expr::bin(expr::BinOp::Sub, a.clone(), b.clone());
-    let claimed = with_quantities(&r.claimed, None)?;
+    let claimed = cx.expr(&r.claimed, None)?;
     let xs = log_grid(r.x_range.0, r.x_range.1, r.cells.0);
     let ys = log_grid(r.y_range.0, r.y_range.1, r.cells.1);
     let at = |lx: f64, ly: f64| -> Vec<(String, Rational)> {
@@ -332,6 +443,7 @@ fn region_plot(r: &RegionSpec) -> Result<Plot, AuditError> {
         id: r.id.clone(),
         kind: "region",
         svg: crate::svg::region_map(&map),
+        note: None,
         data: serde_json::json!({
             "title": r.title, "a": r.a, "b": r.b, "let": r.lets,
             "log10_x": xs, "log10_y": ys, "a_le_b": cells,
@@ -340,32 +452,40 @@ fn region_plot(r: &RegionSpec) -> Result<Plot, AuditError> {
     })
 }
 
-fn mc_plot(m: &McSpec, quick: bool, seed: u64) -> Result<Plot, AuditError> {
+fn mc_plot(cx: &SpecCtx, m: &McSpec, quick: bool, seed: u64) -> Result<Plot, AuditError> {
+    let named = cx.construction(&m.construction)?;
     let replicas = if quick { 400 } else { 10_000 };
     let steps = *m
         .checkpoints
         .last()
-        .ok_or_else(|| internal("empty checkpoints"))?;
+        .ok_or_else(|| cx.err(format!("montecarlo `{}`: empty checkpoints", m.id)))?;
     let params: Vec<String> = m
         .params
         .iter()
-        .map(|(k, v)| format!("{k} = \"{v}\""))
+        .map(|(k, v)| format!("{k} = {}", toml::Value::String(v.clone())))
         .collect();
+    // a construction of a claim file on disk is read from it; the catalogue's is compiled in
+    let file = if named.file.starts_with("<catalogue>/") {
+        String::new()
+    } else {
+        format!("file = {}\n", toml::Value::String(named.file.clone()))
+    };
     let text = format!(
-        "seed = {seed}\nreplicas = {replicas}\nsteps = {steps}\ncheckpoints = {:?}\n[data]\nsource = \"construction\"\nid = \"{}\"\ndim = 10\nseed = {seed}\nparams = {{ {} }}\n",
+        "seed = {seed}\nreplicas = {replicas}\nsteps = {steps}\ncheckpoints = {:?}\n[data]\nsource = \"construction\"\nid = {}\n{file}dim = 10\nseed = {seed}\nparams = {{ {} }}\n",
         m.checkpoints,
-        m.construction,
+        toml::Value::String(m.construction.clone()),
         params.join(", ")
     );
-    let cfg = config::parse(&format!("<audit {}>", m.id), &text, None).map_err(internal)?;
+    let cfg = config::parse(&format!("<audit {}>", m.id), &text, None)
+        .map_err(|e| cx.err(format!("montecarlo `{}`: {e}", m.id)))?;
     let summary = cfg.sim.monte_carlo(replicas, seed, &|| {});
-    let spec = construction(&m.construction)?;
-    let q = spec
+    let q = named
+        .spec
         .quantities()
         .into_iter()
         .find(|q| q.name == "div_T")
         .ok_or_else(|| internal("no div_T"))?;
-    let lets = bind(
+    let lets = cx.bind(
         &m.params
             .iter()
             .map(|(k, v)| format!("{k} = {v}"))
@@ -402,7 +522,8 @@ fn mc_plot(m: &McSpec, quick: bool, seed: u64) -> Result<Plot, AuditError> {
             Series {
                 band: Some(band),
                 markers: true,
-                ..Series::line("Monte Carlo mean, 95% CI", mc)
+                band_label: "shaded: 95% confidence interval".into(),
+                ..Series::line("Monte Carlo mean", mc)
             },
         ],
         caption: format!(
@@ -418,8 +539,8 @@ fn mc_plot(m: &McSpec, quick: bool, seed: u64) -> Result<Plot, AuditError> {
     Ok(Plot {
         id: m.id.clone(),
         kind: "montecarlo",
-        svg: crate::svg::line_plot(&plot),
         data: serde_json::json!({ "title": m.title, "construction": m.construction, "replicas": replicas, "seed": seed, "checkpoints": rows }),
+        ..Plot::from_line(&plot)
     })
 }
 
@@ -432,6 +553,7 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
                 .map(|s| (s.mean - s.sd, s.mean + s.sd))
                 .collect(),
         ),
+        band_label: format!("shaded: {name}, mean ± 1 sd"),
         ..Series::line(
             name.to_string(),
             c.x.iter()
@@ -445,7 +567,8 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
     plots.push(Plot {
         id: "fig1a".into(),
         kind: "experiment",
-        svg: crate::svg::line_plot(&LinePlot {
+        data: serde_json::to_value(f).unwrap_or_default(),
+        ..Plot::from_line(&LinePlot {
             title: "Figure 1a analog: normalised distance between twin runs".into(),
             xlabel: "epoch".into(),
             ylabel: "||w - w'|| / ||w|| (mean +- sd)".into(),
@@ -453,12 +576,12 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
             logy: false,
             series: f.curves.iter().map(|c| stat_series(c, &c.name)).collect(),
             caption: format!("{} twin pairs, seed {}", f.pairs, x.seed),
-        }),
-        data: serde_json::to_value(f).unwrap_or_default(),
+        })
     });
     let b = &x.fig1b;
     let mk = |name: &str, st: &[crate::sgd::sim::Stat]| Series {
         band: Some(st.iter().map(|s| (s.mean - s.sd, s.mean + s.sd)).collect()),
+        band_label: format!("shaded: {name}, mean ± 1 sd"),
         ..Series::line(
             name.to_string(),
             b.epochs.iter().zip(st).map(|(e, s)| (*e, s.mean)).collect(),
@@ -467,7 +590,8 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
     plots.push(Plot {
         id: "fig1b".into(),
         kind: "experiment",
-        svg: crate::svg::line_plot(&LinePlot {
+        data: serde_json::to_value(b).unwrap_or_default(),
+        ..Plot::from_line(&LinePlot {
             title: "Figure 1b analog: normalised Hessian contractivity, eq. (4)".into(),
             xlabel: "epoch".into(),
             ylabel: "g^T H g / ||g||^2 (mean over copies +- sd)".into(),
@@ -475,8 +599,7 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
             logy: false,
             series: vec![mk("mean", &b.mean), mk("mean(min)", &b.mean_min)],
             caption: format!("seed {}", x.seed),
-        }),
-        data: serde_json::to_value(b).unwrap_or_default(),
+        })
     });
     for (k, t) in x.thm2.iter().enumerate() {
         let d = &t.divergence;
@@ -486,7 +609,8 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
                 "thm2_{}",
                 ["linear", "logistic"].get(k).copied().unwrap_or("other")
             ),
-            svg: crate::svg::line_plot(&LinePlot {
+            data: serde_json::to_value(t).unwrap_or_default(),
+            ..Plot::from_line(&LinePlot {
                 title: format!(
                     "Theorem 2: {} divergence against 4LR/(xi gamma n)",
                     ["linear regression", "logistic regression"]
@@ -502,8 +626,9 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
                     Series {
                         band: Some(d.stats.iter().map(|s| (s.lo, s.hi)).collect()),
                         markers: true,
+                        band_label: "shaded: 95% confidence interval".into(),
                         ..Series::line(
-                            "Monte Carlo mean, 95% CI",
+                            "Monte Carlo mean",
                             d.x.iter()
                                 .zip(&d.stats)
                                 .map(|(x, s)| (*x, s.mean))
@@ -522,17 +647,61 @@ fn experiment_plots(x: &experiments::Experiments) -> Vec<Plot> {
                     "n = {}, xi = {}, R = {:.4}, gamma = {:.4}, L = {:.4}, seed {}",
                     t.n, t.xi, t.r, t.gamma, t.l, x.seed
                 ),
-            }),
-            data: serde_json::to_value(t).unwrap_or_default(),
+            })
         });
     }
     plots
 }
 
-/// Runs the audit and writes the report into `opts.out`; returns the summary text.
+/// The plot file of an audit: read and parsed, errors naming the file, line and column.
+fn plot_spec(opts: &AuditOptions) -> Result<Option<(SourceFile, SpecFile)>, AuditError> {
+    let (name, text) = match (&opts.plots, opts.paths.is_empty()) {
+        (Some(p), _) => (
+            p.display().to_string(),
+            crate::source::read_text(p)
+                .map_err(|e| AuditError::Input(format!("{}: cannot read: {e}", p.display())))?,
+        ),
+        (None, true) => (
+            "<catalogue>/audit/paper.toml".into(),
+            PAPER_SPEC.to_string(),
+        ),
+        (None, false) => return Ok(None),
+    };
+    let spec: SpecFile = toml::from_str(&text).map_err(|e| {
+        let off = e.span().map_or(0, |s| s.start);
+        AuditError::Input(
+            crate::source::SourceError::at(&name, &text, off, crate::source::one_line(e.message()))
+                .to_string(),
+        )
+    })?;
+    let file = SourceFile {
+        sha256: claims::sha256_hex(text.as_bytes()),
+        bytes: text.len(),
+        name,
+    };
+    Ok(Some((file, spec)))
+}
+
+/// Runs the audit: decides the claims, writes the Coq scripts into `opts.out` (and runs
+/// coqc unless `quick`), draws the plots and, for the built-in paper, runs the experiments.
 pub fn run(opts: &AuditOptions) -> Result<Audit, AuditError> {
-    let spec: SpecFile = toml::from_str(PAPER_SPEC).map_err(internal)?;
-    let claims = claims::load_catalogue().map_err(|e| AuditError::Input(e.to_string()))?;
+    let builtin = opts.paths.is_empty();
+    let catalogue = if builtin {
+        claims::builtin_catalogue()
+    } else {
+        for p in &opts.paths {
+            if !p.exists() {
+                return Err(AuditError::Input(format!(
+                    "{}: no such file or folder",
+                    p.display()
+                )));
+            }
+        }
+        claims::load_paths_catalogue(&opts.paths)
+    }
+    .map_err(|e| AuditError::Input(e.to_string()))?;
+    let spec = plot_spec(opts)?;
+    let claims = catalogue.claims.clone();
     let decide_opts = if opts.quick {
         DecideOptions {
             max_points: 100,
@@ -612,22 +781,37 @@ pub fn run(opts: &AuditOptions) -> Result<Audit, AuditError> {
         .collect();
     let coq_summary = certify::coverage_summary(&statuses);
     step("certificates");
-    let experiments = experiments::run_all(experiments::Scale {
-        quick: opts.quick,
-        seed: opts.seed,
+    // the experiments reproduce the built-in paper's figures and tables: for it only
+    let experiments = builtin.then(|| {
+        experiments::run_all(experiments::Scale {
+            quick: opts.quick,
+            seed: opts.seed,
+        })
     });
     step("experiments");
     let mut plots = Vec::new();
-    for c in &spec.curves {
-        plots.push(curve_plot(c)?);
+    let mut sections = Sections::default();
+    let mut plot_file = None;
+    if let Some((file, spec)) = spec {
+        let cx = SpecCtx {
+            file: &file.name,
+            constructions: &catalogue.constructions,
+        };
+        for c in &spec.curves {
+            plots.push(curve_plot(&cx, c)?);
+        }
+        for r in &spec.region {
+            plots.push(region_plot(&cx, r)?);
+        }
+        for m in &spec.montecarlo {
+            plots.push(mc_plot(&cx, m, opts.quick, opts.seed)?);
+        }
+        sections = spec.sections;
+        plot_file = Some(file);
     }
-    for r in &spec.region {
-        plots.push(region_plot(r)?);
+    if let Some(x) = &experiments {
+        plots.extend(experiment_plots(x));
     }
-    for m in &spec.montecarlo {
-        plots.push(mc_plot(m, opts.quick, opts.seed)?);
-    }
-    plots.extend(experiment_plots(&experiments));
     step("plots");
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -640,5 +824,9 @@ pub fn run(opts: &AuditOptions) -> Result<Audit, AuditError> {
         plots,
         experiments,
         options: opts.clone(),
+        paper: catalogue.paper,
+        files: catalogue.files,
+        plot_file,
+        sections,
     })
 }

@@ -198,6 +198,11 @@ pub const DEFAULT_PATH: &str = "proofs/paper";
 /// Loads the claims of `paths`, or of `proofs/paper` in the working directory, or else the
 /// catalogue compiled into the binary.
 pub fn load_claims(paths: &[PathBuf]) -> Result<Vec<Claim>, CliError> {
+    load_catalogue(paths).map(|c| c.claims)
+}
+
+/// [`load_claims`] with the `[paper]` table and the files' hashes.
+pub fn load_catalogue(paths: &[PathBuf]) -> Result<claims::Catalogue, CliError> {
     let r = if !paths.is_empty() {
         for p in paths {
             if !p.exists() {
@@ -207,11 +212,11 @@ pub fn load_claims(paths: &[PathBuf]) -> Result<Vec<Claim>, CliError> {
                 )));
             }
         }
-        claims::load_paths(paths)
+        claims::load_paths_catalogue(paths)
     } else if Path::new(DEFAULT_PATH).is_dir() {
-        claims::load_paths(&[PathBuf::from(DEFAULT_PATH)])
+        claims::load_paths_catalogue(&[PathBuf::from(DEFAULT_PATH)])
     } else {
-        claims::load_catalogue()
+        claims::builtin_catalogue()
     };
     r.map_err(|e| CliError::Input(e.to_string()))
 }
@@ -285,22 +290,91 @@ pub fn parse_seconds(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_nanos(nanos))
 }
 
+/// Where `check` sends the table while it is being decided: each row as soon as the rows
+/// before it are known (claims are decided in parallel; rows keep the files' order), with a
+/// progress bar on standard error when that is a terminal.
+struct Streamer<'a> {
+    table: report::Table,
+    emit: &'a (dyn Fn(&str) + Sync),
+    bar: Option<indicatif::ProgressBar>,
+    state: std::sync::Mutex<(usize, std::collections::BTreeMap<usize, Vec<Outcome>>)>,
+}
+
+impl Streamer<'_> {
+    fn print(&self, text: &str) {
+        match &self.bar {
+            Some(b) => b.suspend(|| (self.emit)(text)),
+            None => (self.emit)(text),
+        }
+    }
+
+    /// Claim `k` is decided: print every row now complete in order.
+    fn done(&self, k: usize, outcomes: &[Outcome]) {
+        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.1.insert(k, outcomes.to_vec());
+        let mut text = String::new();
+        loop {
+            let next = st.0;
+            let Some(rows) = st.1.remove(&next) else {
+                break;
+            };
+            for o in &rows {
+                text.push_str(&self.table.row(o));
+            }
+            st.0 += 1;
+        }
+        if !text.is_empty() {
+            self.print(&text);
+        }
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+}
+
 /// `stabcert check [PATH]... [--json] [--only ID]... [--fail-on VERDICT,...]
-/// [--time-per-claim S] [--boxes N] [--points N]`: the table or JSON; with `fail_on`, a
-/// [`CliError::Gate`] (exit 3) carrying the same output when a relation has one of those
-/// verdicts.
+/// [--time-per-claim S] [--boxes N] [--points N]`. The table is written through `emit` as
+/// it is decided (a row per relation, in the files' order; an interrupted run keeps what
+/// was printed) and the count of verdicts is returned; with `json`, nothing is streamed and
+/// the document is returned. With `fail_on`, a [`CliError::Gate`] (exit 3) carries what is
+/// left to print when a relation has one of those verdicts.
 pub fn check_command(
     paths: &[PathBuf],
     only: &[String],
     json: bool,
     budgets: &Budgets,
     fail_on: &[Verdict],
+    emit: &(dyn Fn(&str) + Sync),
 ) -> Result<String, CliError> {
-    let claims = load_claims(paths)?;
-    let mut outcomes = decide_claims(&claims, only, &budgets.options())?;
+    let catalogue = load_catalogue(paths)?;
+    let claims = &catalogue.claims;
+    let planned = pipeline::planned_ids(claims, only);
+    let streamer = Streamer {
+        table: report::Table::new(planned.iter().map(|(i, s)| (i.as_str(), s.as_str()))),
+        emit,
+        bar: pipeline::progress_bar(claims.len() as u64, "claims"),
+        state: std::sync::Mutex::new((0, Default::default())),
+    };
+    if !json {
+        emit(&streamer.table.head());
+    }
+    let done = |k: usize, outs: &[Outcome]| {
+        if json {
+            if let Some(b) = &streamer.bar {
+                b.inc(1);
+            }
+        } else {
+            streamer.done(k, outs);
+        }
+    };
+    let result = pipeline::decide_claims_with(claims, only, &budgets.options(), &done);
+    if let Some(b) = &streamer.bar {
+        b.finish_and_clear();
+    }
+    let mut outcomes = result?;
     let output = if json {
         // name the Coq script of each verdict when the one in proofs/coq is up to date
-        let certs = certify::certificates(&claims, &outcomes);
+        let certs = certify::certificates(claims, &outcomes);
         for (o, c) in outcomes.iter_mut().zip(&certs) {
             if let Some(s) = &c.script() {
                 let path = Path::new(COQ_DIR).join(&c.file);
@@ -310,6 +384,8 @@ pub fn check_command(
             }
         }
         let mut doc = report::json_document(&outcomes);
+        doc["paper"] = serde_json::json!(catalogue.paper);
+        doc["files"] = serde_json::json!(catalogue.files);
         // what the Coq script of each verdict states (coqc checks it in `certify`)
         if let Some(items) = doc["claims"].as_array_mut() {
             for (v, c) in items.iter_mut().zip(&certs) {
@@ -321,7 +397,7 @@ pub fn check_command(
         }
         serde_json::to_string_pretty(&doc).map_err(|e| CliError::Internal(e.to_string()))?
     } else {
-        report::table(&outcomes)
+        report::Table::summary(&outcomes)
     };
     gate(&outcomes, fail_on, output)
 }
@@ -341,16 +417,38 @@ pub fn certify_command(
     budgets: &Budgets,
 ) -> Result<String, CliError> {
     let claims = load_claims(paths)?;
-    let outcomes = decide_claims(&claims, only, &budgets.options())?;
+    // progress on a terminal: the claims decided, then the scripts checked by coqc
+    let bar = pipeline::progress_bar(claims.len() as u64, "claims decided");
+    let tick = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let outcomes = pipeline::decide_claims_with(&claims, only, &budgets.options(), &|_, _| tick())?;
     let certs = certify::certificates(&claims, &outcomes);
+    if let Some(b) = &bar {
+        b.set_position(0);
+        b.set_length(certs.len() as u64);
+        b.set_message("scripts written and checked by coqc");
+    }
     let coqc = if run_coqc { certify::coqc_path() } else { None };
     let why = if run_coqc {
         "coqc is not installed (scripts/setup.sh installs it)"
     } else {
         "--no-coqc"
     };
-    let statuses = certify::write_all(out, certs, coqc.as_deref(), why, Duration::from_secs(300))
-        .map_err(|e| CliError::Input(format!("{}: {e}", out.display())))?;
+    let statuses = certify::write_all_with(
+        out,
+        certs,
+        coqc.as_deref(),
+        why,
+        Duration::from_secs(300),
+        &tick,
+    )
+    .map_err(|e| CliError::Input(format!("{}: {e}", out.display())))?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     if json {
         let items: Vec<serde_json::Value> = outcomes
             .iter()
@@ -375,8 +473,11 @@ pub fn certify_command(
                 })
             })
             .collect();
-        return serde_json::to_string_pretty(&serde_json::json!({ "certificates": items }))
-            .map_err(|e| CliError::Internal(e.to_string()));
+        return serde_json::to_string_pretty(&report::document(
+            "certify",
+            serde_json::json!({ "out": out.display().to_string(), "certificates": items }),
+        ))
+        .map_err(|e| CliError::Internal(e.to_string()));
     }
     let mut s = String::new();
     let w = outcomes
@@ -460,7 +561,8 @@ pub fn symbolic_command(
         SymbolicOp::Equal(x, y) => symbolic::equal(&parse("A", x)?, &parse("B", y)?, &a),
     };
     Ok(if json {
-        serde_json::to_string_pretty(&ans.json()).map_err(|e| CliError::Internal(e.to_string()))?
+        serde_json::to_string_pretty(&report::document("symbolic", ans.json()))
+            .map_err(|e| CliError::Internal(e.to_string()))?
     } else {
         ans.text()
     })
@@ -497,29 +599,70 @@ pub fn simulate_command(
             .map_err(|e| CliError::Input(format!("{}: cannot write: {e}", csv_path.display())))?;
     }
     if json {
-        let doc = serde_json::json!({
-            "config_file": path.display().to_string(),
-            "config": cfg.echo,
-            "description": cfg.description,
-            "seed": seed,
-            "replicas": replicas,
-            "isa": kernels::isa().name(),
-            "checkpoints": summary.checkpoints,
-            "non_finite": summary.non_finite,
-        });
+        // the configuration as it ran: --seed and --replicas override the file's values
+        let mut echo = cfg.echo.clone();
+        if let Some(m) = echo.as_object_mut() {
+            m.insert("seed".into(), serde_json::json!(seed));
+            m.insert("replicas".into(), serde_json::json!(replicas));
+        }
+        let doc = report::document(
+            "simulate",
+            serde_json::json!({
+                "config_file": path.display().to_string(),
+                "config": echo,
+                "description": cfg.description,
+                "seed": seed,
+                "replicas": replicas,
+                "isa": kernels::isa().name(),
+                "checkpoints": summary.checkpoints,
+                "non_finite": summary.non_finite,
+            }),
+        );
         return serde_json::to_string_pretty(&doc).map_err(|e| CliError::Internal(e.to_string()));
     }
     Ok(report::simulation_table(&cfg.description, &summary))
 }
 
-/// `stabcert audit [--out DIR] [--quick] [--seed S]`: the catalogue, the certificates, the
-/// plots and the experiments, written as a report into `out`.
-pub fn audit_command(out: &Path, quick: bool, seed: u64) -> Result<String, CliError> {
-    let opts = crate::audit::AuditOptions {
-        out: out.to_path_buf(),
-        quick,
-        seed,
+/// `stabcert audit [PATH]... [--plots FILE] [--out DIR] [--quick] [--seed S]`: the claims,
+/// the certificates, the plots and (for the built-in paper) the experiments, written as a
+/// report into `opts.out`.
+pub fn audit_command(opts: &crate::audit::AuditOptions) -> Result<String, CliError> {
+    let a = crate::audit::run(opts)?;
+    report::audit::write(&a, &opts.out)
+        .map_err(|e| CliError::Input(format!("{}: {e}", opts.out.display())))
+}
+
+/// The claim-file template `stabcert new` writes (`examples/template.toml`, with `NAME`
+/// replaced by the name given).
+pub const TEMPLATE: &str = include_str!("../examples/template.toml");
+
+/// `stabcert new NAME [--force]`: writes `NAME.toml` (or NAME, when it ends in `.toml`), a
+/// commented claim file that checks as it stands; refuses to overwrite a file unless forced.
+pub fn new_command(name: &str, force: bool) -> Result<String, CliError> {
+    let path = if name.ends_with(".toml") {
+        PathBuf::from(name)
+    } else {
+        PathBuf::from(format!("{name}.toml"))
     };
-    let a = crate::audit::run(&opts)?;
-    report::audit::write(&a, out).map_err(|e| CliError::Input(format!("{}: {e}", out.display())))
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| CliError::Input(format!("`{name}`: not a file name")))?;
+    if path.exists() && !force {
+        return Err(CliError::Input(format!(
+            "{}: already exists (use --force to overwrite it)",
+            path.display()
+        )));
+    }
+    let title = toml::Value::String(stem.clone()).to_string();
+    let text = TEMPLATE
+        .replace("title = \"NAME\"", &format!("title = {title}"))
+        .replace("NAME.toml", &path.display().to_string());
+    std::fs::write(&path, text)
+        .map_err(|e| CliError::Input(format!("{}: cannot write: {e}", path.display())))?;
+    Ok(format!(
+        "wrote {0}: six example claims with comments; check it with\n  stabcert check {0}\nthen replace the examples with your paper's statements",
+        path.display()
+    ))
 }

@@ -124,6 +124,9 @@
 //! # Ok::<(), stabcert::SourceError>(())
 //! ```
 
+/// This build's version (`Cargo.toml`), written into every JSON document and report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub mod audit;
 pub mod certify;
 pub mod claims;

@@ -132,10 +132,30 @@ Exit status:
         #[command(flatten)]
         budgets: BudgetArgs,
     },
-    /// Audit the paper: claims, certificates, plots and experiments, as a report.
+    /// Audit claims as a report: verdicts, Coq certificates, plots (and, for the built-in
+    /// paper, its experiments).
+    #[command(after_help = "Examples:
+  stabcert audit                                   the built-in paper: claims, plots, experiments
+  stabcert audit my_paper/ --plots my_paper/plots.toml --out target/my_audit
+  stabcert audit my_paper/claims.toml --quick      a fast first look (small budgets, no coqc)
+
+The report is written to OUT/report.html (self-contained), OUT/report.md, OUT/results.json,
+OUT/plots/*.svg and OUT/coq/. The title and header come from the claim files' [paper] table.
+
+Exit status:
+  0  the report was written (whatever the verdicts)
+  1  internal error
+  2  bad input (the message names the file, line and column)")]
     Audit {
-        /// output folder
-        #[arg(long, default_value = "target/audit")]
+        /// claim files or folders of them (default: the built-in paper's catalogue, with its
+        /// plots and experiments)
+        paths: Vec<PathBuf>,
+        /// a plot file: curves, region maps and Monte Carlo runs to draw (the schema of
+        /// proofs/audit/paper.toml, documented in docs/claims.md)
+        #[arg(long, value_name = "FILE")]
+        plots: Option<PathBuf>,
+        /// the folder the report is written to
+        #[arg(long, default_value = "target/audit", value_name = "DIR")]
         out: PathBuf,
         /// small budgets (tests): at most 100 points and 0.5 s per claim, no coqc, small experiments
         #[arg(long)]
@@ -161,6 +181,32 @@ Exit status:
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
+    /// Write a commented claim-file template, NAME.toml, that checks as it stands.
+    #[command(after_help = "Example:
+  stabcert new mypaper && stabcert check mypaper.toml
+
+Exit status: 0 written, 2 the file exists (without --force) or cannot be written.")]
+    New {
+        /// the file to write (NAME.toml; the name is also the [paper] title to replace)
+        name: String,
+        /// overwrite an existing file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:
+  stabcert completions bash > ~/.local/share/bash-completion/completions/stabcert
+  stabcert completions zsh > ~/.zfunc/_stabcert
+  stabcert completions fish > ~/.config/fish/completions/stabcert.fish")]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command.
+    #[command(after_help = "Examples:
+  stabcert man | man -l -
+  stabcert man --out target/man && man -l target/man/stabcert-check.1")]
+    Man(ManArgs),
     /// Compare bound expressions symbolically (normal forms, ratios, crossovers, dominance).
     Symbolic {
         #[command(subcommand)]
@@ -173,6 +219,15 @@ Exit status:
         #[arg(long, global = true)]
         json: bool,
     },
+}
+
+/// Where `stabcert man` puts its pages.
+#[derive(clap::Args)]
+struct ManArgs {
+    /// write stabcert.1 and one page per command (stabcert-check.1, ...) into this folder
+    /// instead of printing stabcert.1
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -225,8 +280,48 @@ enum SymOp {
     },
 }
 
+/// `stabcert man`: the roff page of stabcert, or every page into a folder.
+fn man_pages(args: &ManArgs) -> Result<String, CliError> {
+    use clap::CommandFactory;
+    let cmd = Args::command();
+    let render = |c: &clap::Command| -> Result<Vec<u8>, CliError> {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(c.clone())
+            .render(&mut buf)
+            .map_err(|e| CliError::Internal(e.to_string()))?;
+        Ok(buf)
+    };
+    let Some(dir) = &args.out else {
+        return Ok(String::from_utf8_lossy(&render(&cmd)?).into_owned());
+    };
+    let err = |e: std::io::Error| CliError::Input(format!("{}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(err)?;
+    std::fs::write(dir.join("stabcert.1"), render(&cmd)?).map_err(err)?;
+    let mut written = vec!["stabcert.1".to_string()];
+    for sub in cmd.get_subcommands() {
+        let name = format!("stabcert-{}", sub.get_name());
+        let page = sub.clone().name(name.clone());
+        std::fs::write(dir.join(format!("{name}.1")), render(&page)?).map_err(err)?;
+        written.push(format!("{name}.1"));
+    }
+    Ok(format!(
+        "wrote {} pages into {}: {}",
+        written.len(),
+        dir.display(),
+        written.join(", ")
+    ))
+}
+
 fn run(args: Args) -> Result<String, CliError> {
     match args.command {
+        Command::New { name, force } => cli::new_command(&name, force),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "stabcert", &mut buf);
+            Ok(String::from_utf8_lossy(&buf).into_owned())
+        }
+        Command::Man(m) => man_pages(&m),
         Command::Eval {
             expr,
             sets,
@@ -245,7 +340,13 @@ fn run(args: Args) -> Result<String, CliError> {
             budgets,
         } => {
             let fail_on: Vec<Verdict> = fail_on.into_iter().map(Verdict::from).collect();
-            cli::check_command(&paths, &only, json, &budgets.into(), &fail_on)
+            let emit = |text: &str| {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                // a reader that has gone away is handled when the rest is written
+                let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+            };
+            cli::check_command(&paths, &only, json, &budgets.into(), &fail_on, &emit)
         }
         Command::Certify {
             paths,
@@ -255,7 +356,19 @@ fn run(args: Args) -> Result<String, CliError> {
             no_coqc,
             budgets,
         } => cli::certify_command(&paths, &only, &out, json, !no_coqc, &budgets.into()),
-        Command::Audit { out, quick, seed } => cli::audit_command(&out, quick, seed),
+        Command::Audit {
+            paths,
+            plots,
+            out,
+            quick,
+            seed,
+        } => cli::audit_command(&stabcert::audit::AuditOptions {
+            paths,
+            plots,
+            out,
+            quick,
+            seed,
+        }),
         Command::Simulate {
             config,
             replicas,

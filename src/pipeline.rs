@@ -414,6 +414,38 @@ pub fn decide_claims(
     only: &[String],
     opts: &Options,
 ) -> Result<Vec<Outcome>, PipelineError> {
+    decide_claims_with(claims, only, opts, &|_, _| {})
+}
+
+/// The outcome ids [`decide_claims`] will report for `claims` under `only`, with their
+/// sources, in order (what a table printed row by row needs to know in advance).
+pub fn planned_ids(claims: &[Claim], only: &[String]) -> Vec<(String, String)> {
+    let wanted =
+        |id: &str, claim: &str| only.is_empty() || only.iter().any(|o| o == id || o == claim);
+    let mut out = Vec::new();
+    for c in claims {
+        let ids: Vec<String> = match &c.body {
+            claims::Body::Symbolic(_) => vec![c.id.clone()],
+            _ => crate::decide::relations(c)
+                .into_iter()
+                .map(|r| r.0)
+                .collect(),
+        };
+        for id in ids.into_iter().filter(|id| wanted(id, &c.id)) {
+            out.push((id, c.source.clone()));
+        }
+    }
+    out
+}
+
+/// [`decide_claims`], calling `done(k, outcomes)` as soon as claim `k` is decided (from
+/// the worker thread that decided it, in any order): for output that appears as it comes.
+pub fn decide_claims_with(
+    claims: &[Claim],
+    only: &[String],
+    opts: &Options,
+    done: &(dyn Fn(usize, &[Outcome]) + Sync),
+) -> Result<Vec<Outcome>, PipelineError> {
     let wanted =
         |id: &str, claim: &str| only.is_empty() || only.iter().any(|o| o == id || o == claim);
     for o in only {
@@ -430,12 +462,14 @@ pub fn decide_claims(
     use rayon::prelude::*;
     let per_claim: Vec<Result<Vec<Outcome>, PipelineError>> = claims
         .par_iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(k, c)| {
             let selected = only.is_empty()
                 || only
                     .iter()
                     .any(|o| o == &c.id || o.starts_with(&format!("{}.step", c.id)));
             if !selected {
+                done(k, &[]);
                 return Ok(Vec::new());
             }
             let mut kept = Vec::new();
@@ -446,6 +480,7 @@ pub fn decide_claims(
                 o.kernel = Some(recheck(c, &o)?);
                 kept.push(o);
             }
+            done(k, &kept);
             Ok(kept)
         })
         .collect();
@@ -482,11 +517,12 @@ pub fn progress_bar(len: u64, what: &str) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(len);
-    let style = indicatif::ProgressStyle::with_template(&format!(
-        "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {what} (eta {{eta}})"
-    ))
+    let style = indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:40}] {pos}/{len} {msg} (eta {eta})",
+    )
     .ok()?;
     bar.set_style(style);
+    bar.set_message(what.to_string());
     Some(bar)
 }
 

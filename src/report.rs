@@ -115,9 +115,36 @@ pub fn outcome_json(o: &Outcome) -> Value {
     })
 }
 
+/// The layout version of every JSON document stabcert writes (`schema_version`): raised
+/// when a field is removed or changes meaning; new fields may appear without a raise. The
+/// JSON Schema `docs/stabcert.schema.json` describes version 1.
+pub const SCHEMA_VERSION: u64 = 1;
+
+/// The fields every JSON document starts with: `schema_version`, `document` (which command
+/// wrote it: `check`, `certify`, `symbolic`, `simulate`, `audit`) and `stabcert_version`.
+pub fn document_header(document: &str) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("schema_version".into(), json!(SCHEMA_VERSION));
+    m.insert("document".into(), json!(document));
+    m.insert("stabcert_version".into(), json!(crate::VERSION));
+    m
+}
+
+/// A JSON document: the header of `document`, then `fields` (an object) in order.
+pub fn document(document: &str, fields: Value) -> Value {
+    let mut m = document_header(document);
+    if let Value::Object(f) = fields {
+        m.extend(f);
+    }
+    Value::Object(m)
+}
+
 /// The whole `check --json` document.
 pub fn json_document(outcomes: &[Outcome]) -> Value {
-    json!({ "claims": outcomes.iter().map(outcome_json).collect::<Vec<_>>() })
+    document(
+        "check",
+        json!({ "claims": outcomes.iter().map(outcome_json).collect::<Vec<_>>() }),
+    )
 }
 
 fn side_text(s: &Side) -> String {
@@ -244,60 +271,77 @@ pub fn evidence(o: &Outcome) -> String {
     s
 }
 
-/// The terminal table: id, source, verdict, evidence.
-pub fn table(outcomes: &[Outcome]) -> String {
-    let rows: Vec<[String; 4]> = outcomes
-        .iter()
-        .map(|o| {
-            [
-                o.id.clone(),
-                o.source.clone(),
-                o.verdict.as_str().to_string(),
-                evidence(o),
-            ]
-        })
-        .collect();
-    let head = ["id", "source", "verdict", "evidence"];
-    let mut w = [0usize; 3];
-    for r in rows.iter().map(|r| [&r[0], &r[1], &r[2]]) {
-        for k in 0..3 {
-            w[k] = w[k].max(r[k].chars().count());
+/// The terminal table of `check`, printable a row at a time (rows appear as claims are
+/// decided): the id and source columns are as wide as the longest of the rows it will
+/// print, the verdict column as wide as the longest verdict name.
+pub struct Table {
+    w: [usize; 3],
+}
+
+impl Table {
+    /// A table for rows with these ids and sources.
+    pub fn new<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str)>) -> Table {
+        let head = ["id", "source", "verdict"];
+        let mut w = [head[0].len(), head[1].len(), "no-counterexample".len()];
+        for (id, source) in rows {
+            w[0] = w[0].max(id.chars().count());
+            w[1] = w[1].max(source.chars().count());
         }
+        Table { w }
     }
-    for k in 0..3 {
-        w[k] = w[k].max(head[k].len());
-    }
-    let line = |c: [&str; 4]| {
+
+    fn line(&self, c: [&str; 4]) -> String {
         format!(
             "{:<w0$}  {:<w1$}  {:<w2$}  {}\n",
             c[0],
             c[1],
             c[2],
             c[3],
-            w0 = w[0],
-            w1 = w[1],
-            w2 = w[2]
+            w0 = self.w[0],
+            w1 = self.w[1],
+            w2 = self.w[2]
         )
-    };
-    let mut out = line(head);
-    out.push_str(&line([
-        &"-".repeat(w[0]),
-        &"-".repeat(w[1]),
-        &"-".repeat(w[2]),
-        "--------",
-    ]));
-    for r in &rows {
-        out.push_str(&line([&r[0], &r[1], &r[2], &r[3]]));
     }
-    let count = |v: Verdict| outcomes.iter().filter(|o| o.verdict == v).count();
-    out.push_str(&format!(
-        "\n{} relations: {} certified, {} refuted, {} no-counterexample, {} undecided\n",
-        outcomes.len(),
-        count(Verdict::Certified),
-        count(Verdict::Refuted),
-        count(Verdict::NoCounterexample),
-        count(Verdict::Undecided)
-    ));
+
+    /// The heading and its rule.
+    pub fn head(&self) -> String {
+        let mut out = self.line(["id", "source", "verdict", "evidence"]);
+        out.push_str(&self.line([
+            &"-".repeat(self.w[0]),
+            &"-".repeat(self.w[1]),
+            &"-".repeat(self.w[2]),
+            "--------",
+        ]));
+        out
+    }
+
+    /// One outcome's row.
+    pub fn row(&self, o: &Outcome) -> String {
+        self.line([&o.id, &o.source, o.verdict.as_str(), &evidence(o)])
+    }
+
+    /// The closing count of verdicts.
+    pub fn summary(outcomes: &[Outcome]) -> String {
+        let count = |v: Verdict| outcomes.iter().filter(|o| o.verdict == v).count();
+        format!(
+            "\n{} relations: {} certified, {} refuted, {} no-counterexample, {} undecided\n",
+            outcomes.len(),
+            count(Verdict::Certified),
+            count(Verdict::Refuted),
+            count(Verdict::NoCounterexample),
+            count(Verdict::Undecided)
+        )
+    }
+}
+
+/// The whole terminal table: id, source, verdict, evidence, then the count of verdicts.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let t = Table::new(outcomes.iter().map(|o| (o.id.as_str(), o.source.as_str())));
+    let mut out = t.head();
+    for o in outcomes {
+        out.push_str(&t.row(o));
+    }
+    out.push_str(&Table::summary(outcomes));
     out
 }
 

@@ -16,6 +16,8 @@ pub struct Series {
     pub dashed: bool,
     /// markers at the points instead of a line
     pub markers: bool,
+    /// what the shaded band is, for the legend (e.g. "95% confidence interval")
+    pub band_label: String,
 }
 
 impl Series {
@@ -27,6 +29,7 @@ impl Series {
             band: None,
             dashed: false,
             markers: false,
+            band_label: String::new(),
         }
     }
 }
@@ -60,6 +63,12 @@ const COLORS: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
 ];
 
+/// Text as an SVG text node shows it: escaped, without the Markdown backticks that
+/// captions built from messages may carry.
+fn txt(s: &str) -> String {
+    esc(&s.replace('`', ""))
+}
+
 /// Escapes text for SVG/XML.
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -87,31 +96,44 @@ fn clip_label(s: &str) -> String {
     }
 }
 
-/// A short label for a tick value.
-fn tick_label(v: f64, log: bool) -> String {
-    if log {
-        let e = v.floor() as i64;
-        let m = 10f64.powf(v - e as f64).round() as i64;
-        return match (m, e) {
-            (1, 0) => "1".into(),
-            (1, 1) => "10".into(),
-            (m, 0) => format!("{m}"),
-            (m, 1) => format!("{}", m * 10),
-            (m, 2) => format!("{}", m * 100),
-            (1, _) => format!("1e{e}"),
-            (m, _) => format!("{m}e{e}"),
-        };
-    }
+/// A plain decimal with at most `digits` significant digits and no exponent.
+fn plain(v: f64, digits: usize) -> String {
     if v == 0.0 {
         return "0".into();
     }
-    let a = v.abs();
-    if (1e-3..1e5).contains(&a) {
-        let s = format!("{v:.4}");
+    let mag = v.abs().log10().floor() as i64;
+    let decimals = (digits as i64 - 1 - mag).clamp(0, 12) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
-        format!("{v:.1e}")
+        s
     }
+}
+
+/// The SVG text of a tick value: a plain decimal (`0.001`, `20000`) from 10^-6 to 10^7,
+/// a power of ten written as one (`10` with a raised exponent) beyond.
+fn tick_label(v: f64, log: bool) -> String {
+    let value = if log { 10f64.powf(v) } else { v };
+    let a = value.abs();
+    if value == 0.0 || (1e-6..1e7).contains(&a) {
+        return txt(&plain(value, 4));
+    }
+    let e = a.log10().floor();
+    let m = value / 10f64.powf(e);
+    let mant = if (m.abs() - 1.0).abs() < 1e-9 {
+        if m < 0.0 {
+            "-".to_string()
+        } else {
+            String::new()
+        }
+    } else {
+        format!("{}×", plain(m, 3))
+    };
+    format!(
+        r#"{mant}10<tspan dy="-5" font-size="9">{}</tspan>"#,
+        e as i64
+    )
 }
 
 /// Tick positions (in transformed units) over [lo, hi].
@@ -167,10 +189,10 @@ fn range(vals: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 fn frame(out: &mut String, title: &str) {
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12"><rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/><text x="{}" y="22" text-anchor="middle" font-size="{}">{}</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" style="max-width:100%;height:auto" font-family="sans-serif" font-size="12"><rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/><text x="{}" y="22" text-anchor="middle" font-size="{}">{}</text>"##,
         W / 2.0,
         if title.chars().count() > 90 { 11 } else { 14 },
-        esc(title)
+        txt(title)
     );
 }
 
@@ -192,7 +214,7 @@ fn axes(
             r##"<line x1="{px:.1}" y1="{}" x2="{px:.1}" y2="{T}" stroke="#dddddd"/><text x="{px:.1}" y="{}" text-anchor="middle">{}</text>"##,
             T + ph,
             T + ph + 16.0,
-            esc(&tick_label(t, logx))
+            tick_label(t, logx)
         );
     }
     for t in ticks(y0, y1, logy) {
@@ -203,7 +225,7 @@ fn axes(
             L + pw,
             L - 6.0,
             py + 4.0,
-            esc(&tick_label(t, logy))
+            tick_label(t, logy)
         );
     }
     let _ = write!(
@@ -211,10 +233,10 @@ fn axes(
         r##"<text x="{}" y="{}" text-anchor="middle">{}</text><text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">{}</text>"##,
         L + pw / 2.0,
         T + ph + 36.0,
-        esc(xlabel),
+        txt(xlabel),
         T + ph / 2.0,
         T + ph / 2.0,
-        esc(ylabel)
+        txt(ylabel)
     );
 }
 
@@ -223,8 +245,66 @@ fn caption(out: &mut String, text: &str) {
         out,
         r##"<text x="8" y="{}" font-size="10" fill="#555555">{}</text>"##,
         H - 8.0,
-        esc(text)
+        txt(text)
     );
+}
+
+/// A second line of small print above the caption (a note on the curves).
+fn note(out: &mut String, text: &str) {
+    let _ = write!(
+        out,
+        r##"<text x="8" y="{}" font-size="10" fill="#8a3b00">{}</text>"##,
+        H - 22.0,
+        txt(text)
+    );
+}
+
+/// Pairs of series (by index) whose values agree to 6 significant digits at every x they
+/// share (at least two): drawn, one hides the other, so plots and reports say so.
+pub fn coinciding(series: &[Series]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for i in 0..series.len() {
+        for j in i + 1..series.len() {
+            let mut shared = 0;
+            let mut same = true;
+            for &(x, y) in &series[i].points {
+                if let Some(&(_, z)) = series[j].points.iter().find(|p| p.0 == x) {
+                    if !(y.is_finite() && z.is_finite()) {
+                        continue;
+                    }
+                    shared += 1;
+                    if (y - z).abs() > 1e-6 * y.abs().max(z.abs()) {
+                        same = false;
+                        break;
+                    }
+                }
+            }
+            if same && shared >= 2 {
+                out.push((i, j));
+            }
+        }
+    }
+    out
+}
+
+/// The note a plot carries for its coinciding series.
+pub fn coincidence_note(series: &[Series]) -> Option<String> {
+    let pairs = coinciding(series);
+    if pairs.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "Note: {} (equal to 6 digits at every point; one line hides the other).",
+        pairs
+            .iter()
+            .map(|&(i, j)| format!(
+                "\"{}\" and \"{}\" coincide",
+                clip_label(&series[i].name),
+                clip_label(&series[j].name)
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
+    ))
 }
 
 /// A polyline through `pts` (if it has two points) and its legend entry at row `ly`.
@@ -245,13 +325,43 @@ fn line_and_legend(out: &mut String, pts: &[(f64, f64)], s: &Series, color: &str
         );
     }
     let lx = W - R + 12.0;
+    if s.markers {
+        let _ = write!(
+            out,
+            r##"<circle cx="{}" cy="{ly}" r="3" fill="{color}"/>"##,
+            lx + 11.0
+        );
+    } else {
+        let _ = write!(
+            out,
+            r##"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/>"##,
+            lx + 22.0
+        );
+    }
     let _ = write!(
         out,
-        r##"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}">{}</text>"##,
-        lx + 22.0,
+        r##"<text x="{}" y="{}">{}</text>"##,
         lx + 28.0,
         ly + 4.0,
-        esc(&clip_label(&s.name))
+        txt(&clip_label(&s.name))
+    );
+}
+
+/// The legend row of a series' shaded band at row `ly`.
+fn band_legend(out: &mut String, s: &Series, color: &str, ly: f64) {
+    let lx = W - R + 12.0;
+    let label = if s.band_label.is_empty() {
+        "shaded: band around the points"
+    } else {
+        &s.band_label
+    };
+    let _ = write!(
+        out,
+        r##"<rect x="{lx}" y="{}" width="22" height="10" fill="{color}" fill-opacity="0.18"/><text x="{}" y="{}">{}</text>"##,
+        ly - 5.0,
+        lx + 28.0,
+        ly + 4.0,
+        txt(&clip_label(label))
     );
 }
 
@@ -295,6 +405,7 @@ pub fn line_plot(p: &LinePlot) -> String {
             T + ph - (y - y0) / (y1 - y0) * ph,
         ))
     };
+    let mut row = 0usize;
     for (k, s) in p.series.iter().enumerate() {
         let color = COLORS[k % COLORS.len()];
         if let Some(band) = &s.band {
@@ -322,7 +433,8 @@ pub fn line_plot(p: &LinePlot) -> String {
             }
         }
         let pts: Vec<(f64, f64)> = s.points.iter().filter_map(|&(x, y)| map(x, y)).collect();
-        let ly = T + 14.0 + 20.0 * k as f64;
+        let ly = T + 14.0 + 20.0 * row as f64;
+        row += 1;
         if s.markers {
             for (x, y) in &pts {
                 let _ = write!(
@@ -334,6 +446,13 @@ pub fn line_plot(p: &LinePlot) -> String {
         } else {
             line_and_legend(&mut out, &pts, s, color, ly);
         }
+        if s.band.is_some() {
+            band_legend(&mut out, s, color, T + 14.0 + 20.0 * row as f64);
+            row += 1;
+        }
+    }
+    if let Some(n) = coincidence_note(&p.series) {
+        note(&mut out, &n);
     }
     caption(&mut out, &p.caption);
     out.push_str("</svg>");
@@ -416,21 +535,26 @@ pub fn region_map(m: &RegionMap) -> String {
                 )
             })
             .collect();
-        line_and_legend(&mut out, &pts, s, color, T + 54.0 + 20.0 * k as f64);
+        line_and_legend(&mut out, &pts, s, color, T + 74.0 + 20.0 * k as f64);
     }
     let lx = W - R + 12.0;
-    let _ = write!(
-        out,
-        r##"<rect x="{lx}" y="{}" width="14" height="12" fill="#9ecae1"/><text x="{}" y="{}">{}</text><rect x="{lx}" y="{}" width="14" height="12" fill="#fdae6b"/><text x="{}" y="{}">{}</text>"##,
-        T + 4.0,
-        lx + 20.0,
-        T + 14.0,
-        esc(&m.legend.0),
-        T + 22.0,
-        lx + 20.0,
-        T + 32.0,
-        esc(&m.legend.1)
-    );
+    for (k, (fill, label)) in [
+        ("#9ecae1", m.legend.0.as_str()),
+        ("#fdae6b", m.legend.1.as_str()),
+        ("#dddddd", "not separated (undecided)"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let y = T + 4.0 + 18.0 * k as f64;
+        let _ = write!(
+            out,
+            r##"<rect x="{lx}" y="{y}" width="14" height="12" fill="{fill}"/><text x="{}" y="{}">{}</text>"##,
+            lx + 20.0,
+            y + 10.0,
+            txt(&clip_label(label))
+        );
+    }
     caption(&mut out, &m.caption);
     out.push_str("</svg>");
     out
@@ -474,6 +598,54 @@ mod tests {
             caption: String::new(),
         };
         let s = region_map(&m);
-        assert_eq!(s.matches("<rect").count(), 1 + 6 + 1 + 2);
+        assert_eq!(s.matches("<rect").count(), 1 + 6 + 1 + 3);
+        assert!(s.contains("(undecided)"));
+    }
+
+    #[test]
+    fn ticks_are_plain_decimals_and_powers_of_ten() {
+        assert_eq!(tick_label(-3.0, true), "0.001");
+        assert_eq!(tick_label(5f64.log10() + 4.0, true), "50000");
+        assert_eq!(tick_label(0.5, false), "0.5");
+        assert_eq!(tick_label(250.0, false), "250");
+        // beyond 10^7: ten with a raised exponent, never 1e12
+        let big = tick_label(12.0, true);
+        assert!(
+            big.starts_with("10<tspan") && big.contains(">12</tspan>"),
+            "{big}"
+        );
+        assert!(!big.contains("1e"));
+        assert!(tick_label(2e-9, false).starts_with("2×10<tspan"));
+    }
+
+    #[test]
+    fn legends_name_markers_bands_and_coinciding_curves() {
+        let p = LinePlot {
+            title: "`t`".into(),
+            xlabel: "x".into(),
+            ylabel: "y".into(),
+            logx: false,
+            logy: false,
+            series: vec![
+                Series::line("a", vec![(1.0, 1.0), (2.0, 4.0)]),
+                Series::line("b", vec![(1.0, 1.0), (2.0, 4.0 + 1e-9)]),
+                Series {
+                    band: Some(vec![(0.0, 2.0), (3.0, 5.0)]),
+                    markers: true,
+                    band_label: "shaded: 95% confidence interval".into(),
+                    ..Series::line("mc", vec![(1.0, 1.0), (2.0, 4.5)])
+                },
+            ],
+            caption: "construction `x`".into(),
+        };
+        assert_eq!(coinciding(&p.series), vec![(0, 1)]);
+        let s = line_plot(&p);
+        roxmltree::Document::parse(&s).unwrap();
+        assert!(s.contains("shaded: 95% confidence interval"));
+        assert!(s.contains("&quot;a&quot; and &quot;b&quot; coincide"));
+        // a marker series shows a marker in its legend: 2 points + 1 legend circle
+        assert_eq!(s.matches("<circle").count(), 3);
+        assert!(!s.contains('`'));
+        assert!(s.contains("max-width:100%"));
     }
 }

@@ -22,6 +22,18 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict named `s` (as [`Verdict::as_str`] writes it).
+    pub fn parse(s: &str) -> Option<Verdict> {
+        [
+            Verdict::Certified,
+            Verdict::Refuted,
+            Verdict::NoCounterexample,
+            Verdict::Undecided,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+
     /// The verdict's name in tables and JSON.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,6 +1,8 @@
 //! `stabcert audit --quick` end to end: it writes the report files, the HTML is well-formed
 //! XML (XHTML) with inline SVG and names every claim id, and the experiments and plots are
-//! the same for the same seed (and differ for another seed).
+//! the same for the same seed (and differ for another seed). Another paper's claim folder
+//! (`examples/hardt2016`, with a `[paper]` table and a plot file) gives a complete report
+//! with its own title, every relation's formula as MathML, and no experiments.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -73,7 +75,7 @@ fn quick_audit_report() {
     }
     assert!(region_maps >= 1, "no region map with its legend");
     // every relation of the catalogue is named in the HTML
-    let relations = results["catalogue"]["claims"].as_array().unwrap();
+    let relations = results["claims"].as_array().unwrap();
     assert!(relations.len() >= 100);
     let text: String = doc
         .descendants()
@@ -115,4 +117,121 @@ fn quick_audit_report() {
     for d in [a, b, c] {
         let _ = std::fs::remove_dir_all(d);
     }
+}
+
+fn xml(html: &str) -> roxmltree::Document<'_> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(html, opts)
+        .unwrap_or_else(|e| panic!("report.html: {e}"))
+}
+
+#[test]
+fn another_papers_claims_give_a_complete_report() {
+    const MATHML: &str = "http://www.w3.org/1998/Math/MathML";
+    let a = tmp("hardt");
+    let o = Command::new(env!("CARGO_BIN_EXE_stabcert"))
+        .args([
+            "audit",
+            "examples/hardt2016",
+            "--plots",
+            "examples/hardt2016/hardt2016.plots.toml",
+            "--quick",
+            "--out",
+        ])
+        .arg(&a)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        summary.contains("Train faster, generalize better"),
+        "{summary}"
+    );
+    let html = read(&a.join("report.html"));
+    let doc = xml(&html);
+    // its own title, from the [paper] table
+    let title = doc
+        .descendants()
+        .find(|n| n.has_tag_name("h1"))
+        .and_then(|n| n.text())
+        .unwrap();
+    assert_eq!(
+        title,
+        "stabcert audit: Train faster, generalize better: Stability of stochastic gradient descent"
+    );
+    assert!(
+        !html.contains("Revisiting"),
+        "the built-in paper leaks into another's report"
+    );
+    // every relation's formula cell holds a MathML <math> element
+    let results: Value = serde_json::from_str(&read(&a.join("results.json"))).unwrap();
+    let relations = results["claims"].as_array().unwrap();
+    assert_eq!(relations.len(), 5);
+    let cells: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("td") && n.attribute("class") == Some("formula"))
+        .collect();
+    assert_eq!(cells.len(), relations.len());
+    for c in &cells {
+        let math = c
+            .children()
+            .find(|m| m.tag_name().name() == "math")
+            .expect("a formula cell starts with its formula");
+        assert_eq!(math.tag_name().namespace(), Some(MATHML));
+        assert!(math.descendants().any(|m| m.has_tag_name((MATHML, "mo"))));
+    }
+    // the sum of the harmonic tail is drawn as a sum with its limits
+    assert!(html.contains("<munderover><mo>∑</mo>"));
+    // a table of contents whose links all land on a heading
+    let ids: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("id"))
+        .collect();
+    let links: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.attribute("href"))
+        .filter_map(|h| h.strip_prefix('#'))
+        .collect();
+    assert!(links.len() >= 4, "{links:?}");
+    for l in &links {
+        assert!(ids.contains(l), "#{l} leads nowhere");
+    }
+    // the claim files with their SHA-256, the tool's version, the glossary
+    let text: String = doc.descendants().filter_map(|n| n.text()).collect();
+    assert!(text.contains(&format!("stabcert {}", env!("CARGO_PKG_VERSION"))));
+    let claims_file = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hardt2016/claims.toml"),
+    )
+    .unwrap();
+    let files = results["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    let sha = files[0]["sha256"].as_str().unwrap();
+    assert_eq!(files[0]["bytes"], claims_file.len());
+    assert!(text.contains(sha));
+    assert!(text.contains("no-counterexample") && text.contains("undecided"));
+    // no Markdown backticks in the HTML's text or in the SVGs
+    assert!(!text.contains('`'), "a backtick leaked into the HTML text");
+    for p in results["plots"].as_array().unwrap() {
+        assert!(!read(&a.join(p["file"].as_str().unwrap())).contains('`'));
+    }
+    // the plot file's curve is drawn, the experiments are the built-in paper's only
+    assert_eq!(results["plots"].as_array().unwrap().len(), 1);
+    assert!(results["experiments"].is_null());
+    assert!(!html.contains("Experiments"));
+    // LaTeX in report.md
+    let md = read(&a.join("report.md"));
+    assert!(
+        md.contains("$\\sum_{t = t_{0} + 1}^{T}") || md.contains("\\sum_{t = {t}_{0} + 1}^{T}"),
+        "{md}"
+    );
+    let _ = std::fs::remove_dir_all(a);
 }

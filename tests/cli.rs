@@ -512,3 +512,119 @@ fn budgets_are_set_on_the_command_line() {
         assert!(e.contains(bad[0]) || e.contains(bad[1]), "{bad:?}: {e}");
     }
 }
+
+#[test]
+fn new_writes_a_template_that_checks_as_it_stands() {
+    let d = tmpdir("new");
+    let o = run(&["new", "mypaper"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(d.join("mypaper.toml")).unwrap();
+    assert!(text.contains("title = \"mypaper\""));
+    assert!(text.contains("stabcert check mypaper.toml"));
+    // every example of the template is decided; none is left undecided
+    let o = run(&["check", "mypaper.toml", "--json"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json_of(&o);
+    assert_eq!(v["paper"]["title"], "mypaper");
+    let claims = v["claims"].as_array().unwrap();
+    assert!(claims.len() >= 6);
+    assert!(claims.iter().all(|c| c["verdict"] != "undecided"), "{v:#}");
+    // the threshold example brackets ln 2 / ln 100 = 0.150514997...
+    let t = claims.iter().find(|c| !c["threshold"].is_null()).unwrap();
+    let approx: f64 = t["threshold"]["approx"].as_str().unwrap().parse().unwrap();
+    assert!((approx - 2f64.ln() / 100f64.ln()).abs() < 1e-9, "{approx}");
+    // never overwritten unless forced
+    let o = run(&["new", "mypaper"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert_eq!(
+        run(&["new", "mypaper.toml", "--force"], &d).status.code(),
+        Some(0)
+    );
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn completions_and_man_pages() {
+    for (shell, needle) in [
+        ("bash", "_stabcert()"),
+        ("zsh", "#compdef stabcert"),
+        ("fish", "complete -c stabcert"),
+    ] {
+        let o = run(&["completions", shell], &root());
+        assert_eq!(o.status.code(), Some(0));
+        let s = stdout(&o);
+        assert!(s.contains(needle), "{shell}");
+        assert!(s.contains("audit") && s.contains("fail-on"), "{shell}");
+    }
+    assert_eq!(
+        run(&["completions", "tcsh"], &root()).status.code(),
+        Some(2)
+    );
+    let o = run(&["man"], &root());
+    assert!(stdout(&o).contains(".TH stabcert 1"));
+    let d = tmpdir("man");
+    let o = run(&["man", "--out", d.to_str().unwrap()], &root());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(d.join("stabcert-check.1")).unwrap();
+    assert!(
+        page.contains("fail\\-on") && page.contains("Exit status"),
+        "{page}"
+    );
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn check_prints_each_row_as_soon_as_it_is_decided() {
+    // the second claim takes its whole 5-second time budget (exact harmonic-like sums at
+    // thousands of points); the first claim's row must be out while it still runs
+    let d = tmpdir("stream");
+    let f = d.join("slow.toml");
+    std::fs::write(
+        &f,
+        r#"
+[[claim]]
+id = "a.fast"
+source = "s"
+text = "t"
+params = ["n in 1..=3"]
+holds = "n >= 1"
+
+[[claim]]
+id = "b.slow"
+source = "s"
+text = "t"
+params = ["n in 1..=30000"]
+holds = "rec(x, t, 1, n, 0, x + 1/t^2 + 1/(t+1)^3) <= 2"
+"#,
+    )
+    .unwrap();
+    use std::io::BufRead;
+    let mut child = bin()
+        .args(["check", "--time-per-claim", "5"])
+        .arg(&f)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut first = Vec::new();
+    for _ in 0..3 {
+        first.push(lines.next().unwrap().unwrap());
+    }
+    assert!(
+        first[0].starts_with("id ") && first[2].starts_with("a.fast "),
+        "{first:?}"
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the first row came only when the run had ended"
+    );
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(
+        rest[0].starts_with("b.slow ") && rest[0].contains("undecided"),
+        "{rest:?}"
+    );
+    assert!(rest.last().unwrap().starts_with("2 relations: 1 certified"));
+    assert!(child.wait().unwrap().success());
+    let _ = std::fs::remove_dir_all(d);
+}

@@ -147,6 +147,19 @@ pub fn write_all(
     why_not_run: &str,
     limit: Duration,
 ) -> std::io::Result<Vec<Status>> {
+    write_all_with(dir, certs, coqc_bin, why_not_run, limit, &|| {})
+}
+
+/// [`write_all`], calling `checked()` after each script is written (and checked): for a
+/// progress bar.
+pub fn write_all_with(
+    dir: &Path,
+    certs: Vec<Certificate>,
+    coqc_bin: Option<&Path>,
+    why_not_run: &str,
+    limit: Duration,
+    checked: &(dyn Fn() + Sync),
+) -> std::io::Result<Vec<Status>> {
     std::fs::create_dir_all(dir)?;
     let wanted: Vec<String> = certs
         .iter()
@@ -191,7 +204,10 @@ pub fn write_all(
                     let Some(input) = inputs.get(i) else { break };
                     let cert = input.lock().expect("not poisoned").take().expect("once");
                     match check_one(dir, cert, &lib_ok, coqc_bin, why_not_run, limit) {
-                        Ok(st) => *slots[i].lock().expect("not poisoned") = Some(st),
+                        Ok(st) => {
+                            *slots[i].lock().expect("not poisoned") = Some(st);
+                            checked();
+                        }
                         Err(e) => {
                             *failure.lock().expect("not poisoned") = Some(e);
                             break;

@@ -9,6 +9,7 @@ use crate::expr::{self, DomainSpec, Expr, Rel, Relation};
 use rug::Rational;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 mod builder;
 mod raw;
@@ -156,12 +157,174 @@ pub fn load_str(file: &str, text: &str) -> Result<Vec<Claim>, LoadError> {
     load_sources(&[(file.to_string(), text.to_string())])
 }
 
+/// The `[paper]` table of a load: the paper the claims are about, for the report's title
+/// and header and every JSON document. At most one per load (the same table may repeat in
+/// several files only word for word).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Paper {
+    /// the full title
+    pub title: String,
+    /// a short title for headings (default: the title)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub short_title: Option<String>,
+    /// the authors, in order
+    pub authors: Vec<String>,
+    /// year of publication
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i64>,
+    /// venue (journal, conference, "preprint")
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub venue: Option<String>,
+    /// arXiv identifier (`1509.01240`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arxiv: Option<String>,
+    /// DOI (`10.xxxx/...`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doi: Option<String>,
+    /// a web address
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// anything else a reader should know (status, version of the paper audited)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// works the claims compare against, each as a full citation
+    pub references: Vec<String>,
+}
+
+impl Paper {
+    /// The heading form of the title.
+    pub fn short(&self) -> &str {
+        self.short_title.as_deref().unwrap_or(&self.title)
+    }
+
+    /// One-line citation: `"Title", A, B and C, venue year (arXiv:..., doi:...)`.
+    pub fn citation(&self) -> String {
+        let mut s = format!("\"{}\"", self.title);
+        if !self.authors.is_empty() {
+            let n = self.authors.len();
+            let names = if n == 1 {
+                self.authors[0].clone()
+            } else {
+                format!(
+                    "{} and {}",
+                    self.authors[..n - 1].join(", "),
+                    self.authors[n - 1]
+                )
+            };
+            s.push_str(&format!(", {names}"));
+        }
+        let when: Vec<String> = self
+            .venue
+            .iter()
+            .cloned()
+            .chain(self.year.map(|y| y.to_string()))
+            .collect();
+        if !when.is_empty() {
+            s.push_str(&format!(", {}", when.join(" ")));
+        }
+        let ids: Vec<String> = self
+            .arxiv
+            .iter()
+            .map(|a| format!("arXiv:{a}"))
+            .chain(self.doi.iter().map(|d| format!("doi:{d}")))
+            .chain(self.url.iter().cloned())
+            .collect();
+        if !ids.is_empty() {
+            s.push_str(&format!(" ({})", ids.join(", ")));
+        }
+        if let Some(n) = &self.note {
+            s.push_str(&format!("; {n}"));
+        }
+        s
+    }
+}
+
+/// A claim file as loaded: its name and the SHA-256 of its bytes (reports cite both, so
+/// that a reader knows exactly which claims were decided).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SourceFile {
+    /// the path (or `<catalogue>/NAME` for the catalogue compiled into the binary)
+    pub name: String,
+    /// lowercase hexadecimal SHA-256 of the file's bytes
+    pub sha256: String,
+    /// its size in bytes
+    pub bytes: usize,
+}
+
+/// Claims with what the files say about them: the result of loading a set of claim files.
+#[derive(Clone, Debug)]
+pub struct Catalogue {
+    /// every claim, in file order
+    pub claims: Vec<Claim>,
+    /// the `[paper]` table, if a file has one
+    pub paper: Option<Paper>,
+    /// the files, in load order
+    pub files: Vec<SourceFile>,
+    /// the constructions of every file, in file order
+    pub constructions: Vec<NamedConstruction>,
+}
+
+/// A `[[construction]]` table of a load, with the file it came from.
+#[derive(Clone, Debug)]
+pub struct NamedConstruction {
+    /// its id
+    pub id: String,
+    /// the file that declares it
+    pub file: String,
+    /// what it is
+    pub spec: Spec,
+}
+
+/// Lowercase hexadecimal SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Loads several files as one catalogue: constructions and definitions of any file are
 /// visible to the claims of every file; claim ids are unique across all of them.
 pub fn load_sources(sources: &[(String, String)]) -> Result<Vec<Claim>, LoadError> {
+    load_catalogue_sources(sources).map(|c| c.claims)
+}
+
+fn paper_of(ctx: &Ctx, rp: &Spanned<raw::RawPaper>) -> Result<Paper, LoadError> {
+    let rp = rp.get_ref();
+    let title = rp.title.get_ref().trim().to_string();
+    if title.is_empty() {
+        return Err(ctx.at(rp.title.span().start, "the paper's title is empty"));
+    }
+    if let Some(y) = &rp.year
+        && !(1000..=9999).contains(y.get_ref())
+    {
+        return Err(ctx.at(y.span().start, "year must be a four-digit number"));
+    }
+    Ok(Paper {
+        title,
+        short_title: rp
+            .short_title
+            .as_ref()
+            .map(|s| s.get_ref().trim().to_string()),
+        authors: rp.authors.clone(),
+        year: rp.year.as_ref().map(|y| *y.get_ref()),
+        venue: rp.venue.clone(),
+        arxiv: rp.arxiv.clone(),
+        doi: rp.doi.clone(),
+        url: rp.url.clone(),
+        note: rp.note.clone(),
+        references: rp.references.clone(),
+    })
+}
+
+/// [`load_sources`] with the `[paper]` table, the files' hashes and the constructions.
+pub fn load_catalogue_sources(sources: &[(String, String)]) -> Result<Catalogue, LoadError> {
     let mut raws = Vec::new();
     let mut shared = Shared::default();
     let mut total = 0usize;
+    let mut paper: Option<Paper> = None;
+    let mut constructions = Vec::new();
     for (file, text) in sources {
         let mut ctx = Ctx {
             file,
@@ -173,6 +336,28 @@ pub fn load_sources(sources: &[(String, String)]) -> Result<Vec<Claim>, LoadErro
             ctx.at(off, one_line(e.message()))
         })?;
         shared_tables(&mut ctx, &raw, &mut shared)?;
+        for rc in &raw.construction {
+            let id = rc.get_ref().id.get_ref().trim().to_string();
+            if let Some(spec) = shared.constructions.get(&id) {
+                constructions.push(NamedConstruction {
+                    id,
+                    file: file.clone(),
+                    spec: spec.clone(),
+                });
+            }
+        }
+        if let Some(rp) = &raw.paper {
+            let p = paper_of(&ctx, rp)?;
+            match &paper {
+                Some(prev) if *prev != p => {
+                    return Err(ctx.at(
+                        rp.span().start,
+                        "a second, different [paper] table (one paper per set of claim files)",
+                    ));
+                }
+                _ => paper = Some(p),
+            }
+        }
         total +=
             raw.claim.len() + raw.construction.len() + raw.definition.len() + raw.symbolic.len();
         raws.push((file, text, raw));
@@ -207,10 +392,11 @@ pub fn load_sources(sources: &[(String, String)]) -> Result<Vec<Claim>, LoadErro
             && raw.construction.is_empty()
             && raw.definition.is_empty()
             && raw.symbolic.is_empty()
+            && raw.paper.is_none()
         {
             return Err(ctx.at(
                 0,
-                "no [[claim]], [[construction]] or [[definition]] tables in this file",
+                "no [[claim]], [[construction]], [[definition]], [[symbolic]] or [paper] tables in this file",
             ));
         }
     }
@@ -224,7 +410,20 @@ pub fn load_sources(sources: &[(String, String)]) -> Result<Vec<Claim>, LoadErro
         });
     }
     unique_ids(&out)?;
-    Ok(out)
+    let files = sources
+        .iter()
+        .map(|(name, text)| SourceFile {
+            name: name.clone(),
+            sha256: sha256_hex(text.as_bytes()),
+            bytes: text.len(),
+        })
+        .collect();
+    Ok(Catalogue {
+        claims: out,
+        paper,
+        files,
+        constructions,
+    })
 }
 
 /// The `[[construction]]` and `[[definition]]` tables of one file, added to what every
@@ -274,7 +473,11 @@ pub fn load_path(path: &Path) -> Result<Vec<Claim>, LoadError> {
     load_sources(&read_path(path)?)
 }
 
-/// The (name, text) of a claim file, or of every `*.toml` file of a folder.
+/// The name ending of plot files (`stabcert audit --plots`), which a folder of claim files
+/// may hold: loading the folder skips them.
+pub const PLOT_FILE_SUFFIX: &str = ".plots.toml";
+
+/// The (name, text) of a claim file, or of every `*.toml` file of a folder (but plot files).
 fn read_path(path: &Path) -> Result<Vec<(String, String)>, LoadError> {
     let io_err = |p: &Path, e: std::io::Error| LoadError {
         file: p.display().to_string(),
@@ -287,7 +490,11 @@ fn read_path(path: &Path) -> Result<Vec<(String, String)>, LoadError> {
     if path.is_dir() {
         for entry in std::fs::read_dir(path).map_err(|e| io_err(path, e))? {
             let p = entry.map_err(|e| io_err(path, e))?.path();
-            if p.extension().is_some_and(|x| x == "toml") {
+            // plot files (`NAME.plots.toml`) may sit beside the claims they draw
+            let plot_file = p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with(PLOT_FILE_SUFFIX));
+            if p.extension().is_some_and(|x| x == "toml") && !plot_file {
                 files.push(p);
             }
         }
@@ -357,11 +564,25 @@ pub fn catalogue_constructions() -> Result<Vec<(String, Spec)>, LoadError> {
 
 /// Loads the catalogue compiled into the binary.
 pub fn load_catalogue() -> Result<Vec<Claim>, LoadError> {
+    builtin_catalogue().map(|c| c.claims)
+}
+
+/// The catalogue compiled into the binary, with its `[paper]` table and file hashes.
+pub fn builtin_catalogue() -> Result<Catalogue, LoadError> {
     let sources: Vec<(String, String)> = CATALOGUE
         .iter()
         .map(|(name, text)| (format!("<catalogue>/{name}"), text.to_string()))
         .collect();
-    load_sources(&sources)
+    load_catalogue_sources(&sources)
+}
+
+/// Every claim file of `paths` (files, or the `*.toml` files of folders) as one catalogue.
+pub fn load_paths_catalogue(paths: &[PathBuf]) -> Result<Catalogue, LoadError> {
+    let mut sources = Vec::new();
+    for p in paths {
+        sources.extend(read_path(p)?);
+    }
+    load_catalogue_sources(&sources)
 }
 
 fn unique_ids(claims: &[Claim]) -> Result<(), LoadError> {

@@ -20,6 +20,25 @@ pub(super) struct RawFile {
     pub(super) definition: Vec<Spanned<RawDefinition>>,
     #[serde(default)]
     pub(super) symbolic: Vec<Spanned<RawSymbolic>>,
+    pub(super) paper: Option<Spanned<RawPaper>>,
+}
+
+/// The `[paper]` table: what the claims are about (the report's title and header).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPaper {
+    pub(super) title: Spanned<String>,
+    pub(super) short_title: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) authors: Vec<String>,
+    pub(super) year: Option<Spanned<i64>>,
+    pub(super) venue: Option<String>,
+    pub(super) arxiv: Option<String>,
+    pub(super) doi: Option<String>,
+    pub(super) url: Option<String>,
+    pub(super) note: Option<String>,
+    #[serde(default)]
+    pub(super) references: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -28,6 +28,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 mod diff;
+pub mod math;
 mod parse;
 pub mod poly;
 mod print;
