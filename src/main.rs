@@ -211,8 +211,9 @@ Exit status: 0 written, 2 the file exists (without --force) or cannot be written
     Symbolic {
         #[command(subcommand)]
         op: SymOp,
-        /// a parameter assumption in claim-file syntax, e.g. "a in (0, 1)" (parameters not
-        /// named are assumed positive); repeatable
+        /// a parameter assumption: claim-file syntax ("a in (0, 1)", "n in 2..=100") or an
+        /// unbounded range ("n >= 2", "n in [2, inf)", "n in 2.."); parameters not named are
+        /// assumed positive; repeatable, and two about one parameter both hold
         #[arg(long = "assume", value_name = "SPEC", global = true)]
         assume: Vec<String>,
         /// print JSON

@@ -421,3 +421,60 @@ fn symbolic_tables_with_bad_fields_exit_2() {
         "{err}"
     );
 }
+
+#[test]
+fn unbounded_assumptions_on_the_command_line_and_in_claim_files() {
+    // without an assumption `n - 1` has no known sign; `n >= 2`, `n in [2, inf)` and
+    // `n in 2..` each make it positive, and the crossover is solved
+    let base = [
+        "symbolic",
+        "crossover",
+        "T/(n-1)",
+        "1",
+        "--solve-for",
+        "T",
+        "--json",
+    ];
+    let v = json(&base);
+    assert_eq!(v["status"], "unsupported", "{v:#}");
+    for a in ["n >= 2", "n in [2, inf)", "n in 2..", "1 < n"] {
+        let mut args = base.to_vec();
+        args.extend(["--assume", a]);
+        let v = json(&args);
+        assert_eq!(v["status"], "proved", "{a}: {v:#}");
+        assert_eq!(v["condition"], "T <= n - 1", "{a}");
+    }
+    // two assumptions about one parameter both hold; contradictory ones are bad input
+    let (code, _, err) = run(&[
+        "symbolic", "simplify", "x", "--assume", "x > 2", "--assume", "x < 1",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no value is left"), "{err}");
+    let (code, _, err) = run(&["symbolic", "simplify", "x", "--assume", "x in [inf, 2]"]);
+    assert_eq!(code, Some(2), "{err}");
+    // in a claim file
+    let dir = std::env::temp_dir().join(format!("stabcert-assume-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("c.toml");
+    std::fs::write(
+        &f,
+        r#"
+[[symbolic]]
+id = "regime"
+source = "s"
+text = "T/(n - 1) <= 1 exactly when T <= n - 1"
+op = "regime"
+a = "T/(n - 1)"
+b = "1"
+claimed = "T <= n - 1"
+solve_for = "T"
+assume = ["n >= 2", "T in (0, inf)"]
+"#,
+    )
+    .unwrap();
+    let (code, out, err) = run(&["check", f.to_str().unwrap(), "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["claims"][0]["verdict"], "certified", "{v:#}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -60,7 +60,7 @@ pub(super) fn validate_symbolic(
         }
     }
     for s in &rs.assume {
-        expr::parse_param(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
+        expr::parse_assumption(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
     }
     let evaluate = evaluation_points(ctx, &rs.evaluate)?;
     Ok(Claim {

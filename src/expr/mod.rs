@@ -27,12 +27,14 @@ use rug::{Integer, Rational};
 use std::collections::BTreeSet;
 use std::fmt;
 
+mod assume;
 mod diff;
 pub mod math;
 mod parse;
 pub mod poly;
 mod print;
 
+pub use assume::{Assumption, parse_assumption};
 pub use diff::{derivative, nth_derivative};
 pub use parse::{
     MAX_DEPTH, MAX_TREE_DEPTH, MAX_TREE_NODES, TooLarge, parse_definition, parse_expr,
@@ -224,6 +226,17 @@ impl Rel {
             Rel::Ge => ord != Less,
             Rel::Gt => ord == Greater,
             Rel::Eq => ord == Equal,
+        }
+    }
+
+    /// The same relation read from right to left (`a <= b` is `b >= a`).
+    pub fn flipped(self) -> Rel {
+        match self {
+            Rel::Le => Rel::Ge,
+            Rel::Lt => Rel::Gt,
+            Rel::Ge => Rel::Le,
+            Rel::Gt => Rel::Lt,
+            Rel::Eq => Rel::Eq,
         }
     }
 

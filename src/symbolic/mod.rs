@@ -970,6 +970,18 @@ fn decide_regime(
         (rel_ours, rel_claim),
         (Rel::Le | Rel::Lt, Rel::Le | Rel::Lt) | (Rel::Ge | Rel::Gt, Rel::Ge | Rel::Gt)
     );
+    // the claimed regime is the exact condition itself (constants included): exactly right,
+    // whatever the asymptotic statement drops
+    if same_dir && x_exact == x_claim {
+        return (
+            Verdict::Certified,
+            format!(
+                "A <= B exactly when {t} {} {}, as claimed",
+                rel_claim.symbol(),
+                x_claim.to_expr()
+            ),
+        );
+    }
     if !(same_dir && x_ours == x_claim) {
         return (
             Verdict::Refuted,

@@ -3,7 +3,7 @@
 //! needs `x != 0`, `x^a x^b = x^(a+b)` needs `x > 0`): it only ever widens, so "positive"
 //! means proved positive.
 
-use crate::expr::{BinOp, DomainSpec, Expr, Func, parse_param};
+use crate::expr::{BinOp, Expr, Func};
 use rug::Rational;
 use std::collections::BTreeMap;
 
@@ -193,33 +193,24 @@ pub struct Assumptions {
 }
 
 impl Assumptions {
-    /// Adds `spec` in the claim-file parameter syntax (`a in (0, 1)`, `n in 2..=1000`,
-    /// `c = 1/10`); the bounds must be constants.
+    /// Adds `spec`: the claim-file parameter syntax (`a in (0, 1)`, `n in 2..=1000`,
+    /// `c = 1/10`) or an unbounded or one-sided range (`n in [2, inf)`, `n in 2..`,
+    /// `n >= 2`); the bounds must be constants. Two assumptions about one parameter both hold
+    /// (`a > 0` and `a < 1` make `a in (0, 1)`).
     pub fn add(&mut self, spec: &str) -> Result<(), String> {
-        let (p, _) = parse_param(spec).map_err(|e| format!("--assume {spec}: {}", e.message))?;
+        let a = crate::expr::parse_assumption(spec)
+            .map_err(|e| format!("--assume {spec}: {}", e.message))?;
         let konst = |e: &Expr| -> Result<Rational, String> {
             crate::engine::exact::eval_closed(e, &crate::engine::exact::Budget::default())
                 .map_err(|e| format!("--assume {spec}: bounds must be rational constants ({e})"))
         };
-        let r = match &p.domain {
-            DomainSpec::Fixed(v) => Range::point(&konst(v)?),
-            DomainSpec::Real {
-                lo,
-                lo_closed,
-                hi,
-                hi_closed,
-            } => Range {
-                lo: Some((konst(lo)?, !lo_closed)),
-                hi: Some((konst(hi)?, !hi_closed)),
-            },
-            DomainSpec::IntRange { lo, hi, .. } => {
-                self.integers.push(p.name.clone());
-                Range {
-                    lo: Some((konst(lo)?, false)),
-                    hi: Some((konst(hi)?, false)),
-                }
-            }
-            DomainSpec::Set(vs) => {
+        let end = |x: &Option<(Expr, bool)>| -> Result<End, String> {
+            x.as_ref()
+                .map(|(e, excluded)| Ok((konst(e)?, *excluded)))
+                .transpose()
+        };
+        let r = match &a.values {
+            Some(vs) => {
                 let mut vals = Vec::new();
                 for v in vs {
                     vals.push(konst(v)?);
@@ -231,8 +222,27 @@ impl Assumptions {
                     hi: Some((hi, false)),
                 }
             }
+            None => Range {
+                lo: end(&a.lo)?,
+                hi: end(&a.hi)?,
+            },
         };
-        self.ranges.insert(p.name.clone(), r);
+        if a.integer && !self.integers.contains(&a.name) {
+            self.integers.push(a.name.clone());
+        }
+        let r = match self.ranges.get(&a.name) {
+            Some(prev) => prev.meet(&r),
+            None => r,
+        };
+        if let (Some((l, ls)), Some((h, hs))) = (&r.lo, &r.hi)
+            && (l > h || (l == h && (*ls || *hs)))
+        {
+            return Err(format!(
+                "--assume {spec}: together with the other assumptions about `{}`, no value is left",
+                a.name
+            ));
+        }
+        self.ranges.insert(a.name, r);
         Ok(())
     }
 
