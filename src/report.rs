@@ -373,7 +373,7 @@ fn stat_cells(s: &Option<crate::sgd::sim::Stat>) -> (String, String, String) {
 /// The terminal table of a Monte Carlo twin run: one row per checkpoint.
 pub fn simulation_table(description: &str, s: &crate::sgd::sim::Summary) -> String {
     let mut out = format!(
-        "{description}\n{} replicas, seed {}; distances are E||w_T - w'_T|| and E|f(w_T; z) - f(w'_T; z)| with standard errors and normal 95% intervals\n\n",
+        "{description}\n{} replicas, seed {}; distances are E||w_T - w'_T|| and E|f(w_T; z) - f(w'_T; z)| with standard errors and 95% confidence intervals of the mean (Student t)\n\n",
         s.replicas, s.seed
     );
     out += &format!(

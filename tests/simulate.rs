@@ -508,3 +508,108 @@ fn momentum_and_minibatches_match_a_hand_written_loop() {
         }
     }
 }
+
+/// A little-endian f8 `.npy` file (format 1.0) holding `rows` in C order.
+fn npy_bytes(rows: &[Vec<f64>]) -> Vec<u8> {
+    let (n, c) = (rows.len(), rows[0].len());
+    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({n}, {c}), }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend((header.len() as u16).to_le_bytes());
+    out.extend(header.as_bytes());
+    for r in rows {
+        for v in r {
+            out.extend(v.to_le_bytes());
+        }
+    }
+    out
+}
+
+#[test]
+fn users_data_from_csv_and_npy_give_the_same_runs() {
+    // 40 examples of a linear regression, in a CSV with a header (target not last) and in
+    // an .npy array (target last): the same data, so the same runs bit for bit
+    let rows: Vec<Vec<f64>> = (0..40)
+        .map(|i| {
+            let a = (i as f64 * 0.37).sin();
+            let b = (i as f64 * 0.11).cos() - 0.5;
+            vec![a, b, 2.0 * a - b + 0.25]
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("stabcert-userdata-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut csv = String::from("y,x1,x2\n");
+    for r in &rows {
+        // Rust prints the shortest decimal that reads back as the same f64
+        csv.push_str(&format!("{},{},{}\n", r[2], r[0], r[1]));
+    }
+    std::fs::write(dir.join("train.csv"), csv).unwrap();
+    std::fs::write(dir.join("train.npy"), npy_bytes(&rows)).unwrap();
+    let top = "replicas = 30\nsteps = 50\ncheckpoints = [10, 50]\n";
+    let body = "[model]\nloss = \"linear\"\n[sgd]\nstep = 0.05\n";
+    let c1 = dir.join("csv.toml");
+    std::fs::write(
+        &c1,
+        format!("{top}[data]\nsource = \"csv\"\nfile = \"train.csv\"\ntarget = \"y\"\n{body}"),
+    )
+    .unwrap();
+    let c2 = dir.join("npy.toml");
+    std::fs::write(
+        &c2,
+        format!("{top}[data]\nsource = \"npy\"\nfile = \"train.npy\"\n{body}"),
+    )
+    .unwrap();
+    let run = |c: &Path| -> Value {
+        let o = bin(&["simulate", c.to_str().unwrap(), "--json"]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let (a, b) = (run(&c1), run(&c2));
+    assert_eq!(a["checkpoints"], b["checkpoints"]);
+    let d = &a["checkpoints"][1]["dist"];
+    assert!(d["mean"].as_f64().unwrap() > 0.0, "{a:#}");
+    // distances: the interval never goes below 0
+    assert!(d["lo"].as_f64().unwrap() >= 0.0);
+    // the step written as a TOML float is read as the decimal 1/20, and printed as written
+    assert!(
+        a["description"]
+            .as_str()
+            .unwrap()
+            .contains("steps of 0.05,"),
+        "{}",
+        a["description"]
+    );
+    // bad files: the message names the file and line
+    std::fs::write(dir.join("bad.csv"), "x1,y\n1,2\n3,oops\n").unwrap();
+    let c3 = dir.join("bad.toml");
+    std::fs::write(
+        &c3,
+        format!("{top}[data]\nsource = \"csv\"\nfile = \"bad.csv\"\n{body}"),
+    )
+    .unwrap();
+    let o = bin(&["simulate", c3.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.csv") && err.contains("line 3, column `y`: `oops`"),
+        "{err}"
+    );
+    std::fs::write(dir.join("bad.npy"), b"not numpy").unwrap();
+    std::fs::write(
+        &c3,
+        format!("{top}[data]\nsource = \"npy\"\nfile = \"bad.npy\"\n{body}"),
+    )
+    .unwrap();
+    let o = bin(&["simulate", c3.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a .npy file"));
+    let _ = std::fs::remove_dir_all(dir);
+}

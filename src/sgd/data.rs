@@ -156,7 +156,7 @@ pub fn real(name: &str, standardise: bool) -> Option<Data> {
     Some(Data { x, y })
 }
 
-fn mean_sd(v: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+pub(crate) fn mean_sd(v: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     let n = v.clone().count() as f64;
     let m = v.clone().sum::<f64>() / n;
     let var = v.map(|x| (x - m) * (x - m)).sum::<f64>() / n;
@@ -271,6 +271,222 @@ pub fn uniform_indices(rng: &mut ChaCha8Rng, n: usize, out: &mut [usize]) {
     }
 }
 
+/// Why a data file could not be read: the message names the line (CSV) or the header
+/// field (NPY) at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError(pub String);
+
+/// Most examples times columns a data file may hold.
+pub const MAX_FILE_VALUES: usize = 200_000_000;
+
+/// A CSV file with a header line: every column a number; `target` names the label column
+/// (default: the last), the others are the inputs in file order. Empty lines are skipped.
+pub fn csv(text: &str, target: Option<&str>) -> Result<Data, FileError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, head) = lines
+        .next()
+        .ok_or_else(|| FileError("the file is empty (a header line is needed)".into()))?;
+    let names: Vec<String> = head
+        .split(',')
+        .map(|h| h.trim().trim_matches('"').to_string())
+        .collect();
+    if names.len() < 2 {
+        return Err(FileError(
+            "line 1: the header names fewer than two columns (inputs and a target)".into(),
+        ));
+    }
+    let t = match target {
+        Some(name) => names.iter().position(|n| n == name).ok_or_else(|| {
+            FileError(format!(
+                "no column `{name}` in the header (columns: {})",
+                names.join(", ")
+            ))
+        })?,
+        None => names.len() - 1,
+    };
+    let d = names.len() - 1;
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for (i, line) in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells.len() != names.len() {
+            return Err(FileError(format!(
+                "line {}: {} values, but the header names {} columns",
+                i + 1,
+                cells.len(),
+                names.len()
+            )));
+        }
+        for (k, c) in cells.iter().enumerate() {
+            let v: f64 = c.trim().trim_matches('"').parse().map_err(|_| {
+                FileError(format!(
+                    "line {}, column `{}`: `{}` is not a number",
+                    i + 1,
+                    names[k],
+                    c.trim()
+                ))
+            })?;
+            if !v.is_finite() {
+                return Err(FileError(format!(
+                    "line {}, column `{}`: {v} is not a finite number",
+                    i + 1,
+                    names[k]
+                )));
+            }
+            if k == t {
+                ys.push(v);
+            } else {
+                xs.push(v);
+            }
+        }
+        if xs.len() > MAX_FILE_VALUES {
+            return Err(FileError(format!("more than {MAX_FILE_VALUES} values")));
+        }
+    }
+    let n = ys.len();
+    let x = Array2::from_shape_vec((n, d), xs).map_err(|e| FileError(e.to_string()))?;
+    Ok(Data {
+        x,
+        y: Array1::from_vec(ys),
+    })
+}
+
+/// The array of a NumPy `.npy` file (format versions 1 to 3; little-endian `f8`, `f4`,
+/// `i8` or `i4`; C or Fortran order) as (shape, values in C order).
+pub fn npy(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f64>), FileError> {
+    let bad = |m: &str| FileError(format!("not a .npy file: {m}"));
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(bad("no \\x93NUMPY magic"));
+    }
+    let (hlen, start) = match bytes[6] {
+        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        v => return Err(bad(&format!("format version {v}"))),
+    };
+    let header = bytes
+        .get(start..start + hlen)
+        .and_then(|h| std::str::from_utf8(h).ok())
+        .ok_or_else(|| bad("truncated header"))?;
+    let field = |key: &str| -> Option<&str> {
+        let i = header.find(&format!("'{key}'"))?;
+        let rest = header[i + key.len() + 2..].trim_start().strip_prefix(':')?;
+        Some(rest.trim_start())
+    };
+    let descr = field("descr")
+        .and_then(|r| r.strip_prefix('\''))
+        .and_then(|r| r.split('\'').next())
+        .ok_or_else(|| bad("no 'descr'"))?;
+    let fortran = field("fortran_order")
+        .map(|r| r.starts_with("True"))
+        .ok_or_else(|| bad("no 'fortran_order'"))?;
+    let shape_text = field("shape")
+        .and_then(|r| r.strip_prefix('('))
+        .and_then(|r| r.split(')').next())
+        .ok_or_else(|| bad("no 'shape'"))?;
+    let shape: Vec<usize> = shape_text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<usize>()
+                .map_err(|_| bad(&format!("shape entry `{s}`")))
+        })
+        .collect::<Result<_, _>>()?;
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &b| a.checked_mul(b))
+        .filter(|&c| c <= MAX_FILE_VALUES)
+        .ok_or_else(|| FileError(format!("more than {MAX_FILE_VALUES} values")))?;
+    let body = &bytes[start + hlen..];
+    let (size, read): (usize, fn(&[u8]) -> f64) = match descr {
+        "<f8" => (8, |b| f64::from_le_bytes(b.try_into().expect("8 bytes"))),
+        "<f4" => (4, |b| {
+            f64::from(f32::from_le_bytes(b.try_into().expect("4 bytes")))
+        }),
+        "<i8" => (8, |b| {
+            i64::from_le_bytes(b.try_into().expect("8 bytes")) as f64
+        }),
+        "<i4" => (4, |b| {
+            f64::from(i32::from_le_bytes(b.try_into().expect("4 bytes")))
+        }),
+        other => {
+            return Err(FileError(format!(
+                "dtype `{other}`: stabcert reads little-endian f8, f4, i8 and i4"
+            )));
+        }
+    };
+    if body.len() < count * size {
+        return Err(bad(&format!(
+            "{} bytes of data for {count} values of {size} bytes",
+            body.len()
+        )));
+    }
+    let mut vals: Vec<f64> = body[..count * size].chunks_exact(size).map(read).collect();
+    if let Some(v) = vals.iter().find(|v| !v.is_finite()) {
+        return Err(FileError(format!(
+            "the array holds {v}, not a finite number"
+        )));
+    }
+    if fortran && shape.len() == 2 {
+        let (r, c) = (shape[0], shape[1]);
+        let f = vals.clone();
+        for i in 0..r {
+            for j in 0..c {
+                vals[i * c + j] = f[j * r + i];
+            }
+        }
+    } else if fortran && shape.len() > 2 {
+        return Err(FileError(
+            "Fortran-order arrays of more than 2 dimensions".into(),
+        ));
+    }
+    Ok((shape, vals))
+}
+
+/// Examples from NumPy arrays: `x` is `n x d`; the labels are `y` (length n) or, without
+/// it, the last column of `x`.
+pub fn from_npy(
+    x: (Vec<usize>, Vec<f64>),
+    y: Option<(Vec<usize>, Vec<f64>)>,
+) -> Result<Data, FileError> {
+    let (shape, vals) = x;
+    let [n, c] = shape[..] else {
+        return Err(FileError(format!(
+            "the inputs are {}-dimensional; a 2-D array (examples x features) is needed",
+            shape.len()
+        )));
+    };
+    let full = Array2::from_shape_vec((n, c), vals).map_err(|e| FileError(e.to_string()))?;
+    match y {
+        Some((ys, yv)) => {
+            if ys != [n] && ys != [n, 1] {
+                return Err(FileError(format!(
+                    "the targets have shape {ys:?}; ({n},) is needed, one per example"
+                )));
+            }
+            Ok(Data {
+                x: full,
+                y: Array1::from_vec(yv),
+            })
+        }
+        None => {
+            if c < 2 {
+                return Err(FileError("one column: no inputs beside the target".into()));
+            }
+            Ok(Data {
+                x: full.slice(ndarray::s![.., ..c - 1]).to_owned(),
+                y: full.column(c - 1).to_owned(),
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,5 +546,60 @@ mod tests {
         for r in 0..10 {
             assert!((av[r] + 0.5 * v[r]).abs() < 1e-12);
         }
+    }
+
+    fn npy_file(descr: &str, fortran: bool, shape: &str, body: &[u8]) -> Vec<u8> {
+        let mut h = format!(
+            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}\n",
+            if fortran { "True" } else { "False" }
+        );
+        while (10 + h.len()) % 16 != 0 {
+            h.insert(h.len() - 1, ' ');
+        }
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend((h.len() as u16).to_le_bytes());
+        out.extend(h.as_bytes());
+        out.extend(body);
+        out
+    }
+
+    #[test]
+    fn npy_orders_and_types() {
+        // the 2 x 3 array [[1, 2, 3], [4, 5, 6]] in Fortran order, as f4
+        let body: Vec<u8> = [1f32, 4., 2., 5., 3., 6.]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let (shape, vals) = npy(&npy_file("<f4", true, "(2, 3)", &body)).unwrap();
+        assert_eq!(shape, vec![2, 3]);
+        assert_eq!(vals, vec![1., 2., 3., 4., 5., 6.]);
+        let d = from_npy((shape, vals), None).unwrap();
+        assert_eq!(d.y.to_vec(), vec![3., 6.]);
+        assert_eq!(d.x.row(1).to_vec(), vec![4., 5.]);
+        // i8 targets, one-dimensional
+        let y: Vec<u8> = [7i64, 8].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let yt = npy(&npy_file("<i8", false, "(2,)", &y)).unwrap();
+        assert_eq!(yt, (vec![2], vec![7., 8.]));
+        // refusals: big-endian, truncated, non-finite
+        assert!(npy(&npy_file(">f8", false, "(1,)", &[0; 8])).is_err());
+        assert!(npy(&npy_file("<f8", false, "(2,)", &[0; 8])).is_err());
+        let nan = f64::NAN.to_le_bytes();
+        assert!(npy(&npy_file("<f8", false, "(1,)", &nan)).is_err());
+    }
+
+    #[test]
+    fn csv_with_a_header() {
+        let d = csv("a, b ,y\n1,2,3\n\n4,5,6\n", Some("b")).unwrap();
+        assert_eq!(d.y.to_vec(), vec![2., 5.]);
+        assert_eq!(d.x.row(1).to_vec(), vec![4., 6.]);
+        let e = csv("a,y\n1,2\n3\n", None).unwrap_err();
+        assert_eq!(e.0, "line 3: 1 values, but the header names 2 columns");
+        assert!(csv("a,y\n1,inf\n", None).is_err());
+        assert!(
+            csv("a,y\n", Some("z"))
+                .unwrap_err()
+                .0
+                .contains("no column `z`")
+        );
     }
 }

@@ -8,10 +8,12 @@
 //! checkpoints = [10, 100, 1000]   # step counts to record (default: up to 20, log-spaced)
 //! probe = 0                # z of E|f(w;z) - f(w';z)|, an index into S (default: the twin index)
 //!
-//! [data]                   # synthetic | iris | winequality | diabetes | construction
+//! [data]                   # synthetic | iris | winequality | diabetes | csv | npy | construction
 //! source = "synthetic"
 //! n = 2000
 //! d = 64
+//! # source = "csv", file = "train.csv", target = "y"   (a header line; default target: the last column)
+//! # source = "npy", file = "x.npy", targets = "y.npy"  (default targets: the last column of x)
 //!
 //! [model]                  # quadratic | linear | logistic | mlp
 //! loss = "logistic"
@@ -103,15 +105,24 @@ impl Ctx<'_> {
         Ok(x as usize)
     }
 
-    /// An exact value: an integer or a string holding an exact expression (decimals as
-    /// strings, so that they are read exactly).
+    /// An exact value: an integer, a decimal (read from the file's text, so `0.01` is
+    /// exactly 1/100, never the nearest double) or a string holding an exact expression.
     fn exact(&self, v: &Spanned<NumOrStr>, what: &str) -> Result<Rational, ConfigError> {
         match v.get_ref() {
             NumOrStr::Int(i) => Ok(Rational::from(*i)),
-            NumOrStr::Float(_) => Err(self.err(
-                v.span(),
-                format!("{what}: write the value as a string (\"0.1\", \"1/10\") so that it is read exactly"),
-            )),
+            NumOrStr::Float(_) => {
+                let written = self.text.get(v.span()).unwrap_or("").replace('_', "");
+                let written = written.trim().trim_start_matches('+');
+                let e = expr::parse_expr(written).map_err(|e| {
+                    self.err(v.span(), format!("{what}: `{written}`: {}", e.message))
+                })?;
+                exact::eval(
+                    &e,
+                    &mut Env::new(),
+                    &Budget::with_time(Duration::from_secs(5)),
+                )
+                .map_err(|e| self.err(v.span(), format!("{what}: {e}")))
+            }
             NumOrStr::Str(s) => {
                 let e = expr::parse_expr(s).map_err(|e| {
                     self.err(
@@ -119,8 +130,12 @@ impl Ctx<'_> {
                         format!("{what}: {}", e.message),
                     )
                 })?;
-                exact::eval(&e, &mut Env::new(), &Budget::with_time(Duration::from_secs(5)))
-                    .map_err(|e| self.err(v.span(), format!("{what}: {e}")))
+                exact::eval(
+                    &e,
+                    &mut Env::new(),
+                    &Budget::with_time(Duration::from_secs(5)),
+                )
+                .map_err(|e| self.err(v.span(), format!("{what}: {e}")))
             }
         }
     }
@@ -232,7 +247,7 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
     let setup = if source == "construction" {
         construction_setup(&ctx, &raw, dir)?
     } else {
-        plain_setup(&ctx, &raw)?
+        plain_setup(&ctx, &raw, dir)?
     };
     let Setup {
         model,
@@ -459,7 +474,7 @@ fn construction_setup(
 }
 
 /// A dataset and a `[model]`: the step size comes from `[sgd]`.
-fn plain_setup(ctx: &Ctx, raw: &RawConfig) -> Result<Setup, ConfigError> {
+fn plain_setup(ctx: &Ctx, raw: &RawConfig, dir: Option<&Path>) -> Result<Setup, ConfigError> {
     let d = raw.data.get_ref();
     let sgd = raw.sgd.as_ref().map(|s| s.get_ref());
     let model_raw = raw.model.as_ref().ok_or_else(|| {
@@ -467,7 +482,7 @@ fn plain_setup(ctx: &Ctx, raw: &RawConfig) -> Result<Setup, ConfigError> {
             "[model] is missing: say loss = \"quadratic\", \"linear\", \"logistic\" or \"mlp\"",
         )
     })?;
-    let (data, replacement) = load_data(ctx, d, model_raw.get_ref())?;
+    let (data, replacement) = load_data(ctx, d, model_raw.get_ref(), dir)?;
     let model = build_model(ctx, model_raw, &data)?;
     let (step, params) = match sgd.and_then(|s| s.step.as_ref()) {
         None => {
@@ -711,9 +726,8 @@ fn step_expression(
 ) -> Result<(Expr, Vec<(String, Rational)>), ConfigError> {
     let e = match s.get_ref() {
         NumOrStr::Int(i) => Expr::num(*i),
-        NumOrStr::Float(f) => Expr::num(
-            Rational::from_f64(*f).ok_or_else(|| ctx.err(s.span(), "step must be finite"))?,
-        ),
+        // read from the decimal text as written: `0.01` is exactly 1/100
+        NumOrStr::Float(_) => Expr::num(ctx.exact(s, "step")?),
         NumOrStr::Str(src) => {
             let (e, uses) = expr::parse_expr_uses(src).map_err(|e| {
                 ctx.err(

@@ -2,11 +2,69 @@
 //! or read from a file) with its replacement example, and the loss.
 
 use super::*;
+use std::path::PathBuf;
+
+/// A data file named by `[data] file` (or `targets`), relative to the config's folder.
+fn data_file(ctx: &Ctx, f: &Spanned<String>, dir: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    let p = Path::new(f.get_ref());
+    let p = match dir {
+        Some(dir) if p.is_relative() => dir.join(p),
+        _ => p.to_path_buf(),
+    };
+    if !p.is_file() {
+        return Err(ctx.err(f.span(), format!("{}: no such file", p.display())));
+    }
+    Ok(p)
+}
+
+/// The user's data: `source = "csv"` or `"npy"`.
+fn file_data(
+    ctx: &Ctx,
+    d: &RawData,
+    source: &str,
+    dir: Option<&Path>,
+) -> Result<Data, ConfigError> {
+    let f = d
+        .file
+        .as_ref()
+        .ok_or_else(|| ctx.err(d.source.span(), format!("{source} data needs `file`")))?;
+    let path = data_file(ctx, f, dir)?;
+    let at = |e: data::FileError| ctx.err(f.span(), format!("{}: {}", path.display(), e.0));
+    let io = |p: &Path, e: std::io::Error| ctx.err(f.span(), format!("{}: {e}", p.display()));
+    if source == "csv" {
+        if let Some(t) = &d.targets {
+            return Err(ctx.err(t.span(), "csv data name their target column with `target`"));
+        }
+        let text = crate::source::read_text(&path).map_err(|e| io(&path, e))?;
+        data::csv(&text, d.target.as_ref().map(|t| t.get_ref().as_str())).map_err(at)
+    } else {
+        if let Some(t) = &d.target {
+            return Err(ctx.err(
+                t.span(),
+                "npy data take their targets from `targets` (a file) or the last column",
+            ));
+        }
+        let read = |p: &Path| std::fs::read(p).map_err(|e| io(p, e));
+        let x = data::npy(&read(&path)?).map_err(at)?;
+        let y = match &d.targets {
+            Some(t) => {
+                let tp = data_file(ctx, t, dir)?;
+                Some(
+                    data::npy(&read(&tp)?)
+                        .map_err(|e| ctx.err(t.span(), format!("{}: {}", tp.display(), e.0)))?,
+                )
+            }
+            None => None,
+        };
+        data::from_npy(x, y).map_err(at)
+    }
+}
 
 pub(super) fn load_data(
     ctx: &Ctx,
     d: &RawData,
     model: &RawModel,
+    dir: Option<&Path>,
 ) -> Result<(Data, Option<Twin>), ConfigError> {
     let source = d.source.get_ref().trim();
     let loss = model.loss.get_ref().trim();
@@ -50,10 +108,35 @@ pub(super) fn load_data(
                 y: full.y.slice(ndarray::s![..n + 1]).to_owned(),
             }
         }
+        "csv" | "npy" => {
+            let mut full = file_data(ctx, d, source, dir)?;
+            if full.n() < 3 {
+                return Err(ctx.err(
+                    d.source.span(),
+                    format!("{} examples: at least 3 are needed (S has n >= 2, and the last one is the twin's replacement)", full.n()),
+                ));
+            }
+            if d.standardise.unwrap_or(false) {
+                for mut col in full.x.columns_mut() {
+                    let (m, s) = data::mean_sd(col.iter().copied());
+                    col.mapv_inplace(|v| if s > 0.0 { (v - m) / s } else { v - m });
+                }
+            }
+            match &d.n {
+                Some(v) => {
+                    let n = ctx.count(v, "n", 2, full.n() as i64 - 1)?;
+                    Data {
+                        x: full.x.slice(ndarray::s![..n + 1, ..]).to_owned(),
+                        y: full.y.slice(ndarray::s![..n + 1]).to_owned(),
+                    }
+                }
+                None => full,
+            }
+        }
         other => {
             return Err(ctx.err(
                 d.source.span(),
-                format!("unknown data source `{other}`: synthetic, iris, winequality, diabetes or construction"),
+                format!("unknown data source `{other}`: synthetic, iris, winequality, diabetes, csv, npy or construction"),
             ));
         }
     };

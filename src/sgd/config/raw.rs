@@ -40,6 +40,8 @@ pub(super) struct RawData {
     pub(super) seed: Option<Spanned<i64>>,
     pub(super) standardise: Option<bool>,
     pub(super) file: Option<Spanned<String>>,
+    pub(super) target: Option<Spanned<String>>,
+    pub(super) targets: Option<Spanned<String>>,
     pub(super) id: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) params: BTreeMap<String, Spanned<NumOrStr>>,
