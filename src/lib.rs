@@ -124,9 +124,6 @@
 //! # Ok::<(), stabcert::SourceError>(())
 //! ```
 
-/// This build's version (`Cargo.toml`), written into every JSON document and report.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
 pub mod audit;
 pub mod certify;
 pub mod claims;
@@ -150,6 +147,7 @@ pub use engine::{exact, real};
 pub use exact::{Budget, BudgetError, Env, ExactError};
 pub use expr::{Expr, ParseError, Relation, parse_expr, parse_relation};
 pub use real::{Arith, Interval, RealError};
+pub use report::VERSION;
 pub use source::SourceError;
 pub use verdict::{
     Bracket, BudgetKind, Counterexample, Coverage, DomainError, Outcome, ProofMethod, Reason, Side,

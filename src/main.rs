@@ -12,7 +12,18 @@ use std::time::Duration;
 #[command(
     name = "stabcert",
     version,
-    about = "Audits stability bounds for SGD: exact, rigorous, checkable"
+    about = "Audits stability bounds for SGD: exact, rigorous, checkable",
+    after_help = "Examples:
+  stabcert new mypaper                 a commented claim file to start from (mypaper.toml)
+  stabcert check mypaper.toml          decide its claims: a row per relation (--json: a document)
+  stabcert audit mypaper.toml          the report: verdicts, formulas, Coq proofs, plots
+  stabcert eval \"sum(i, 1, 10, 1/i)\"   one exact value
+
+The claim language is documented in docs/claims.md of the stabcert repository; `stabcert
+COMMAND --help` shows each command's options, examples and exit status.
+
+Exit status: 0 the command ran (whatever the verdicts), 1 internal error, 2 bad input (the
+message names the file, line and column), 3 `check --fail-on` found a named verdict."
 )]
 struct Args {
     #[command(subcommand)]
@@ -67,6 +78,16 @@ impl From<BudgetArgs> for cli::Budgets {
 #[derive(Subcommand)]
 enum Command {
     /// Evaluate an expression exactly at given parameter values.
+    #[command(after_help = "Examples:
+  stabcert eval \"1/3 + 1/6\"                          1/2 (exact: the default)
+  stabcert eval \"(1 - 1/n)^T\" --set n=10 --set T=5   59049/100000
+  stabcert eval \"exp(1)\" --digits 12                 [2.71828182845, 2.71828182846]
+
+Exit status:
+  0  evaluated
+  1  internal error
+  2  bad input (the message names the column), a value that is undefined or not rational
+     (use --digits), or the time limit reached")]
     Eval {
         /// the expression, e.g. "rec(x, t, 1, T, 0, (1 + a/(0.99*t))*x + 1/(t*n))" (it may
         /// start with a minus sign: `stabcert eval -2^2`)
@@ -114,6 +135,18 @@ Exit status:
         budgets: BudgetArgs,
     },
     /// Write a Coq proof script per relation (default folder proofs/coq) and check each with coqc.
+    #[command(after_help = "Examples:
+  stabcert certify                                 the paper's claims into proofs/coq, coqc on each
+  stabcert certify my_claims.toml --out target/coq --json
+  stabcert certify --only thm1 --no-coqc --out /tmp/coq
+
+Each script's coverage (whole domain, part of it, or none with the reason) is printed per
+relation and listed in OUT/INDEX.md.
+
+Exit status:
+  0  the scripts were written (whatever coqc said: see the coverage column)
+  1  internal error
+  2  bad input (the message names the file, line and column) or an unwritable folder")]
     Certify {
         /// claim files or folders of them (default: proofs/paper, else the built-in catalogue)
         paths: Vec<PathBuf>,
@@ -165,6 +198,17 @@ Exit status:
         seed: u64,
     },
     /// Monte Carlo divergence of coupled twin SGD runs (see examples/simulate/*.toml).
+    #[command(after_help = "Examples:
+  stabcert simulate examples/simulate/thm3_nonconvex.toml     a construction against the exact engine
+  stabcert simulate my_config.toml --replicas 1000 --seed 2 --json --csv out.csv
+
+Data: synthetic, iris, winequality, diabetes, csv (a header line; `target` column), npy
+(`targets` file or the last column), or a construction of a claim file.
+
+Exit status:
+  0  the runs completed (a replica that produced NaN or infinity is reported, not averaged)
+  1  internal error
+  2  bad configuration (the message names the file, line and column)")]
     Simulate {
         /// the configuration file (TOML)
         config: PathBuf,
@@ -208,6 +252,16 @@ Exit status: 0 written, 2 the file exists (without --force) or cannot be written
   stabcert man --out target/man && man -l target/man/stabcert-check.1")]
     Man(ManArgs),
     /// Compare bound expressions symbolically (normal forms, ratios, crossovers, dominance).
+    #[command(after_help = "Examples:
+  stabcert symbolic ratio \"T^a/n\" \"T/n\" --assume \"a in (0, 1)\"
+  stabcert symbolic crossover \"T/(n-1)\" 1 --solve-for T --assume \"n >= 2\"
+  stabcert symbolic dominance \"T^a\" \"n\" --as n,T --path \"T = n^2\"
+  stabcert symbolic equal \"(x + 1)^2\" \"x^2 + 2*x + 1\" --json
+
+Exit status:
+  0  answered (the status says proved, refuted, unknown or unsupported, with the reason)
+  1  internal error
+  2  bad input (the message names the argument and column)")]
     Symbolic {
         #[command(subcommand)]
         op: SymOp,

@@ -115,6 +115,9 @@ pub fn outcome_json(o: &Outcome) -> Value {
     })
 }
 
+/// This build's version (`Cargo.toml`), written into every JSON document and report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The layout version of every JSON document stabcert writes (`schema_version`): raised
 /// when a field is removed or changes meaning; new fields may appear without a raise. The
 /// JSON Schema `docs/stabcert.schema.json` describes version 1.
@@ -126,7 +129,7 @@ pub fn document_header(document: &str) -> serde_json::Map<String, Value> {
     let mut m = serde_json::Map::new();
     m.insert("schema_version".into(), json!(SCHEMA_VERSION));
     m.insert("document".into(), json!(document));
-    m.insert("stabcert_version".into(), json!(crate::VERSION));
+    m.insert("stabcert_version".into(), json!(VERSION));
     m
 }
 

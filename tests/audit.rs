@@ -87,6 +87,9 @@ fn quick_audit_report() {
         assert!(text.contains(id), "report.html does not name `{id}`");
     }
     assert!(read(&a.join("report.md")).starts_with("# stabcert audit"));
+    // nothing in the report points outside the repository a user has
+    let outside = format!("..{}shared", '/');
+    assert!(!html.contains(&outside) && !read(&a.join("report.md")).contains(&outside));
     // the experiments: deterministic for a seed, different for another
     audit(&b, 7);
     audit(&c, 8);

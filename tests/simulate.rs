@@ -402,9 +402,15 @@ fn bad_configs_exit_2_with_position() {
         &GOOD.replace("source = \"synthetic\"\nn = 20\nd = 3", "source = \"iris\""),
         &["bad.toml:6:8", "labels -1 and +1"],
     );
-    bad(
-        "steps = 5\n[data]\nsource = \"construction\"\nid = \"convex\"\nparams = { alpha = 0.1, n = \"4\" }\n",
-        &["bad.toml:5:20", "exactly"],
+    // a decimal written as a TOML float is read from its text (0.1 is 1/10), so it is
+    // accepted
+    let ok = tmp(
+        "float.toml",
+        "steps = 5\nreplicas = 2\n[data]\nsource = \"construction\"\nid = \"convex\"\nparams = { alpha = 0.1, n = \"4\" }\n",
+    );
+    assert_eq!(
+        bin(&["simulate", ok.to_str().unwrap()]).status.code(),
+        Some(0)
     );
     bad(
         "steps = 5\n[data]\nsource = \"construction\"\nid = \"nope\"\nparams = { n = \"4\" }\n",

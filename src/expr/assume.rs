@@ -55,6 +55,12 @@ pub fn parse_assumption(src: &str) -> Result<Assumption, ParseError> {
             && let Some(comma) = dom.find(',')
         {
             let (a, b) = (&dom[1..comma], &dom[comma + 1..dom.len() - 1]);
+            if is_infinite(a, "+") || is_infinite(b, "-") {
+                return Err(err(
+                    dom_start,
+                    "an interval runs from -inf to inf, not the other way",
+                ));
+            }
             if is_infinite(a, "-") || is_infinite(b, "+") {
                 let end = |s: &str, at: usize, excluded: bool, sign: &str| {
                     if is_infinite(s, sign) {
@@ -65,12 +71,6 @@ pub fn parse_assumption(src: &str) -> Result<Assumption, ParseError> {
                             .map_err(|e| shifted(e, at))
                     }
                 };
-                if is_infinite(a, "+") || is_infinite(b, "-") {
-                    return Err(err(
-                        dom_start,
-                        "an interval runs from -inf to inf, not the other way",
-                    ));
-                }
                 return Ok(Assumption {
                     name: valid(name, 0)?,
                     lo: end(a, dom_start + 1, open == Some('('), "-")?,

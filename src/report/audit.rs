@@ -275,7 +275,7 @@ fn blocks(a: &Audit) -> Vec<Block> {
     b.push(Block::P(summary_line(a)));
     b.push(Block::P(format!(
         "Produced by stabcert {} from {} claim file{} (names and SHA-256 under Claim files).",
-        crate::VERSION,
+        super::VERSION,
         a.files.len(),
         if a.files.len() == 1 { "" } else { "s" }
     )));
