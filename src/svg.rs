@@ -186,10 +186,37 @@ fn range(vals: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     Some((lo - pad, hi + pad))
 }
 
-fn frame(out: &mut String, title: &str) {
+/// Most characters of a caption line at font size 10 across the plot's width.
+const CAPTION_CHARS: usize = 140;
+
+/// A caption cut into lines at spaces (no line longer than [`CAPTION_CHARS`] unless one
+/// word is).
+fn caption_lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().expect("one line");
+        if !last.is_empty() && last.chars().count() + 1 + word.chars().count() > CAPTION_CHARS {
+            lines.push(word.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
+/// The SVG's height: the plot's, and a line more per extra caption line.
+fn height(caption: &str) -> f64 {
+    H + 13.0 * (caption_lines(caption).len() as f64 - 1.0)
+}
+
+fn frame(out: &mut String, title: &str, caption: &str) {
+    let h = height(caption);
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" style="max-width:100%;height:auto" font-family="sans-serif" font-size="12"><rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/><text x="{}" y="22" text-anchor="middle" font-size="{}">{}</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" style="max-width:100%;height:auto" font-family="sans-serif" font-size="12"><rect x="0" y="0" width="{W}" height="{h}" fill="#ffffff"/><text x="{}" y="22" text-anchor="middle" font-size="{}">{}</text>"##,
         W / 2.0,
         if title.chars().count() > 90 { 11 } else { 14 },
         txt(title)
@@ -241,12 +268,14 @@ fn axes(
 }
 
 fn caption(out: &mut String, text: &str) {
-    let _ = write!(
-        out,
-        r##"<text x="8" y="{}" font-size="10" fill="#555555">{}</text>"##,
-        H - 8.0,
-        txt(text)
-    );
+    for (k, line) in caption_lines(text).iter().enumerate() {
+        let _ = write!(
+            out,
+            r##"<text x="8" y="{}" font-size="10" fill="#555555">{}</text>"##,
+            H - 8.0 + 13.0 * k as f64,
+            txt(line)
+        );
+    }
 }
 
 /// A second line of small print above the caption (a note on the curves).
@@ -287,14 +316,14 @@ pub fn coinciding(series: &[Series]) -> Vec<(usize, usize)> {
     out
 }
 
-/// The note a plot carries for its coinciding series.
+/// What a plot says about its coinciding series (`None`: no two coincide).
 pub fn coincidence_note(series: &[Series]) -> Option<String> {
     let pairs = coinciding(series);
     if pairs.is_empty() {
         return None;
     }
     Some(format!(
-        "Note: {} (equal to 6 digits at every point; one line hides the other).",
+        "{} (equal to 6 digits at every point; one line hides the other)",
         pairs
             .iter()
             .map(|&(i, j)| format!(
@@ -368,7 +397,7 @@ fn band_legend(out: &mut String, s: &Series, color: &str, ly: f64) {
 /// Renders a line plot as one `<svg>` element.
 pub fn line_plot(p: &LinePlot) -> String {
     let mut out = String::new();
-    frame(&mut out, &p.title);
+    frame(&mut out, &p.title, &p.caption);
     let xs = p
         .series
         .iter()
@@ -387,7 +416,13 @@ pub fn line_plot(p: &LinePlot) -> String {
             .collect::<Vec<_>>()
     });
     let (Some((x0, x1)), Some((y0, y1))) = (range(xs), range(ys)) else {
-        caption(&mut out, "no finite data to plot");
+        let _ = write!(
+            out,
+            r##"<text x="{}" y="{}" text-anchor="middle">no finite data to plot</text>"##,
+            W / 2.0,
+            H / 2.0
+        );
+        caption(&mut out, &p.caption);
         out.push_str("</svg>");
         return out;
     };
@@ -452,7 +487,7 @@ pub fn line_plot(p: &LinePlot) -> String {
         }
     }
     if let Some(n) = coincidence_note(&p.series) {
-        note(&mut out, &n);
+        note(&mut out, &format!("Note: {n}."));
     }
     caption(&mut out, &p.caption);
     out.push_str("</svg>");
@@ -486,7 +521,7 @@ pub struct RegionMap {
 /// Renders a region map as one `<svg>` element.
 pub fn region_map(m: &RegionMap) -> String {
     let mut out = String::new();
-    frame(&mut out, &m.title);
+    frame(&mut out, &m.title, &m.caption);
     let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) =
         (m.xs.first(), m.xs.last(), m.ys.first(), m.ys.last())
     else {
@@ -647,5 +682,30 @@ mod tests {
         assert_eq!(s.matches("<circle").count(), 3);
         assert!(!s.contains('`'));
         assert!(s.contains("max-width:100%"));
+    }
+
+    #[test]
+    fn long_captions_wrap_and_the_plot_grows() {
+        let long = "word ".repeat(70);
+        assert_eq!(caption_lines(&long).len(), 3);
+        assert!(
+            caption_lines(&long)
+                .iter()
+                .all(|l| l.chars().count() <= CAPTION_CHARS)
+        );
+        let m = RegionMap {
+            title: "t".into(),
+            xlabel: "n".into(),
+            ylabel: "T".into(),
+            xs: vec![0.0, 1.0],
+            ys: vec![0.0, 1.0],
+            cells: vec![vec![Some(true), None]; 2],
+            legend: ("yes".into(), "no".into()),
+            curves: vec![],
+            caption: long,
+        };
+        let s = region_map(&m);
+        assert!(s.contains(&format!("height=\"{}\"", H + 26.0)), "{s}");
+        assert_eq!(s.matches("font-size=\"10\" fill=\"#555555\"").count(), 3);
     }
 }

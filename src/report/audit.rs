@@ -67,7 +67,7 @@ fn needs(o: &Outcome) -> Option<String> {
         b.param,
         approx(&b.lo, 8),
         approx(&b.hi, 8),
-        clip(&b.meaning, 140)
+        b.meaning
     ))
 }
 
@@ -134,9 +134,9 @@ fn summary_rows(a: &Audit) -> Vec<Row> {
                 });
             Row {
                 result: f.to_string(),
-                source: clip(&head.source, 60),
+                source: head.source.clone(),
                 verdicts,
-                evidence: format!("{}: {}", head.id, clip(&super::evidence(head), 200)),
+                evidence: format!("{}: {}", head.id, super::evidence(head)),
                 needs,
             }
         })
@@ -281,7 +281,7 @@ fn blocks(a: &Audit) -> Vec<Block> {
     )));
     b.push(Block::Toc);
     b.push(Block::H2("Summary".into()));
-    b.push(Block::Table(
+    b.push(Block::Rich(
         vec![
             "result".into(),
             "source".into(),
@@ -291,7 +291,15 @@ fn blocks(a: &Audit) -> Vec<Block> {
         ],
         summary_rows(a)
             .into_iter()
-            .map(|r| vec![r.result, r.source, r.verdicts, r.evidence, r.needs])
+            .map(|r| {
+                vec![
+                    Cell::Text(r.result),
+                    Cell::Text(r.source),
+                    Cell::Text(r.verdicts),
+                    Cell::Long(r.evidence),
+                    Cell::Long(r.needs),
+                ]
+            })
             .collect(),
     ));
     b.push(Block::H2("Verdicts".into()));
@@ -307,7 +315,7 @@ fn blocks(a: &Audit) -> Vec<Block> {
         for p in plots {
             b.push(Block::Plot(p.id.clone(), p.svg.clone()));
             if let Some(n) = &p.note {
-                b.push(Block::P(format!("Finding ({}): {n}", p.id)));
+                b.push(Block::P(format!("Finding ({}): {n}.", p.id)));
             }
         }
     }
@@ -352,7 +360,7 @@ fn blocks(a: &Audit) -> Vec<Block> {
                 .iter()
                 .map(|t| {
                     vec![
-                        clip(&t.setup, 160),
+                        t.setup.clone(),
                         t.xi.clone(),
                         format!("{:.5}", t.r),
                         format!("{:.5} ({})", t.gamma, t.gamma_note),
@@ -412,7 +420,7 @@ fn blocks(a: &Audit) -> Vec<Block> {
         ));
         for p in a.plots.iter().filter(|p| p.kind == "experiment") {
             if let Some(n) = &p.note {
-                b.push(Block::P(format!("Finding ({}): {n}", p.id)));
+                b.push(Block::P(format!("Finding ({}): {n}.", p.id)));
             }
         }
     }
