@@ -241,7 +241,9 @@ Exit status: 0 written, 2 the file exists (without --force) or cannot be written
     #[command(after_help = "Examples:
   stabcert completions bash > ~/.local/share/bash-completion/completions/stabcert
   stabcert completions zsh > ~/.zfunc/_stabcert
-  stabcert completions fish > ~/.config/fish/completions/stabcert.fish")]
+  stabcert completions fish > ~/.config/fish/completions/stabcert.fish
+
+Exit status: 0 printed, 2 an unknown shell.")]
     Completions {
         /// bash, zsh, fish, elvish or powershell
         shell: clap_complete::Shell,
@@ -249,7 +251,9 @@ Exit status: 0 written, 2 the file exists (without --force) or cannot be written
     /// Print the manual page (roff), or write one page per command.
     #[command(after_help = "Examples:
   stabcert man | man -l -
-  stabcert man --out target/man && man -l target/man/stabcert-check.1")]
+  stabcert man --out target/man && man -l target/man/stabcert-check.1
+
+Exit status: 0 printed or written, 2 the folder cannot be written.")]
     Man(ManArgs),
     /// Compare bound expressions symbolically (normal forms, ratios, crossovers, dominance).
     #[command(after_help = "Examples:
