@@ -86,6 +86,16 @@ fn quick_audit_report() {
         let id = r["id"].as_str().unwrap();
         assert!(text.contains(id), "report.html does not name `{id}`");
     }
+    // every relation, the symbolic ones included, is shown as MathML
+    let formulas = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("td") && n.attribute("class") == Some("formula"))
+        .filter(|n| {
+            n.children()
+                .any(|m| m.has_tag_name(("http://www.w3.org/1998/Math/MathML", "math")))
+        })
+        .count();
+    assert_eq!(formulas, relations.len());
     assert!(read(&a.join("report.md")).starts_with("# stabcert audit"));
     // nothing in the report points outside the repository a user has
     let outside = format!("..{}shared", '/');
