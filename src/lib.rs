@@ -134,6 +134,7 @@ mod decimal;
 mod engine;
 pub mod expr;
 pub mod pipeline;
+pub mod propagate;
 pub mod report;
 pub mod sgd;
 mod source;

@@ -155,6 +155,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("source", 1),
     ("engine", 1),
     ("construction", 1),
+    ("propagate", 1),
     ("verdict", 2),
     ("claims", 2),
     ("decide", 3),
