@@ -10,7 +10,7 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use rug::Rational;
 use stabcert::expr::parse_expr;
-use stabcert::propagate::LossConstruction;
+use stabcert::propagate::{Draws, LossConstruction};
 use std::time::Duration;
 
 fn construction(step: &str) -> LossConstruction {
@@ -33,6 +33,7 @@ fn construction(step: &str) -> LossConstruction {
         step: parse_expr(step).expect("parses"),
         first_step: 1,
         start: vec![Rational::new()],
+        draws: Draws::WithReplacement,
     }
 }
 

@@ -14,7 +14,9 @@
 //!
 //! S and S' are listed example by example (they may differ anywhere). Both runs start at
 //! the same point and draw the same index at every step t = first_step, …, T − 1, uniformly
-//! with replacement; the step size is an expression in `t`. The law of (w_t, w'_t) is a
+//! with replacement or by reshuffling (a fresh permutation every n steps: the state then
+//! also holds the set of examples drawn in the current epoch); the step size is an
+//! expression in `t`. The law of (w_t, w'_t) is a
 //! finite set of states with exact probabilities; equal states are merged after every step,
 //! and a state budget ends the run with a message.
 
@@ -42,6 +44,18 @@ pub struct LossConstruction {
     pub first_step: u64,
     /// the starting point of both runs
     pub start: Vec<Rational>,
+    /// how the index of each step is drawn
+    pub draws: Draws,
+}
+
+/// How both runs draw the example of each step (the same index for both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Draws {
+    /// uniformly, independently at every step
+    WithReplacement,
+    /// a fresh uniform permutation of the n examples every n steps, epochs starting at the
+    /// first step (n at most 64)
+    Reshuffle,
 }
 
 /// Why a propagation stopped.
@@ -291,7 +305,8 @@ impl LossConstruction {
     ///
     /// Each step interns the iterates (a state is a pair of ids), computes the update of
     /// each distinct iterate once per example (many states share an iterate), and counts
-    /// index sequences with integers (a state's probability is its count over n^steps), so
+    /// index sequences with integers (a state's probability is its count over the number of
+    /// sequences, all equally likely), so
     /// the work per step is (distinct iterates × n) gradients and (states × n) additions.
     pub fn propagate(&self, t_end: u64, max_states: usize) -> Result<Law, PropagateError> {
         let n = self.n();
@@ -302,13 +317,22 @@ impl LossConstruction {
                 self.s_twin.len()
             )));
         }
-        // iterates seen at the current step, by id
+        if self.draws == Draws::Reshuffle && n > 64 {
+            return Err(PropagateError::Unsupported(format!(
+                "reshuffling tracks the examples drawn in an epoch for n up to 64, not {n}"
+            )));
+        }
+        // iterates seen at the current step, by id; a state is (id of w, id of w', the set
+        // of examples drawn so far in the epoch — always empty with replacement)
         let mut points: Vec<Vec<Rational>> = vec![self.start.clone()];
-        let mut states: HashMap<(u32, u32), rug::Integer> = HashMap::new();
-        states.insert((0, 0), rug::Integer::from(1));
-        let mut steps = 0u32;
+        let mut states: HashMap<(u32, u32, u64), rug::Integer> = HashMap::new();
+        states.insert((0, 0, 0), rug::Integer::from(1));
+        // every index sequence counted so far is equally likely: a state's probability is
+        // its count over the number of sequences
+        let mut total = rug::Integer::from(1);
         for t in self.first_step..t_end {
             let a = self.step_at(t)?;
+            let pos = ((t - self.first_step) % n as u64) as usize;
             let mut next_ids: HashMap<Vec<Rational>, u32> = HashMap::new();
             let mut next_points: Vec<Vec<Rational>> = Vec::new();
             // the update of iterate `id` on example i of S (run 0) or of S' (run 1)
@@ -335,14 +359,22 @@ impl LossConstruction {
                 cache.insert((run, id, i), k);
                 Ok(k)
             };
-            let mut next: HashMap<(u32, u32), rug::Integer> =
+            let mut next: HashMap<(u32, u32, u64), rug::Integer> =
                 HashMap::with_capacity(states.len() * 2);
             // a fixed order, so ids (and the work) do not depend on hashing
-            let mut cur: Vec<((u32, u32), rug::Integer)> = states.into_iter().collect();
+            let mut cur: Vec<((u32, u32, u64), rug::Integer)> = states.into_iter().collect();
             cur.sort_by_key(|x| x.0);
-            for ((w, w2), count) in cur {
+            for ((w, w2, used), count) in cur {
                 for i in 0..n {
-                    let key = (update(0, w, i)?, update(1, w2, i)?);
+                    let mut drawn = used;
+                    if self.draws == Draws::Reshuffle {
+                        if used >> i & 1 == 1 {
+                            continue;
+                        }
+                        // the epoch's last draw starts the next epoch afresh
+                        drawn = if pos + 1 == n { 0 } else { used | 1 << i };
+                    }
+                    let key = (update(0, w, i)?, update(1, w2, i)?, drawn);
                     *next.entry(key).or_default() += &count;
                 }
                 if next.len() > max_states {
@@ -353,14 +385,16 @@ impl LossConstruction {
                     });
                 }
             }
+            total *= match self.draws {
+                Draws::WithReplacement => n,
+                Draws::Reshuffle => n - pos,
+            };
             states = next;
             points = next_points;
-            steps += 1;
         }
-        let total = rug::Integer::from(n).pow(steps);
         let mut out: Vec<State> = states
             .into_iter()
-            .map(|((w, w2), count)| State {
+            .map(|((w, w2, _), count)| State {
                 w: points[w as usize].clone(),
                 w_twin: points[w2 as usize].clone(),
                 p: Rational::from((count, total.clone())),
@@ -482,6 +516,7 @@ mod tests {
             step: parse_expr(step).unwrap(),
             first_step: 1,
             start: vec![Rational::new()],
+            draws: Draws::WithReplacement,
         }
     }
 

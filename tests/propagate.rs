@@ -1,14 +1,15 @@
 //! Exact twin-SGD propagation for constructions given by their loss (`stabcert::propagate`),
 //! validated two ways that share none of its code: every index sequence of tiny instances
-//! enumerated and run with a gradient written out by hand, and the quadratic family against
-//! the closed forms that `construction.rs` derives (the catalogue's Lemma 1 construction,
-//! evaluated by the exact engine).
+//! (with replacement, and every permutation prefix under reshuffling) enumerated and run
+//! with a gradient written out by hand, and the quadratic family against the closed forms
+//! that `construction.rs` derives (the catalogue's Lemma 1 construction, and Theorem 3's
+//! under reshuffling, evaluated by the exact engine).
 
 use rug::Rational;
 use stabcert::claims;
 use stabcert::exact::{self, Budget, Env};
 use stabcert::expr::parse_expr;
-use stabcert::propagate::{Expectation, LossConstruction};
+use stabcert::propagate::{Draws, Expectation, LossConstruction};
 
 fn q(s: &str) -> Rational {
     s.parse().unwrap()
@@ -25,6 +26,7 @@ fn one_dim(loss: &str, s: &[[&str; 2]], s_twin: &[[&str; 2]], step: &str) -> Los
         step: parse_expr(step).unwrap(),
         first_step: 1,
         start: vec![q("1/5")],
+        draws: Draws::WithReplacement,
     }
 }
 
@@ -144,6 +146,7 @@ fn two_weights_give_an_enclosure_around_the_exact_square() {
         step: parse_expr("1/3").unwrap(),
         first_step: 1,
         start: vec![q("0"), q("0")],
+        draws: Draws::WithReplacement,
     };
     let law = c.propagate(5, 10_000).unwrap();
     let sq = law.expected_sq_distance();
@@ -156,4 +159,115 @@ fn two_weights_give_an_enclosure_around_the_exact_square() {
         Expectation::Exact(e) => assert!(Rational::from(&e * &e) <= sq),
     }
     assert!(law.p_equal() < 1);
+}
+
+/// Every sequence of indices that reshuffling can draw for the steps t = 1..T-1: per epoch
+/// of n steps a prefix of a permutation (all equally likely).
+fn reshuffled_sequences(n: usize, steps: usize) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new()];
+    for k in 0..steps {
+        let mut next = Vec::new();
+        for seq in &out {
+            let epoch_start = k - k % n;
+            for i in 0..n {
+                if !seq[epoch_start..].contains(&i) {
+                    let mut s = seq.clone();
+                    s.push(i);
+                    next.push(s);
+                }
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+#[test]
+fn reshuffling_agrees_with_every_permutation_sequence() {
+    let rq =
+        |v: &[[&str; 2]]| -> Vec<[Rational; 2]> { v.iter().map(|e| [q(e[0]), q(e[1])]).collect() };
+    let s = [["1", "0"], ["1/2", "1"], ["-1", "1/3"]];
+    let s_twin = [["-1", "1"], ["1/2", "1"], ["-1", "1/3"]];
+    let mut c = one_dim("abs(w*x - y)", &s, &s_twin, "1/4");
+    c.draws = Draws::Reshuffle;
+    let (s, s_twin) = (rq(&s), rq(&s_twin));
+    let grad = |w: &Rational, z: &[Rational; 2]| {
+        let r = Rational::from(w * &z[0]) - &z[1];
+        Rational::from(r.cmp0() as i32) * &z[0]
+    };
+    for t_end in [2u64, 4, 5, 8] {
+        let seqs = reshuffled_sequences(3, (t_end - 1) as usize);
+        let mut total = Rational::new();
+        for seq in &seqs {
+            let (mut w, mut w2) = (q("1/5"), q("1/5"));
+            for &i in seq {
+                w -= q("1/4") * &grad(&w, &s[i]);
+                w2 -= q("1/4") * &grad(&w2, &s_twin[i]);
+            }
+            total += Rational::from(&w - &w2).abs();
+        }
+        let brute = total / Rational::from(seqs.len());
+        let law = c.propagate(t_end, 100_000).unwrap();
+        assert_eq!(
+            law.expected_distance(64),
+            Expectation::Exact(brute),
+            "T = {t_end}"
+        );
+    }
+    // n above 64 is refused with a message
+    let mut big = one_dim("abs(w*x - y)", &[["1", "0"]; 65], &[["1", "0"]; 65], "1");
+    big.draws = Draws::Reshuffle;
+    assert!(
+        big.propagate(3, 10)
+            .unwrap_err()
+            .to_string()
+            .contains("up to 64")
+    );
+}
+
+#[test]
+fn reshuffled_quadratic_agrees_with_the_closed_form() {
+    // the catalogue's Theorem 3 construction under reshuffling: eigenvalue -a/0.99,
+    // x_i = 1, x'_i = -1, y = 1/2, alpha_t = 1/t
+    let specs = claims::catalogue_constructions().unwrap();
+    let spec = &specs
+        .iter()
+        .find(|(i, _)| i == "nonconvex.decreasing.permutation")
+        .unwrap()
+        .1;
+    let div = spec
+        .quantities()
+        .into_iter()
+        .find(|q| q.name == "div_T")
+        .unwrap();
+    for (n, t_end) in [(2u64, 6u64), (3, 8), (4, 7)] {
+        let mut s = vec![["1", "1/2"]];
+        let mut s_twin = vec![["-1", "1/2"]];
+        for _ in 1..n {
+            s.push(["0", "0"]);
+            s_twin.push(["0", "0"]);
+        }
+        let mut con = one_dim("1/2*(-(1/10)/0.99)*w^2 - y*x*w", &s, &s_twin, "1/t");
+        con.start = vec![q("0")];
+        con.draws = Draws::Reshuffle;
+        let Expectation::Exact(e) = con
+            .propagate(t_end, 1_000_000)
+            .unwrap()
+            .expected_distance(64)
+        else {
+            panic!("exact");
+        };
+        let budget = Budget::default();
+        let mut env = Env::new();
+        env.push("n", Rational::from(n));
+        env.push("a", q("1/10"));
+        env.push("T", Rational::from(t_end));
+        for (what, g) in &div.guards {
+            let l = exact::eval(&g.lhs, &mut env, &budget).unwrap();
+            let r = exact::eval(&g.rhs, &mut env, &budget).unwrap();
+            assert!(g.rel.holds(l.cmp(&r)), "guard fails: {what}");
+        }
+        let closed = exact::eval(&div.expr, &mut env, &budget).unwrap();
+        assert_eq!(e, closed, "n = {n}, T = {t_end}");
+    }
 }
