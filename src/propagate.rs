@@ -248,6 +248,29 @@ impl LossConstruction {
         self.s.len()
     }
 
+    /// The names of the loss bound at `w` and example `z`; the weights carry unit
+    /// gradients when `with_gradient`.
+    fn bind<'a>(
+        &'a self,
+        w: &[Rational],
+        z: &[Rational],
+        with_gradient: bool,
+    ) -> HashMap<&'a str, Dual> {
+        let d = self.weights.len();
+        let mut vals: HashMap<&str, Dual> = HashMap::new();
+        for (k, name) in self.weights.iter().enumerate() {
+            let mut x = Dual::constant(w[k].clone(), d);
+            if with_gradient {
+                x.g[k] = Rational::from(1);
+            }
+            vals.insert(name, x);
+        }
+        for (name, v) in self.fields.iter().zip(z) {
+            vals.insert(name, Dual::constant(v.clone(), d));
+        }
+        vals
+    }
+
     /// The gradient of the loss at `w` for example `z` (exact; the conventions at kinks are
     /// the module's).
     pub fn gradient(
@@ -255,30 +278,12 @@ impl LossConstruction {
         w: &[Rational],
         z: &[Rational],
     ) -> Result<Vec<Rational>, PropagateError> {
-        let d = self.weights.len();
-        let mut vals: HashMap<&str, Dual> = HashMap::new();
-        for (k, name) in self.weights.iter().enumerate() {
-            let mut g = vec![Rational::new(); d];
-            g[k] = Rational::from(1);
-            vals.insert(name, Dual { v: w[k].clone(), g });
-        }
-        for (name, v) in self.fields.iter().zip(z) {
-            vals.insert(name, Dual::constant(v.clone(), d));
-        }
-        Ok(dual(&self.loss, &vals, d)?.g)
+        Ok(dual(&self.loss, &self.bind(w, z, true), self.weights.len())?.g)
     }
 
     /// The loss at `w` for example `z`.
     pub fn loss_at(&self, w: &[Rational], z: &[Rational]) -> Result<Rational, PropagateError> {
-        let d = self.weights.len();
-        let mut vals: HashMap<&str, Dual> = HashMap::new();
-        for (k, name) in self.weights.iter().enumerate() {
-            vals.insert(name, Dual::constant(w[k].clone(), d));
-        }
-        for (name, v) in self.fields.iter().zip(z) {
-            vals.insert(name, Dual::constant(v.clone(), d));
-        }
-        Ok(dual(&self.loss, &vals, d)?.v)
+        Ok(dual(&self.loss, &self.bind(w, z, false), self.weights.len())?.v)
     }
 
     /// The step size at time `t`.
@@ -416,6 +421,18 @@ pub struct State {
     pub p: Rational,
 }
 
+impl State {
+    /// ‖w_T − w'_T‖² (exact).
+    pub fn sq_distance(&self) -> Rational {
+        zip(&self.w, &self.w_twin, |a, b| {
+            let d = Rational::from(a - b);
+            Rational::from(&d * &d)
+        })
+        .into_iter()
+        .sum()
+    }
+}
+
 /// The law of (w_T, w'_T): states sorted, probabilities summing to 1.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Law {
@@ -437,13 +454,7 @@ impl Law {
     pub fn expected_sq_distance(&self) -> Rational {
         let mut e = Rational::new();
         for s in &self.states {
-            let sq: Rational = zip(&s.w, &s.w_twin, |a, b| {
-                let d = Rational::from(a - b);
-                Rational::from(&d * &d)
-            })
-            .into_iter()
-            .sum();
-            e += sq * &s.p;
+            e += s.sq_distance() * &s.p;
         }
         e
     }
@@ -455,12 +466,7 @@ impl Law {
         let (mut lo, mut hi) = (Rational::new(), Rational::new());
         let mut exact = true;
         for s in &self.states {
-            let sq: Rational = zip(&s.w, &s.w_twin, |a, b| {
-                let d = Rational::from(a - b);
-                Rational::from(&d * &d)
-            })
-            .into_iter()
-            .sum();
+            let sq = s.sq_distance();
             let (num, den) = (sq.numer(), sq.denom());
             if num.is_perfect_square() && den.is_perfect_square() {
                 let r = Rational::from((num.clone().sqrt(), den.clone().sqrt()));
@@ -472,9 +478,11 @@ impl Law {
                 let mut ru = Float::with_val_round(prec, &sq, rug::float::Round::Up).0;
                 rd.sqrt_round(rug::float::Round::Down);
                 ru.sqrt_round(rug::float::Round::Up);
-                let (Some(rd), Some(ru)) = (rd.to_rational(), ru.to_rational()) else {
-                    continue;
-                };
+                // beyond MPFR's exponent range: 0 <= sqrt(x) <= max(1, x) still encloses it
+                let rd = rd.to_rational().unwrap_or_default();
+                let ru = ru
+                    .to_rational()
+                    .unwrap_or_else(|| sq.clone().max(Rational::from(1)));
                 lo += rd * &s.p;
                 hi += ru * &s.p;
             }

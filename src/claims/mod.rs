@@ -20,7 +20,7 @@ pub use crate::source::{MAX_INPUT_BYTES, one_line, raw_offset, read_text};
 pub use builder::{BUILDER_FILE, ClaimBuilder};
 use raw::{Ctx, RawFile, Shared};
 use symbolic::validate_symbolic;
-use validate::{construction_spec, valid_name, validate};
+use validate::{construction_spec, validate};
 
 /// A claim file that could not be loaded: where and why (the crate's one source-position
 /// error type).
@@ -445,7 +445,7 @@ fn shared_tables(ctx: &mut Ctx, raw: &RawFile, shared: &mut Shared) -> Result<()
         let rd = rd.get_ref();
         ctx.claim = Some(rd.name.get_ref().clone());
         let name = rd.name.get_ref().trim().to_string();
-        if !valid_name(&name) {
+        if !expr::is_valid_name(&name) {
             return Err(ctx.at(
                 rd.name.span().start,
                 format!("`{name}` is not a valid name"),

@@ -307,7 +307,7 @@ fn best_constant_scope(
                 ),
             ));
         }
-        if !valid_name(name) {
+        if !expr::is_valid_name(name) {
             return Err(ctx.at(k.span().start, format!("`{name}` is not a valid name")));
         }
         known_body.insert(name.to_string());
@@ -641,14 +641,6 @@ pub(super) fn construction_spec(ctx: &Ctx, rc: &RawConstruction) -> Result<Spec,
             )
         })?,
     })
-}
-
-pub(super) fn valid_name(s: &str) -> bool {
-    let mut ch = s.chars();
-    ch.next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && ch.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'')
-        && !expr::RESERVED.contains(&s)
 }
 
 /// Rejects domains with constant bounds that are empty or inverted.

@@ -157,13 +157,7 @@ pub fn parse_assumption(src: &str) -> Result<Assumption, ParseError> {
 }
 
 fn valid(name: &str, at: usize) -> Result<String, ParseError> {
-    let ok = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !RESERVED.contains(&name);
-    if ok {
+    if is_valid_name(name) {
         Ok(name.to_string())
     } else {
         Err(err(at, format!("`{name}` is not a parameter name")))

@@ -371,6 +371,16 @@ pub struct ParamSpec {
     pub domain: DomainSpec,
 }
 
+/// True for a name parameters and definitions may take: a letter or `_`, then letters,
+/// digits, `_` and `'`, and not a reserved word.
+pub fn is_valid_name(s: &str) -> bool {
+    let mut ch = s.chars();
+    ch.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && ch.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'')
+        && !RESERVED.contains(&s)
+}
+
 /// Words that cannot be used as names of parameters or definitions.
 pub const RESERVED: &[&str] = &[
     "exp", "ln", "sqrt", "abs", "min", "max", "floor", "ceil", "sum", "prod", "rec", "in", "sample",

@@ -189,13 +189,14 @@ fn formula(claims: &[Claim], o: &Outcome) -> Cell {
     if let Some(c) = claim_of(claims, &o.id) {
         // definitions used by the relation, then by those definitions (in claim order)
         let mut used: Vec<&str> = Vec::new();
-        let mentions = |text: &str, name: &str| {
-            crate::expr::parse_relation(text)
-                .map(|r| r.lhs.mentions(name) || r.rhs.mentions(name))
-                .unwrap_or_else(|_| text.contains(name))
+        // the relation parsed once (a symbolic statement is searched as text)
+        let relation = crate::expr::parse_relation(&o.relation).ok();
+        let mentions = |name: &str| match &relation {
+            Some(r) => r.lhs.mentions(name) || r.rhs.mentions(name),
+            None => o.relation.contains(name),
         };
         for d in c.lets.iter().rev() {
-            if mentions(&o.relation, &d.name)
+            if mentions(&d.name)
                 || c.lets
                     .iter()
                     .any(|u| used.contains(&u.name.as_str()) && u.expr.mentions(&d.name))
