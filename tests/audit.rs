@@ -248,3 +248,59 @@ fn another_papers_claims_give_a_complete_report() {
     );
     let _ = std::fs::remove_dir_all(a);
 }
+
+#[test]
+fn bad_plot_files_and_paths_exit_2_with_a_position() {
+    let dir = tmp("badplots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_stabcert"))
+            .args(args)
+            .args(["--quick", "--out"])
+            .arg(dir.join("out"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let unknown = dir.join("a.plots.toml");
+    std::fs::write(&unknown, "[[curves]]\nid = \"x\"\nbogus = 1\n").unwrap();
+    let (code, err) = run(&[
+        "audit",
+        "examples/hardt2016",
+        "--plots",
+        unknown.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("a.plots.toml:3:1: unknown field `bogus`"),
+        "{err}"
+    );
+    let missing = dir.join("b.plots.toml");
+    std::fs::write(
+        &missing,
+        "[[curves]]\nid = \"c\"\ntitle = \"t\"\nconstruction = \"nope\"\nlet = []\nx = \"T\"\nfrom = 2\nto = 10\npoints = 3\nseries = [[\"a\", \"T\"]]\n",
+    )
+    .unwrap();
+    let (code, err) = run(&[
+        "audit",
+        "examples/hardt2016",
+        "--plots",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("no construction `nope` in the claim files"),
+        "{err}"
+    );
+    let (code, err) = run(&["audit", "no/such/claims"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("no/such/claims: no such file or folder"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
