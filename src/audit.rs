@@ -6,8 +6,8 @@
 //! JSON and SVG. Nothing here decides a verdict; it orchestrates and evaluates curves.
 
 use crate::certify::{self, CoqResult};
+use crate::claims::ConstructionSpec;
 use crate::claims::{self, Claim, NamedConstruction, Paper, SourceFile};
-use crate::construction::Spec;
 use crate::decide::{Options as DecideOptions, Outcome};
 use crate::engine::exact::{self, Budget, Env};
 use crate::engine::real;
@@ -249,7 +249,7 @@ impl SpecCtx<'_> {
         bind(lets).map_err(|e| self.err(e))
     }
 
-    fn expr(&self, src: &str, spec: Option<&Spec>) -> Result<Expr, AuditError> {
+    fn expr(&self, src: &str, spec: Option<&ConstructionSpec>) -> Result<Expr, AuditError> {
         with_quantities(src, spec).map_err(|e| self.err(e))
     }
 }
@@ -272,7 +272,7 @@ fn bind(lets: &[String]) -> Result<Vec<(String, Rational)>, AuditError> {
 }
 
 /// `src` with every construction quantity it names replaced by its derived expression.
-fn with_quantities(src: &str, spec: Option<&Spec>) -> Result<Expr, AuditError> {
+fn with_quantities(src: &str, spec: Option<&ConstructionSpec>) -> Result<Expr, AuditError> {
     let mut e = expr::parse_expr(src)
         .map_err(|e| internal(format!("audit spec `{src}`: {}", e.message)))?;
     if let Some(spec) = spec {

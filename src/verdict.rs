@@ -600,7 +600,7 @@ impl std::fmt::Display for Reason {
             ),
             GuardFails { condition } => write!(
                 f,
-                "the construction's closed forms need that {condition}, which fails here"
+                "the construction's quantities need that {condition}, which fails here"
             ),
             GuardUnchecked { condition, why } => write!(
                 f,

@@ -219,6 +219,20 @@ fn eval_node(e: &Expr, env: &mut Env, lim: &Limits) -> Option<BigRational> {
             for a in args {
                 vs.push(eval_in(a, env, lim)?);
             }
+            if let Func::Opaque(id) = f {
+                let g = crate::expr::opaque::get(*id);
+                let args: Vec<String> = vs.iter().map(|v| v.to_string()).collect();
+                return match g.recheck(&args) {
+                    Some(Ok(text)) => q(&text),
+                    Some(Err(why)) => lim.stop(why).and(None),
+                    None => lim
+                        .stop(format!(
+                            "`{}` has no independent evaluation in the kernel",
+                            g.name()
+                        ))
+                        .and(None),
+                };
+            }
             let x = vs[0].clone();
             match f {
                 Func::Exp if x.is_zero() => BigRational::one(),
@@ -230,6 +244,7 @@ fn eval_node(e: &Expr, env: &mut Env, lim: &Limits) -> Option<BigRational> {
                 Func::Ceil => x.ceil(),
                 Func::Min => vs.into_iter().reduce(|a, b| if b < a { b } else { a })?,
                 Func::Max => vs.into_iter().reduce(|a, b| if b > a { b } else { a })?,
+                Func::Opaque(_) => unreachable!("handled above"),
             }
         }
         Expr::Big {

@@ -347,6 +347,12 @@ pub fn reify(e: &Expr, scope: &mut Vec<String>) -> Result<Term, String> {
                     let first = it.next().ok_or("min/max without arguments")?;
                     it.fold(first, |acc, t| Term::Bin(o, b(acc), b(t)))
                 }
+                Func::Opaque(_) => {
+                    return Err(format!(
+                        "`{}` is computed outside the expression language (no Coq counterpart)",
+                        f.name()
+                    ));
+                }
             }
         }
         Expr::Big {

@@ -4,7 +4,7 @@
 //! and validation. Every error names the file, the claim and the line and column of the
 //! offending text. This module parses and checks; it decides nothing.
 
-use crate::construction::Spec;
+use crate::construction::{Quantity, Spec};
 use crate::expr::{self, DomainSpec, Expr, Rel, Relation};
 use rug::Rational;
 use std::collections::HashMap;
@@ -264,6 +264,35 @@ pub struct Catalogue {
     pub constructions: Vec<NamedConstruction>,
 }
 
+/// A construction of a claim file: the quadratic family, or one given by its loss.
+#[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // few per load, cloned rarely
+pub enum ConstructionSpec {
+    /// `loss = "quadratic"`: the closed forms of [`crate::construction`]
+    Quadratic(Spec),
+    /// `loss = "<expression>"`: the exact law propagated by [`crate::propagate`]
+    Loss(std::sync::Arc<LossEntry>),
+}
+
+/// A construction given by its loss, with its registered quantities.
+#[derive(Clone, Debug)]
+pub struct LossEntry {
+    /// the construction
+    pub spec: crate::propagate::LossSpec,
+    /// its quantities (opaque calls) with their guards
+    pub quantities: Vec<Quantity>,
+}
+
+impl ConstructionSpec {
+    /// The quantities claims may use.
+    pub fn quantities(&self) -> Vec<Quantity> {
+        match self {
+            ConstructionSpec::Quadratic(s) => s.quantities(),
+            ConstructionSpec::Loss(l) => l.quantities.clone(),
+        }
+    }
+}
+
 /// A `[[construction]]` table of a load, with the file it came from.
 #[derive(Clone, Debug)]
 pub struct NamedConstruction {
@@ -272,7 +301,7 @@ pub struct NamedConstruction {
     /// the file that declares it
     pub file: String,
     /// what it is
-    pub spec: Spec,
+    pub spec: ConstructionSpec,
 }
 
 /// Lowercase hexadecimal SHA-256 of `bytes`.
@@ -530,7 +559,10 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Claim>, LoadError> {
 
 /// The `[[construction]]` tables of a file's text (its claims, definitions and symbolic
 /// tables are parsed but not validated), by id in file order.
-pub fn load_constructions(file: &str, text: &str) -> Result<Vec<(String, Spec)>, LoadError> {
+pub fn load_constructions(
+    file: &str,
+    text: &str,
+) -> Result<Vec<(String, ConstructionSpec)>, LoadError> {
     let mut ctx = Ctx {
         file,
         text,
@@ -540,7 +572,7 @@ pub fn load_constructions(file: &str, text: &str) -> Result<Vec<(String, Spec)>,
         let off = e.span().map_or(0, |s| s.start);
         ctx.at(off, e.message().to_string())
     })?;
-    let mut out: Vec<(String, Spec)> = Vec::new();
+    let mut out: Vec<(String, ConstructionSpec)> = Vec::new();
     for rc in &raw.construction {
         let rc = rc.get_ref();
         ctx.claim = Some(rc.id.get_ref().clone());
@@ -554,7 +586,7 @@ pub fn load_constructions(file: &str, text: &str) -> Result<Vec<(String, Spec)>,
 }
 
 /// The constructions of the catalogue compiled into the binary.
-pub fn catalogue_constructions() -> Result<Vec<(String, Spec)>, LoadError> {
+pub fn catalogue_constructions() -> Result<Vec<(String, ConstructionSpec)>, LoadError> {
     let mut out = Vec::new();
     for (name, text) in CATALOGUE {
         out.extend(load_constructions(&format!("<catalogue>/{name}"), text)?);

@@ -1,8 +1,7 @@
 //! The TOML schema of claim files as serde types (every value spanned, so that errors
 //! name their line and column), and the context that turns a span into a [`LoadError`].
 
-use super::{Definition, LoadError};
-use crate::construction::Spec;
+use super::{ConstructionSpec, Definition, LoadError};
 use crate::expr;
 use crate::source::raw_offset;
 use serde::Deserialize;
@@ -71,6 +70,9 @@ pub(super) struct RawDefinition {
     pub(super) expr: Spanned<String>,
 }
 
+/// A list of strings with its span.
+pub(super) type RawList = Spanned<Vec<Spanned<String>>>;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)] // `source` and `text` document the construction; required, not read
@@ -79,11 +81,21 @@ pub(super) struct RawConstruction {
     pub(super) source: Spanned<String>,
     pub(super) text: Spanned<String>,
     pub(super) loss: Spanned<String>,
-    pub(super) eigenvalue: Spanned<String>,
-    pub(super) x: Spanned<String>,
-    pub(super) x_twin: Spanned<String>,
-    pub(super) y: Spanned<String>,
-    pub(super) y_twin: Spanned<String>,
+    // the quadratic family
+    pub(super) eigenvalue: Option<Spanned<String>>,
+    pub(super) x: Option<Spanned<String>>,
+    pub(super) x_twin: Option<Spanned<String>>,
+    pub(super) y: Option<Spanned<String>>,
+    pub(super) y_twin: Option<Spanned<String>>,
+    // a construction given by its loss
+    pub(super) weights: Option<RawList>,
+    pub(super) fields: Option<RawList>,
+    pub(super) s: Option<Spanned<Vec<RawList>>>,
+    pub(super) s_twin: Option<Spanned<Vec<RawList>>>,
+    pub(super) start: Option<RawList>,
+    pub(super) max_states: Option<Spanned<u64>>,
+    pub(super) max_seconds: Option<Spanned<u64>>,
+    // both
     pub(super) step: Spanned<String>,
     pub(super) first_step: Option<Spanned<String>>,
     pub(super) sampling: Spanned<String>,
@@ -135,6 +147,6 @@ impl Ctx<'_> {
 /// Constructions and definitions visible to every claim of one load.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Shared {
-    pub(super) constructions: HashMap<String, Spec>,
+    pub(super) constructions: HashMap<String, ConstructionSpec>,
     pub(super) definitions: Vec<Definition>,
 }

@@ -3,11 +3,15 @@
 //! use, its own definitions, the body (`holds` or `chain`), the searches, and the placement
 //! of derived definitions and guards. Also the `[[construction]]` tables.
 
+use super::raw::RawList;
 use super::raw::{Ctx, RawClaim, RawConstruction, Shared};
 use super::{Body, Claim, Def, LoadError, Param};
+use super::{ConstructionSpec, LossEntry};
 use crate::construction::{Quantity, Sampling, Spec};
 use crate::engine::exact::{self, Budget, Env};
+use crate::expr::Func;
 use crate::expr::{self, DomainSpec, Expr, NameUses, Rel, Relation};
+use crate::propagate::{Draws, LossSpec};
 use std::collections::{BTreeSet, HashMap};
 use toml::Spanned;
 
@@ -598,12 +602,12 @@ pub(super) fn check_names_hinted(
     Ok(())
 }
 
-pub(super) fn construction_spec(ctx: &Ctx, rc: &RawConstruction) -> Result<Spec, LoadError> {
+pub(super) fn construction_spec(
+    ctx: &Ctx,
+    rc: &RawConstruction,
+) -> Result<ConstructionSpec, LoadError> {
     if rc.loss.get_ref().trim() != "quadratic" {
-        return Err(ctx.at(
-            rc.loss.span().start,
-            "the only construction loss is \"quadratic\" (f(w; z) = 1/2 w^T A w - y x^T w)",
-        ));
+        return loss_construction(ctx, rc);
     }
     let field = |s: &Spanned<String>, what: &str, allowed: &[&str]| -> Result<Expr, LoadError> {
         let (e, uses) = expr::parse_expr_uses(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
@@ -617,30 +621,385 @@ pub(super) fn construction_spec(ctx: &Ctx, rc: &RawConstruction) -> Result<Spec,
         }
         Ok(e)
     };
+    for (present, name) in [
+        (rc.weights.as_ref().map(|x| x.span()), "weights"),
+        (rc.fields.as_ref().map(|x| x.span()), "fields"),
+        (rc.s.as_ref().map(|x| x.span()), "s"),
+        (rc.s_twin.as_ref().map(|x| x.span()), "s_twin"),
+        (rc.start.as_ref().map(|x| x.span()), "start"),
+        (rc.max_states.as_ref().map(|x| x.span()), "max_states"),
+        (rc.max_seconds.as_ref().map(|x| x.span()), "max_seconds"),
+    ] {
+        if let Some(span) = present {
+            return Err(ctx.at(
+                span.start,
+                format!("`{name}` belongs to a construction given by its loss, not to loss = \"quadratic\""),
+            ));
+        }
+    }
+    let required =
+        |f: &Option<Spanned<String>>, name: &str| -> Result<Spanned<String>, LoadError> {
+            f.clone().ok_or_else(|| {
+                ctx.at(
+                    rc.loss.span().start,
+                    format!("loss = \"quadratic\" needs `{name}`"),
+                )
+            })
+        };
+    let fixed = ["T", "t0", "t1", "s", "t"];
     let reserved = ["T", "t0", "t1", "s"];
     let step = field(&rc.step, "the step size", &reserved)?;
-    Ok(Spec {
+    Ok(ConstructionSpec::Quadratic(Spec {
         eigenvalue: field(
-            &rc.eigenvalue,
+            &required(&rc.eigenvalue, "eigenvalue")?,
             "the eigenvalue",
-            &["T", "t0", "t1", "s", "t"],
+            &fixed,
         )?,
-        x: field(&rc.x, "x", &["T", "t0", "t1", "s", "t"])?,
-        x_twin: field(&rc.x_twin, "x_twin", &["T", "t0", "t1", "s", "t"])?,
-        y: field(&rc.y, "y", &["T", "t0", "t1", "s", "t"])?,
-        y_twin: field(&rc.y_twin, "y_twin", &["T", "t0", "t1", "s", "t"])?,
+        x: field(&required(&rc.x, "x")?, "x", &fixed)?,
+        x_twin: field(&required(&rc.x_twin, "x_twin")?, "x_twin", &fixed)?,
+        y: field(&required(&rc.y, "y")?, "y", &fixed)?,
+        y_twin: field(&required(&rc.y_twin, "y_twin")?, "y_twin", &fixed)?,
         step,
         first_step: match &rc.first_step {
-            Some(f) => field(f, "first_step", &["T", "t0", "t1", "s", "t"])?,
+            Some(f) => field(f, "first_step", &fixed)?,
             None => Expr::num(1),
         },
-        sampling: Sampling::parse(rc.sampling.get_ref()).ok_or_else(|| {
-            ctx.at(
-                rc.sampling.span().start,
-                "sampling is \"with-replacement\" or \"reshuffle\"",
-            )
-        })?,
+        sampling: sampling_of(ctx, rc)?,
+    }))
+}
+
+fn sampling_of(ctx: &Ctx, rc: &RawConstruction) -> Result<Sampling, LoadError> {
+    Sampling::parse(rc.sampling.get_ref()).ok_or_else(|| {
+        ctx.at(
+            rc.sampling.span().start,
+            "sampling is \"with-replacement\" or \"reshuffle\"",
+        )
     })
+}
+
+/// Most weights of a construction given by its loss.
+const MAX_WEIGHTS: usize = 8;
+
+/// A `[[construction]]` whose `loss` is an expression: the loss checked (rational
+/// operations only, names among the weights and fields), the examples of S and S' parsed
+/// (expressions in the claims' parameters), and its quantities registered.
+fn loss_construction(ctx: &Ctx, rc: &RawConstruction) -> Result<ConstructionSpec, LoadError> {
+    for (present, name) in [
+        (&rc.eigenvalue, "eigenvalue"),
+        (&rc.x, "x"),
+        (&rc.x_twin, "x_twin"),
+        (&rc.y, "y"),
+        (&rc.y_twin, "y_twin"),
+    ] {
+        if let Some(f) = present {
+            return Err(ctx.at(
+                f.span().start,
+                format!("`{name}` belongs to loss = \"quadratic\"; a construction given by its loss lists its examples in `s` and `s_twin`"),
+            ));
+        }
+    }
+    let names = |list: &Option<RawList>,
+                 default: &[&str],
+                 what: &str|
+     -> Result<Vec<String>, LoadError> {
+        let Some(l) = list else {
+            return Ok(default.iter().map(|s| s.to_string()).collect());
+        };
+        let mut out: Vec<String> = Vec::new();
+        for n in l.get_ref() {
+            let name = n.get_ref().trim().to_string();
+            if !expr::is_valid_name(&name)
+                || ["T", "t0", "t1", "s", "t", "n"].contains(&name.as_str())
+            {
+                return Err(ctx.at(
+                    n.span().start,
+                    format!("`{name}` cannot name {what} (a name of letters, digits and `_`, not T, t0, t1, s, t or n)"),
+                ));
+            }
+            if out.contains(&name) {
+                return Err(ctx.at(n.span().start, format!("`{name}` is listed twice")));
+            }
+            out.push(name);
+        }
+        if out.is_empty() {
+            return Err(ctx.at(l.span().start, format!("at least one {what}")));
+        }
+        Ok(out)
+    };
+    let weights = names(&rc.weights, &["w"], "a weight")?;
+    if weights.len() > MAX_WEIGHTS {
+        return Err(ctx.at(
+            rc.weights.as_ref().map_or(0, |w| w.span().start),
+            format!("at most {MAX_WEIGHTS} weights"),
+        ));
+    }
+    let fields = names(&rc.fields, &["x", "y"], "a field")?;
+    if let Some(both) = weights.iter().find(|w| fields.contains(w)) {
+        return Err(ctx.at(
+            rc.fields
+                .as_ref()
+                .map_or(rc.loss.span().start, |f| f.span().start),
+            format!("`{both}` is both a weight and a field"),
+        ));
+    }
+    let (loss, uses) =
+        expr::parse_expr_uses(rc.loss.get_ref()).map_err(|e| ctx.parse_err(&rc.loss, e))?;
+    for (name, off) in &uses {
+        if !weights.contains(name) && !fields.contains(name) {
+            return Err(ctx.at(
+                ctx.inner(&rc.loss, *off),
+                format!(
+                    "the loss uses `{name}`, which is neither a weight ({}) nor a field ({}); list it in `weights` or `fields`",
+                    weights.join(", "),
+                    fields.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(why) = irrational_part(&loss) {
+        return Err(ctx.at(
+            rc.loss.span().start,
+            format!("{why}: the exact propagation needs a loss whose gradient is rational at rational points (+ - * /, integer powers, abs, min, max, floor, ceil)"),
+        ));
+    }
+    let data = |s: &Spanned<String>, what: &str, allow_t: bool| -> Result<Expr, LoadError> {
+        let (e, uses) = expr::parse_expr_uses(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
+        for (name, off) in &uses {
+            let reserved = ["T", "t0", "t1", "s"].contains(&name.as_str())
+                || (name == "t" && !allow_t)
+                || weights.contains(name)
+                || fields.contains(name);
+            if reserved {
+                return Err(ctx.at(
+                    ctx.inner(s, *off),
+                    format!("`{name}` cannot appear in {what} (only `t` in the step size and the claims' parameters)"),
+                ));
+            }
+        }
+        if let Some(why) = irrational_part(&e) {
+            return Err(ctx.at(s.span().start, format!("{why}: {what} must be rational")));
+        }
+        Ok(e)
+    };
+    let examples = |list: &Option<Spanned<Vec<RawList>>>,
+                    key: &str|
+     -> Result<Vec<Vec<Expr>>, LoadError> {
+        let Some(l) = list else {
+            return Err(ctx.at(
+                rc.loss.span().start,
+                format!("a construction given by its loss needs `{key}`: its examples, one list of {} per example", fields.join(", ")),
+            ));
+        };
+        let mut out = Vec::new();
+        for ex in l.get_ref() {
+            if ex.get_ref().len() != fields.len() {
+                return Err(ctx.at(
+                    ex.span().start,
+                    format!(
+                        "an example has {} values for the {} fields ({})",
+                        ex.get_ref().len(),
+                        fields.len(),
+                        fields.join(", ")
+                    ),
+                ));
+            }
+            out.push(
+                ex.get_ref()
+                    .iter()
+                    .map(|v| data(v, "an example", false))
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+        }
+        if out.is_empty() {
+            return Err(ctx.at(
+                l.span().start,
+                format!("`{key}` needs at least one example"),
+            ));
+        }
+        Ok(out)
+    };
+    let s = examples(&rc.s, "s")?;
+    let s_twin = examples(&rc.s_twin, "s_twin")?;
+    if s.len() != s_twin.len() {
+        let at = rc.s_twin.as_ref().map_or(0, |x| x.span().start);
+        return Err(ctx.at(
+            at,
+            format!(
+                "S has {} examples and S' {}: list as many in both",
+                s.len(),
+                s_twin.len()
+            ),
+        ));
+    }
+    let start = match &rc.start {
+        None => vec![Expr::num(0); weights.len()],
+        Some(l) => {
+            if l.get_ref().len() != weights.len() {
+                return Err(ctx.at(
+                    l.span().start,
+                    format!(
+                        "the start has {} coordinates for {} weights",
+                        l.get_ref().len(),
+                        weights.len()
+                    ),
+                ));
+            }
+            l.get_ref()
+                .iter()
+                .map(|v| data(v, "the start", false))
+                .collect::<Result<_, _>>()?
+        }
+    };
+    let draws = match sampling_of(ctx, rc)? {
+        Sampling::WithReplacement => Draws::WithReplacement,
+        Sampling::Reshuffle => Draws::Reshuffle,
+    };
+    if draws == Draws::Reshuffle && s.len() > 64 {
+        return Err(ctx.at(
+            rc.sampling.span().start,
+            format!(
+                "reshuffling is propagated for up to 64 examples, not {}",
+                s.len()
+            ),
+        ));
+    }
+    let budget = |v: &Option<Spanned<u64>>, default: u64, what: &str| -> Result<u64, LoadError> {
+        match v {
+            None => Ok(default),
+            Some(x) if *x.get_ref() == 0 => {
+                Err(ctx.at(x.span().start, format!("{what} must be positive")))
+            }
+            Some(x) => Ok(*x.get_ref()),
+        }
+    };
+    let step = data(&rc.step, "the step size", true)?;
+    let first_step = match &rc.first_step {
+        Some(f) => data(f, "first_step", false)?,
+        None => Expr::num(1),
+    };
+    let spec = LossSpec {
+        id: rc.id.get_ref().trim().to_string(),
+        loss,
+        weights,
+        fields,
+        s,
+        s_twin,
+        step,
+        first_step,
+        start,
+        draws,
+        max_states: usize::try_from(budget(&rc.max_states, DEFAULT_MAX_STATES, "max_states")?)
+            .unwrap_or(usize::MAX),
+        max_seconds: budget(&rc.max_seconds, DEFAULT_MAX_SECONDS, "max_seconds")?,
+    };
+    let quantities = loss_quantities(&spec);
+    Ok(ConstructionSpec::Loss(std::sync::Arc::new(LossEntry {
+        spec,
+        quantities,
+    })))
+}
+
+/// The default state budget of a construction given by its loss.
+pub const DEFAULT_MAX_STATES: u64 = 1_000_000;
+/// The default time budget (seconds) of one evaluation of such a construction's quantity.
+pub const DEFAULT_MAX_SECONDS: u64 = 120;
+
+/// Why `e` may be irrational at rational points: `exp`, `ln`, `sqrt`, a power whose
+/// exponent is not an integer literal, or a binder.
+fn irrational_part(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Num(_) | Expr::Var(_) => None,
+        Expr::Neg(a) => irrational_part(a),
+        Expr::Bin(expr::BinOp::Pow, a, b) => match &**b {
+            Expr::Num(k) if k.is_integer() => irrational_part(a),
+            Expr::Neg(k) if matches!(&**k, Expr::Num(k) if k.is_integer()) => irrational_part(a),
+            _ => Some("a power whose exponent is not an integer literal".into()),
+        },
+        Expr::Bin(_, a, b) => irrational_part(a).or_else(|| irrational_part(b)),
+        Expr::Call(f @ (Func::Exp | Func::Ln | Func::Sqrt), _) => Some(format!("`{}`", f.name())),
+        Expr::Call(_, args) => args.iter().find_map(irrational_part),
+        Expr::Big { .. } | Expr::Rec { .. } => Some("a sum, product or recurrence".into()),
+    }
+}
+
+/// The quantities of a construction given by its loss, with their guards: the times in
+/// the run's range, and conditions of positive probability (a point where one fails is
+/// undecided, as for the quadratic family).
+fn loss_quantities(spec: &LossSpec) -> Vec<Quantity> {
+    let registered = spec.register();
+    let call = |name: &str| {
+        registered
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, e)| e.clone())
+            .expect("registered")
+    };
+    let f = spec.first_step.clone();
+    let rel = |lhs: Expr, rel: Rel, rhs: Expr| Relation { lhs, rel, rhs };
+    let v = |n: &str| Expr::Var(n.into());
+    registered
+        .iter()
+        .map(|(name, meaning, e)| {
+            let t0 = if name.contains("t1") { "t1" } else { "t0" };
+            let mut guards: Vec<(String, Relation)> = Vec::new();
+            let uses_t = e.mentions("T");
+            if e.mentions(t0) {
+                guards.push((
+                    format!("{t0} is a step of the run (F <= {t0})"),
+                    rel(v(t0), Rel::Ge, f.clone()),
+                ));
+                if uses_t {
+                    guards.push((format!("{t0} <= T"), rel(v(t0), Rel::Le, v("T"))));
+                }
+            } else if e.mentions("s") {
+                guards.push((
+                    "s is a step of the run (F <= s)".into(),
+                    rel(v("s"), Rel::Ge, f.clone()),
+                ));
+                if uses_t {
+                    guards.push(("s is before T".into(), rel(v("s"), Rel::Lt, v("T"))));
+                }
+            } else if name.starts_with("grad_")
+                || name.starts_with("loss_")
+                || name.starts_with("slope_")
+            {
+                guards.push((
+                    "at least one step before T (F < T)".into(),
+                    rel(v("T"), Rel::Gt, f.clone()),
+                ));
+            } else if uses_t {
+                guards.push((
+                    "T is a time of the run (F <= T)".into(),
+                    rel(v("T"), Rel::Ge, f.clone()),
+                ));
+            }
+            let p_zero = call(&format!("p_zero_{t0}"));
+            if name.contains("given_zero") {
+                guards.push((
+                    format!("w_{t0} = w'_{t0} has positive probability"),
+                    rel(p_zero.clone(), Rel::Gt, Expr::num(0)),
+                ));
+            }
+            if name.contains("given_nonzero") {
+                guards.push((
+                    format!("w_{t0} != w'_{t0} has positive probability"),
+                    rel(p_zero, Rel::Lt, Expr::num(1)),
+                ));
+            }
+            if name.contains("given_first") {
+                guards.push((
+                    "H = s has positive probability".into(),
+                    rel(call("p_first_s"), Rel::Gt, Expr::num(0)),
+                ));
+            }
+            Quantity {
+                name: name.clone(),
+                meaning: meaning.clone(),
+                expr: e.clone(),
+                guards,
+            }
+        })
+        .collect()
 }
 
 /// Rejects domains with constant bounds that are empty or inverted.

@@ -51,7 +51,9 @@ pub fn derivative(e: &Expr, x: &str) -> Option<Expr> {
                 Func::Ln => div(da, a.clone()),
                 // a' / (2 sqrt(a))
                 Func::Sqrt => div(da, mul(Expr::num(2), e.clone())),
-                Func::Abs | Func::Floor | Func::Ceil | Func::Min | Func::Max => return None,
+                Func::Abs | Func::Floor | Func::Ceil | Func::Min | Func::Max | Func::Opaque(_) => {
+                    return None;
+                }
             }
         }
         Expr::Big {

@@ -181,7 +181,7 @@ impl<'a> Layout<'a> {
                     Func::Abs => Node::Fence("|", "|", Box::new(first())),
                     Func::Floor => Node::Fence("⌊", "⌋", Box::new(first())),
                     Func::Ceil => Node::Fence("⌈", "⌉", Box::new(first())),
-                    Func::Min | Func::Max => {
+                    Func::Min | Func::Max | Func::Opaque(_) => {
                         let mut inner = Vec::new();
                         for (k, n) in a.drain(..).enumerate() {
                             if k > 0 {
@@ -189,10 +189,7 @@ impl<'a> Layout<'a> {
                             }
                             inner.push(n);
                         }
-                        row(vec![
-                            Node::Ident(if *f == Func::Min { "min" } else { "max" }.into()),
-                            paren(row(inner)),
-                        ])
+                        row(vec![Node::Ident(f.name().into()), paren(row(inner))])
                     }
                 }
             }

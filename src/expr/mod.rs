@@ -30,6 +30,7 @@ use std::fmt;
 mod assume;
 mod diff;
 pub mod math;
+pub mod opaque;
 mod parse;
 pub mod poly;
 mod print;
@@ -76,6 +77,8 @@ pub enum Func {
     Floor,
     /// `ceil(x)`
     Ceil,
+    /// a function of the registry of [`opaque`] functions (values at exact points only)
+    Opaque(opaque::OpaqueId),
 }
 
 impl Func {
@@ -90,6 +93,7 @@ impl Func {
             Func::Max => "max",
             Func::Floor => "floor",
             Func::Ceil => "ceil",
+            Func::Opaque(id) => opaque::name(id),
         }
     }
 

@@ -553,6 +553,15 @@ fn call(f: Func, args: &[Expr], env: &mut AlgEnv, budget: &Budget) -> Result<Alg
         }
         return Err(unknown(e));
     }
+    if let Func::Opaque(id) = f {
+        let mut qs = Vec::with_capacity(vals.len());
+        for v in &vals {
+            qs.push(v.as_rational().cloned().ok_or_else(|| {
+                ExactError::NotRational(format!("an argument of `{}` is irrational", f.name()))
+            })?);
+        }
+        return super::opaque_value(id, &qs).map(Alg::rational);
+    }
     let x = vals[0].clone();
     match f {
         Func::Exp => match x.as_rational() {
@@ -610,7 +619,7 @@ fn call(f: Func, args: &[Expr], env: &mut AlgEnv, budget: &Budget) -> Result<Alg
             }
             Ok(best)
         }
-        Func::Floor | Func::Ceil => unreachable!("handled above"),
+        Func::Floor | Func::Ceil | Func::Opaque(_) => unreachable!("handled above"),
     }
 }
 

@@ -144,6 +144,9 @@ pub enum BudgetError {
     Size(String),
     /// a magnitude or exponent beyond what the engines represent
     Range(String),
+    /// an opaque function (a quantity computed outside the expression language, such as
+    /// the law of a construction) stopped: its budget, or no value over a box
+    Opaque(String),
 }
 
 impl std::fmt::Display for BudgetError {
@@ -164,7 +167,7 @@ impl std::fmt::Display for BudgetError {
                 limit,
             } => write!(f, "step budget exceeded: {steps} steps (limit {limit})"),
             BudgetError::Size(detail) => write!(f, "size budget exceeded: {detail}"),
-            BudgetError::Range(m) => write!(f, "{m}"),
+            BudgetError::Range(m) | BudgetError::Opaque(m) => write!(f, "{m}"),
         }
     }
 }
@@ -475,6 +478,9 @@ pub fn pow(x: &Rational, y: &Rational, budget: &Budget) -> Result<Rational, Exac
 }
 
 fn call(f: Func, mut v: Vec<Rational>, budget: &Budget) -> Result<Rational, ExactError> {
+    if let Func::Opaque(id) = f {
+        return opaque_value(id, &v);
+    }
     let x = v[0].clone();
     Ok(match f {
         Func::Exp => {
@@ -524,6 +530,20 @@ fn call(f: Func, mut v: Vec<Rational>, budget: &Budget) -> Result<Rational, Exac
             .drain(..)
             .reduce(|a, b| if b > a { b } else { a })
             .unwrap_or(x),
+        Func::Opaque(_) => unreachable!("handled above"),
+    })
+}
+
+/// The exact value of an opaque function at rational arguments.
+pub(crate) fn opaque_value(
+    id: crate::expr::opaque::OpaqueId,
+    args: &[Rational],
+) -> Result<Rational, ExactError> {
+    use crate::expr::opaque::{OpaqueError, get};
+    get(id).exact(args).map_err(|e| match e {
+        OpaqueError::Undefined(m) => ExactError::Undefined(m),
+        OpaqueError::Inexact(m) => ExactError::NotRational(m),
+        OpaqueError::Failed(m) => ExactError::Budget(BudgetError::Opaque(m)),
     })
 }
 

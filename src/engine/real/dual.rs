@@ -254,6 +254,14 @@ fn dual_call(
                 }
             }
             Func::Min | Func::Max => dual_min_max(f == Func::Min, &xs, ar),
+            Func::Opaque(id) => {
+                return Err(RealError::Budget(
+                    crate::engine::exact::BudgetError::Opaque(format!(
+                        "`{}` has no derivative (values at exact points only)",
+                        crate::expr::opaque::name(id)
+                    )),
+                ));
+            }
         }
     })
 }

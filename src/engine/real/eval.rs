@@ -176,6 +176,9 @@ fn call_node(
     budget: &Budget,
 ) -> Result<Interval, RealError> {
     let p = ar.prec;
+    if let Func::Opaque(id) = f {
+        return opaque_node(id, args, env, ar, budget);
+    }
     Ok({
         let mut v = Vec::with_capacity(args.len());
         for a in args {
@@ -212,8 +215,49 @@ fn call_node(
             }
             Func::Min => v[1..].iter().fold(v[0].clone(), |acc, x| ar.min(&acc, x)),
             Func::Max => v[1..].iter().fold(v[0].clone(), |acc, x| ar.max(&acc, x)),
+            Func::Opaque(_) => unreachable!("handled above"),
         }
     })
+}
+
+/// An opaque function's enclosure: its arguments must have exact values here (it has
+/// values at exact points only, never over a box).
+fn opaque_node(
+    id: crate::expr::opaque::OpaqueId,
+    args: &[Expr],
+    env: &mut RealEnv,
+    ar: Arith,
+    budget: &Budget,
+) -> Result<Interval, RealError> {
+    use crate::expr::opaque::{OpaqueError, get};
+    let f = get(id);
+    let mut xs = Vec::with_capacity(args.len());
+    for a in args {
+        let x = env
+            .exact_env(&a.free_vars())
+            .and_then(|mut xenv| exact::eval(a, &mut xenv, budget).ok())
+            .ok_or_else(|| {
+                RealError::Budget(BudgetError::Opaque(format!(
+                    "`{}` has values at exact points only, not over a box",
+                    f.name()
+                )))
+            })?;
+        xs.push(x);
+    }
+    // the exact value when there is one (cached by the function), else its enclosure
+    match f.exact(&xs) {
+        Ok(v) => return Ok(Interval::from_rational(&v, ar.prec)),
+        Err(OpaqueError::Undefined(m)) => return Err(RealError::Undefined(m)),
+        Err(OpaqueError::Failed(m)) => return Err(RealError::Budget(BudgetError::Opaque(m))),
+        Err(OpaqueError::Inexact(_)) => {}
+    }
+    match f.enclose(&xs, ar.prec) {
+        Ok((lo, hi)) => Ok(Interval::from_bounds(&lo, &hi, ar.prec)),
+        Err(OpaqueError::Undefined(m)) => Err(RealError::Undefined(m)),
+        Err(OpaqueError::Failed(m) | OpaqueError::Inexact(m)) => {
+            Err(RealError::Budget(BudgetError::Opaque(m)))
+        }
+    }
 }
 
 /// A `sum`/`prod` on intervals: exactly when short and exact, else through the shared

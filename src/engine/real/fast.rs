@@ -525,6 +525,8 @@ fn node(e: &F64Expr, env: &mut F64Env) -> Option<F64Interval> {
                     }
                     Some(acc)
                 }
+                // values at exact points only: the MPFR rungs ask the function
+                Func::Opaque(_) => None,
             }
         }
         F64Expr::Big {

@@ -704,6 +704,18 @@ fn load_construction(
     let Some((_, spec)) = list.into_iter().find(|(i, _)| i == id.get_ref().trim()) else {
         return Err(ctx.err(id.span(), format!("no construction `{}`", id.get_ref())));
     };
+    let spec = match spec {
+        claims::ConstructionSpec::Quadratic(s) => s,
+        claims::ConstructionSpec::Loss(_) => {
+            return Err(ctx.err(
+                id.span(),
+                format!(
+                    "construction `{}` is given by its loss: simulate it with `stabcert simulate --construction` (this [data] source embeds the quadratic family)",
+                    id.get_ref()
+                ),
+            ));
+        }
+    };
     let params = ctx.params(&d.params)?;
     // every name the construction uses (besides t) must be given
     let mut names = spec.free_names();

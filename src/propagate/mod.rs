@@ -25,6 +25,9 @@ use rug::ops::Pow;
 use rug::{Float, Rational};
 use std::collections::HashMap;
 
+mod quantity;
+pub use quantity::{LossSpec, QUANTITIES as LOSS_QUANTITIES};
+
 /// A construction given by its loss and its data.
 #[derive(Clone, Debug)]
 pub struct LossConstruction {
@@ -67,6 +70,12 @@ pub enum PropagateError {
     /// A value is undefined (a division by zero, a step size that is not rational).
     #[error("{0}")]
     Undefined(String),
+    /// The propagation's time budget ran out.
+    #[error("the propagation's time budget ran out at step {step}")]
+    Time {
+        /// the step it had reached
+        step: u64,
+    },
     /// The law grew beyond the state budget.
     #[error(
         "the law of (w_t, w'_t) has {states} states after step {step}, above the budget of {limit} (raise it, or lower T or n)"
@@ -232,6 +241,12 @@ fn dual(e: &Expr, vals: &HashMap<&str, Dual>, d: usize) -> Result<Dual, Propagat
                     Dual::constant(v, d)
                 }
                 Func::Exp | Func::Ln | Func::Sqrt => return Err(irrational(f.name())),
+                Func::Opaque(_) => {
+                    return Err(PropagateError::Unsupported(format!(
+                        "`{}` cannot appear in a loss",
+                        f.name()
+                    )));
+                }
             }
         }
         Expr::Big { .. } | Expr::Rec { .. } => {
@@ -314,100 +329,350 @@ impl LossConstruction {
     /// sequences, all equally likely), so
     /// the work per step is (distinct iterates × n) gradients and (states × n) additions.
     pub fn propagate(&self, t_end: u64, max_states: usize) -> Result<Law, PropagateError> {
-        let n = self.n();
-        if n == 0 || self.s_twin.len() != n {
+        let mut walk = Walk::new(std::sync::Arc::new(self.clone()), max_states, None, false)?;
+        while walk.t < t_end {
+            walk.step(Restrict::None)?;
+        }
+        Ok(walk.law())
+    }
+
+    /// The indices where S and S' differ.
+    fn differing(&self) -> Vec<bool> {
+        self.s
+            .iter()
+            .zip(&self.s_twin)
+            .map(|(a, b)| a != b)
+            .collect()
+    }
+}
+
+/// A state of a walk: the ids of w and w' among the step's iterates, the examples drawn
+/// so far in the epoch (reshuffling; else 0), and whether an example where S and S'
+/// differ has been drawn.
+type Key = (u32, u32, u64, bool);
+
+/// Which draws a step allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Restrict {
+    /// every draw
+    None,
+    /// only the first draw of an example where S and S' differ (states that drew one
+    /// before are dropped): the step at which H, the first such draw, happens
+    FirstDiffering,
+}
+
+/// What the iterates reached so far tell about the loss (the hypotheses of a theorem on
+/// the region the runs visit): over every iterate of either run at steps F, …, t − 1 and
+/// every example of S and S'.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Reached {
+    /// the largest squared gradient norm
+    pub(crate) grad_sq_max: Option<Rational>,
+    /// the smallest and largest loss
+    pub(crate) loss_range: Option<(Rational, Rational)>,
+    /// one dimension: every iterate reached (for slopes of the derivative)
+    pub(crate) points: std::collections::BTreeSet<Rational>,
+}
+
+/// The law of (w_t, w'_t) advanced one step at a time (the propagation behind
+/// [`LossConstruction::propagate`] and the conditional quantities): states with integer
+/// counts of index sequences, iterates interned per step.
+#[derive(Clone)]
+pub(crate) struct Walk {
+    c: std::sync::Arc<LossConstruction>,
+    differing: Vec<bool>,
+    points: Vec<Vec<Rational>>,
+    states: HashMap<Key, rug::Integer>,
+    /// the number of index sequences of the steps so far (all of them, kept or not)
+    total: rug::Integer,
+    /// the next step's index
+    pub(crate) t: u64,
+    max_states: usize,
+    deadline: Option<std::time::Instant>,
+    /// collected when asked for
+    pub(crate) reached: Option<Reached>,
+}
+
+impl Walk {
+    /// Both runs at the start, before step F.
+    pub(crate) fn new(
+        c: std::sync::Arc<LossConstruction>,
+        max_states: usize,
+        deadline: Option<std::time::Instant>,
+        collect_reached: bool,
+    ) -> Result<Walk, PropagateError> {
+        let n = c.n();
+        if n == 0 || c.s_twin.len() != n {
             return Err(PropagateError::Unsupported(format!(
                 "S has {} examples and S' {}: they must have the same number, at least 1",
                 n,
-                self.s_twin.len()
+                c.s_twin.len()
             )));
         }
-        if self.draws == Draws::Reshuffle && n > 64 {
+        if c.draws == Draws::Reshuffle && n > 64 {
             return Err(PropagateError::Unsupported(format!(
                 "reshuffling tracks the examples drawn in an epoch for n up to 64, not {n}"
             )));
         }
-        // iterates seen at the current step, by id; a state is (id of w, id of w', the set
-        // of examples drawn so far in the epoch — always empty with replacement)
-        let mut points: Vec<Vec<Rational>> = vec![self.start.clone()];
-        let mut states: HashMap<(u32, u32, u64), rug::Integer> = HashMap::new();
-        states.insert((0, 0, 0), rug::Integer::from(1));
-        // every index sequence counted so far is equally likely: a state's probability is
-        // its count over the number of sequences
-        let mut total = rug::Integer::from(1);
-        for t in self.first_step..t_end {
-            let a = self.step_at(t)?;
-            let pos = ((t - self.first_step) % n as u64) as usize;
-            let mut next_ids: HashMap<Vec<Rational>, u32> = HashMap::new();
-            let mut next_points: Vec<Vec<Rational>> = Vec::new();
-            // the update of iterate `id` on example i of S (run 0) or of S' (run 1)
-            let mut cache: HashMap<(u8, u32, usize), u32> = HashMap::new();
-            let mut update = |run: u8, id: u32, i: usize| -> Result<u32, PropagateError> {
-                if let Some(&k) = cache.get(&(run, id, i)) {
-                    return Ok(k);
-                }
-                let z = if run == 0 {
-                    &self.s[i]
-                } else {
-                    &self.s_twin[i]
-                };
-                let w = self.sgd_step(&points[id as usize], z, &a)?;
-                let k = match next_ids.get(&w) {
-                    Some(&k) => k,
-                    None => {
-                        let k = next_points.len() as u32;
-                        next_ids.insert(w.clone(), k);
-                        next_points.push(w);
-                        k
-                    }
-                };
-                cache.insert((run, id, i), k);
-                Ok(k)
-            };
-            let mut next: HashMap<(u32, u32, u64), rug::Integer> =
-                HashMap::with_capacity(states.len() * 2);
-            // a fixed order, so ids (and the work) do not depend on hashing
-            let mut cur: Vec<((u32, u32, u64), rug::Integer)> = states.into_iter().collect();
-            cur.sort_by_key(|x| x.0);
-            for ((w, w2, used), count) in cur {
-                for i in 0..n {
-                    let mut drawn = used;
-                    if self.draws == Draws::Reshuffle {
-                        if used >> i & 1 == 1 {
-                            continue;
-                        }
-                        // the epoch's last draw starts the next epoch afresh
-                        drawn = if pos + 1 == n { 0 } else { used | 1 << i };
-                    }
-                    let key = (update(0, w, i)?, update(1, w2, i)?, drawn);
-                    *next.entry(key).or_default() += &count;
-                }
-                if next.len() > max_states {
-                    return Err(PropagateError::TooManyStates {
-                        states: next.len(),
-                        step: t,
-                        limit: max_states,
-                    });
-                }
-            }
-            total *= match self.draws {
-                Draws::WithReplacement => n,
-                Draws::Reshuffle => n - pos,
-            };
-            states = next;
-            points = next_points;
+        if c.start.len() != c.weights.len() {
+            return Err(PropagateError::Unsupported(format!(
+                "the start has {} coordinates for {} weights",
+                c.start.len(),
+                c.weights.len()
+            )));
         }
-        let mut out: Vec<State> = states
+        let mut states = HashMap::new();
+        states.insert((0, 0, 0, false), rug::Integer::from(1));
+        Ok(Walk {
+            differing: c.differing(),
+            points: vec![c.start.clone()],
+            states,
+            total: rug::Integer::from(1),
+            t: c.first_step,
+            max_states,
+            deadline,
+            reached: collect_reached.then(Reached::default),
+            c,
+        })
+    }
+
+    /// Records the loss and gradient at every iterate of this step, for every example.
+    fn record_reached(&mut self) -> Result<(), PropagateError> {
+        let Some(r) = self.reached.as_mut() else {
+            return Ok(());
+        };
+        let c = &self.c;
+        for w in &self.points {
+            if c.weights.len() == 1 {
+                r.points.insert(w[0].clone());
+            }
+            for z in c.s.iter().chain(&c.s_twin) {
+                let d = dual(&c.loss, &c.bind(w, z, true), c.weights.len())?;
+                let g2: Rational = d.g.iter().map(|x| Rational::from(x * x)).sum();
+                if r.grad_sq_max.as_ref().is_none_or(|m| g2 > *m) {
+                    r.grad_sq_max = Some(g2);
+                }
+                r.loss_range = Some(match r.loss_range.take() {
+                    None => (d.v.clone(), d.v),
+                    Some((lo, hi)) => {
+                        let lo = if d.v < lo { d.v.clone() } else { lo };
+                        let hi = if d.v > hi { d.v } else { hi };
+                        (lo, hi)
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Step t: every state draws each example it may (the same for both runs).
+    pub(crate) fn step(&mut self, restrict: Restrict) -> Result<(), PropagateError> {
+        if let Some(d) = self.deadline
+            && std::time::Instant::now() > d
+        {
+            return Err(PropagateError::Time { step: self.t });
+        }
+        self.record_reached()?;
+        let c = self.c.clone();
+        let n = c.n();
+        let t = self.t;
+        let a = c.step_at(t)?;
+        let pos = ((t - c.first_step) % n as u64) as usize;
+        let mut next_ids: HashMap<Vec<Rational>, u32> = HashMap::new();
+        let mut next_points: Vec<Vec<Rational>> = Vec::new();
+        // the update of iterate `id` on example i of S (run 0) or of S' (run 1)
+        let mut cache: HashMap<(u8, u32, usize), u32> = HashMap::new();
+        let points = &self.points;
+        let mut update = |run: u8, id: u32, i: usize| -> Result<u32, PropagateError> {
+            if let Some(&k) = cache.get(&(run, id, i)) {
+                return Ok(k);
+            }
+            let z = if run == 0 { &c.s[i] } else { &c.s_twin[i] };
+            let w = c.sgd_step(&points[id as usize], z, &a)?;
+            let k = match next_ids.get(&w) {
+                Some(&k) => k,
+                None => {
+                    let k = next_points.len() as u32;
+                    next_ids.insert(w.clone(), k);
+                    next_points.push(w);
+                    k
+                }
+            };
+            cache.insert((run, id, i), k);
+            Ok(k)
+        };
+        let mut next: HashMap<Key, rug::Integer> = HashMap::with_capacity(self.states.len() * 2);
+        // a fixed order, so ids (and the work) do not depend on hashing
+        let mut cur: Vec<(Key, rug::Integer)> =
+            std::mem::take(&mut self.states).into_iter().collect();
+        cur.sort_by_key(|x| x.0);
+        for ((w, w2, used, hit), count) in cur {
+            if restrict == Restrict::FirstDiffering && hit {
+                continue;
+            }
+            for i in 0..n {
+                let mut drawn = used;
+                if c.draws == Draws::Reshuffle {
+                    if used >> i & 1 == 1 {
+                        continue;
+                    }
+                    // the epoch's last draw starts the next epoch afresh
+                    drawn = if pos + 1 == n { 0 } else { used | 1 << i };
+                }
+                if restrict == Restrict::FirstDiffering && !self.differing[i] {
+                    continue;
+                }
+                let key = (
+                    update(0, w, i)?,
+                    update(1, w2, i)?,
+                    drawn,
+                    hit || self.differing[i],
+                );
+                *next.entry(key).or_default() += &count;
+            }
+            if next.len() > self.max_states {
+                return Err(PropagateError::TooManyStates {
+                    states: next.len(),
+                    step: t,
+                    limit: self.max_states,
+                });
+            }
+        }
+        self.total *= match c.draws {
+            Draws::WithReplacement => n,
+            Draws::Reshuffle => n - pos,
+        };
+        self.states = next;
+        self.points = next_points;
+        self.t += 1;
+        Ok(())
+    }
+
+    /// Keeps the states where `keep(w, w')` holds.
+    pub(crate) fn retain(&mut self, keep: impl Fn(&[Rational], &[Rational]) -> bool) {
+        let points = &self.points;
+        self.states
+            .retain(|k, _| keep(&points[k.0 as usize], &points[k.1 as usize]));
+    }
+
+    /// The states kept: their probability (counts over every index sequence) and the
+    /// conditional expectation of ‖w_t − w'_t‖ and of its square given them (`None` when
+    /// no state is kept).
+    pub(crate) fn moments(&self) -> Moments {
+        let mut mass = rug::Integer::new();
+        let mut equal = rug::Integer::new();
+        let mut sq = Rational::new();
+        let (mut lo, mut hi) = (Rational::new(), Rational::new());
+        let mut exact = true;
+        let mut dist: HashMap<(u32, u32), (Rational, Rational, Rational, bool)> = HashMap::new();
+        for (k, count) in &self.states {
+            mass += count;
+            if k.0 == k.1 {
+                equal += count;
+                continue;
+            }
+            let (s2, dlo, dhi, ex) = dist
+                .entry((k.0, k.1))
+                .or_insert_with(|| {
+                    let s2 = sq_distance(&self.points[k.0 as usize], &self.points[k.1 as usize]);
+                    let (dlo, dhi, ex) = sqrt_enclosure(&s2, ENCLOSURE_BITS);
+                    (s2, dlo, dhi, ex)
+                })
+                .clone();
+            exact &= ex;
+            sq += s2 * count;
+            lo += dlo * count;
+            hi += dhi * count;
+        }
+        let p = Rational::from((mass.clone(), self.total.clone()));
+        let p_equal = Rational::from((equal, self.total.clone()));
+        if mass == 0 {
+            return Moments {
+                p,
+                p_equal,
+                dist: None,
+                sq: None,
+            };
+        }
+        let m = Rational::from(mass);
+        let dist = if exact {
+            Expectation::Exact(lo / &m)
+        } else {
+            Expectation::Enclosure(lo / &m, hi / &m)
+        };
+        Moments {
+            p,
+            p_equal,
+            dist: Some(dist),
+            sq: Some(sq / m),
+        }
+    }
+
+    /// The law of the states kept (probabilities conditional on them).
+    pub(crate) fn law(&self) -> Law {
+        let mut merged: HashMap<(u32, u32), rug::Integer> = HashMap::new();
+        let mut mass = rug::Integer::new();
+        for (k, count) in &self.states {
+            *merged.entry((k.0, k.1)).or_default() += count;
+            mass += count;
+        }
+        let mut out: Vec<State> = merged
             .into_iter()
-            .map(|((w, w2, _), count)| State {
-                w: points[w as usize].clone(),
-                w_twin: points[w2 as usize].clone(),
-                p: Rational::from((count, total.clone())),
+            .map(|((w, w2), count)| State {
+                w: self.points[w as usize].clone(),
+                w_twin: self.points[w2 as usize].clone(),
+                p: Rational::from((count, mass.clone())),
             })
             .collect();
         out.sort_by(|x, y| (&x.w, &x.w_twin).cmp(&(&y.w, &y.w_twin)));
-        Ok(Law { states: out })
+        Law { states: out }
     }
+}
+
+/// Bits of the enclosures of irrational distances.
+pub(crate) const ENCLOSURE_BITS: u32 = 512;
+
+/// What a walk's kept states give.
+#[derive(Clone, Debug)]
+pub(crate) struct Moments {
+    /// their probability
+    pub(crate) p: Rational,
+    /// the probability of the kept states with w = w'
+    pub(crate) p_equal: Rational,
+    /// E[‖w − w'‖ | kept]
+    pub(crate) dist: Option<Expectation>,
+    /// E[‖w − w'‖² | kept]
+    pub(crate) sq: Option<Rational>,
+}
+
+/// ‖a − b‖².
+fn sq_distance(a: &[Rational], b: &[Rational]) -> Rational {
+    zip(a, b, |x, y| {
+        let d = Rational::from(x - y);
+        Rational::from(&d * &d)
+    })
+    .into_iter()
+    .sum()
+}
+
+/// `(lo, hi, exact)` with lo <= sqrt(x) <= hi: both the rational root when x is the square
+/// of a rational, else square roots rounded outward at `prec` bits.
+pub(crate) fn sqrt_enclosure(x: &Rational, prec: u32) -> (Rational, Rational, bool) {
+    let (num, den) = (x.numer(), x.denom());
+    if num.is_perfect_square() && den.is_perfect_square() {
+        let r = Rational::from((num.clone().sqrt(), den.clone().sqrt()));
+        return (r.clone(), r, true);
+    }
+    let mut rd = Float::with_val_round(prec, x, rug::float::Round::Down).0;
+    let mut ru = Float::with_val_round(prec, x, rug::float::Round::Up).0;
+    rd.sqrt_round(rug::float::Round::Down);
+    ru.sqrt_round(rug::float::Round::Up);
+    // beyond MPFR's exponent range: 0 <= sqrt(x) <= max(1, x) still encloses it
+    let lo = rd.to_rational().unwrap_or_default();
+    let hi = ru
+        .to_rational()
+        .unwrap_or_else(|| x.clone().max(Rational::from(1)));
+    (lo, hi, false)
 }
 
 /// One state of the law: both iterates and their probability.
@@ -424,12 +689,7 @@ pub struct State {
 impl State {
     /// ‖w_T − w'_T‖² (exact).
     pub fn sq_distance(&self) -> Rational {
-        zip(&self.w, &self.w_twin, |a, b| {
-            let d = Rational::from(a - b);
-            Rational::from(&d * &d)
-        })
-        .into_iter()
-        .sum()
+        sq_distance(&self.w, &self.w_twin)
     }
 }
 
@@ -466,26 +726,10 @@ impl Law {
         let (mut lo, mut hi) = (Rational::new(), Rational::new());
         let mut exact = true;
         for s in &self.states {
-            let sq = s.sq_distance();
-            let (num, den) = (sq.numer(), sq.denom());
-            if num.is_perfect_square() && den.is_perfect_square() {
-                let r = Rational::from((num.clone().sqrt(), den.clone().sqrt()));
-                lo += Rational::from(&r * &s.p);
-                hi += r * &s.p;
-            } else {
-                exact = false;
-                let mut rd = Float::with_val_round(prec, &sq, rug::float::Round::Down).0;
-                let mut ru = Float::with_val_round(prec, &sq, rug::float::Round::Up).0;
-                rd.sqrt_round(rug::float::Round::Down);
-                ru.sqrt_round(rug::float::Round::Up);
-                // beyond MPFR's exponent range: 0 <= sqrt(x) <= max(1, x) still encloses it
-                let rd = rd.to_rational().unwrap_or_default();
-                let ru = ru
-                    .to_rational()
-                    .unwrap_or_else(|| sq.clone().max(Rational::from(1)));
-                lo += rd * &s.p;
-                hi += ru * &s.p;
-            }
+            let (dlo, dhi, ex) = sqrt_enclosure(&s.sq_distance(), prec);
+            exact &= ex;
+            lo += dlo * &s.p;
+            hi += dhi * &s.p;
         }
         if exact {
             Expectation::Exact(lo)

@@ -1,0 +1,558 @@
+//! The quantities of a construction given by its loss, as opaque functions the claims
+//! use: each is registered in `expr::opaque` and called with its time arguments (`T`,
+//! `t0`, `s`) and the values of the claim parameters the construction's data uses; the
+//! exact engine gets its value, the interval engine an enclosure where the value is
+//! irrational. Laws are cached per parameter values and advanced step by step, so a
+//! sweep over T propagates once.
+
+use super::{
+    Draws, ENCLOSURE_BITS, Expectation, LossConstruction, Moments, PropagateError, Restrict, Walk,
+    dual, sqrt_enclosure,
+};
+use crate::expr::opaque::{Opaque, OpaqueError, OpaqueId, register};
+use crate::expr::{Expr, Func};
+use rug::Rational;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A construction given by its loss as a claim file states it: the data may use the
+/// claim's parameters (`step` also `t`).
+#[derive(Clone, Debug)]
+pub struct LossSpec {
+    /// the construction's id
+    pub id: String,
+    /// the loss, in the weights and the fields
+    pub loss: Expr,
+    /// the weights' names
+    pub weights: Vec<String>,
+    /// the fields of an example
+    pub fields: Vec<String>,
+    /// S, one expression per field
+    pub s: Vec<Vec<Expr>>,
+    /// S', as many examples as S
+    pub s_twin: Vec<Vec<Expr>>,
+    /// the step size, in `t` and parameters
+    pub step: Expr,
+    /// the first step F
+    pub first_step: Expr,
+    /// the start of both runs
+    pub start: Vec<Expr>,
+    /// how indices are drawn
+    pub draws: Draws,
+    /// most states of a law
+    pub max_states: usize,
+    /// most seconds one evaluation may propagate
+    pub max_seconds: u64,
+}
+
+/// The quantities: name, meaning, time arguments.
+pub const QUANTITIES: &[(&str, &str, &[&str])] = &[
+    ("div_T", "E||w_T - w'_T||", &["T"]),
+    ("sqdiv_T", "E||w_T - w'_T||^2", &["T"]),
+    ("div_t0", "E||w_t0 - w'_t0||", &["t0"]),
+    ("p_zero_t0", "P[w_t0 = w'_t0]", &["t0"]),
+    (
+        "div_t0_given_nonzero_t0",
+        "E[||w_t0 - w'_t0|| | w_t0 != w'_t0]",
+        &["t0"],
+    ),
+    (
+        "div_T_given_zero_t0",
+        "E[||w_T - w'_T|| | w_t0 = w'_t0]",
+        &["T", "t0"],
+    ),
+    (
+        "div_T_given_nonzero_t0",
+        "E[||w_T - w'_T|| | w_t0 != w'_t0]",
+        &["T", "t0"],
+    ),
+    (
+        "p_first_s",
+        "P[H = s], H the first step drawing an example where S and S' differ",
+        &["s"],
+    ),
+    (
+        "div_T_given_first_s",
+        "E[||w_T - w'_T|| | H = s]",
+        &["T", "s"],
+    ),
+    (
+        "grad_max_T",
+        "the largest ||grad f(w; z)|| over the iterates of both runs at steps F..T-1 and every example z of S and S'",
+        &["T"],
+    ),
+    (
+        "loss_min_T",
+        "the smallest f(w; z) over the same iterates and examples",
+        &["T"],
+    ),
+    (
+        "loss_max_T",
+        "the largest f(w; z) over the same iterates and examples",
+        &["T"],
+    ),
+    (
+        "slope_max_T",
+        "one weight: the largest |f'(a; z) - f'(b; z)| / |a - b| over iterates a != b reached at steps F..T-1 and every example z (a lower bound of the smoothness constant beta there)",
+        &["T"],
+    ),
+];
+
+/// One registered quantity of one construction.
+#[derive(Debug)]
+struct Quantity {
+    name: String,
+    kind: usize,
+    /// how many leading arguments are times
+    times: usize,
+    cache: Arc<Cache>,
+}
+
+/// The laws of one construction, per parameter values.
+#[derive(Debug)]
+struct Cache {
+    spec: LossSpec,
+    params: Vec<String>,
+    instances: Mutex<HashMap<Vec<Rational>, Arc<Mutex<Instance>>>>,
+}
+
+/// Walks and what they gave, at one set of parameter values.
+struct Instance {
+    c: Arc<LossConstruction>,
+    /// the unconditional walk and its moments at t = F, F + 1, …
+    main: Option<Walk>,
+    main_moments: Vec<Moments>,
+    /// walks conditioned at a time (kind: 0 w = w', 1 w != w', 2 H = s), their moments
+    /// from the conditioning time on
+    conditioned: HashMap<(u8, u64), (Walk, Vec<Moments>, Rational)>,
+    /// the reached-region statistics at T
+    reached: HashMap<u64, ReachedStats>,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Instance")
+    }
+}
+
+#[derive(Clone, Debug)]
+struct ReachedStats {
+    grad_sq_max: Rational,
+    loss_min: Rational,
+    loss_max: Rational,
+    slope_max: Option<Rational>,
+}
+
+/// A value: exact, or enclosed.
+enum Value {
+    Exact(Rational),
+    Enclosure(Rational, Rational),
+}
+
+fn failed(e: PropagateError) -> OpaqueError {
+    match e {
+        PropagateError::Undefined(m) => OpaqueError::Undefined(m),
+        other => OpaqueError::Failed(other.to_string()),
+    }
+}
+
+impl LossSpec {
+    /// The claim parameters the data uses (every name but the weights, the fields and `t`),
+    /// sorted.
+    pub fn params(&self) -> Vec<String> {
+        let mut names = BTreeSet::new();
+        for e in self
+            .s
+            .iter()
+            .chain(&self.s_twin)
+            .flatten()
+            .chain(&self.start)
+            .chain([&self.first_step])
+        {
+            names.extend(e.free_vars());
+        }
+        names.extend(self.step.free_vars().into_iter().filter(|n| n != "t"));
+        names.into_iter().collect()
+    }
+
+    /// The construction at parameter values `values` (in the order of [`Self::params`]).
+    pub fn instantiate(
+        &self,
+        params: &[String],
+        values: &[Rational],
+    ) -> Result<LossConstruction, PropagateError> {
+        let bind: HashMap<&str, super::Dual> = params
+            .iter()
+            .zip(values)
+            .map(|(n, v)| (n.as_str(), super::Dual::constant(v.clone(), 0)))
+            .collect();
+        let value = |e: &Expr| dual(e, &bind, 0).map(|d| d.v);
+        let examples = |v: &[Vec<Expr>]| -> Result<Vec<Vec<Rational>>, PropagateError> {
+            v.iter().map(|z| z.iter().map(value).collect()).collect()
+        };
+        let f = value(&self.first_step)?;
+        let first_step = f
+            .is_integer()
+            .then(|| f.numer().to_u64())
+            .flatten()
+            .ok_or_else(|| {
+                PropagateError::Undefined(format!(
+                    "the first step {f} is not a non-negative integer"
+                ))
+            })?;
+        let mut step = self.step.clone();
+        for (n, v) in params.iter().zip(values) {
+            step = step.substitute(n, &Expr::Num(v.clone()));
+        }
+        Ok(LossConstruction {
+            loss: self.loss.clone(),
+            weights: self.weights.clone(),
+            fields: self.fields.clone(),
+            s: examples(&self.s)?,
+            s_twin: examples(&self.s_twin)?,
+            step,
+            first_step,
+            start: self.start.iter().map(value).collect::<Result<_, _>>()?,
+            draws: self.draws,
+        })
+    }
+
+    /// Registers every quantity as an opaque function; returns, for each quantity name
+    /// (with `_t1` copies of the `_t0` ones), its meaning and the expression a claim's
+    /// definition takes: the call with its time arguments and the parameters.
+    pub fn register(&self) -> Vec<(String, String, Expr)> {
+        let params = self.params();
+        let cache = Arc::new(Cache {
+            spec: self.clone(),
+            params: params.clone(),
+            instances: Mutex::new(HashMap::new()),
+        });
+        let mut out = Vec::new();
+        for (kind, (name, meaning, times)) in QUANTITIES.iter().enumerate() {
+            let id: OpaqueId = register(Arc::new(Quantity {
+                name: format!("{}.{name}", self.id),
+                kind,
+                times: times.len(),
+                cache: cache.clone(),
+            }));
+            let call = |times: &[&str]| {
+                let args: Vec<Expr> = times
+                    .iter()
+                    .chain(params.iter().map(|p| p.as_str()).collect::<Vec<_>>().iter())
+                    .map(|n| Expr::Var(n.to_string()))
+                    .collect();
+                Expr::Call(Func::Opaque(id), args)
+            };
+            out.push((name.to_string(), meaning.to_string(), call(times)));
+            if name.ends_with("_t0") {
+                let t1: Vec<&str> = times
+                    .iter()
+                    .map(|t| if *t == "t0" { "t1" } else { t })
+                    .collect();
+                out.push((
+                    format!("{}_t1", name.trim_end_matches("_t0")).replace("t0", "t1"),
+                    meaning.replace("t0", "t1"),
+                    call(&t1),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// A non-negative integer time argument.
+fn time_arg(x: &Rational, name: &str) -> Result<u64, OpaqueError> {
+    if !x.is_integer() || *x < 0 {
+        return Err(OpaqueError::Undefined(format!(
+            "the time {name} = {x} is not a non-negative integer"
+        )));
+    }
+    x.numer()
+        .to_u64()
+        .ok_or_else(|| OpaqueError::Failed(format!("the time {name} = {x} is too large")))
+}
+
+impl Cache {
+    fn instance(&self, values: &[Rational]) -> Result<Arc<Mutex<Instance>>, OpaqueError> {
+        let mut map = self.instances.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = map.get(values) {
+            return Ok(i.clone());
+        }
+        let c = self
+            .spec
+            .instantiate(&self.params, values)
+            .map_err(failed)?;
+        let inst = Arc::new(Mutex::new(Instance {
+            c: Arc::new(c),
+            main: None,
+            main_moments: Vec::new(),
+            conditioned: HashMap::new(),
+            reached: HashMap::new(),
+        }));
+        map.insert(values.to_vec(), inst.clone());
+        Ok(inst)
+    }
+}
+
+/// Most steps a law is propagated over.
+const MAX_STEPS: u64 = 1_000_000;
+
+impl Instance {
+    fn walk(&self, spec: &LossSpec, reached: bool, deadline: Instant) -> Result<Walk, OpaqueError> {
+        Walk::new(self.c.clone(), spec.max_states, Some(deadline), reached).map_err(failed)
+    }
+
+    fn check_time(&self, t: u64, name: &str) -> Result<(), OpaqueError> {
+        let f = self.c.first_step;
+        if t < f {
+            return Err(OpaqueError::Undefined(format!(
+                "{name} = {t} is before the first step F = {f}"
+            )));
+        }
+        if t - f > MAX_STEPS {
+            return Err(OpaqueError::Failed(format!(
+                "{name} = {t}: more than {MAX_STEPS} steps to propagate"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The unconditional moments at time t.
+    fn at(&mut self, spec: &LossSpec, t: u64, deadline: Instant) -> Result<Moments, OpaqueError> {
+        self.check_time(t, "the time")?;
+        let k = (t - self.c.first_step) as usize;
+        if let Some(m) = self.main_moments.get(k) {
+            return Ok(m.clone());
+        }
+        let mut w = match self.main.take() {
+            Some(w) => w,
+            None => {
+                let w = self.walk(spec, false, deadline)?;
+                self.main_moments.push(w.moments());
+                w
+            }
+        };
+        w.deadline = Some(deadline);
+        while w.t < t {
+            if let Err(e) = w.step(Restrict::None) {
+                // a failed step leaves the walk unusable: start again next time
+                self.main_moments.truncate(0);
+                return Err(failed(e));
+            }
+            self.main_moments.push(w.moments());
+        }
+        self.main = Some(w);
+        Ok(self.main_moments[k].clone())
+    }
+
+    /// Moments at `t` of the walk conditioned at `at` (`which`: 0 w = w', 1 w != w',
+    /// 2 H = at), and the condition's probability.
+    fn conditioned(
+        &mut self,
+        spec: &LossSpec,
+        which: u8,
+        at: u64,
+        t: u64,
+        deadline: Instant,
+    ) -> Result<(Rational, Moments), OpaqueError> {
+        self.check_time(at, "the conditioning time")?;
+        let start = if which == 2 { at + 1 } else { at };
+        if t < start {
+            return Err(OpaqueError::Undefined(format!(
+                "T = {t} is before the conditioning time {}",
+                if which == 2 {
+                    format!("s + 1 = {start}")
+                } else {
+                    format!("t0 = {at}")
+                }
+            )));
+        }
+        if !self.conditioned.contains_key(&(which, at)) {
+            let mut w = self.walk(spec, false, deadline)?;
+            while w.t < at {
+                w.step(Restrict::None).map_err(failed)?;
+            }
+            match which {
+                0 => w.retain(|a, b| a == b),
+                1 => w.retain(|a, b| a != b),
+                _ => w.step(Restrict::FirstDiffering).map_err(failed)?,
+            }
+            let m = w.moments();
+            let p = m.p.clone();
+            self.conditioned.insert((which, at), (w, vec![m], p));
+        }
+        let (w, ms, p) = self
+            .conditioned
+            .get_mut(&(which, at))
+            .expect("inserted above");
+        let k = (t - start) as usize;
+        w.deadline = Some(deadline);
+        while ms.len() <= k {
+            if let Err(e) = w.step(Restrict::None) {
+                self.conditioned.remove(&(which, at));
+                return Err(failed(e));
+            }
+            ms.push(w.moments());
+        }
+        Ok((p.clone(), ms[k].clone()))
+    }
+
+    /// The reached-region statistics at T.
+    fn reached(
+        &mut self,
+        spec: &LossSpec,
+        t: u64,
+        deadline: Instant,
+    ) -> Result<ReachedStats, OpaqueError> {
+        self.check_time(t, "T")?;
+        if t == self.c.first_step {
+            return Err(OpaqueError::Undefined(format!(
+                "no step before T = {t}: no iterate at which a gradient is taken"
+            )));
+        }
+        if let Some(r) = self.reached.get(&t) {
+            return Ok(r.clone());
+        }
+        let mut w = self.walk(spec, true, deadline)?;
+        while w.t < t {
+            w.step(Restrict::None).map_err(failed)?;
+        }
+        let r = w.reached.take().expect("collected");
+        let (loss_min, loss_max) = r.loss_range.expect("at least one step");
+        let c = &self.c;
+        let slope_max = if c.weights.len() == 1 {
+            let pts: Vec<&Rational> = r.points.iter().collect();
+            let mut best = Rational::new();
+            for z in c.s.iter().chain(&c.s_twin) {
+                let mut prev: Option<(&Rational, Rational)> = None;
+                for x in &pts {
+                    let g = c.gradient(std::slice::from_ref(x), z).map_err(failed)?;
+                    let g = g.into_iter().next().expect("one weight");
+                    if let Some((px, pg)) = &prev {
+                        let slope = (Rational::from(&g - pg) / Rational::from(*x - *px)).abs();
+                        if slope > best {
+                            best = slope;
+                        }
+                    }
+                    prev = Some((x, g));
+                }
+            }
+            Some(best)
+        } else {
+            None
+        };
+        let out = ReachedStats {
+            grad_sq_max: r.grad_sq_max.expect("at least one step"),
+            loss_min,
+            loss_max,
+            slope_max,
+        };
+        self.reached.insert(t, out.clone());
+        Ok(out)
+    }
+}
+
+fn dist_value(m: &Moments, what: &str) -> Result<Value, OpaqueError> {
+    match &m.dist {
+        None => Err(OpaqueError::Undefined(format!(
+            "the condition {what} has probability 0"
+        ))),
+        Some(Expectation::Exact(v)) => Ok(Value::Exact(v.clone())),
+        Some(Expectation::Enclosure(lo, hi)) => Ok(Value::Enclosure(lo.clone(), hi.clone())),
+    }
+}
+
+impl Quantity {
+    fn value(&self, args: &[Rational]) -> Result<Value, OpaqueError> {
+        let (name, _, time_names) = QUANTITIES[self.kind];
+        if args.len() != self.times + self.cache.params.len() {
+            return Err(OpaqueError::Failed(format!(
+                "`{}` takes {} arguments",
+                self.name,
+                self.times + self.cache.params.len()
+            )));
+        }
+        let mut times = Vec::with_capacity(self.times);
+        for (x, n) in args.iter().zip(time_names) {
+            times.push(time_arg(x, n)?);
+        }
+        let spec = &self.cache.spec;
+        let inst = self.cache.instance(&args[self.times..])?;
+        let mut inst = inst.lock().unwrap_or_else(|e| e.into_inner());
+        let deadline = Instant::now() + Duration::from_secs(spec.max_seconds);
+        let t = times[0];
+        Ok(match name {
+            "div_T" | "div_t0" => dist_value(&inst.at(spec, t, deadline)?, "(none)")?,
+            "sqdiv_T" => Value::Exact(inst.at(spec, t, deadline)?.sq.unwrap_or_default()),
+            "p_zero_t0" => Value::Exact(inst.at(spec, t, deadline)?.p_equal),
+            "div_t0_given_nonzero_t0" => {
+                let (_, m) = inst.conditioned(spec, 1, t, t, deadline)?;
+                dist_value(&m, "w_t0 != w'_t0")?
+            }
+            "div_T_given_zero_t0" => {
+                let (_, m) = inst.conditioned(spec, 0, times[1], t, deadline)?;
+                dist_value(&m, "w_t0 = w'_t0")?
+            }
+            "div_T_given_nonzero_t0" => {
+                let (_, m) = inst.conditioned(spec, 1, times[1], t, deadline)?;
+                dist_value(&m, "w_t0 != w'_t0")?
+            }
+            "p_first_s" => {
+                let (p, _) = inst.conditioned(spec, 2, t, t + 1, deadline)?;
+                Value::Exact(p)
+            }
+            "div_T_given_first_s" => {
+                let (_, m) = inst.conditioned(spec, 2, times[1], t, deadline)?;
+                dist_value(&m, "H = s")?
+            }
+            "grad_max_T" => {
+                let r = inst.reached(spec, t, deadline)?;
+                let (lo, hi, exact) = sqrt_enclosure(&r.grad_sq_max, ENCLOSURE_BITS);
+                if exact {
+                    Value::Exact(lo)
+                } else {
+                    Value::Enclosure(lo, hi)
+                }
+            }
+            "loss_min_T" => Value::Exact(inst.reached(spec, t, deadline)?.loss_min),
+            "loss_max_T" => Value::Exact(inst.reached(spec, t, deadline)?.loss_max),
+            "slope_max_T" => match inst.reached(spec, t, deadline)?.slope_max {
+                Some(v) => Value::Exact(v),
+                None => {
+                    return Err(OpaqueError::Failed(
+                        "slope_max_T is computed for one weight only".into(),
+                    ));
+                }
+            },
+            other => unreachable!("quantity {other}"),
+        })
+    }
+}
+
+impl Opaque for Quantity {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn arity(&self) -> usize {
+        self.times + self.cache.params.len()
+    }
+
+    fn exact(&self, args: &[Rational]) -> Result<Rational, OpaqueError> {
+        match self.value(args)? {
+            Value::Exact(v) => Ok(v),
+            Value::Enclosure(..) => Err(OpaqueError::Inexact(format!(
+                "`{}` is a sum of square roots (enclosed at {ENCLOSURE_BITS} bits)",
+                self.name
+            ))),
+        }
+    }
+
+    fn enclose(&self, args: &[Rational], _prec: u32) -> Result<(Rational, Rational), OpaqueError> {
+        match self.value(args)? {
+            Value::Exact(v) => Ok((v.clone(), v)),
+            Value::Enclosure(lo, hi) => Ok((lo, hi)),
+        }
+    }
+}
