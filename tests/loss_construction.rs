@@ -214,3 +214,92 @@ fn bad_constructions_name_line_and_column() {
         assert!(shown.contains(msg), "{line}: {shown}");
     }
 }
+
+/// The examples shipped in `examples/loss_constructions/` decide as their comments say.
+/// The best constant 1/3 of the Huber-trimmed Theorem 1 construction is confirmed by hand:
+/// at T = 2 one step is taken from w = (0, 3); the differing example is drawn with
+/// probability 1/4 and moves the runs apart by alpha (1/2 + 1/2), so E||Delta_2|| = alpha/4;
+/// the largest gradient norm at the start is that of a shared example, |h'(3) - 1/2| = 3/2;
+/// so K (3/2)/4 (2 alpha) <= alpha/4 gives K <= 1/3, and for larger T the ratio
+/// (T - 1)/T only grows while the largest gradient norm stays 3/2.
+#[test]
+fn the_examples_decide_as_documented() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let run = |name: &str| {
+        let path = format!("{root}/examples/loss_constructions/{name}");
+        let text = std::fs::read_to_string(&path).expect("example");
+        let claims = load_sources(&[(path, text)]).expect("loads");
+        let opts = Options::default();
+        claims
+            .iter()
+            .flat_map(|c| decide(c, &opts))
+            .map(|o| (o.id.clone(), o))
+            .collect::<Vec<_>>()
+    };
+    let huber = run("theorem1_huber.toml");
+    let get = |v: &[(String, stabcert::Outcome)], id: &str| {
+        v.iter().find(|(i, _)| i == id).expect(id).1.clone()
+    };
+    for id in [
+        "huber.lipschitz.reached",
+        "huber.thm1.main",
+        "huber.thm1.exact",
+        "huber.thm1.constant",
+    ] {
+        assert_eq!(get(&huber, id).verdict, Verdict::Certified, "{id}");
+    }
+    assert_eq!(get(&huber, "huber.loss.range").verdict, Verdict::Refuted);
+    let k = get(&huber, "huber.thm1.constant");
+    let b = k.best_constant.expect("a best constant");
+    assert_eq!(
+        (b.lo.to_string(), b.safe.to_string()),
+        ("1/3".into(), "1/3".into()),
+        "{b:?}"
+    );
+    let abs = run("absolute.toml");
+    let smooth = get(&abs, "absolute.smooth");
+    assert_eq!(smooth.verdict, Verdict::Refuted);
+    // the kink: iterates -1/10, 0, 1/10 after one step of 1/10, and the derivative of
+    // |w - 0| jumps from 0 (the convention at 0) to 1 over 1/10
+    let cx = smooth.counterexample.expect("a counterexample");
+    assert!(
+        matches!(&cx.lhs, stabcert::decide::Side::Exact(v) if *v == 10),
+        "{cx:?}"
+    );
+    for id in [
+        "absolute.lipschitz",
+        "absolute.hardt_convex",
+        "absolute.conditional",
+    ] {
+        assert_eq!(get(&abs, id).verdict, Verdict::Certified, "{id}");
+    }
+}
+
+/// A law that outgrows its state budget ends with a message (undecided, not a hang), and
+/// points beyond the step where it stopped fail at once with the same message.
+#[test]
+fn the_state_budget_ends_with_a_message() {
+    let text = r#"
+[[construction]]
+id = "wide"
+source = "t"
+text = "iterates that do not merge: a Huber part on every example with different labels"
+loss = "w^2 - max(0, abs(w) - 1)^2 - y*w"
+s = [["0", "1"], ["0", "0.3"], ["0", "0.7"]]
+s_twin = [["0", "-1"], ["0", "0.3"], ["0", "0.7"]]
+step = "1/10"
+sampling = "with-replacement"
+max_states = 50
+
+[[claim]]
+id = "wide.claim"
+source = "t"
+text = "any bound"
+construction = "wide"
+params = ["T in 1..=40"]
+holds = "div_T <= 100"
+"#;
+    let out = verdicts(text);
+    assert_eq!(out[0].1, Verdict::Undecided, "{out:?}");
+    assert!(out[0].2.contains("above the budget of 50"), "{out:?}");
+}

@@ -900,9 +900,9 @@ fn loss_construction(ctx: &Ctx, rc: &RawConstruction) -> Result<ConstructionSpec
 }
 
 /// The default state budget of a construction given by its loss.
-pub const DEFAULT_MAX_STATES: u64 = 1_000_000;
+pub const DEFAULT_MAX_STATES: u64 = 200_000;
 /// The default time budget (seconds) of one evaluation of such a construction's quantity.
-pub const DEFAULT_MAX_SECONDS: u64 = 120;
+pub const DEFAULT_MAX_SECONDS: u64 = 30;
 
 /// Why `e` may be irrational at rational points: `exp`, `ln`, `sqrt`, a power whose
 /// exponent is not an integer literal, or a binder.

@@ -126,8 +126,13 @@ struct Instance {
     /// walks conditioned at a time (kind: 0 w = w', 1 w != w', 2 H = s), their moments
     /// from the conditioning time on
     conditioned: HashMap<(u8, u64), (Walk, Vec<Moments>, Rational)>,
-    /// the reached-region statistics at T
-    reached: HashMap<u64, ReachedStats>,
+    /// the walk that collects the reached region, and its statistics at T = F + 1, …
+    reach: Option<Walk>,
+    reached: Vec<ReachedStats>,
+    /// a walk that failed (a budget), by kind (0 w = w', 1 w != w', 2 H = s, 3 the
+    /// unconditional walk, 4 the reached region) and conditioning time: the step it
+    /// reached and the message, so that later requests beyond it fail at once
+    failures: HashMap<(u8, u64), (u64, String)>,
 }
 
 impl std::fmt::Debug for Instance {
@@ -288,7 +293,9 @@ impl Cache {
             main: None,
             main_moments: Vec::new(),
             conditioned: HashMap::new(),
-            reached: HashMap::new(),
+            reach: None,
+            reached: Vec::new(),
+            failures: HashMap::new(),
         }));
         map.insert(values.to_vec(), inst.clone());
         Ok(inst)
@@ -318,6 +325,23 @@ impl Instance {
         Ok(())
     }
 
+    /// The error of an earlier walk of `key` that stopped at or before step `t`.
+    fn failed_before(&self, key: (u8, u64), t: u64) -> Result<(), OpaqueError> {
+        match self.failures.get(&key) {
+            Some((at, m)) if *at <= t => Err(OpaqueError::Failed(m.clone())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records that the walk of `key` stopped at step `at`.
+    fn fail(&mut self, key: (u8, u64), at: u64, e: PropagateError) -> OpaqueError {
+        let e = failed(e);
+        if let OpaqueError::Failed(m) = &e {
+            self.failures.insert(key, (at, m.clone()));
+        }
+        e
+    }
+
     /// The unconditional moments at time t.
     fn at(&mut self, spec: &LossSpec, t: u64, deadline: Instant) -> Result<Moments, OpaqueError> {
         self.check_time(t, "the time")?;
@@ -325,20 +349,21 @@ impl Instance {
         if let Some(m) = self.main_moments.get(k) {
             return Ok(m.clone());
         }
+        self.failed_before((3, 0), t)?;
         let mut w = match self.main.take() {
             Some(w) => w,
             None => {
                 let w = self.walk(spec, false, deadline)?;
-                self.main_moments.push(w.moments());
+                self.main_moments = vec![w.moments()];
                 w
             }
         };
         w.deadline = Some(deadline);
         while w.t < t {
             if let Err(e) = w.step(Restrict::None) {
-                // a failed step leaves the walk unusable: start again next time
-                self.main_moments.truncate(0);
-                return Err(failed(e));
+                // the walk is lost; the moments up to here stay
+                let at = w.t;
+                return Err(self.fail((3, 0), at, e));
             }
             self.main_moments.push(w.moments());
         }
@@ -368,15 +393,22 @@ impl Instance {
                 }
             )));
         }
+        self.failed_before((which, at), t)?;
         if !self.conditioned.contains_key(&(which, at)) {
             let mut w = self.walk(spec, false, deadline)?;
             while w.t < at {
-                w.step(Restrict::None).map_err(failed)?;
+                if let Err(e) = w.step(Restrict::None) {
+                    return Err(self.fail((which, at), w.t, e));
+                }
             }
             match which {
                 0 => w.retain(|a, b| a == b),
                 1 => w.retain(|a, b| a != b),
-                _ => w.step(Restrict::FirstDiffering).map_err(failed)?,
+                _ => {
+                    if let Err(e) = w.step(Restrict::FirstDiffering) {
+                        return Err(self.fail((which, at), w.t, e));
+                    }
+                }
             }
             let m = w.moments();
             let p = m.p.clone();
@@ -390,8 +422,9 @@ impl Instance {
         w.deadline = Some(deadline);
         while ms.len() <= k {
             if let Err(e) = w.step(Restrict::None) {
+                let reached = w.t;
                 self.conditioned.remove(&(which, at));
-                return Err(failed(e));
+                return Err(self.fail((which, at), reached, e));
             }
             ms.push(w.moments());
         }
@@ -406,31 +439,48 @@ impl Instance {
         deadline: Instant,
     ) -> Result<ReachedStats, OpaqueError> {
         self.check_time(t, "T")?;
-        if t == self.c.first_step {
+        let f = self.c.first_step;
+        if t == f {
             return Err(OpaqueError::Undefined(format!(
                 "no step before T = {t}: no iterate at which a gradient is taken"
             )));
         }
-        if let Some(r) = self.reached.get(&t) {
+        let k = (t - f - 1) as usize;
+        if let Some(r) = self.reached.get(k) {
             return Ok(r.clone());
         }
-        let mut w = self.walk(spec, true, deadline)?;
+        self.failed_before((4, 0), t)?;
+        let mut w = match self.reach.take() {
+            Some(w) => w,
+            None => self.walk(spec, true, deadline)?,
+        };
+        w.deadline = Some(deadline);
         while w.t < t {
-            w.step(Restrict::None).map_err(failed)?;
+            if let Err(e) = w.step(Restrict::None) {
+                let at = w.t;
+                return Err(self.fail((4, 0), at, e));
+            }
+            let stats = self.stats(&w).map_err(|e| self.fail((4, 0), t, e))?;
+            self.reached.push(stats);
         }
-        let r = w.reached.take().expect("collected");
-        let (loss_min, loss_max) = r.loss_range.expect("at least one step");
+        self.reach = Some(w);
+        Ok(self.reached[k].clone())
+    }
+
+    /// The reached-region statistics of a collecting walk so far.
+    fn stats(&self, w: &Walk) -> Result<ReachedStats, PropagateError> {
+        let r = w.reached.as_ref().expect("collected");
+        let (loss_min, loss_max) = r.loss_range.clone().expect("at least one step");
         let c = &self.c;
         let slope_max = if c.weights.len() == 1 {
-            let pts: Vec<&Rational> = r.points.iter().collect();
             let mut best = Rational::new();
             for z in c.s.iter().chain(&c.s_twin) {
                 let mut prev: Option<(&Rational, Rational)> = None;
-                for x in &pts {
-                    let g = c.gradient(std::slice::from_ref(x), z).map_err(failed)?;
+                for x in &r.points {
+                    let g = c.gradient(std::slice::from_ref(x), z)?;
                     let g = g.into_iter().next().expect("one weight");
                     if let Some((px, pg)) = &prev {
-                        let slope = (Rational::from(&g - pg) / Rational::from(*x - *px)).abs();
+                        let slope = (Rational::from(&g - pg) / Rational::from(x - *px)).abs();
                         if slope > best {
                             best = slope;
                         }
@@ -442,14 +492,12 @@ impl Instance {
         } else {
             None
         };
-        let out = ReachedStats {
-            grad_sq_max: r.grad_sq_max.expect("at least one step"),
+        Ok(ReachedStats {
+            grad_sq_max: r.grad_sq_max.clone().expect("at least one step"),
             loss_min,
             loss_max,
             slope_max,
-        };
-        self.reached.insert(t, out.clone());
-        Ok(out)
+        })
     }
 }
 
