@@ -149,12 +149,6 @@ struct ReachedStats {
     slope_max: Option<Rational>,
 }
 
-/// A value: exact, or enclosed.
-enum Value {
-    Exact(Rational),
-    Enclosure(Rational, Rational),
-}
-
 fn failed(e: PropagateError) -> OpaqueError {
     match e {
         PropagateError::Undefined(m) => OpaqueError::Undefined(m),
@@ -244,8 +238,9 @@ impl LossSpec {
             let call = |times: &[&str]| {
                 let args: Vec<Expr> = times
                     .iter()
-                    .chain(params.iter().map(|p| p.as_str()).collect::<Vec<_>>().iter())
-                    .map(|n| Expr::Var(n.to_string()))
+                    .map(|n| n.to_string())
+                    .chain(params.iter().cloned())
+                    .map(Expr::Var)
                     .collect();
                 Expr::Call(Func::Opaque(id), args)
             };
@@ -501,18 +496,14 @@ impl Instance {
     }
 }
 
-fn dist_value(m: &Moments, what: &str) -> Result<Value, OpaqueError> {
-    match &m.dist {
-        None => Err(OpaqueError::Undefined(format!(
-            "the condition {what} has probability 0"
-        ))),
-        Some(Expectation::Exact(v)) => Ok(Value::Exact(v.clone())),
-        Some(Expectation::Enclosure(lo, hi)) => Ok(Value::Enclosure(lo.clone(), hi.clone())),
-    }
+fn dist_value(m: &Moments, what: &str) -> Result<Expectation, OpaqueError> {
+    m.dist
+        .clone()
+        .ok_or_else(|| OpaqueError::Undefined(format!("the condition {what} has probability 0")))
 }
 
 impl Quantity {
-    fn value(&self, args: &[Rational]) -> Result<Value, OpaqueError> {
+    fn value(&self, args: &[Rational]) -> Result<Expectation, OpaqueError> {
         let (name, _, time_names) = QUANTITIES[self.kind];
         if args.len() != self.times + self.cache.params.len() {
             return Err(OpaqueError::Failed(format!(
@@ -532,8 +523,8 @@ impl Quantity {
         let t = times[0];
         Ok(match name {
             "div_T" | "div_t0" => dist_value(&inst.at(spec, t, deadline)?, "(none)")?,
-            "sqdiv_T" => Value::Exact(inst.at(spec, t, deadline)?.sq.unwrap_or_default()),
-            "p_zero_t0" => Value::Exact(inst.at(spec, t, deadline)?.p_equal),
+            "sqdiv_T" => Expectation::Exact(inst.at(spec, t, deadline)?.sq.unwrap_or_default()),
+            "p_zero_t0" => Expectation::Exact(inst.at(spec, t, deadline)?.p_equal),
             "div_t0_given_nonzero_t0" => {
                 let (_, m) = inst.conditioned(spec, 1, t, t, deadline)?;
                 dist_value(&m, "w_t0 != w'_t0")?
@@ -548,7 +539,7 @@ impl Quantity {
             }
             "p_first_s" => {
                 let (p, _) = inst.conditioned(spec, 2, t, t + 1, deadline)?;
-                Value::Exact(p)
+                Expectation::Exact(p)
             }
             "div_T_given_first_s" => {
                 let (_, m) = inst.conditioned(spec, 2, times[1], t, deadline)?;
@@ -558,15 +549,15 @@ impl Quantity {
                 let r = inst.reached(spec, t, deadline)?;
                 let (lo, hi, exact) = sqrt_enclosure(&r.grad_sq_max, ENCLOSURE_BITS);
                 if exact {
-                    Value::Exact(lo)
+                    Expectation::Exact(lo)
                 } else {
-                    Value::Enclosure(lo, hi)
+                    Expectation::Enclosure(lo, hi)
                 }
             }
-            "loss_min_T" => Value::Exact(inst.reached(spec, t, deadline)?.loss_min),
-            "loss_max_T" => Value::Exact(inst.reached(spec, t, deadline)?.loss_max),
+            "loss_min_T" => Expectation::Exact(inst.reached(spec, t, deadline)?.loss_min),
+            "loss_max_T" => Expectation::Exact(inst.reached(spec, t, deadline)?.loss_max),
             "slope_max_T" => match inst.reached(spec, t, deadline)?.slope_max {
-                Some(v) => Value::Exact(v),
+                Some(v) => Expectation::Exact(v),
                 None => {
                     return Err(OpaqueError::Failed(
                         "slope_max_T is computed for one weight only".into(),
@@ -589,8 +580,8 @@ impl Opaque for Quantity {
 
     fn exact(&self, args: &[Rational]) -> Result<Rational, OpaqueError> {
         match self.value(args)? {
-            Value::Exact(v) => Ok(v),
-            Value::Enclosure(..) => Err(OpaqueError::Inexact(format!(
+            Expectation::Exact(v) => Ok(v),
+            Expectation::Enclosure(..) => Err(OpaqueError::Inexact(format!(
                 "`{}` is a sum of square roots (enclosed at {ENCLOSURE_BITS} bits)",
                 self.name
             ))),
@@ -599,8 +590,8 @@ impl Opaque for Quantity {
 
     fn enclose(&self, args: &[Rational], _prec: u32) -> Result<(Rational, Rational), OpaqueError> {
         match self.value(args)? {
-            Value::Exact(v) => Ok((v.clone(), v)),
-            Value::Enclosure(lo, hi) => Ok((lo, hi)),
+            Expectation::Exact(v) => Ok((v.clone(), v)),
+            Expectation::Enclosure(lo, hi) => Ok((lo, hi)),
         }
     }
 }

@@ -244,13 +244,7 @@ fn opaque_node(
             })?;
         xs.push(x);
     }
-    // the exact value when there is one (cached by the function), else its enclosure
-    match f.exact(&xs) {
-        Ok(v) => return Ok(Interval::from_rational(&v, ar.prec)),
-        Err(OpaqueError::Undefined(m)) => return Err(RealError::Undefined(m)),
-        Err(OpaqueError::Failed(m)) => return Err(RealError::Budget(BudgetError::Opaque(m))),
-        Err(OpaqueError::Inexact(_)) => {}
-    }
+    // an exact value comes as the point [v, v]
     match f.enclose(&xs, ar.prec) {
         Ok((lo, hi)) => Ok(Interval::from_bounds(&lo, &hi, ar.prec)),
         Err(OpaqueError::Undefined(m)) => Err(RealError::Undefined(m)),

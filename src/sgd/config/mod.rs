@@ -710,7 +710,7 @@ fn load_construction(
             return Err(ctx.err(
                 id.span(),
                 format!(
-                    "construction `{}` is given by its loss: simulate it with `stabcert simulate --construction` (this [data] source embeds the quadratic family)",
+                    "construction `{}` is given by its loss: `stabcert simulate` runs the quadratic family only; `stabcert check` decides a loss construction's quantities exactly",
                     id.get_ref()
                 ),
             ));
