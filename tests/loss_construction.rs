@@ -303,3 +303,232 @@ holds = "div_T <= 100"
     assert_eq!(out[0].1, Verdict::Undecided, "{out:?}");
     assert!(out[0].2.contains("above the budget of 50"), "{out:?}");
 }
+
+/// The exact E||w_T - w'_T|| of construction `id` of a claim file at `params` (midpoint of a
+/// 512-bit enclosure when the norm is irrational), from the propagated law.
+fn exact_div(path: &str, text: &str, id: &str, params: &[(&str, &str)], t: u64) -> f64 {
+    let list = stabcert::claims::load_constructions(path, text).expect("loads");
+    let Some((_, stabcert::claims::ConstructionSpec::Loss(entry))) =
+        list.into_iter().find(|(i, _)| i == id)
+    else {
+        panic!("no loss construction {id}")
+    };
+    let names = entry.spec.params();
+    let values: Vec<rug::Rational> = names
+        .iter()
+        .map(|n| {
+            let v = params.iter().find(|(k, _)| k == n).expect("a value").1;
+            let e = stabcert::parse_expr(v).expect("parses");
+            stabcert::exact::eval(&e, &mut stabcert::Env::new(), &stabcert::Budget::default())
+                .expect("exact")
+        })
+        .collect();
+    let c = entry
+        .spec
+        .instantiate(&names, &values)
+        .expect("instantiates");
+    match c
+        .propagate(t, 1_000_000)
+        .expect("propagates")
+        .expected_distance(512)
+    {
+        stabcert::propagate::Expectation::Exact(v) => v.to_f64(),
+        stabcert::propagate::Expectation::Enclosure(lo, hi) => ((lo + hi) / 2u32).to_f64(),
+    }
+}
+
+/// (claim file, construction id, parameter values)
+type SimCase<'a> = (String, &'a str, &'a [(&'a str, &'a str)]);
+
+/// Item 4 of the float cross-check: `stabcert simulate` runs a construction given by its
+/// loss (its loss compiled to an f64 tape, S, S', the start, the step and the sampling
+/// taken from the claim file) and its Monte Carlo mean of ||w_T - w'_T|| (20,000 replicas,
+/// seed 7) is within 4 standard errors of the exact E||w_T - w'_T|| of the propagated law at
+/// every checkpoint: the absolute loss, the Huber-trimmed Theorem 1 construction in two
+/// weights (its start (0, 3)), and a reshuffled variant with S and S' differing in two
+/// examples. Steps are dyadic (1/4, 1/2), so every float iterate is exact and the kinks
+/// are met as in exact arithmetic. The test can fail: drawing the wrong index, an
+/// off-by-one in the first step, a gradient with the wrong sign or a twin example left out
+/// move the mean by many standard errors (the off-by-one is checked below).
+#[test]
+fn simulate_agrees_with_the_exact_law() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = std::env::temp_dir().join(format!("stabcert-losssim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let reshuffled = dir.join("reshuffled.toml");
+    std::fs::write(
+        &reshuffled,
+        r#"
+[[construction]]
+id = "two"
+source = "tests"
+text = "absolute loss, S and S' differ in two of five examples, reshuffled"
+loss = "abs(w*x - y)"
+s = [["1", "1"], ["1", "0"], ["1", "0"], ["1", "-1/2"], ["1", "0"]]
+s_twin = [["-1", "1"], ["1", "0"], ["1", "0"], ["1", "1/2"], ["1", "0"]]
+step = "c"
+first_step = "0"
+sampling = "reshuffle"
+"#,
+    )
+    .unwrap();
+    let cases: [SimCase; 3] = [
+        (
+            format!("{root}/examples/loss_constructions/absolute.toml"),
+            "absolute",
+            &[("alpha", "1/4")],
+        ),
+        (
+            format!("{root}/examples/loss_constructions/theorem1_huber.toml"),
+            "huber_thm1",
+            &[("alpha", "1/2")],
+        ),
+        (reshuffled.display().to_string(), "two", &[("c", "1/4")]),
+    ];
+    let mut compared = 0;
+    let mut max_z: f64 = 0.0;
+    for (path, id, params) in &cases {
+        let p: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k} = \"{v}\""))
+            .collect();
+        let config = format!(
+            "seed = 7\nreplicas = 20000\nsteps = 20\ncheckpoints = [1, 2, 3, 5, 10, 20]\n\n[data]\nsource = \"construction\"\nfile = \"{path}\"\nid = \"{id}\"\nparams = {{ {} }}\n",
+            p.join(", ")
+        );
+        let cfg =
+            stabcert::sgd::config::parse("t.toml", &config, None).unwrap_or_else(|e| panic!("{e}"));
+        let s = cfg.sim.monte_carlo(cfg.replicas, cfg.seed, &|| {});
+        assert!(s.non_finite.is_empty());
+        let text = std::fs::read_to_string(path).unwrap();
+        for c in &s.checkpoints {
+            let st = c.dist.unwrap();
+            let exact = exact_div(path, &text, id, params, c.time);
+            assert!(exact > 0.0 && st.se > 0.0, "{id} T = {}", c.time);
+            let z = (st.mean - exact) / st.se;
+            assert!(
+                z.abs() <= 4.0,
+                "{id} T = {}: Monte Carlo {} ± {} vs exact {exact} ({z:.2} standard errors)",
+                c.time,
+                st.mean,
+                st.se
+            );
+            compared += 1;
+            max_z = max_z.max(z.abs());
+        }
+        // the same check has power: a run starting one step later (first_step = 2, so
+        // one step fewer before each T) is many standard errors off at small T
+        if *id == "absolute" {
+            let shifted = config.replacen("\n\n[data]", "\nfirst_step = 2\n\n[data]", 1);
+            let cfg = stabcert::sgd::config::parse("t.toml", &shifted, None)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let s = cfg.sim.monte_carlo(cfg.replicas, cfg.seed, &|| {});
+            let worst = s
+                .checkpoints
+                .iter()
+                .map(|c| {
+                    let st = c.dist.unwrap();
+                    ((st.mean - exact_div(path, &text, id, params, c.time)) / st.se).abs()
+                })
+                .fold(0.0f64, f64::max);
+            eprintln!("shifted schedule: {worst:.1} standard errors off");
+            assert!(
+                worst > 10.0,
+                "shifted schedule only {worst:.1} standard errors off"
+            );
+        }
+    }
+    eprintln!("{compared} comparisons, largest deviation {max_z:.2} standard errors");
+    assert_eq!(compared, 18);
+}
+
+/// Item 4's third check: every quadratic construction of the compiled-in catalogue, written
+/// as a construction given by its loss (one weight w along v; the loss
+/// `e/2 w^2 - y x w` with the eigenvalue as a field; S' differing in the first example; the
+/// n - 1 shared examples (e, 0, 0), whose component along v is 0; start 0; the same step,
+/// first step and sampling), gives through propagation exactly the rationals the closed
+/// forms of `construction.rs` give, for every quantity both families have, at every point
+/// of n = 3, T <= 7 (t0, s inside the run) where the closed forms' guards hold. The two
+/// computations share nothing but the expression evaluator: one propagates a law of
+/// states, the other evaluates sums, products and recurrences derived by hand.
+#[test]
+fn quadratic_family_through_propagation_equals_the_closed_forms() {
+    use stabcert::claims::{ConstructionSpec, catalogue_constructions, load_constructions};
+    let budget = stabcert::Budget::default();
+    let eval = |e: &stabcert::Expr, env: &mut stabcert::Env| stabcert::exact::eval(e, env, &budget);
+    let mut compared = 0;
+    let mut constructions = 0;
+    for (id, spec) in catalogue_constructions().unwrap() {
+        let ConstructionSpec::Quadratic(q) = &spec else {
+            continue;
+        };
+        let n = 3;
+        let shared = format!("[\"{}\", \"0\", \"0\"]", q.eigenvalue);
+        let example = |x: &stabcert::Expr, y: &stabcert::Expr| {
+            format!("[\"{}\", \"{x}\", \"{y}\"]", q.eigenvalue)
+        };
+        let rest = vec![shared; n - 1].join(", ");
+        let text = format!(
+            "[[construction]]\nid = \"as_loss\"\nsource = \"t\"\ntext = \"t\"\nloss = \"e/2*w^2 - y*x*w\"\nfields = [\"e\", \"x\", \"y\"]\ns = [{}, {rest}]\ns_twin = [{}, {rest}]\nstep = \"{}\"\nfirst_step = \"{}\"\nsampling = \"{}\"\n",
+            example(&q.x, &q.y),
+            example(&q.x_twin, &q.y_twin),
+            q.step,
+            q.first_step,
+            match q.sampling {
+                stabcert::construction::Sampling::WithReplacement => "with-replacement",
+                stabcert::construction::Sampling::Reshuffle => "reshuffle",
+            }
+        );
+        let as_loss = load_constructions("as_loss.toml", &text)
+            .unwrap_or_else(|e| panic!("{id}: {e}\n{text}"))
+            .remove(0)
+            .1;
+        let loss_q = as_loss.quantities();
+        let mut env = stabcert::Env::new();
+        env.push("n", rug::Rational::from(n));
+        for name in q.free_names() {
+            if name != "t" && name != "n" {
+                env.push(&name, rug::Rational::from((1, 5)));
+            }
+        }
+        let f = eval(&q.first_step, &mut env).unwrap().to_f64() as i64;
+        let mut here = 0;
+        for quantity in spec.quantities() {
+            let Some(other) = loss_q.iter().find(|l| l.name == quantity.name) else {
+                continue;
+            };
+            for t in f + 1..=f + 6 {
+                for t0 in f + 1..=t {
+                    let mut env = env.clone();
+                    env.push("T", rug::Rational::from(t));
+                    env.push("t0", rug::Rational::from(t0));
+                    env.push("s", rug::Rational::from(t0 - 1));
+                    let holds = |g: &[(String, stabcert::Relation)], env: &mut stabcert::Env| {
+                        g.iter().all(|(_, r)| {
+                            let (l, h) = (eval(&r.lhs, env), eval(&r.rhs, env));
+                            matches!((l, h), (Ok(l), Ok(h)) if r.rel.holds(l.cmp(&h)))
+                        })
+                    };
+                    if !holds(&quantity.guards, &mut env) || !holds(&other.guards, &mut env) {
+                        continue;
+                    }
+                    let closed = eval(&quantity.expr, &mut env)
+                        .unwrap_or_else(|e| panic!("{id} {}: {e}", quantity.name));
+                    let propagated = eval(&other.expr, &mut env)
+                        .unwrap_or_else(|e| panic!("{id} {} by propagation: {e}", quantity.name));
+                    assert_eq!(
+                        closed, propagated,
+                        "{id} {} at T = {t}, t0 = {t0}",
+                        quantity.name
+                    );
+                    here += 1;
+                }
+            }
+        }
+        assert!(here >= 20, "{id}: only {here} points compared");
+        compared += here;
+        constructions += 1;
+    }
+    eprintln!("{constructions} constructions, {compared} exact comparisons");
+    assert!(constructions >= 5);
+}

@@ -350,7 +350,12 @@ fn simulate_table_names_the_run() {
 }
 
 fn bad(text: &str, expect: &[&str]) {
-    let p = tmp("bad.toml", text);
+    bad_named("bad.toml", text, expect)
+}
+
+/// `bad` with its own file name (tests run in parallel in one temporary folder).
+fn bad_named(name: &str, text: &str, expect: &[&str]) {
+    let p = tmp(name, text);
     let o = bin(&["simulate", p.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -618,4 +623,49 @@ fn users_data_from_csv_and_npy_give_the_same_runs() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a .npy file"));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A construction given by its loss fixes the loss, S' and the start: a config that also
+/// gives `[model]`, `[twin]` or `[sgd] init`, or leaves out a parameter the construction's
+/// data use, exits 2 naming line and column; the good config runs.
+#[test]
+fn loss_construction_configs_refuse_what_the_construction_fixes() {
+    let file = root().join("examples/loss_constructions/absolute.toml");
+    let good = format!(
+        "steps = 5\nreplicas = 10\n[data]\nsource = \"construction\"\nfile = \"{}\"\nid = \"absolute\"\nparams = {{ alpha = \"1/4\" }}\n",
+        file.display()
+    );
+    let p = tmp("good_loss.toml", &good);
+    let o = bin(&["simulate", p.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("expression on construction `absolute`"),
+        "{out}"
+    );
+    bad_named(
+        "bad_loss.toml",
+        &format!("{good}[model]\nloss = \"linear\"\n"),
+        &["bad_loss.toml:8:1", "fixes the loss"],
+    );
+    bad_named(
+        "bad_loss.toml",
+        &format!("{good}[twin]\nindex = 1\n"),
+        &["bad_loss.toml:8:1", "fixes S'"],
+    );
+    bad_named(
+        "bad_loss.toml",
+        &format!("{good}[sgd]\ninit = \"zeros\"\n"),
+        &["bad_loss.toml:9:8", "fixes the start"],
+    );
+    bad_named(
+        "bad_loss.toml",
+        &good.replace("alpha = \"1/4\"", "beta = \"1/4\""),
+        &["bad_loss.toml:6:6", "uses `alpha`"],
+    );
 }

@@ -34,15 +34,26 @@ impl Data {
     }
 }
 
-/// The twin dataset `S'`: `S` with example `index` replaced by `(x, y)`.
+/// The twin dataset `S'`: `S` with example `index` replaced by `(x, y)` (and, for a
+/// construction given by its loss, possibly further examples replaced: `others`).
 #[derive(Clone, Debug)]
 pub struct Twin {
-    /// the example that differs
+    /// the (first) example that differs
     pub index: usize,
     /// its input in `S'`
     pub x: Array1<f64>,
     /// its label in `S'`
     pub y: f64,
+    /// further examples where `S'` differs, with their input and label in `S'` (empty but
+    /// for constructions given by their loss, whose S and S' are listed example by example)
+    pub others: Vec<(usize, Array1<f64>, f64)>,
+}
+
+impl Twin {
+    /// Whether `S'` differs from `S` at example `i`.
+    pub fn differs_at(&self, i: usize) -> bool {
+        i == self.index || self.others.iter().any(|(j, _, _)| *j == i)
+    }
 }
 
 impl Twin {
@@ -53,6 +64,7 @@ impl Twin {
             index,
             x: data.x.row(dup).to_owned(),
             y: data.y[dup],
+            others: Vec::new(),
         }
     }
 }
@@ -65,6 +77,7 @@ pub fn split_last(full: Data) -> (Data, Twin) {
         index: 0,
         x: full.x.row(n).to_owned(),
         y: full.y[n],
+        others: Vec::new(),
     };
     let data = Data {
         x: full.x.slice(ndarray::s![..n, ..]).to_owned(),
@@ -256,6 +269,7 @@ pub fn embed_construction(
         index,
         x: Array1::from_iter((0..d).map(|r| z_twin.0 * q[(r, 0)])),
         y: z_twin.1,
+        others: Vec::new(),
     };
     Embedded {
         data: Data { x, y },

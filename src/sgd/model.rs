@@ -4,6 +4,7 @@
 //! against central finite differences in the tests) and computed with the SIMD kernels.
 
 use super::kernels::{axpy, dot, gemv};
+use super::tape::Tape;
 use ndarray::Array2;
 use std::ops::Range;
 
@@ -57,6 +58,9 @@ pub enum Model {
         /// the nonlinearity
         act: Activation,
     },
+    /// a loss written as an expression (a construction given by its loss), compiled to a
+    /// tape: `x` holds the example's fields, `y` is not used
+    Expr(std::sync::Arc<Tape>),
 }
 
 /// Work buffers for one model, reused across steps (no allocation in the SGD loop).
@@ -77,6 +81,7 @@ impl Model {
             Model::Mlp {
                 d, hidden, classes, ..
             } => hidden * d + hidden + classes * hidden + classes,
+            Model::Expr(t) => t.dim(),
         }
     }
 
@@ -85,16 +90,18 @@ impl Model {
         match self {
             Model::Quadratic { a } => a.nrows(),
             Model::Linear { d } | Model::Logistic { d } | Model::Mlp { d, .. } => *d,
+            Model::Expr(t) => t.fields(),
         }
     }
 
-    /// Short name (`quadratic`, `linear`, `logistic`, `mlp`).
+    /// Short name (`quadratic`, `linear`, `logistic`, `mlp`, `expression`).
     pub fn name(&self) -> &'static str {
         match self {
             Model::Quadratic { .. } => "quadratic",
             Model::Linear { .. } => "linear",
             Model::Logistic { .. } => "logistic",
             Model::Mlp { .. } => "mlp",
+            Model::Expr(_) => "expression",
         }
     }
 
@@ -122,6 +129,7 @@ impl Model {
             Model::Mlp {
                 hidden, classes, ..
             } => (*hidden, *hidden, *classes),
+            Model::Expr(t) => (t.scratch_len().0, t.scratch_len().1, 0),
             _ => (0, 0, 0),
         };
         Scratch {
@@ -153,6 +161,7 @@ impl Model {
                 let sum: f64 = s.c.iter().map(|&l| (l - m).exp()).sum();
                 m + sum.ln() - s.c[k]
             }
+            Model::Expr(t) => t.eval(w, x, &mut s.a, None).0,
         }
     }
 
@@ -175,6 +184,12 @@ impl Model {
             }
             Model::Linear { .. } => axpy(scale * (dot(x, w) - y), x, out),
             Model::Logistic { .. } => axpy(scale * logistic_coef(dot(x, w), y), x, out),
+            Model::Expr(t) => {
+                let (_, off) = t.eval(w, x, &mut s.a, Some(&mut s.b));
+                for (o, g) in out.iter_mut().zip(&s.b[off..]) {
+                    *o += scale * g;
+                }
+            }
             Model::Mlp {
                 d,
                 hidden,

@@ -365,6 +365,8 @@ impl Sim {
     fn example<'a>(&'a self, xs: &'a [f64], i: usize, twin: bool) -> (&'a [f64], f64) {
         if twin && i == self.twin.index {
             (self.twin.x.as_slice().expect("contiguous"), self.twin.y)
+        } else if twin && let Some((_, x, y)) = self.twin.others.iter().find(|o| o.0 == i) {
+            (x.as_slice().expect("contiguous"), *y)
         } else {
             let d = self.data.d();
             (&xs[i * d..(i + 1) * d], self.data.y[i])
@@ -469,7 +471,9 @@ impl Sim {
                 super::kernels::prefetch(&ys[*i..*i + 1]);
             }
         }
-        if st.b.is_none() && (!self.share_until_split || st.idx.contains(&self.twin.index)) {
+        if st.b.is_none()
+            && (!self.share_until_split || st.idx.iter().any(|&i| self.twin.differs_at(i)))
+        {
             st.b = Some(Run {
                 w: st.a.w.clone(),
                 v: st.a.v.clone(),

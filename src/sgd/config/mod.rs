@@ -34,6 +34,8 @@
 //! A construction of a claim file (`source = "construction"`, `id`, `params`, `dim`,
 //! optional `file`, default the compiled-in catalogue) brings its own loss, step, first step
 //! and sampling: the simulation then measures exactly what the exact engine's `div_T` is.
+//! A construction given by its loss also brings S, S' and the start (its loss is compiled
+//! to a [`super::tape::Tape`]); `[model]`, `[twin]` and `[sgd] init` are then refused.
 
 mod model;
 mod raw;
@@ -42,7 +44,7 @@ use super::data::{self, Data, Twin};
 use super::model::{Activation, Model};
 use super::sim::{Init, Sim};
 use crate::claims;
-use crate::construction::{Sampling, Spec};
+use crate::construction::Sampling;
 use crate::engine::exact::{self, Budget, Env};
 use crate::expr::{self, Expr};
 use model::{build_model, load_data};
@@ -258,9 +260,16 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
         step: step_expr,
         step_params,
         construction,
+        fixed,
     } = setup;
     let n = data.n();
-    let (twin, kind) = twin_of(&ctx, &raw, &data, replacement)?;
+    let (twin, kind, fixed_init) = match fixed {
+        Some((twin, init)) => (twin, "as listed".to_string(), Some(init)),
+        None => {
+            let (twin, kind) = twin_of(&ctx, &raw, &data, replacement)?;
+            (twin, kind, None)
+        }
+    };
 
     // the schedule
     let first_step = match &raw.first_step {
@@ -268,7 +277,7 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
         None => first_step_default,
     };
     // a construction's step is the construction's: point at the [data] table naming it
-    let step_fallback = if construction.is_some() {
+    let step_fallback = if construction {
         d.id.as_ref().map_or(raw.data.span(), |i| i.span())
     } else {
         0..0
@@ -305,7 +314,10 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
         })?,
         None => sampling_default,
     };
-    let init = init_of(&ctx, sgd, &model)?;
+    let init = match fixed_init {
+        Some(init) => init,
+        None => init_of(&ctx, sgd, &model)?,
+    };
     let probe = match &raw.probe {
         Some(p) => ctx.count(p, "probe", 0, n as i64 - 1)?,
         None => twin.index,
@@ -314,12 +326,13 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
     let description = describe(&Description {
         model: &model,
         data: &data,
-        source: match &construction {
-            Some(_) => format!(
+        source: if construction {
+            format!(
                 "construction `{}`",
                 d.id.as_ref().map(|s| s.get_ref().as_str()).unwrap_or("")
-            ),
-            None => source.to_string(),
+            )
+        } else {
+            source.to_string()
         },
         kind: &kind,
         twin_index: twin.index,
@@ -361,8 +374,10 @@ struct Setup {
     sampling: Sampling,
     step: Expr,
     step_params: Vec<(String, Rational)>,
-    /// the construction and its parameters, when the data come from one
-    construction: Option<(Spec, Vec<(String, Rational)>)>,
+    /// whether the data come from a construction
+    construction: bool,
+    /// the twin and the start, when the construction fixes them (one given by its loss)
+    fixed: Option<(Twin, Init)>,
 }
 
 /// `[data] source = "construction"`: the construction fixes the loss, the data, the twin,
@@ -381,7 +396,12 @@ fn construction_setup(
             "a construction brings its own step size: drop [sgd] step",
         ));
     }
-    let (spec, params) = load_construction(ctx, d, dir)?;
+    let (spec, params) = match load_construction(ctx, d, dir)? {
+        (claims::ConstructionSpec::Quadratic(spec), params) => (spec, params),
+        (claims::ConstructionSpec::Loss(entry), params) => {
+            return loss_setup(ctx, raw, &entry.spec, params);
+        }
+    };
     let mut env = Env::new();
     for (k, v) in &params {
         env.push(k, v.clone());
@@ -468,8 +488,95 @@ fn construction_setup(
         first_step: first,
         sampling,
         step,
-        step_params: params.clone(),
-        construction: Some((spec, params)),
+        step_params: params,
+        construction: true,
+        fixed: None,
+    })
+}
+
+/// `[data] source = "construction"` naming a construction given by its loss: the loss is
+/// compiled to a tape, S and S' and the start are the construction's (at the parameters of
+/// `[data] params`), as are the step, the first step and the sampling; `[model]`, `[twin]`
+/// and `[sgd] init` are refused.
+fn loss_setup(
+    ctx: &Ctx,
+    raw: &RawConfig,
+    spec: &crate::propagate::LossSpec,
+    params: Vec<(String, Rational)>,
+) -> Result<Setup, ConfigError> {
+    let at_data = |msg: String| ctx.err(raw.data.span(), msg);
+    let refuse = |span: std::ops::Range<usize>, what: &str| {
+        ctx.err(
+            span,
+            format!(
+                "construction `{}` is given by its loss: it fixes {what}; drop this table or value",
+                spec.id
+            ),
+        )
+    };
+    if let Some(m) = &raw.model {
+        return Err(refuse(m.span(), "the loss"));
+    }
+    if let Some(t) = &raw.twin {
+        return Err(refuse(t.span(), "S' (its s_twin)"));
+    }
+    if let Some(i) = raw.sgd.as_ref().and_then(|s| s.get_ref().init.as_ref()) {
+        return Err(refuse(i.span(), "the start of both runs (its start)"));
+    }
+    let names = spec.params();
+    let values: Vec<Rational> = names
+        .iter()
+        .map(|n| {
+            params
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.clone())
+                .expect("load_construction checked every name")
+        })
+        .collect();
+    let c = spec
+        .instantiate(&names, &values)
+        .map_err(|e| at_data(format!("construction `{}`: {e}", spec.id)))?;
+    let tape = super::tape::Tape::compile(&c.loss, &c.weights, &c.fields)
+        .map_err(|e| at_data(format!("construction `{}`: {e}", spec.id)))?;
+    let rows = |v: &[Vec<Rational>]| -> Array2<f64> {
+        Array2::from_shape_fn((v.len(), c.fields.len()), |(i, j)| v[i][j].to_f64())
+    };
+    let (x, x_twin) = (rows(&c.s), rows(&c.s_twin));
+    let n = c.n();
+    let differ: Vec<usize> = (0..n).filter(|&i| c.s[i] != c.s_twin[i]).collect();
+    let Some((&first, rest)) = differ.split_first() else {
+        return Err(at_data(format!(
+            "construction `{}`: S' does not differ from S, there is nothing to measure",
+            spec.id
+        )));
+    };
+    let twin = Twin {
+        index: first,
+        x: x_twin.row(first).to_owned(),
+        y: 0.0,
+        others: rest
+            .iter()
+            .map(|&i| (i, x_twin.row(i).to_owned(), 0.0))
+            .collect(),
+    };
+    let start: Vec<f64> = c.start.iter().map(|v| v.to_f64()).collect();
+    Ok(Setup {
+        model: Model::Expr(std::sync::Arc::new(tape)),
+        data: Data {
+            x,
+            y: ndarray::Array1::zeros(n),
+        },
+        replacement: None,
+        first_step: c.first_step,
+        sampling: match c.draws {
+            crate::propagate::Draws::WithReplacement => Sampling::WithReplacement,
+            crate::propagate::Draws::Reshuffle => Sampling::Reshuffle,
+        },
+        step: spec.step.clone(),
+        step_params: params,
+        construction: true,
+        fixed: Some((twin, Init::Given(std::sync::Arc::new(start)))),
     })
 }
 
@@ -500,7 +607,8 @@ fn plain_setup(ctx: &Ctx, raw: &RawConfig, dir: Option<&Path>) -> Result<Setup, 
         sampling: Sampling::WithReplacement,
         step,
         step_params: params,
-        construction: None,
+        construction: false,
+        fixed: None,
     })
 }
 
@@ -638,12 +746,19 @@ struct Description<'a> {
 
 /// One line saying what runs: data, loss, twin, step.
 fn describe(x: &Description<'_>) -> String {
+    let size = match x.model {
+        Model::Expr(t) => format!(
+            "n = {}, {} weights, {} fields",
+            x.data.n(),
+            t.dim(),
+            t.fields()
+        ),
+        _ => format!("n = {}, d = {}", x.data.n(), x.data.d()),
+    };
     format!(
-        "{} on {} (n = {}, d = {}), twin {} at {}, {} steps of {}{}{}, {}",
+        "{} on {} ({size}), twin {} at {}, {} steps of {}{}{}, {}",
         x.model.name(),
         x.source,
-        x.data.n(),
-        x.data.d(),
         x.kind,
         x.twin_index,
         x.steps,
@@ -683,7 +798,7 @@ fn load_construction(
     ctx: &Ctx,
     d: &RawData,
     dir: Option<&Path>,
-) -> Result<(Spec, Vec<(String, Rational)>), ConfigError> {
+) -> Result<(claims::ConstructionSpec, Vec<(String, Rational)>), ConfigError> {
     let id =
         d.id.as_ref()
             .ok_or_else(|| ctx.whole("[data] source = \"construction\" needs an `id`"))?;
@@ -704,21 +819,12 @@ fn load_construction(
     let Some((_, spec)) = list.into_iter().find(|(i, _)| i == id.get_ref().trim()) else {
         return Err(ctx.err(id.span(), format!("no construction `{}`", id.get_ref())));
     };
-    let spec = match spec {
-        claims::ConstructionSpec::Quadratic(s) => s,
-        claims::ConstructionSpec::Loss(_) => {
-            return Err(ctx.err(
-                id.span(),
-                format!(
-                    "construction `{}` is given by its loss: `stabcert simulate` runs the quadratic family only; `stabcert check` decides a loss construction's quantities exactly",
-                    id.get_ref()
-                ),
-            ));
-        }
-    };
     let params = ctx.params(&d.params)?;
     // every name the construction uses (besides t) must be given
-    let mut names = spec.free_names();
+    let mut names: std::collections::BTreeSet<String> = match &spec {
+        claims::ConstructionSpec::Quadratic(s) => s.free_names().into_iter().collect(),
+        claims::ConstructionSpec::Loss(e) => e.spec.params().into_iter().collect(),
+    };
     names.remove("t");
     for name in names {
         if !params.iter().any(|(k, _)| *k == name) {
