@@ -9,9 +9,8 @@ use super::{Body, Claim, Def, LoadError, Param};
 use super::{ConstructionSpec, LossEntry};
 use crate::construction::{Quantity, Sampling, Spec};
 use crate::engine::exact::{self, Budget, Env};
-use crate::expr::Func;
 use crate::expr::{self, DomainSpec, Expr, NameUses, Rel, Relation};
-use crate::propagate::{Draws, LossSpec};
+use crate::propagate::{Draws, LossSpec, irrational_part};
 use std::collections::{BTreeSet, HashMap};
 use toml::Spanned;
 
@@ -756,12 +755,6 @@ fn loss_construction(ctx: &Ctx, rc: &RawConstruction) -> Result<ConstructionSpec
             ));
         }
     }
-    if let Some(why) = irrational_part(&loss) {
-        return Err(ctx.at(
-            rc.loss.span().start,
-            format!("{why}: the exact propagation needs a loss whose gradient is rational at rational points (+ - * /, integer powers, abs, min, max, floor, ceil)"),
-        ));
-    }
     let data = |s: &Spanned<String>, what: &str, allow_t: bool| -> Result<Expr, LoadError> {
         let (e, uses) = expr::parse_expr_uses(s.get_ref()).map_err(|e| ctx.parse_err(s, e))?;
         for (name, off) in &uses {
@@ -903,24 +896,6 @@ fn loss_construction(ctx: &Ctx, rc: &RawConstruction) -> Result<ConstructionSpec
 pub const DEFAULT_MAX_STATES: u64 = 200_000;
 /// The default time budget (seconds) of one evaluation of such a construction's quantity.
 pub const DEFAULT_MAX_SECONDS: u64 = 30;
-
-/// Why `e` may be irrational at rational points: `exp`, `ln`, `sqrt`, a power whose
-/// exponent is not an integer literal, or a binder.
-fn irrational_part(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Num(_) | Expr::Var(_) => None,
-        Expr::Neg(a) => irrational_part(a),
-        Expr::Bin(expr::BinOp::Pow, a, b) => match &**b {
-            Expr::Num(k) if k.is_integer() => irrational_part(a),
-            Expr::Neg(k) if matches!(&**k, Expr::Num(k) if k.is_integer()) => irrational_part(a),
-            _ => Some("a power whose exponent is not an integer literal".into()),
-        },
-        Expr::Bin(_, a, b) => irrational_part(a).or_else(|| irrational_part(b)),
-        Expr::Call(f @ (Func::Exp | Func::Ln | Func::Sqrt), _) => Some(format!("`{}`", f.name())),
-        Expr::Call(_, args) => args.iter().find_map(irrational_part),
-        Expr::Big { .. } | Expr::Rec { .. } => Some("a sum, product or recurrence".into()),
-    }
-}
 
 /// The quantities of a construction given by its loss, with their guards: the times in
 /// the run's range, and conditions of positive probability (a point where one fails is

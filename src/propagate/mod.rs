@@ -1,30 +1,32 @@
-//! Twin-SGD constructions given by their loss, decided exactly by propagating the law of
-//! the pair of iterates (w_t, w'_t) over the index draws (issue 18, first part: one or a
-//! few weights, losses whose values are rational at rational points).
+//! Twin-SGD constructions given by their loss, decided by propagating the law of the pair
+//! of iterates (w_t, w'_t) over the index draws: exactly for losses whose values are
+//! rational at rational points, with rigorous boxes for the others ([`interval`]).
 //!
 //! The loss is an expression of the claim language in the weights (`w`, or `w1`, `w2`, …)
 //! and the fields of an example (`x`, `y`, or any names). Its gradient is derived from the
 //! expression tree by the engine — forward-mode differentiation with exact rationals, one
 //! derivative per weight — never typed by the user. At kinks a fixed subgradient convention
 //! applies: `abs'(0) = 0`; `min` and `max` follow the first argument that attains the
-//! value; `floor` and `ceil` have derivative 0. Integer powers, `+ - * /`, `abs`, `min`,
-//! `max`, `floor` and `ceil` are supported; `exp`, `ln`, `sqrt` and real powers make the
-//! iterates irrational and are refused with a message (intervals are the next step), as are
-//! `sum`, `prod` and `rec` inside a loss.
+//! value; `floor` and `ceil` have derivative 0. With integer powers, `+ - * /`, `abs`,
+//! `min`, `max`, `floor` and `ceil` the iterates are exact rationals; `exp`, `ln`, `sqrt`
+//! and real powers make them irrational, and each iterate is then a box (an interval per
+//! weight, outward-rounded MPFR endpoints stored as dyadic rationals) that contains it.
+//! `sum`, `prod` and `rec` inside a loss are refused.
 //!
 //! S and S' are listed example by example (they may differ anywhere). Both runs start at
 //! the same point and draw the same index at every step t = first_step, …, T − 1, uniformly
 //! with replacement or by reshuffling (a fresh permutation every n steps: the state then
 //! also holds the set of examples drawn in the current epoch); the step size is an
-//! expression in `t`. The law of (w_t, w'_t) is a
-//! finite set of states with exact probabilities; equal states are merged after every step,
-//! and a state budget ends the run with a message.
+//! expression in `t`. The law of (w_t, w'_t) is a finite set of states with exact
+//! probabilities; equal states (for boxes: bit-identical boxes) are merged after every
+//! step, and a state budget ends the run with a message.
 
 use crate::expr::{BinOp, Expr, Func};
 use rug::ops::Pow;
 use rug::{Float, Rational};
 use std::collections::HashMap;
 
+mod interval;
 mod quantity;
 pub use quantity::{LossSpec, QUANTITIES as LOSS_QUANTITIES};
 
@@ -116,6 +118,15 @@ fn zip(
     f: impl Fn(&Rational, &Rational) -> Rational,
 ) -> Vec<Rational> {
     a.iter().zip(b).map(|(x, y)| f(x, y)).collect()
+}
+
+/// The error for a part a loss may not have: an opaque function, a sum, a product or a
+/// recurrence.
+pub(crate) fn not_in_a_loss(e: &Expr) -> PropagateError {
+    PropagateError::Unsupported(match e {
+        Expr::Call(f, _) => format!("`{}` cannot appear in a loss", f.name()),
+        _ => "sums, products and recurrences inside a loss are not supported".into(),
+    })
 }
 
 /// Evaluates `e` and its gradient; `vals` binds every name (weights carry unit gradients).
@@ -241,23 +252,39 @@ fn dual(e: &Expr, vals: &HashMap<&str, Dual>, d: usize) -> Result<Dual, Propagat
                     Dual::constant(v, d)
                 }
                 Func::Exp | Func::Ln | Func::Sqrt => return Err(irrational(f.name())),
-                Func::Opaque(_) => {
-                    return Err(PropagateError::Unsupported(format!(
-                        "`{}` cannot appear in a loss",
-                        f.name()
-                    )));
-                }
+                Func::Opaque(_) => return Err(not_in_a_loss(e)),
             }
         }
-        Expr::Big { .. } | Expr::Rec { .. } => {
-            return Err(PropagateError::Unsupported(
-                "sums, products and recurrences inside a loss are not supported".into(),
-            ));
-        }
+        Expr::Big { .. } | Expr::Rec { .. } => return Err(not_in_a_loss(e)),
     })
 }
 
+/// Why `e` may be irrational at rational points: `exp`, `ln`, `sqrt`, a power whose
+/// exponent is not an integer literal, or a binder. A loss with such a part is propagated
+/// with boxes ([`interval`]); the data (examples, start, step) must be rational.
+pub fn irrational_part(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Num(_) | Expr::Var(_) => None,
+        Expr::Neg(a) => irrational_part(a),
+        Expr::Bin(BinOp::Pow, a, b) => match &**b {
+            Expr::Num(k) if k.is_integer() => irrational_part(a),
+            Expr::Neg(k) if matches!(&**k, Expr::Num(k) if k.is_integer()) => irrational_part(a),
+            _ => Some("a power whose exponent is not an integer literal".into()),
+        },
+        Expr::Bin(_, a, b) => irrational_part(a).or_else(|| irrational_part(b)),
+        Expr::Call(f @ (Func::Exp | Func::Ln | Func::Sqrt), _) => Some(format!("`{}`", f.name())),
+        Expr::Call(_, args) => args.iter().find_map(irrational_part),
+        Expr::Big { .. } | Expr::Rec { .. } => Some("a sum, product or recurrence".into()),
+    }
+}
+
 impl LossConstruction {
+    /// Whether the loss makes iterates irrational, so that the law is propagated with
+    /// boxes that enclose them ([`interval`]) instead of exact rationals.
+    pub fn needs_boxes(&self) -> bool {
+        irrational_part(&self.loss).is_some()
+    }
+
     /// The number of examples n.
     pub fn n(&self) -> usize {
         self.s.len()
@@ -320,6 +347,57 @@ impl LossConstruction {
         Ok(zip(w, &g, |x, y| x - Rational::from(a * y)))
     }
 
+    /// The boxes of the weights (endpoint pairs) and the example's fields bound for
+    /// [`interval::idual`], the weights carrying unit gradients.
+    fn bind_box<'a>(&'a self, w: &[Rational], z: &[Rational]) -> HashMap<&'a str, interval::IDual> {
+        let d = self.weights.len();
+        let mut vals = HashMap::new();
+        for (k, name) in self.weights.iter().enumerate() {
+            let mut x = interval::IDual::constant(interval::Iv::of(&w[2 * k], &w[2 * k + 1]), d);
+            x.g[k] = interval::Iv::point(&Rational::from(1));
+            vals.insert(name.as_str(), x);
+        }
+        for (name, v) in self.fields.iter().zip(z) {
+            vals.insert(
+                name.as_str(),
+                interval::IDual::constant(interval::Iv::point(v), d),
+            );
+        }
+        vals
+    }
+
+    /// One SGD step from `w` on example `z` with step size `a` (over a box, with `boxes`:
+    /// a box that contains the step's result for every point of `w`, endpoints rounded
+    /// outward), with the squared gradient norm and the loss at `w`, enclosed (lo = hi when
+    /// exact).
+    fn step_and_stats(
+        &self,
+        w: &[Rational],
+        z: &[Rational],
+        a: &Rational,
+        boxes: bool,
+    ) -> Result<(Vec<Rational>, Bounds, Bounds), PropagateError> {
+        let d = self.weights.len();
+        if !boxes {
+            let x = dual(&self.loss, &self.bind(w, z, true), d)?;
+            let g2: Rational = x.g.iter().map(|x| Rational::from(x * x)).sum();
+            let next = zip(w, &x.g, |p, g| p - Rational::from(a * g));
+            return Ok((next, (g2.clone(), g2), (x.v.clone(), x.v)));
+        }
+        let x = interval::idual(&self.loss, &self.bind_box(w, z), d)?;
+        let a = interval::Iv::point(a);
+        let mut next = Vec::with_capacity(w.len());
+        for (k, gk) in x.g.iter().enumerate() {
+            let (lo, hi) = interval::Iv::of(&w[2 * k], &w[2 * k + 1])
+                .sub_scaled(&a, gk)
+                .bounds()?;
+            next.push(lo);
+            next.push(hi);
+        }
+        let g2 = interval::Iv::sum_of_squares(&x.g).bounds()?;
+        Ok((next, g2, x.v.bounds()?))
+    }
+
     /// The law of (w_T, w'_T): the states after the steps t = F, …, T − 1, equal states
     /// merged, with at most `max_states` states at any step.
     ///
@@ -329,6 +407,11 @@ impl LossConstruction {
     /// sequences, all equally likely), so
     /// the work per step is (distinct iterates × n) gradients and (states × n) additions.
     pub fn propagate(&self, t_end: u64, max_states: usize) -> Result<Law, PropagateError> {
+        if let Some(why) = irrational_part(&self.loss) {
+            return Err(PropagateError::Unsupported(format!(
+                "the loss has {why}: its iterates are irrational, so its law is not a list of exact states (the quantities enclose it)"
+            )));
+        }
         let mut walk = Walk::new(std::sync::Arc::new(self.clone()), max_states, None, false)?;
         while walk.t < t_end {
             walk.step(Restrict::None)?;
@@ -366,12 +449,29 @@ pub(crate) enum Restrict {
 /// every example of S and S'.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Reached {
-    /// the largest squared gradient norm
-    pub(crate) grad_sq_max: Option<Rational>,
-    /// the smallest and largest loss
-    pub(crate) loss_range: Option<(Rational, Rational)>,
-    /// one dimension: every iterate reached (for slopes of the derivative)
+    /// the largest squared gradient norm, enclosed (lo = hi for rational losses)
+    pub(crate) grad_sq_max: Option<Bounds>,
+    /// the smallest loss, enclosed
+    pub(crate) loss_min: Option<Bounds>,
+    /// the largest loss, enclosed
+    pub(crate) loss_max: Option<Bounds>,
+    /// one dimension, rational losses: every iterate reached (for slopes of the derivative)
     pub(crate) points: std::collections::BTreeSet<Rational>,
+}
+
+/// An enclosure [lo, hi] with exact ends (lo = hi for an exact value).
+type Bounds = (Rational, Rational);
+
+/// Folds the enclosure [lo, hi] of one value into the enclosure of the largest (or, with
+/// `min`, the smallest) value seen: the extreme of the lower ends and of the upper ends.
+fn fold_extreme(acc: &mut Option<Bounds>, lo: Rational, hi: Rational, min: bool) {
+    *acc = Some(match acc.take() {
+        None => (lo, hi),
+        Some((a, b)) => {
+            let pick = |x: Rational, y: Rational| if (y < x) == min { y } else { x };
+            (pick(a, lo), pick(b, hi))
+        }
+    });
 }
 
 /// The law of (w_t, w'_t) advanced one step at a time (the propagation behind
@@ -381,7 +481,15 @@ pub(crate) struct Reached {
 pub(crate) struct Walk {
     c: std::sync::Arc<LossConstruction>,
     differing: Vec<bool>,
+    /// the iterates: exact points, or with `boxes` endpoint pairs (lo_1, hi_1, lo_2, …)
     points: Vec<Vec<Rational>>,
+    /// the distinct examples of S and S', and for each run (0: S, 1: S') the index of its
+    /// i-th example among them: an update is computed once per iterate and distinct example
+    examples: Vec<Vec<Rational>>,
+    example_of: [Vec<usize>; 2],
+    /// the loss is irrational: iterates are boxes, and w = w' is known only structurally
+    /// (no example where S and S' differ drawn yet) or refuted by disjoint boxes
+    boxes: bool,
     states: HashMap<Key, rug::Integer>,
     /// the number of index sequences of the steps so far (all of them, kept or not)
     total: rug::Integer,
@@ -423,9 +531,33 @@ impl Walk {
         }
         let mut states = HashMap::new();
         states.insert((0, 0, 0, false), rug::Integer::from(1));
+        let boxes = c.needs_boxes();
+        let mut examples: Vec<Vec<Rational>> = Vec::new();
+        let mut index = |z: &Vec<Rational>| match examples.iter().position(|e| e == z) {
+            Some(k) => k,
+            None => {
+                examples.push(z.clone());
+                examples.len() - 1
+            }
+        };
+        let example_of = [
+            c.s.iter().map(&mut index).collect(),
+            c.s_twin.iter().map(&mut index).collect(),
+        ];
+        let start = if boxes {
+            c.start
+                .iter()
+                .flat_map(|v| [v.clone(), v.clone()])
+                .collect()
+        } else {
+            c.start.clone()
+        };
         Ok(Walk {
             differing: c.differing(),
-            points: vec![c.start.clone()],
+            points: vec![start],
+            examples,
+            example_of,
+            boxes,
             states,
             total: rug::Integer::from(1),
             t: c.first_step,
@@ -436,33 +568,31 @@ impl Walk {
         })
     }
 
-    /// Records the loss and gradient at every iterate of this step, for every example.
-    fn record_reached(&mut self) -> Result<(), PropagateError> {
+    /// Records the loss and gradient at every iterate of this step, for every example;
+    /// returns the updates it computed on the way (by iterate and distinct example), which
+    /// the step then reuses.
+    fn record_reached(
+        &mut self,
+        a: &Rational,
+    ) -> Result<HashMap<(u32, usize), Vec<Rational>>, PropagateError> {
+        let mut next = HashMap::new();
         let Some(r) = self.reached.as_mut() else {
-            return Ok(());
+            return Ok(next);
         };
         let c = &self.c;
-        for w in &self.points {
-            if c.weights.len() == 1 {
+        for (id, w) in self.points.iter().enumerate() {
+            if c.weights.len() == 1 && !self.boxes {
                 r.points.insert(w[0].clone());
             }
-            for z in c.s.iter().chain(&c.s_twin) {
-                let d = dual(&c.loss, &c.bind(w, z, true), c.weights.len())?;
-                let g2: Rational = d.g.iter().map(|x| Rational::from(x * x)).sum();
-                if r.grad_sq_max.as_ref().is_none_or(|m| g2 > *m) {
-                    r.grad_sq_max = Some(g2);
-                }
-                r.loss_range = Some(match r.loss_range.take() {
-                    None => (d.v.clone(), d.v),
-                    Some((lo, hi)) => {
-                        let lo = if d.v < lo { d.v.clone() } else { lo };
-                        let hi = if d.v > hi { d.v } else { hi };
-                        (lo, hi)
-                    }
-                });
+            for (e, z) in self.examples.iter().enumerate() {
+                let (w1, g2, v) = c.step_and_stats(w, z, a, self.boxes)?;
+                fold_extreme(&mut r.grad_sq_max, g2.0, g2.1, false);
+                fold_extreme(&mut r.loss_min, v.0.clone(), v.1.clone(), true);
+                fold_extreme(&mut r.loss_max, v.0, v.1, false);
+                next.insert((id as u32, e), w1);
             }
         }
-        Ok(())
+        Ok(next)
     }
 
     /// Step t: every state draws each example it may (the same for both runs).
@@ -472,23 +602,33 @@ impl Walk {
         {
             return Err(PropagateError::Time { step: self.t });
         }
-        self.record_reached()?;
         let c = self.c.clone();
         let n = c.n();
         let t = self.t;
         let a = c.step_at(t)?;
+        let mut done = self.record_reached(&a)?;
         let pos = ((t - c.first_step) % n as u64) as usize;
         let mut next_ids: HashMap<Vec<Rational>, u32> = HashMap::new();
         let mut next_points: Vec<Vec<Rational>> = Vec::new();
-        // the update of iterate `id` on example i of S (run 0) or of S' (run 1)
-        let mut cache: HashMap<(u8, u32, usize), u32> = HashMap::new();
+        // the update of iterate `id` on example i of S (run 0) or of S' (run 1), computed
+        // once per distinct example
+        let mut cache: HashMap<(u32, usize), u32> = HashMap::new();
         let points = &self.points;
+        let boxes = self.boxes;
+        let (examples, example_of) = (&self.examples, &self.example_of);
         let mut update = |run: u8, id: u32, i: usize| -> Result<u32, PropagateError> {
-            if let Some(&k) = cache.get(&(run, id, i)) {
+            let e = example_of[run as usize][i];
+            if let Some(&k) = cache.get(&(id, e)) {
                 return Ok(k);
             }
-            let z = if run == 0 { &c.s[i] } else { &c.s_twin[i] };
-            let w = c.sgd_step(&points[id as usize], z, &a)?;
+            let w = match done.remove(&(id, e)) {
+                Some(w) => w,
+                None if boxes => {
+                    c.step_and_stats(&points[id as usize], &examples[e], &a, true)?
+                        .0
+                }
+                None => c.sgd_step(&points[id as usize], &examples[e], &a)?,
+            };
             let k = match next_ids.get(&w) {
                 Some(&k) => k,
                 None => {
@@ -498,7 +638,7 @@ impl Walk {
                     k
                 }
             };
-            cache.insert((run, id, i), k);
+            cache.insert((id, e), k);
             Ok(k)
         };
         let mut next: HashMap<Key, rug::Integer> = HashMap::with_capacity(self.states.len() * 2);
@@ -548,44 +688,92 @@ impl Walk {
         Ok(())
     }
 
-    /// Keeps the states where `keep(w, w')` holds.
-    pub(crate) fn retain(&mut self, keep: impl Fn(&[Rational], &[Rational]) -> bool) {
-        let points = &self.points;
-        self.states
-            .retain(|k, _| keep(&points[k.0 as usize], &points[k.1 as usize]));
+    /// Whether w = w' in state `k`: `Some(true)` or `Some(false)` when known, `None` when
+    /// the boxes of an irrational loss overlap after an example where S and S' differ was
+    /// drawn (equal enclosures do not make equal iterates).
+    fn equal(&self, k: &Key) -> Option<bool> {
+        if !self.boxes {
+            // interned exact points: equal ids are equal iterates
+            return Some(k.0 == k.1);
+        }
+        if !k.3 {
+            // both runs drew only examples S and S' share: the same computation
+            return Some(true);
+        }
+        let (a, b) = (&self.points[k.0 as usize], &self.points[k.1 as usize]);
+        let disjoint = (0..a.len() / 2).any(|j| a[2 * j + 1] < b[2 * j] || b[2 * j + 1] < a[2 * j]);
+        if disjoint { Some(false) } else { None }
+    }
+
+    /// Keeps the states where w = w' (`equal`) or where w != w'; fails when the boxes of an
+    /// irrational loss do not decide it in a state of positive probability.
+    pub(crate) fn retain(&mut self, equal: bool) -> Result<(), PropagateError> {
+        let mut decided = HashMap::with_capacity(self.states.len());
+        for k in self.states.keys() {
+            match self.equal(k) {
+                Some(e) => {
+                    decided.insert(*k, e);
+                }
+                None => {
+                    return Err(PropagateError::Unsupported(format!(
+                        "whether w = w' after step {} is not decided by the enclosures of the iterates (their boxes overlap in a state where S and S' differed in a drawn example)",
+                        self.t - 1
+                    )));
+                }
+            }
+        }
+        self.states.retain(|k, _| decided[k] == equal);
+        Ok(())
     }
 
     /// The states kept: their probability (counts over every index sequence) and the
     /// conditional expectation of ‖w_t − w'_t‖ and of its square given them (`None` when
-    /// no state is kept).
+    /// no state is kept); enclosures where the loss is irrational.
     pub(crate) fn moments(&self) -> Moments {
         let mut mass = rug::Integer::new();
         let mut equal = rug::Integer::new();
-        let mut sq = Rational::new();
+        let mut undecided = rug::Integer::new();
+        let (mut sq_lo, mut sq_hi) = (Rational::new(), Rational::new());
         let (mut lo, mut hi) = (Rational::new(), Rational::new());
         let mut exact = true;
-        let mut dist: HashMap<(u32, u32), (Rational, Rational, Rational, bool)> = HashMap::new();
+        let mut dist: HashMap<(u32, u32), [Rational; 4]> = HashMap::new();
         for (k, count) in &self.states {
             mass += count;
-            if k.0 == k.1 {
-                equal += count;
-                continue;
+            match self.equal(k) {
+                Some(true) => {
+                    equal += count;
+                    continue;
+                }
+                Some(false) => {}
+                None => undecided += count,
             }
-            let (s2, dlo, dhi, ex) = dist
+            let [s2lo, s2hi, dlo, dhi] = dist
                 .entry((k.0, k.1))
                 .or_insert_with(|| {
-                    let s2 = sq_distance(&self.points[k.0 as usize], &self.points[k.1 as usize]);
-                    let (dlo, dhi, ex) = sqrt_enclosure(&s2, ENCLOSURE_BITS);
-                    (s2, dlo, dhi, ex)
+                    let (a, b) = (&self.points[k.0 as usize], &self.points[k.1 as usize]);
+                    let (s2lo, s2hi) = if self.boxes {
+                        box_sq_distance(a, b)
+                    } else {
+                        let s2 = sq_distance(a, b);
+                        (s2.clone(), s2)
+                    };
+                    let (dlo, _, _) = sqrt_enclosure(&s2lo, ENCLOSURE_BITS);
+                    let (_, dhi, _) = sqrt_enclosure(&s2hi, ENCLOSURE_BITS);
+                    [s2lo, s2hi, dlo, dhi]
                 })
                 .clone();
-            exact &= ex;
-            sq += s2 * count;
+            exact &= dlo == dhi;
+            sq_lo += s2lo * count;
+            sq_hi += s2hi * count;
             lo += dlo * count;
             hi += dhi * count;
         }
+        let total = Rational::from(self.total.clone());
         let p = Rational::from((mass.clone(), self.total.clone()));
-        let p_equal = Rational::from((equal, self.total.clone()));
+        let p_equal = enclosure(
+            Rational::from(&equal) / &total,
+            Rational::from(equal + undecided) / &total,
+        );
         if mass == 0 {
             return Moments {
                 p,
@@ -604,7 +792,7 @@ impl Walk {
             p,
             p_equal,
             dist: Some(dist),
-            sq: Some(sq / m),
+            sq: Some(enclosure(sq_lo / &m, sq_hi / &m)),
         }
     }
 
@@ -637,12 +825,12 @@ pub(crate) const ENCLOSURE_BITS: u32 = 512;
 pub(crate) struct Moments {
     /// their probability
     pub(crate) p: Rational,
-    /// the probability of the kept states with w = w'
-    pub(crate) p_equal: Rational,
+    /// the probability of the kept states with w = w' (enclosed where boxes overlap)
+    pub(crate) p_equal: Expectation,
     /// E[‖w − w'‖ | kept]
     pub(crate) dist: Option<Expectation>,
     /// E[‖w − w'‖² | kept]
-    pub(crate) sq: Option<Rational>,
+    pub(crate) sq: Option<Expectation>,
 }
 
 /// ‖a − b‖².
@@ -653,6 +841,34 @@ fn sq_distance(a: &[Rational], b: &[Rational]) -> Rational {
     })
     .into_iter()
     .sum()
+}
+
+/// The value when `lo = hi`, else the enclosure.
+pub(crate) fn enclosure(lo: Rational, hi: Rational) -> Expectation {
+    if lo == hi {
+        Expectation::Exact(lo)
+    } else {
+        Expectation::Enclosure(lo, hi)
+    }
+}
+
+/// Bounds of ‖a − b‖² over two boxes (endpoint pairs): per coordinate the difference's
+/// interval, squared (from 0 when it contains 0).
+fn box_sq_distance(a: &[Rational], b: &[Rational]) -> (Rational, Rational) {
+    let (mut lo, mut hi) = (Rational::new(), Rational::new());
+    for j in 0..a.len() / 2 {
+        let dlo = Rational::from(&a[2 * j] - &b[2 * j + 1]);
+        let dhi = Rational::from(&a[2 * j + 1] - &b[2 * j]);
+        let (l2, h2) = (Rational::from(&dlo * &dlo), Rational::from(&dhi * &dhi));
+        let (small, large) = if l2 < h2 { (l2, h2) } else { (h2, l2) };
+        if dlo <= 0 && dhi >= 0 {
+            hi += large;
+        } else {
+            lo += small;
+            hi += large;
+        }
+    }
+    (lo, hi)
 }
 
 /// `(lo, hi, exact)` with lo <= sqrt(x) <= hi: both the rational root when x is the square

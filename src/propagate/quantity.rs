@@ -7,7 +7,7 @@
 
 use super::{
     Draws, ENCLOSURE_BITS, Expectation, LossConstruction, Moments, PropagateError, Restrict, Walk,
-    dual, sqrt_enclosure,
+    dual, enclosure, sqrt_enclosure,
 };
 use crate::expr::opaque::{Opaque, OpaqueError, OpaqueId, register};
 use crate::expr::{Expr, Func};
@@ -141,12 +141,14 @@ impl std::fmt::Debug for Instance {
     }
 }
 
+/// Enclosures (lo = hi for rational losses) of the reached-region statistics.
 #[derive(Clone, Debug)]
 struct ReachedStats {
-    grad_sq_max: Rational,
-    loss_min: Rational,
-    loss_max: Rational,
-    slope_max: Option<Rational>,
+    grad_sq_max: (Rational, Rational),
+    loss_min: (Rational, Rational),
+    loss_max: (Rational, Rational),
+    /// the largest slope of the derivative, or why there is none
+    slope_max: Result<Rational, String>,
 }
 
 fn failed(e: PropagateError) -> OpaqueError {
@@ -397,8 +399,11 @@ impl Instance {
                 }
             }
             match which {
-                0 => w.retain(|a, b| a == b),
-                1 => w.retain(|a, b| a != b),
+                0 | 1 => {
+                    if let Err(e) = w.retain(which == 0) {
+                        return Err(self.fail((which, at), at, e));
+                    }
+                }
                 _ => {
                     if let Err(e) = w.step(Restrict::FirstDiffering) {
                         return Err(self.fail((which, at), w.t, e));
@@ -465,9 +470,10 @@ impl Instance {
     /// The reached-region statistics of a collecting walk so far.
     fn stats(&self, w: &Walk) -> Result<ReachedStats, PropagateError> {
         let r = w.reached.as_ref().expect("collected");
-        let (loss_min, loss_max) = r.loss_range.clone().expect("at least one step");
         let c = &self.c;
-        let slope_max = if c.weights.len() == 1 {
+        let slope_max = if c.needs_boxes() {
+            Err("slope_max_T is computed for rational losses only (the iterates of this loss are enclosed, and slopes between overlapping enclosures are unbounded)".to_string())
+        } else if c.weights.len() == 1 {
             let mut best = Rational::new();
             for z in c.s.iter().chain(&c.s_twin) {
                 let mut prev: Option<(&Rational, Rational)> = None;
@@ -483,14 +489,15 @@ impl Instance {
                     prev = Some((x, g));
                 }
             }
-            Some(best)
+            Ok(best)
         } else {
-            None
+            Err("slope_max_T is computed for one weight only".to_string())
         };
+        let some = |x: &Option<(Rational, Rational)>| x.clone().expect("at least one step");
         Ok(ReachedStats {
-            grad_sq_max: r.grad_sq_max.clone().expect("at least one step"),
-            loss_min,
-            loss_max,
+            grad_sq_max: some(&r.grad_sq_max),
+            loss_min: some(&r.loss_min),
+            loss_max: some(&r.loss_max),
             slope_max,
         })
     }
@@ -523,8 +530,11 @@ impl Quantity {
         let t = times[0];
         Ok(match name {
             "div_T" | "div_t0" => dist_value(&inst.at(spec, t, deadline)?, "(none)")?,
-            "sqdiv_T" => Expectation::Exact(inst.at(spec, t, deadline)?.sq.unwrap_or_default()),
-            "p_zero_t0" => Expectation::Exact(inst.at(spec, t, deadline)?.p_equal),
+            "sqdiv_T" => inst
+                .at(spec, t, deadline)?
+                .sq
+                .unwrap_or(Expectation::Exact(Rational::new())),
+            "p_zero_t0" => inst.at(spec, t, deadline)?.p_equal,
             "div_t0_given_nonzero_t0" => {
                 let (_, m) = inst.conditioned(spec, 1, t, t, deadline)?;
                 dist_value(&m, "w_t0 != w'_t0")?
@@ -546,24 +556,24 @@ impl Quantity {
                 dist_value(&m, "H = s")?
             }
             "grad_max_T" => {
-                let r = inst.reached(spec, t, deadline)?;
-                let (lo, hi, exact) = sqrt_enclosure(&r.grad_sq_max, ENCLOSURE_BITS);
-                if exact {
-                    Expectation::Exact(lo)
-                } else {
-                    Expectation::Enclosure(lo, hi)
-                }
+                let (g_lo, g_hi) = inst.reached(spec, t, deadline)?.grad_sq_max;
+                let (lo, _, _) = sqrt_enclosure(&g_lo, ENCLOSURE_BITS);
+                let (_, hi, _) = sqrt_enclosure(&g_hi, ENCLOSURE_BITS);
+                enclosure(lo, hi)
             }
-            "loss_min_T" => Expectation::Exact(inst.reached(spec, t, deadline)?.loss_min),
-            "loss_max_T" => Expectation::Exact(inst.reached(spec, t, deadline)?.loss_max),
-            "slope_max_T" => match inst.reached(spec, t, deadline)?.slope_max {
-                Some(v) => Expectation::Exact(v),
-                None => {
-                    return Err(OpaqueError::Failed(
-                        "slope_max_T is computed for one weight only".into(),
-                    ));
-                }
-            },
+            "loss_min_T" => {
+                let (lo, hi) = inst.reached(spec, t, deadline)?.loss_min;
+                enclosure(lo, hi)
+            }
+            "loss_max_T" => {
+                let (lo, hi) = inst.reached(spec, t, deadline)?.loss_max;
+                enclosure(lo, hi)
+            }
+            "slope_max_T" => Expectation::Exact(
+                inst.reached(spec, t, deadline)?
+                    .slope_max
+                    .map_err(OpaqueError::Failed)?,
+            ),
             other => unreachable!("quantity {other}"),
         })
     }
@@ -582,7 +592,7 @@ impl Opaque for Quantity {
         match self.value(args)? {
             Expectation::Exact(v) => Ok(v),
             Expectation::Enclosure(..) => Err(OpaqueError::Inexact(format!(
-                "`{}` is a sum of square roots (enclosed at {ENCLOSURE_BITS} bits)",
+                "`{}` is enclosed, not exact here (a sum of square roots, or iterates of a loss with irrational values)",
                 self.name
             ))),
         }

@@ -747,12 +747,16 @@ struct Description<'a> {
 /// One line saying what runs: data, loss, twin, step.
 fn describe(x: &Description<'_>) -> String {
     let size = match x.model {
-        Model::Expr(t) => format!(
-            "n = {}, {} weights, {} fields",
-            x.data.n(),
-            t.dim(),
-            t.fields()
-        ),
+        Model::Expr(t) => {
+            let plural =
+                |k: usize, what: &str| format!("{k} {what}{}", if k == 1 { "" } else { "s" });
+            format!(
+                "n = {}, {}, {}",
+                x.data.n(),
+                plural(t.dim(), "weight"),
+                plural(t.fields(), "field")
+            )
+        }
         _ => format!("n = {}, d = {}", x.data.n(), x.data.d()),
     };
     format!(
