@@ -80,6 +80,17 @@ fn pinned(sampling: &str, values: &[(&str, &str)]) {
     for (id, v, why) in out {
         assert_eq!(v, Verdict::Certified, "{sampling} {id}: {why}");
     }
+    // the re-checking kernel recomputes each value with its own propagation (num-rational,
+    // no interning or counting) and agrees; the norm and slope quantities included
+    let loaded = load_sources(&[("t.toml".into(), file(sampling, &claims))]).expect("loads");
+    for c in &loaded {
+        for o in decide(c, &Options::default()) {
+            match stabcert::certify::kernel::recheck(c, &o) {
+                Ok(stabcert::certify::kernel::Recheck::Agreed(_)) => {}
+                other => panic!("{sampling} {}: the kernel says {other:?}", o.id),
+            }
+        }
+    }
     // and a value off by 1/10^9 is refuted
     let (name, v) = values[0];
     let wrong = format!(

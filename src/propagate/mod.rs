@@ -28,6 +28,7 @@ use std::collections::HashMap;
 
 mod interval;
 mod quantity;
+mod recheck;
 pub use quantity::{LossSpec, QUANTITIES as LOSS_QUANTITIES};
 
 /// A construction given by its loss and its data.

@@ -598,6 +598,16 @@ impl Opaque for Quantity {
         }
     }
 
+    fn recheck(&self, args: &[String]) -> Option<Result<String, String>> {
+        let (name, ..) = QUANTITIES[self.kind];
+        Some(super::recheck::quantity(
+            &self.cache.spec,
+            &self.cache.params,
+            name,
+            args,
+        ))
+    }
+
     fn enclose(&self, args: &[Rational], _prec: u32) -> Result<(Rational, Rational), OpaqueError> {
         match self.value(args)? {
             Expectation::Exact(v) => Ok((v.clone(), v)),
