@@ -443,6 +443,9 @@ fn the_examples_decide_as_documented() {
     // alpha = 1/2 the first steps stay closer to 0.
     let logistic = run("logistic.toml");
     for id in [
+        "logistic.convex",
+        "logistic.smooth",
+        "logistic.lipschitz.box",
         "logistic.lipschitz",
         "logistic.hardt_convex",
         "logistic.thm1.main",
@@ -747,4 +750,90 @@ fn quadratic_family_through_propagation_equals_the_closed_forms() {
     }
     eprintln!("{constructions} constructions, {compared} exact comparisons");
     assert!(constructions >= 5);
+}
+
+/// The loss as functions of the weights: values checked by hand on
+/// f(w; x, y) = x w^2 - y w with S = {(1, 1)}, S' = {(1, -1)}, so f' = 2 x w - y and
+/// f'' = 2 x: at w = 1 the gradients are 1 and 3 (grad_norm_w = 3), the losses 0 and 2,
+/// the curvature 2 for both; at w = -1/2 the gradients are -2 and 0 (grad_norm_w = 2).
+/// The kernel re-checks each (rational values). A loss with a kink offers no derivative
+/// functions, and a claim that uses one is told why, at its line and column.
+#[test]
+fn loss_functions_of_the_weights() {
+    let text = r#"
+[[construction]]
+id = "q"
+source = "t"
+text = "t"
+loss = "x*w^2 - y*w"
+s = [["1", "1"]]
+s_twin = [["1", "-1"]]
+step = "1/4"
+sampling = "with-replacement"
+"#;
+    let mut claims = String::from(text);
+    for (k, (at, holds)) in [
+        ("1", "grad_norm_w = 3"),
+        ("-1/2", "grad_norm_w = 2"),
+        ("1", "loss_min_w = 0"),
+        ("1", "loss_max_w = 2"),
+        ("1", "curv_min_w = 2"),
+        ("-1/2", "curv_max_w = 2"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        claims += &format!(
+            "\n[[claim]]\nid = \"f{k}\"\nsource = \"t\"\ntext = \"t\"\nconstruction = \"q\"\nparams = [\"w = {at}\"]\nholds = \"{holds}\"\n"
+        );
+    }
+    // and on a box: f'' = 2 everywhere, |f'| <= 2|w| + 1
+    claims += "\n[[claim]]\nid = \"box\"\nsource = \"t\"\ntext = \"t\"\nconstruction = \"q\"\nparams = [\"w in [-3, 3]\"]\nholds = \"grad_norm_w <= 2*abs(w) + 1\"\n";
+    let loaded = load_sources(&[("q.toml".into(), claims)]).expect("loads");
+    for c in &loaded {
+        for o in decide(c, &Options::default()) {
+            assert_eq!(o.verdict, Verdict::Certified, "{}: {:?}", o.id, o.reason());
+            if o.id != "box" {
+                assert!(
+                    matches!(
+                        stabcert::certify::kernel::recheck(c, &o),
+                        Ok(stabcert::certify::kernel::Recheck::Agreed(_))
+                    ),
+                    "{}",
+                    o.id
+                );
+            }
+        }
+    }
+    let kink = r#"
+[[construction]]
+id = "a"
+source = "t"
+text = "t"
+loss = "abs(w*x - y)"
+s = [["1", "1"]]
+s_twin = [["-1", "1"]]
+step = "1/4"
+sampling = "with-replacement"
+
+[[claim]]
+id = "lip"
+source = "t"
+text = "t"
+construction = "a"
+params = ["w in [-5, 5]"]
+holds = "grad_norm_w <= 1"
+"#;
+    let e = load_sources(&[("a.toml".into(), kink.into())]).expect_err("no derivative");
+    let shown = e.to_string();
+    assert!(shown.starts_with("a.toml:18:10:"), "{shown}");
+    assert!(
+        shown.contains("`grad_norm_w` is not offered for construction `a`"),
+        "{shown}"
+    );
+    // the loss itself is there
+    let ok = kink.replace("grad_norm_w <= 1", "loss_min_w >= 0");
+    let loaded = load_sources(&[("a.toml".into(), ok)]).expect("loads");
+    let o = decide(&loaded[0], &Options::default()).remove(0);
+    assert_eq!(o.verdict, Verdict::Certified, "{:?}", o.reason());
 }

@@ -150,6 +150,16 @@ fn touching_claims_are_certified() {
             "\"n in 1..=4\", \"x in [0, 1]\", \"y in [0, 4]\", \"where x*n + y <= n\"",
             "x*n*y <= n^2/4",
         ),
+        // touching through a max or a min (the margin is the minimum of pieces, each
+        // proven by its own Taylor form: the logistic loss's f'' <= 1/4, equal at 0)
+        (
+            "\"w in [-5, 5]\"",
+            "max(exp(w)/(1 + exp(w))^2, exp(-w)/(1 + exp(-w))^2) <= 1/4",
+        ),
+        (
+            "\"x in [0, 3]\"",
+            "min(ln(1 + x), 2*x/(1 + x)) >= x/(1 + x)",
+        ),
         // a pole at an excluded end of the domain
         ("\"x in (-1, 4]\"", "ln(1 + x) <= x"),
         ("\"x in (0, 2]\"", "1/x + x >= 2"),
@@ -183,4 +193,16 @@ fn equality_at_a_point_is_never_refuted() {
     }
     let (v, _) = verdict("\"n in 1..=30\"", "n*n^(1/2) <= n^(3/2)");
     assert_eq!(v, Verdict::Certified);
+}
+
+/// A max whose pieces touch at a point but one of which fails right next to it is refuted,
+/// not certified by the pieces' Taylor forms: `1 + 2x <= exp(x)` fails for small x > 0
+/// (both sides are 1 at 0, the left grows twice as fast), so `max(1 + 2x, 1 + x) <= exp(x)`
+/// fails there too.
+#[test]
+fn a_failing_piece_next_to_a_touching_point_refutes() {
+    let (v, r) = verdict("\"x in [0, 1]\"", "max(1 + 2*x, 1 + x) <= exp(x)");
+    assert_eq!(v, Verdict::Refuted, "{r:?}");
+    let (v, r) = verdict("\"x in [-1, 0]\"", "min(exp(x), 1 + 2*x) >= 1 + x");
+    assert_eq!(v, Verdict::Refuted, "{r:?}");
 }

@@ -188,7 +188,25 @@ fn construction_quantities(
             format!("no [[construction]] with id `{name}` in the files loaded"),
         ));
     };
-    for q in spec.quantities() {
+    let quantities = spec.quantities();
+    if let crate::claims::ConstructionSpec::Loss(_) = spec {
+        for missing in crate::propagate::LOSS_FUNCTIONS {
+            if !quantities.iter().any(|q| q.name == *missing) {
+                hints.insert(
+                    missing.to_string(),
+                    format!(
+                        "`{missing}` is not offered for construction `{name}`: its loss has no derivative formula in the weights (`abs`, `min`, `max`, `floor` or `ceil` of an expression that uses a weight){}",
+                        if missing.starts_with("curv") {
+                            ", or it has several weights"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
+        }
+    }
+    for q in quantities {
         if known.contains(&q.name) {
             return Err(ctx.at(
                 cn.span().start,
@@ -209,7 +227,7 @@ fn construction_quantities(
                 hints.insert(
                     q.name.clone(),
                     format!(
-                        "`{}` ({}) needs the parameter or definition `{missing}`",
+                        "`{}` ({}) needs the parameter or definition `{missing}`, which this claim does not declare",
                         q.name, q.meaning
                     ),
                 );
@@ -248,7 +266,7 @@ fn shared_definitions(
                 hints.insert(
                     d.name.clone(),
                     format!(
-                        "`{}` ({}) needs the parameter or definition `{missing}`",
+                        "`{}` ({}) needs the parameter or definition `{missing}`, which this claim does not declare",
                         d.name, d.source
                     ),
                 );
@@ -588,7 +606,7 @@ pub(super) fn check_names_hinted(
             continue;
         }
         let msg = if let Some(h) = hints.get(name) {
-            format!("{h}, which this claim does not declare")
+            h.clone()
         } else if later.contains(name) {
             format!(
                 "{what} refers to `{name}`, which is declared later (only earlier parameters and definitions may be used)"
@@ -974,6 +992,16 @@ fn loss_quantities(spec: &LossSpec) -> Vec<Quantity> {
                 guards,
             }
         })
+        .chain(
+            spec.loss_functions()
+                .into_iter()
+                .map(|(name, meaning, expr)| Quantity {
+                    name,
+                    meaning,
+                    expr,
+                    guards: Vec::new(),
+                }),
+        )
         .collect()
 }
 

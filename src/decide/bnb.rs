@@ -135,8 +135,39 @@ const TAYLOR_TRIES: u32 = 12;
 pub(super) struct Taylor {
     var: String,
     strict: bool,
-    /// `derivs[j]` is the j-th derivative; `derivs[0]` the margin
-    derivs: Vec<Expr>,
+    /// the margin
+    margin: Expr,
+    /// the margin as the minimum of pieces (`c - max(a, b)` is `min(c - a, c - b)`; one
+    /// piece, the margin itself, when it has no such form): per piece, `derivs[j]` is its
+    /// j-th derivative. The margin is >= 0 exactly where every piece is, and each piece
+    /// may have derivatives where the margin, with its `max`, has none.
+    pieces: Vec<Vec<Expr>>,
+}
+
+/// `g` as the minimum of pieces: `min(a, b)` is its arguments, `c - max(a, b)` is
+/// `c - a, c - b`, `min(a, b) - c` is `a - c, b - c`, recursively; anything else is one
+/// piece.
+fn min_pieces(g: &Expr) -> Vec<Expr> {
+    match g {
+        Expr::Call(crate::expr::Func::Min, args) => args.iter().flat_map(min_pieces).collect(),
+        Expr::Bin(BinOp::Sub, c, m) if matches!(&**m, Expr::Call(crate::expr::Func::Max, _)) => {
+            let Expr::Call(_, args) = &**m else {
+                unreachable!("matched")
+            };
+            args.iter()
+                .flat_map(|a| min_pieces(&Expr::bin(BinOp::Sub, (**c).clone(), a.clone())))
+                .collect()
+        }
+        Expr::Bin(BinOp::Sub, m, c) if matches!(&**m, Expr::Call(crate::expr::Func::Min, _)) => {
+            let Expr::Call(_, args) = &**m else {
+                unreachable!("matched")
+            };
+            args.iter()
+                .flat_map(|a| min_pieces(&Expr::bin(BinOp::Sub, a.clone(), (**c).clone())))
+                .collect()
+        }
+        _ => vec![g.clone()],
+    }
 }
 
 /// Highest order of the Taylor forms at a box's ends.
@@ -905,18 +936,23 @@ impl BranchAndBound<'_> {
         }
         let t = self.taylor.get_or_init(|| {
             let (g, strict) = self.margin(dims)?;
-            let mut derivs = vec![g];
-            for _ in 0..TAYLOR_ORDER {
-                let next = crate::expr::derivative(derivs.last().expect("nonempty"), &d.name)?;
-                if next.node_count() > TAYLOR_MAX_NODES {
-                    break;
+            let mut pieces = Vec::new();
+            for piece in min_pieces(&g) {
+                let mut derivs = vec![piece];
+                for _ in 0..TAYLOR_ORDER {
+                    let next = crate::expr::derivative(derivs.last().expect("nonempty"), &d.name)?;
+                    if next.node_count() > TAYLOR_MAX_NODES {
+                        break;
+                    }
+                    derivs.push(next);
                 }
-                derivs.push(next);
+                pieces.push(derivs);
             }
             Some(Taylor {
                 var: d.name.clone(),
                 strict,
-                derivs,
+                margin: g,
+                pieces,
             })
         });
         t.as_ref().filter(|t| t.var == d.name)
@@ -948,9 +984,9 @@ impl BranchAndBound<'_> {
             .expect("a box dimension");
         let (lo, hi) = &boxv[k_var];
         let mut env = self.env_for(dims, boxv, ar.prec)?;
-        // the derivatives over the whole box, evaluated as far as a form needs them: each
-        // must have a value there
-        let mut over_box: Vec<Interval> = Vec::new();
+        // per piece, its derivatives over the whole box, evaluated as far as a form needs
+        // them: each must have a value there
+        let mut over_box: Vec<Vec<Interval>> = vec![Vec::new(); t.pieces.len()];
         for z in [lo, hi] {
             let mut at_z: Vec<(String, Rational)> = self.fixed.to_vec();
             for (d, (a, _)) in dims.iter().zip(boxv) {
@@ -965,60 +1001,97 @@ impl BranchAndBound<'_> {
             }
             let mut xenv = exact_env(&at_z);
             // only where the sides touch: the margin is exactly 0 at this end
-            if !matches!(exact_value(&t.derivs[0], &mut xenv, self.budget), Ok(v) if v == 0) {
+            if !matches!(exact_value(&t.margin, &mut xenv, self.budget), Ok(v) if v == 0) {
                 continue;
             }
             tried = true;
             let mut renv = real_env(&at_z, ar.prec);
             let offset =
                 Interval::from_bounds(&Rational::from(lo - z), &Rational::from(hi - z), ar.prec);
-            // Σ_{j<k} c_j t^j / j!, built up as k grows
-            let mut poly = Interval::from_rational(&Rational::new(), ar.prec);
-            let mut factorial = Rational::from(1);
-            for k in 1..t.derivs.len() {
-                while over_box.len() <= k {
-                    match real::eval(&t.derivs[over_box.len()], &mut env, ar, self.budget) {
-                        Ok(iv) => over_box.push(iv),
-                        Err(_) => return Some(false),
+            // every piece must be proven (those positive at z by the same forms: their
+            // value at z is the first term)
+            let mut all = true;
+            for (derivs, over) in t.pieces.iter().zip(over_box.iter_mut()) {
+                match self.taylor_piece(
+                    derivs, t.strict, over, &mut env, &mut xenv, &mut renv, &offset, ar,
+                ) {
+                    Some(true) => {}
+                    Some(false) => {
+                        all = false;
+                        break;
                     }
+                    None => return Some(false),
                 }
-                let j = k - 1;
-                factorial *= Rational::from(j.max(1) as u32);
-                let c = match exact_value(&t.derivs[j], &mut xenv, self.budget) {
-                    Ok(v) => Interval::from_rational(&v, ar.prec),
-                    Err(_) => match real::eval(&t.derivs[j], &mut renv, ar, self.budget) {
-                        Ok(iv) => iv,
-                        Err(_) => break,
-                    },
-                };
-                let Ok(tj) = ar.powi(&offset, &rug::Integer::from(j)) else {
-                    break;
-                };
-                let jf = Interval::from_rational(&factorial, ar.prec);
-                let Ok(term) = ar.div(&ar.mul(&c, &tj), &jf) else {
-                    break;
-                };
-                poly = ar.add(&poly, &term);
-                // the remainder of order k
-                let kf = Interval::from_rational(&(&factorial * Rational::from(k as u32)), ar.prec);
-                let Ok(tk) = ar.powi(&offset, &rug::Integer::from(k)) else {
-                    break;
-                };
-                let Ok(rem) = ar.div(&ar.mul(&over_box[k], &tk), &kf) else {
-                    break;
-                };
-                let total = ar.add(&poly, &rem);
-                let ok = if t.strict {
-                    *total.lo() > 0
-                } else {
-                    *total.lo() >= 0
-                };
-                if ok {
-                    return Some(true);
-                }
+            }
+            if all {
+                return Some(true);
             }
         }
         tried.then_some(false)
+    }
+
+    /// The Taylor forms of one piece at an end `z` (its values there from `xenv` or
+    /// `renv`, its derivatives over the box from `env`, cached in `over_box`; `offset` the
+    /// box minus z): `Some(true)` when a form proves the piece >= 0 (or > 0) on the box,
+    /// `Some(false)` when none does, `None` when a derivative has no value on the box.
+    #[allow(clippy::too_many_arguments)]
+    fn taylor_piece(
+        &self,
+        derivs: &[Expr],
+        strict: bool,
+        over_box: &mut Vec<Interval>,
+        env: &mut crate::engine::real::RealEnv,
+        xenv: &mut crate::engine::exact::Env,
+        renv: &mut crate::engine::real::RealEnv,
+        offset: &Interval,
+        ar: Arith,
+    ) -> Option<bool> {
+        // Σ_{j<k} c_j t^j / j!, built up as k grows
+        let mut poly = Interval::from_rational(&Rational::new(), ar.prec);
+        let mut factorial = Rational::from(1);
+        for k in 1..derivs.len() {
+            while over_box.len() <= k {
+                match real::eval(&derivs[over_box.len()], env, ar, self.budget) {
+                    Ok(iv) => over_box.push(iv),
+                    Err(_) => return None,
+                }
+            }
+            let j = k - 1;
+            factorial *= Rational::from(j.max(1) as u32);
+            let c = match exact_value(&derivs[j], xenv, self.budget) {
+                Ok(v) => Interval::from_rational(&v, ar.prec),
+                Err(_) => match real::eval(&derivs[j], renv, ar, self.budget) {
+                    Ok(iv) => iv,
+                    Err(_) => break,
+                },
+            };
+            let Ok(tj) = ar.powi(offset, &rug::Integer::from(j)) else {
+                break;
+            };
+            let jf = Interval::from_rational(&factorial, ar.prec);
+            let Ok(term) = ar.div(&ar.mul(&c, &tj), &jf) else {
+                break;
+            };
+            poly = ar.add(&poly, &term);
+            // the remainder of order k
+            let kf = Interval::from_rational(&(&factorial * Rational::from(k as u32)), ar.prec);
+            let Ok(tk) = ar.powi(offset, &rug::Integer::from(k)) else {
+                break;
+            };
+            let Ok(rem) = ar.div(&ar.mul(&over_box[k], &tk), &kf) else {
+                break;
+            };
+            let total = ar.add(&poly, &rem);
+            let ok = if strict {
+                *total.lo() > 0
+            } else {
+                *total.lo() >= 0
+            };
+            if ok {
+                return Some(true);
+            }
+        }
+        Some(false)
     }
 
     /// The mean-value enclosure of `g` over the box (or its value, for a point box).

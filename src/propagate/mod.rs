@@ -29,7 +29,7 @@ use std::collections::HashMap;
 mod interval;
 mod quantity;
 mod recheck;
-pub use quantity::{LossSpec, QUANTITIES as LOSS_QUANTITIES};
+pub use quantity::{LOSS_FUNCTIONS, LossSpec, QUANTITIES as LOSS_QUANTITIES};
 
 /// A construction given by its loss and its data.
 #[derive(Clone, Debug)]

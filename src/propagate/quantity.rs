@@ -10,7 +10,7 @@ use super::{
     dual, enclosure, sqrt_enclosure,
 };
 use crate::expr::opaque::{Opaque, OpaqueError, OpaqueId, register};
-use crate::expr::{Expr, Func};
+use crate::expr::{BinOp, Expr, Func};
 use rug::Rational;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -97,6 +97,15 @@ pub const QUANTITIES: &[(&str, &str, &[&str])] = &[
         "one weight: the largest |f'(a; z) - f'(b; z)| / |a - b| over iterates a != b reached at steps F..T-1 and every example z (a lower bound of the smoothness constant beta there)",
         &["T"],
     ),
+];
+
+/// The names of the loss as functions of the weights ([`LossSpec::loss_functions`]).
+pub const LOSS_FUNCTIONS: &[&str] = &[
+    "loss_min_w",
+    "loss_max_w",
+    "grad_norm_w",
+    "curv_min_w",
+    "curv_max_w",
 ];
 
 /// One registered quantity of one construction.
@@ -217,6 +226,101 @@ impl LossSpec {
             start: self.start.iter().map(value).collect::<Result<_, _>>()?,
             draws: self.draws,
         })
+    }
+
+    /// The loss as functions of the weights (the weights' names are then claim
+    /// parameters, ranging over the box a claim declares): name, meaning and expression.
+    /// `loss_min_w` and `loss_max_w` (the smallest and largest f(w; z) over the distinct
+    /// examples z of S and S'), and where the loss has a symbolic derivative in every
+    /// weight (no `abs`, `min`, `max`, `floor`, `ceil` on a path that uses one)
+    /// `grad_norm_w` (the largest ‖∇f(w; z)‖) and, for one weight, `curv_min_w` and
+    /// `curv_max_w` (the smallest and largest f''(w; z)): convexity, smoothness, Lipschitz
+    /// constants and the loss range on a whole box, as ordinary expressions the engines
+    /// decide, Coq certifies and the kernel re-checks.
+    pub fn loss_functions(&self) -> Vec<(String, String, Expr)> {
+        let mut examples: Vec<&Vec<Expr>> = Vec::new();
+        for z in self.s.iter().chain(&self.s_twin) {
+            if !examples.contains(&z) {
+                examples.push(z);
+            }
+        }
+        let at: Vec<Expr> = examples
+            .iter()
+            .map(|z| {
+                let mut e = self.loss.clone();
+                for (f, v) in self.fields.iter().zip(z.iter()) {
+                    e = e.substitute(f, v);
+                }
+                e
+            })
+            .collect();
+        let over = |f: Func, xs: Vec<Expr>| {
+            if xs.len() == 1 {
+                xs.into_iter().next().expect("one")
+            } else {
+                Expr::Call(f, xs)
+            }
+        };
+        let mut out = vec![
+            (
+                "loss_min_w".to_string(),
+                "the smallest f(w; z) over the examples of S and S', at the weights w".to_string(),
+                over(Func::Min, at.clone()),
+            ),
+            (
+                "loss_max_w".to_string(),
+                "the largest f(w; z) over the examples of S and S', at the weights w".to_string(),
+                over(Func::Max, at.clone()),
+            ),
+        ];
+        let grads: Option<Vec<Vec<Expr>>> = at
+            .iter()
+            .map(|f| {
+                self.weights
+                    .iter()
+                    .map(|w| crate::expr::derivative(f, w))
+                    .collect()
+            })
+            .collect();
+        let Some(grads) = grads else {
+            return out;
+        };
+        let norm = |g: &Vec<Expr>| {
+            if g.len() == 1 {
+                Expr::Call(Func::Abs, vec![g[0].clone()])
+            } else {
+                let sq = g
+                    .iter()
+                    .map(|x| Expr::Bin(BinOp::Pow, Box::new(x.clone()), Box::new(Expr::num(2))))
+                    .reduce(|a, b| Expr::Bin(BinOp::Add, Box::new(a), Box::new(b)))
+                    .expect("a weight");
+                Expr::Call(Func::Sqrt, vec![sq])
+            }
+        };
+        out.push((
+            "grad_norm_w".into(),
+            "the largest ||grad f(w; z)|| over the examples of S and S', at the weights w".into(),
+            over(Func::Max, grads.iter().map(norm).collect()),
+        ));
+        if self.weights.len() == 1 {
+            let second: Option<Vec<Expr>> = grads
+                .iter()
+                .map(|g| crate::expr::derivative(&g[0], &self.weights[0]))
+                .collect();
+            if let Some(second) = second {
+                out.push((
+                    "curv_min_w".into(),
+                    "the smallest f''(w; z) over the examples of S and S' (convex where it is >= 0)".into(),
+                    over(Func::Min, second.clone()),
+                ));
+                out.push((
+                    "curv_max_w".into(),
+                    "the largest f''(w; z) over the examples of S and S' (beta-smooth where |f''| <= beta)".into(),
+                    over(Func::Max, second),
+                ));
+            }
+        }
+        out
     }
 
     /// Registers every quantity as an opaque function; returns, for each quantity name
