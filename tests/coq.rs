@@ -785,3 +785,45 @@ fn assert_edit_rejected(out: &Path, file: &str, edit: impl Fn(&str) -> String, w
     let o = coqc(out, "tampered.v");
     assert!(!o.status.success(), "coqc accepted {why}");
 }
+
+/// The twin-SGD library for constructions given by their loss (`Twin.v`): Coq computes,
+/// with its merged law, the values of E|w_T - w'_T| and E|w_T - w'_T|^2 that the
+/// brute-force oracle `tests/oracles/loss_construction.py` prints for its absolute-loss
+/// construction (T = 7, with replacement and reshuffling), and carries one of them over to
+/// the law by definition — one entry per index sequence, 729 of them — through the proved
+/// theorem `lawM_sound`; a value changed in one digit is rejected.
+#[test]
+fn twin_library_computes_the_oracle_values() {
+    let d = scratch("twin");
+    let o = coqc(&d, "Twin.v");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let test = r#"From Coq Require Import ZArith QArith List.
+From Stabcert Require Import Twin.
+Import ListNotations.
+Open Scope Q_scope.
+
+Definition c (r : bool) : Twin := {|
+  loss := LAbs (LSub (LMul (LW 0) (LF 0)) (LF 1)); dim := 1;
+  exS := [[1; 1]; [1; 0]; [1; 0]]; exS' := [[-1; 1]; [1; 0]; [1; 0]];
+  alpha := fun t => 1 # Z.to_pos (t + 1); first := 1; start := [0]; reshuffle := r |}.
+
+Lemma div7 : sumL dist1 (lawM (c false) 6) == 65021 # 153090.
+Proof. vm_compute. reflexivity. Qed.
+Lemma sq7 : sumL sqdist (lawM (c false) 6) == 118481 # 306180.
+Proof. vm_compute. reflexivity. Qed.
+Lemma div7r : sumL dist1 (lawM (c true) 6) == 41 # 210.
+Proof. vm_compute. reflexivity. Qed.
+Lemma sq7r : sumL sqdist (lawM (c true) 6) == 19289 # 396900.
+Proof. vm_compute. reflexivity. Qed.
+Lemma defined : length (lawU (c false) 6) = 729%nat.
+Proof. vm_compute. reflexivity. Qed.
+Lemma div7U : sumL dist1 (lawU (c false) 6) == 65021 # 153090.
+Proof. rewrite <- lawM_sound. exact div7. Qed.
+"#;
+    std::fs::write(d.join("TwinTest.v"), test).unwrap();
+    let o = coqc(&d, "TwinTest.v");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::write(d.join("TwinBad.v"), test.replace("41 # 210", "41 # 211")).unwrap();
+    let o = coqc(&d, "TwinBad.v");
+    assert!(!o.status.success(), "coqc accepted a wrong value");
+}

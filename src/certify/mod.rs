@@ -14,7 +14,7 @@ pub mod term;
 
 use crate::claims::Claim;
 use crate::decide::Outcome;
-use script::{Certificate, LIBRARY, TOUCHING};
+use script::{Certificate, LIBRARY, TOUCHING, TWIN};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -177,15 +177,20 @@ pub fn write_all_with(
         let generated = [".v", ".vo", ".vos", ".vok", ".glob", ".aux"]
             .iter()
             .any(|x| name.ends_with(x));
-        if generated && stem != "Stabcert" && stem != "Touching" && !wanted.contains(&stem) {
+        if generated
+            && !["Stabcert", "Touching", "Twin"].contains(&stem.as_str())
+            && !wanted.contains(&stem)
+        {
             std::fs::remove_file(&p)?;
         }
     }
     std::fs::write(dir.join("Stabcert.v"), LIBRARY)?;
     std::fs::write(dir.join("Touching.v"), TOUCHING)?;
+    std::fs::write(dir.join("Twin.v"), TWIN)?;
     let lib_ok = match coqc_bin {
         Some(bin) => coqc(bin, dir, "Stabcert.v", limit * 4)
-            .and_then(|a| Ok(a + coqc(bin, dir, "Touching.v", limit * 4)?)),
+            .and_then(|a| Ok(a + coqc(bin, dir, "Touching.v", limit * 4)?))
+            .and_then(|a| Ok(a + coqc(bin, dir, "Twin.v", limit * 4)?)),
         None => Err(why_not_run.to_string()),
     };
     // coqc runs on the scripts in parallel (each is independent; the results do not depend
@@ -237,7 +242,7 @@ pub fn write_all_with(
 /// `coq_makefile` (one command re-checks the folder, in parallel with `make -j`) and
 /// editors (CoqIDE, VsCoq) find the library.
 pub fn coq_project(statuses: &[Status]) -> String {
-    let mut s = String::from("-Q . Stabcert\nStabcert.v\nTouching.v\n");
+    let mut s = String::from("-Q . Stabcert\nStabcert.v\nTouching.v\nTwin.v\n");
     for st in statuses {
         if st.cert.script().is_some() && !matches!(st.coq, CoqResult::Rejected(_)) {
             s.push_str(&st.cert.file);

@@ -41,6 +41,11 @@ pub const LIBRARY: &str = include_str!("../../../proofs/coq/Stabcert.v");
 /// Coquelicot's derivatives); only scripts that need it import it.
 pub const TOUCHING: &str = include_str!("../../../proofs/coq/Touching.v");
 
+/// The third library, for constructions given by their loss: the twin-SGD process in exact
+/// rationals, its law by definition (one entry per index sequence), the merged law that
+/// certificates compute, and the theorem that every expectation is the same (`lawM_sound`).
+pub const TWIN: &str = include_str!("../../../proofs/coq/Twin.v");
+
 /// Work (in [`Work`] units) a script may ask of Coq's `vm_compute`; calibrated so that a
 /// file stays within about 10 s of coqc on this machine (see BENCHMARKS.md).
 pub const WORK_LIMIT: u64 = 80_000_000;
