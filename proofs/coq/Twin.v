@@ -10,9 +10,15 @@
 
     [lawU k] is the law after [k] steps by definition: one entry per index sequence, with
     its probability. [lawM k] is what certificates compute: after every step, entries with
-    the same state are merged. [lawM_sound]: every expectation [sumL f] is the same. *)
+    the same state are merged. [lawM_sound]: every expectation [sumL f] is the same.
+    The quantities of a claim file's construction are ratios of such expectations; a
+    certificate states its relation with [ClaimExt] (at every point of an integer grid) or
+    [RefutedExt] (at a counterexample), the quantities by definition ([lawU]), and proves
+    it with [checkExt_sound] or [refuteExt_sound], which compute them with [lawM]. *)
 
-From Coq Require Import ZArith QArith Qabs Qround List Bool Lia.
+From Coq Require Import ZArith QArith Qabs Qround Qreals List Bool Lia Reals Sorting.Mergesort Sorting.Permutation Orders.
+From Bignums Require Import BigQ.
+From Stabcert Require Import Stabcert.
 Import ListNotations.
 Open Scope Q_scope.
 
@@ -25,7 +31,7 @@ Inductive L : Type :=
 Definition vzip (f : Q -> Q -> Q) (a b : list Q) : list Q := map (fun p => Qred (f (fst p) (snd p))) (combine a b).
 Definition vscale (c : Q) (a : list Q) : list Q := map (fun x => Qred (c * x)) a.
 Definition zeros (d : nat) : list Q := repeat 0 d.
-Definition unit (d k : nat) : list Q := map (fun j => if Nat.eqb j k then 1 else 0) (seq 0 d).
+Definition unitv (d k : nat) : list Q := map (fun j => if Nat.eqb j k then 1 else 0) (seq 0 d).
 
 Fixpoint qpowN (x : Q) (n : nat) : Q := match n with O => 1 | S m => Qred (x * qpowN x m) end.
 Definition qpowZ' (x : Q) (n : Z) : Q :=
@@ -36,7 +42,7 @@ Definition qsign (x : Q) : Q := if Qlt_le_dec 0 x then 1 else if Qeq_bool x 0 th
 Fixpoint dual (d : nat) (w z : list Q) (e : L) : Q * list Q :=
   match e with
   | LC q => (Qred q, zeros d)
-  | LW k => (nth k w 0, unit d k)
+  | LW k => (nth k w 0, unitv d k)
   | LF k => (nth k z 0, zeros d)
   | LNeg a => let (v, g) := dual d w z a in (Qred (- v), vscale (-1) g)
   | LAdd a b => let (v, g) := dual d w z a in let (u, h) := dual d w z b in
@@ -102,13 +108,46 @@ Definition st_eqb (a b : St) : bool :=
   list_eqb qeqb (wS a) (wS b) && list_eqb qeqb (wS' a) (wS' b) && list_eqb Bool.eqb (used a) (used b)
   && match hit a, hit b with Some x, Some y => Z.eqb x y | None, None => true | _, _ => false end.
 
-Fixpoint insert (s : St) (p : Q) (l : law) : law :=
-  match l with
-  | [] => [(s, p)]
-  | (s', p') :: r => if st_eqb s s' then (s', Qred (p + p')) :: r else (s', p') :: insert s p r
+(** Merging: sort by a key (Coq's merge sort, a permutation), then add up neighbours
+    that are the same state. *)
+Definition qkey (q : Q) : list Z := [Qnum q; Zpos (Qden q)].
+Definition key (s : St) : list Z :=
+  [Z.of_nat (length (wS s))] ++ flat_map qkey (wS s) ++ flat_map qkey (wS' s)
+  ++ map (fun b : bool => if b then 1%Z else 0%Z) (used s)
+  ++ match hit s with Some h => [1%Z; h] | None => [0%Z] end.
+
+Fixpoint lexb (a b : list Z) : bool :=
+  match a, b with
+  | [], _ => true
+  | _ :: _, [] => false
+  | x :: a', y :: b' => if Z.ltb x y then true else if Z.eqb x y then lexb a' b' else false
   end.
 
-Definition merge (l : law) : law := fold_right (fun sp acc => insert (fst sp) (snd sp) acc) [] l.
+Lemma lexb_total : forall a b, lexb a b = true \/ lexb b a = true.
+Proof.
+  induction a as [|x a IH]; destruct b as [|y b]; simpl; auto.
+  destruct (Z.ltb x y) eqn:E1; auto. destruct (Z.eqb x y) eqn:E2.
+  - apply Z.eqb_eq in E2; subst. rewrite Z.ltb_irrefl, Z.eqb_refl. apply IH.
+  - right. destruct (Z.ltb y x) eqn:E3; auto. exfalso.
+    apply Z.ltb_ge in E1; apply Z.ltb_ge in E3; apply Z.eqb_neq in E2; lia.
+Qed.
+
+Module EntryOrder <: TotalLeBool.
+  Definition t := (St * Q)%type.
+  Definition leb (x y : t) := lexb (key (fst x)) (key (fst y)).
+  Theorem leb_total : forall x y, leb x y = true \/ leb y x = true.
+  Proof. intros; apply lexb_total. Qed.
+End EntryOrder.
+Module EntrySort := Sort EntryOrder.
+
+Fixpoint combine_acc (s : St) (p : Q) (l : list (St * Q)) : list (St * Q) :=
+  match l with
+  | [] => [(s, p)]
+  | (s', p') :: r => if st_eqb s s' then combine_acc s (Qred (p + p')) r else (s, p) :: combine_acc s' p' r
+  end.
+
+Definition merge (l : list (St * Q)) : list (St * Q) :=
+  match EntrySort.sort l with [] => [] | (s, p) :: r => combine_acc s p r end.
 
 Definition start_law (c : Twin) : law :=
   [({| wS := start c; wS' := start c; used := if reshuffle c then repeat false (n c) else []; hit := None |}, 1)].
@@ -118,7 +157,7 @@ Fixpoint lawU (c : Twin) (k : nat) : law :=
 Fixpoint lawM (c : Twin) (k : nat) : law :=
   match k with O => start_law c | S m => merge (stepU c (first c + Z.of_nat m) (lawM c m)) end.
 
-Definition sumL (f : St -> Q) (l : law) : Q := fold_right (fun sp acc => snd sp * f (fst sp) + acc) 0 l.
+Definition sumL (f : St -> Q) (l : law) : Q := fold_right (fun sp acc => Qred (snd sp * f (fst sp) + acc)) 0 l.
 
 (** ** Soundness of merging *)
 
@@ -144,24 +183,33 @@ Proof.
   subst. f_equal. destruct h, h'; try discriminate; auto. apply Z.eqb_eq in E4; subst; auto.
 Qed.
 
-Lemma sumL_cons : forall f s p l, sumL f ((s, p) :: l) = p * f s + sumL f l.
-Proof. reflexivity. Qed.
+Lemma sumL_cons : forall f s p l, sumL f ((s, p) :: l) == p * f s + sumL f l.
+Proof. intros. apply Qred_correct. Qed.
 
-Lemma sum_insert : forall f s p l, sumL f (insert s p l) == p * f s + sumL f l.
+Lemma sum_combine : forall f l s p, sumL f (combine_acc s p l) == p * f s + sumL f l.
 Proof.
-  intros f s p l; induction l as [|[s' p'] l IH]; cbn [insert].
+  intros f l; induction l as [|[s' p'] l IH]; intros s p; cbn [combine_acc].
   - rewrite sumL_cons. change (sumL f []) with 0. ring.
   - destruct (st_eqb s s') eqn:E.
-    + apply st_eqb_eq in E; subst. rewrite !sumL_cons, Qred_correct. ring.
+    + apply st_eqb_eq in E; subst. rewrite IH, !sumL_cons, Qred_correct. ring.
     + rewrite !sumL_cons, IH. ring.
+Qed.
+
+Lemma sum_perm : forall f l l', Permutation l l' -> sumL f l == sumL f l'.
+Proof.
+  intros f l l' H; induction H as [| [s p] l l' H IH | [s p] [s' p'] l | l l' l'' H1 IH1 H2 IH2].
+  - reflexivity.
+  - rewrite !sumL_cons, IH. reflexivity.
+  - rewrite !sumL_cons. ring.
+  - rewrite IH1, IH2. reflexivity.
 Qed.
 
 Lemma sum_merge : forall f l, sumL f (merge l) == sumL f l.
 Proof.
-  intros f l; induction l as [|[s p] l IH].
+  intros f l. rewrite <- (sum_perm f _ _ (Permutation_sym (EntrySort.Permuted_sort l))).
+  unfold merge. destruct (EntrySort.sort l) as [|[s p] r].
   - reflexivity.
-  - change (merge ((s, p) :: l)) with (insert s p (merge l)).
-    rewrite sum_insert, IH, sumL_cons. reflexivity.
+  - rewrite sum_combine, sumL_cons. reflexivity.
 Qed.
 
 Lemma sum_app : forall f a b, sumL f (a ++ b) == sumL f a + sumL f b.
@@ -204,3 +252,165 @@ Definition dist1 (s : St) : Q := Qabs (nth 0 (wS s) 0 - nth 0 (wS' s) 0).
 Definition sqdist (s : St) : Q :=
   fold_right Qplus 0 (map (fun p => (fst p - snd p) * (fst p - snd p)) (combine (wS s) (wS' s))).
 Definition equal (s : St) : Q := if list_eqb qeqb (wS s) (wS' s) then 1 else 0.
+
+(** ** Quantities of a claim file's construction
+
+    The data are terms of the claim language over the claim's environment (the step in
+    [Var 0 = t] and the environment after it); a call names a quantity and its times. Each
+    quantity is a ratio of two expectations at one time: [kind] 0 E|w_T - w'_T| (one
+    weight), 1 E||w_T - w'_T||^2, 2 E|w_t0 - w'_t0|, 3 P[w_t0 = w'_t0], 4
+    E[|w_t0 - w'_t0| given w_t0 <> w'_t0], 5 P[H = s], 6 E[|w_T - w'_T| given H = s] (H the
+    first step that draws an example where S and S' differ). *)
+
+Record TwinSpec := {
+  sloss : L; sdim : nat; sS : list (list E); sS' : list (list E);
+  sstep : E; sfirst : E; sstart : list E; sreshuffle : bool }.
+
+Fixpoint evalAll (env : list Q) (es : list E) : option (list Q) :=
+  match es with
+  | [] => Some []
+  | e :: r => match evalQ env e, evalAll env r with Some x, Some xs => Some (Qred x :: xs) | _, _ => None end
+  end.
+
+Fixpoint evalRows (env : list Q) (rows : list (list E)) : option (list (list Q)) :=
+  match rows with
+  | [] => Some []
+  | r :: rs => match evalAll env r, evalRows env rs with Some x, Some xs => Some (x :: xs) | _, _ => None end
+  end.
+
+Definition instantiate (sp : TwinSpec) (env : list Q) : option Twin :=
+  match evalRows env (sS sp), evalRows env (sS' sp), evalAll env (sstart sp),
+        match evalQ env (sfirst sp) with Some f => qint f | None => None end with
+  | Some s, Some s', Some w0, Some f =>
+      Some {| loss := sloss sp; dim := sdim sp; exS := s; exS' := s';
+              alpha := fun t => match evalQ (inject_Z t :: env) (sstep sp) with Some a => Qred a | None => 0 end;
+              first := f; start := w0; reshuffle := sreshuffle sp |}
+  | _, _, _, _ => None
+  end.
+
+Definition ind (b : bool) : Q := if b then 1 else 0.
+Definition is_hit (z : Z) (s : St) : bool := match hit s with Some h => Z.eqb h z | None => false end.
+
+(** the time, the numerator and the denominator of a quantity *)
+Definition form (c : Twin) (k : nat) (ts : list Z) : option (Z * (St -> Q) * (St -> Q)) :=
+  let one := fun _ : St => 1 in
+  let d1 := Nat.eqb (dim c) 1 in
+  match k, ts with
+  | 0%nat, [t] | 2%nat, [t] => if d1 then Some (t, dist1, one) else None
+  | 1%nat, [t] => Some (t, sqdist, one)
+  | 3%nat, [t] => Some (t, equal, one)
+  | 4%nat, [t] => if d1 then Some (t, fun s => dist1 s * (1 - equal s), fun s => 1 - equal s) else None
+  | 5%nat, [z] => Some ((z + 1)%Z, fun s => ind (is_hit z s), one)
+  | 6%nat, [t; z] => if d1 then Some (t, fun s => dist1 s * ind (is_hit z s), fun s => ind (is_hit z s)) else None
+  | _, _ => None
+  end.
+
+Definition steps_to (c : Twin) (t : Z) : option nat :=
+  if Z.leb (first c) t then Some (Z.to_nat (t - first c)) else None.
+
+Definition quantity (lawf : Twin -> nat -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
+  match form c k ts with
+  | Some (t, f, g) =>
+      match steps_to c t with
+      | Some m => let l := lawf c m in
+          if Qeq_bool (sumL g l) 0 then None else Some (Qred (sumL f l / sumL g l))
+      | None => None
+      end
+  | None => None
+  end.
+
+Lemma quantity_eq : forall c k ts, quantity lawM c k ts = quantity lawU c k ts.
+Proof.
+  intros c k ts. unfold quantity. destruct (form c k ts) as [[[t f] g]|]; [|reflexivity].
+  destruct (steps_to c t) as [m|]; [|reflexivity].
+  pose proof (lawM_sound c m g) as Hg. pose proof (lawM_sound c m f) as Hf.
+  destruct (Qeq_bool (sumL g (lawU c m)) 0) eqn:E.
+  - apply Qeq_bool_iff in E.
+    assert (Qeq_bool (sumL g (lawM c m)) 0 = true) as E' by (apply Qeq_bool_iff; rewrite Hg; exact E).
+    rewrite E'. reflexivity.
+  - assert (Qeq_bool (sumL g (lawM c m)) 0 = false) as E'.
+    { destruct (Qeq_bool (sumL g (lawM c m)) 0) eqn:X; auto.
+      apply Qeq_bool_iff in X. rewrite Hg in X. apply Qeq_bool_iff in X. congruence. }
+    rewrite E'. f_equal. apply Qred_complete. rewrite Hf, Hg. reflexivity.
+Qed.
+
+Fixpoint times (env : list Q) (ts : list E) : option (list Z) :=
+  match ts with
+  | [] => Some []
+  | e :: r => match evalQ env e, times env r with
+              | Some x, Some xs => match qint x with Some z => Some (z :: xs) | None => None end
+              | _, _ => None end
+  end.
+
+Fixpoint calls_values (lawf : Twin -> nat -> law) (c : Twin) (env : list Q) (calls : list (nat * list E)) : option (list Q) :=
+  match calls with
+  | [] => Some []
+  | (k, ts) :: r =>
+      match times env ts, calls_values lawf c env r with
+      | Some zs, Some xs => match quantity lawf c k zs with Some q => Some (q :: xs) | None => None end
+      | _, _ => None
+      end
+  end.
+
+(** the values of the calls at a point: [extL lawU] by definition, [extL lawM] computed *)
+Definition extL (lawf : Twin -> nat -> law) (sp : TwinSpec) (calls : list (nat * list E)) (env : list Q) : option (list Q) :=
+  match instantiate sp env with Some c => calls_values lawf c env calls | None => None end.
+
+Lemma ext_eq : forall sp calls env, extL lawM sp calls env = extL lawU sp calls env.
+Proof.
+  intros sp calls env. unfold extL. destruct (instantiate sp env) as [c|]; [|reflexivity].
+  induction calls as [|[k ts] r IH]; cbn [calls_values]; [reflexivity|].
+  rewrite IH. destruct (times env ts) as [zs|]; [|reflexivity].
+  destruct (calls_values lawU c env r) as [xs|]; [|reflexivity].
+  rewrite quantity_eq. reflexivity.
+Qed.
+
+(** The relation at a point of the domain, its quantities those of the twin process there
+    (by definition: the law with one entry per index sequence). *)
+Definition ClaimExt (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (envR : list R) : Prop :=
+  forall envQ, envR = map Q2R envQ ->
+  exists xs, extL lawU sp calls (map Qred envQ) = Some xs /\ Claim r lhs rhs (envR ++ map Q2R xs).
+
+Definition checkExt (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (env : list bigQ) : bool :=
+  match extL lawM sp calls (map Qred (map BigQ.to_Q env)) with
+  | Some xs => checkB r lhs rhs (env ++ map BigQ.of_Q xs)
+  | None => false
+  end.
+
+Lemma map_Q2R_red : forall a b, map Q2R a = map Q2R b -> map Qred a = map Qred b.
+Proof.
+  induction a as [|x a IH]; destruct b as [|y b]; simpl; intro H; try discriminate; auto.
+  injection H as H1 H2. f_equal; auto. apply Qred_complete, eqR_Qeq, H1.
+Qed.
+
+Lemma checkExt_sound : forall r lhs rhs sp calls env,
+  checkExt r lhs rhs sp calls env = true -> ClaimExt r lhs rhs sp calls (map B2R env).
+Proof.
+  unfold checkExt, ClaimExt. intros r lhs rhs sp calls env H envQ HE.
+  destruct (extL lawM sp calls (map Qred (map BigQ.to_Q env))) as [xs|] eqn:X; [|discriminate].
+  exists xs. split.
+  - assert (map Qred envQ = map Qred (map BigQ.to_Q env)) as ->.
+    { apply map_Q2R_red. rewrite <- HE. unfold B2R. rewrite map_map. reflexivity. }
+    rewrite <- ext_eq. exact X.
+  - apply checkB_sound in H. rewrite map_app, map_map in H.
+    rewrite (map_ext _ _ B2R_of_Q) in H. exact H.
+Qed.
+
+(** The relation fails at a point, its quantities those of the twin process there. *)
+Definition RefutedExt (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (point : list Q) : Prop :=
+  exists xs, extL lawU sp calls (map Qred point) = Some xs /\ ~ Claim r lhs rhs (map Q2R point ++ map Q2R xs).
+
+Definition refuteExt (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (point : list Q) : bool :=
+  match extL lawM sp calls (map Qred point) with
+  | Some xs => refuteQ r lhs rhs (point ++ xs)
+  | None => false
+  end.
+
+Lemma refuteExt_sound : forall r lhs rhs sp calls point,
+  refuteExt r lhs rhs sp calls point = true -> RefutedExt r lhs rhs sp calls point.
+Proof.
+  unfold refuteExt, RefutedExt. intros r lhs rhs sp calls point H.
+  destruct (extL lawM sp calls (map Qred point)) as [xs|] eqn:X; [|discriminate].
+  exists xs. split; [rewrite <- ext_eq; exact X|].
+  apply refuteQ_sound in H. rewrite map_app in H. exact H.
+Qed.

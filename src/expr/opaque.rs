@@ -51,6 +51,44 @@ pub trait Opaque: Send + Sync + fmt::Debug {
         let _ = args;
         None
     }
+    /// What the function is, for a backend that can restate it (the Coq certificates):
+    /// `None` when it offers no definition.
+    fn definition(&self) -> Option<Definition> {
+        None
+    }
+}
+
+/// The definition of an opaque function, as data a backend can restate.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Definition {
+    /// A quantity of twin SGD on a construction given by its loss (what `propagate`
+    /// registers): the quantity's name (`div_T`, `p_first_s`, …), how many leading
+    /// arguments are times (the rest are the parameters the data use, by name), and the
+    /// construction's data as expressions in those parameters (the step also in `t`).
+    Twin {
+        /// the quantity (`div_T`, `sqdiv_T`, `div_t0`, …)
+        quantity: String,
+        /// how many leading arguments of a call are times
+        times: usize,
+        /// the loss, in the weights and the fields
+        loss: super::Expr,
+        /// the weights' names
+        weights: Vec<String>,
+        /// the fields' names
+        fields: Vec<String>,
+        /// S, one expression per field
+        s: Vec<Vec<super::Expr>>,
+        /// S'
+        s_twin: Vec<Vec<super::Expr>>,
+        /// the step size, in `t` and the parameters
+        step: super::Expr,
+        /// the first step
+        first_step: super::Expr,
+        /// the start of both runs
+        start: Vec<super::Expr>,
+        /// draws by reshuffling (else with replacement)
+        reshuffle: bool,
+    },
 }
 
 /// The registry index of an opaque function (what `Func::Opaque` holds).

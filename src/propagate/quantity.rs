@@ -702,6 +702,24 @@ impl Opaque for Quantity {
         }
     }
 
+    fn definition(&self) -> Option<crate::expr::opaque::Definition> {
+        let (name, ..) = QUANTITIES[self.kind];
+        let sp = &self.cache.spec;
+        Some(crate::expr::opaque::Definition::Twin {
+            quantity: name.to_string(),
+            times: self.times,
+            loss: sp.loss.clone(),
+            weights: sp.weights.clone(),
+            fields: sp.fields.clone(),
+            s: sp.s.clone(),
+            s_twin: sp.s_twin.clone(),
+            step: sp.step.clone(),
+            first_step: sp.first_step.clone(),
+            start: sp.start.clone(),
+            reshuffle: sp.draws == Draws::Reshuffle,
+        })
+    }
+
     fn recheck(&self, args: &[String]) -> Option<Result<String, String>> {
         let (name, ..) = QUANTITIES[self.kind];
         Some(super::recheck::quantity(

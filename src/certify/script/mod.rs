@@ -23,6 +23,7 @@
 //! "not certified: &lt;why&gt;", never replaced by a script that proves something else.
 
 mod points;
+mod twin;
 
 use super::realbox::{JEval, JV};
 use super::term::{self, BigQv, CoqNum, Term, TooLarge, Work, coq_q, coq_rel, reify, wrap_lets};
@@ -226,6 +227,8 @@ struct Ctx<'a> {
     whole: Option<String>,
     /// what they state, when it is part of it
     partial: Option<String>,
+    /// the quantities of a construction given by its loss the relation uses, restated
+    ext: Option<twin::Ext>,
 }
 
 /// Builds the certificate of `outcome`, one of the outcomes of `claim`.
@@ -269,7 +272,24 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
         names.push(k.clone());
     }
     names.extend(claim.params.iter().map(|p| p.name.clone()));
-    let (lhs, rhs) = match (side(claim, &names, &l), side(claim, &names, &r)) {
+    let (ext, claim2, l, r) = match twin::prepare(claim, &l, &r, &names) {
+        Ok(None) => (None, None, l, r),
+        Ok(Some((ext, c2, l2, r2))) => (Some(ext), Some(c2), l2, r2),
+        Err(e) => {
+            cert.not_certified.push(format!(
+                "not certified: the Coq backend cannot express it: {e}"
+            ));
+            none(&mut cert);
+            return cert;
+        }
+    };
+    let scope: Vec<String> = ext
+        .iter()
+        .flat_map(|x| x.names.iter().cloned())
+        .chain(names.iter().cloned())
+        .collect();
+    let side_claim = claim2.as_ref().unwrap_or(claim);
+    let (lhs, rhs) = match (side(side_claim, &scope, &l), side(side_claim, &scope, &r)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
             cert.not_certified.push(format!(
@@ -293,6 +313,7 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
         touching: false,
         whole: None,
         partial: None,
+        ext,
     };
     let k_safe = claim.best_constant.as_ref().and_then(|_| {
         outcome
@@ -351,11 +372,19 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
         ),
     };
     cx.in_verdict = false;
-    if let Some(b) = &outcome.threshold {
-        cx.threshold(b);
-    }
-    if let (Some(k), Some(b)) = (&claim.best_constant, &outcome.best_constant) {
-        cx.best_constant(k, b);
+    if cx.ext.is_some() {
+        if outcome.threshold.is_some() || outcome.best_constant.is_some() {
+            cx.not_certified.push(
+                "not certified: a search's ends over a construction's quantities (the Coq restatement covers verdicts only)".into(),
+            );
+        }
+    } else {
+        if let Some(b) = &outcome.threshold {
+            cx.threshold(b);
+        }
+        if let (Some(k), Some(b)) = (&claim.best_constant, &outcome.best_constant) {
+            cx.best_constant(k, b);
+        }
     }
     cert.head = cx.head(outcome);
     cert.blocks = std::mem::take(&mut cx.blocks);
@@ -444,6 +473,9 @@ impl Ctx<'_> {
     /// A theorem at one point: the relation holds (`holds`) or fails there. Returns false
     /// (and records why) when it cannot be proved in Coq.
     fn point(&mut self, base: &str, holds: bool, vals: &[Rational], what: &str) -> bool {
+        if self.ext.is_some() {
+            return self.point_ext(base, holds, vals, what);
+        }
         let where_ = self.describe(vals);
         if self.spent > WORK_LIMIT {
             self.not_certified.push(format!(
@@ -587,6 +619,64 @@ impl Ctx<'_> {
         true
     }
 
+    /// `point` for a relation with a construction's quantities: a refutation at an exact
+    /// point, the quantities computed there by `Twin.v` (`RefutedExt`).
+    fn point_ext(&mut self, base: &str, holds: bool, vals: &[Rational], what: &str) -> bool {
+        let where_ = self.describe(vals);
+        if holds {
+            self.not_certified.push(format!(
+                "not certified at {where_}: with a construction's quantities, Coq proves whole integer grids and refutations only"
+            ));
+            return false;
+        }
+        let ext = self.ext.as_ref().expect("called with quantities");
+        let xs = match ext.values(&self.names, vals) {
+            Ok(v) => v,
+            Err(e) => {
+                self.not_certified.push(format!(
+                    "not certified at {where_}: a quantity has no exact value there ({e})"
+                ));
+                return false;
+            }
+        };
+        let mut env: Vec<Rational> = xs.iter().cloned().chain(vals.iter().cloned()).collect();
+        let mut w = Work::new(WORK_LIMIT);
+        let l = self.lhs.qeval(&mut env, &mut w);
+        let r = self.rhs.qeval(&mut env, &mut w);
+        self.spent += w.bits;
+        match (l, r) {
+            (Ok(Some(a)), Ok(Some(b))) if !rel_holds(self.rel, &a, &b) => {}
+            _ => {
+                self.not_certified.push(format!(
+                    "not certified at {where_}: the sides are not both rational and failing there"
+                ));
+                return false;
+            }
+        }
+        let name = self.fresh(base);
+        let pt = format!("{name}_point");
+        let shown: Vec<String> = xs.iter().rev().map(|v| v.to_string()).collect();
+        let mut text = String::new();
+        let _ = writeln!(
+            text,
+            "(** {what}: at {where_} (this one point), where the construction's quantities are {} *)",
+            shown.join(", ")
+        );
+        let _ = writeln!(text, "Definition {pt} : list Q := {}.", q_list(vals));
+        let _ = writeln!(
+            text,
+            "Theorem {name} : RefutedExt {} lhs rhs spec calls {pt}.\nProof. apply refuteExt_sound. vm_compute. reflexivity. Qed.\n",
+            coq_rel(self.rel)
+        );
+        self.blocks.push(Block {
+            text,
+            proves: format!("{name}: the relation fails at {where_}"),
+            verdict: self.in_verdict,
+            fallback: None,
+        });
+        true
+    }
+
     /// Theorems that the relation holds on the domain (parameters in `fixed` pinned).
     /// Certified on the whole domain (with `fixed` parameters set): a reflective grid
     /// theorem, `interval` theorems over the real box at each integer point, or theorems
@@ -644,6 +734,10 @@ impl Ctx<'_> {
         }
         if reals.is_empty() {
             self.grid(base, &doms, &lead, &points, what);
+        } else if self.ext.is_some() {
+            self.not_certified.push(
+                "not certified: real parameters with a construction's quantities (they have values at exact points only)".into(),
+            );
         } else {
             self.boxes(base, &doms, &points, what);
         }
@@ -672,7 +766,20 @@ impl Ctx<'_> {
         let mut rational = true;
         let mut over = false;
         for p in &pts {
-            let mut env: Vec<BigQv> = p.iter().map(BigQv::lit).collect();
+            let xs = match &self.ext {
+                None => Vec::new(),
+                Some(ext) => match ext.values(&self.names, p) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.not_certified.push(format!(
+                            "not certified: a quantity has no exact value at {} ({e})",
+                            self.describe(p)
+                        ));
+                        return;
+                    }
+                },
+            };
+            let mut env: Vec<BigQv> = xs.iter().chain(p.iter()).map(BigQv::lit).collect();
             match (
                 self.lhs.beval(&mut env, &mut w),
                 self.rhs.beval(&mut env, &mut w),
@@ -698,12 +805,30 @@ impl Ctx<'_> {
         }
         if rational && !over {
             let r = coq_rel(self.rel);
-            self.grid_theorem(
-                (base, doms, lead, pts.len(), what),
-                ", checked by vm_compute over machine-word rationals",
-                &format!("gridB_soundQ {{d}} (checkB {r} lhs rhs) _ (checkB_sound _ _ _)"),
-                "",
-            );
+            let apply = if self.ext.is_some() {
+                format!(
+                    "gridB_soundQ {{d}} (checkExt {r} lhs rhs spec calls) _ (checkExt_sound _ _ _ _ _)"
+                )
+            } else {
+                format!("gridB_soundQ {{d}} (checkB {r} lhs rhs) _ (checkB_sound _ _ _)")
+            };
+            let how = if self.ext.is_some() {
+                ", the construction's quantities computed there by its merged law, checked by vm_compute"
+            } else {
+                ", checked by vm_compute over machine-word rationals"
+            };
+            self.grid_theorem((base, doms, lead, pts.len(), what), how, &apply, "");
+            return;
+        }
+        if self.ext.is_some() {
+            self.not_certified.push(format!(
+                "not certified: {}",
+                if over {
+                    "the exact values at all points are more than Coq computes in about 10 s"
+                } else {
+                    "some values are irrational (with a construction's quantities Coq proves rational grids only)"
+                }
+            ));
             return;
         }
         // irrational values: one reflective theorem over enclosures (rational powers such
@@ -1219,10 +1344,15 @@ impl Ctx<'_> {
         note: &str,
     ) {
         let r = coq_rel(self.rel);
+        let pred = if self.ext.is_some() {
+            format!("ClaimExt {r} lhs rhs spec calls")
+        } else {
+            format!("Claim {r} lhs rhs")
+        };
         self.reflective(
             (base, doms, lead),
             &format!("{what} at every one of the domain's {n} points{how}"),
-            &format!("Claim {r} lhs rhs"),
+            &pred,
             &format!("Proof. apply ({apply}). vm_cast_no_check (eq_refl true). Qed."),
             &format!("the relation holds at all {n} points of the domain"),
             format!("the relation at all {n} points of the domain (one reflective theorem{note})"),
@@ -1455,6 +1585,24 @@ impl Ctx<'_> {
             o.relation.replace("*)", "* )"),
             o.verdict.as_str()
         );
+        if let Some(ext) = &self.ext {
+            let _ = writeln!(
+                s,
+                "   The construction's quantities follow the claim's values in the environment: q0, q1, … in the order of `calls` (Twin.v: their values by definition, the law over every index sequence). *)"
+            );
+            s = s.replacen(
+                "with Let. *)\n   The construction's",
+                "with Let.\n   The construction's",
+                1,
+            );
+            s.push_str(
+                "From Coq Require Import ZArith QArith Reals List.\nFrom Interval Require Import Tactic.\nFrom Stabcert Require Import Stabcert Twin.\nImport ListNotations.\nOpen Scope R_scope.\n\n",
+            );
+            let _ = writeln!(s, "Definition lhs : E := {}.", self.lhs.coq());
+            let _ = writeln!(s, "Definition rhs : E := {}.\n", self.rhs.coq());
+            s.push_str(&ext.coq);
+            return s;
+        }
         s.push_str(
             if self.touching {
                 "From Coq Require Import ZArith QArith Reals List.\nFrom Coquelicot Require Import Coquelicot.\nFrom Interval Require Import Tactic.\nFrom Stabcert Require Import Stabcert Touching.\nImport ListNotations.\nOpen Scope R_scope.\n\n"

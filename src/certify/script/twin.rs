@@ -1,0 +1,336 @@
+//! Relations that use quantities of a construction given by its loss: the Coq side restates
+//! the construction (`Twin.v`'s `TwinSpec`: the loss as an `L` term, the data as terms over
+//! the claim's environment) and the calls (`(kind, times)`), and the theorems are stated
+//! with `ClaimExt` / `RefutedExt`, whose quantities are those of the twin process by
+//! definition (the law with one entry per index sequence), computed in the proof by the
+//! merged law (`lawM_sound`). Each call becomes a variable after the claim's own: the
+//! environment of a point is the claim's values, then the calls' values.
+
+use super::super::term::{coq_q, reify};
+use crate::claims::Claim;
+use crate::engine::exact::{self, Budget, Env};
+use crate::expr::opaque::{self, Definition};
+use crate::expr::{BinOp, Expr, Func};
+use rug::Rational;
+use std::fmt::Write;
+
+/// The quantities Coq restates, with their kind numbers in `Twin.v`'s `form` (the `_t1`
+/// copies are the same functions), and whether they need one weight (a norm that is an
+/// absolute value).
+const KINDS: &[(&str, u32, bool)] = &[
+    ("div_T", 0, true),
+    ("sqdiv_T", 1, false),
+    ("div_t0", 2, true),
+    ("div_t1", 2, true),
+    ("p_zero_t0", 3, false),
+    ("p_zero_t1", 3, false),
+    ("div_t0_given_nonzero_t0", 4, true),
+    ("div_t1_given_nonzero_t1", 4, true),
+    ("p_first_s", 5, false),
+    ("div_T_given_first_s", 6, true),
+];
+
+/// The calls of one relation and their restatement.
+pub(super) struct Ext {
+    /// the calls, in the order of their variables (`q0` first after the claim's values)
+    calls: Vec<Expr>,
+    /// the names the calls' variables take in the scope, outermost first
+    pub(super) names: Vec<String>,
+    /// `Definition spec : TwinSpec := …` and `Definition calls := …`
+    pub(super) coq: String,
+}
+
+fn has_call(e: &Expr) -> bool {
+    matches!(e, Expr::Call(Func::Opaque(_), _)) || e.children().into_iter().any(has_call)
+}
+
+/// Every opaque call in `e`, appended to `out` once each; a call inside the body of a
+/// sum, a product or a recurrence (where it may depend on the bound names) is refused.
+fn collect(e: &Expr, out: &mut Vec<Expr>) -> Result<(), String> {
+    if let Expr::Call(Func::Opaque(_), _) = e {
+        if !out.contains(e) {
+            out.push(e.clone());
+        }
+        return Ok(());
+    }
+    let bound = match e {
+        Expr::Big { body, .. } => Some(body),
+        Expr::Rec { step, .. } => Some(step),
+        _ => None,
+    };
+    if bound.is_some_and(|b| has_call(b)) {
+        return Err("a quantity inside a sum, product or recurrence".into());
+    }
+    let outer: Vec<&Expr> = match e {
+        Expr::Big { lo, hi, .. } => vec![lo, hi],
+        Expr::Rec {
+            start, end, init, ..
+        } => vec![start, end, init],
+        _ => e.children(),
+    };
+    for c in outer {
+        collect(c, out)?;
+    }
+    Ok(())
+}
+
+/// `e` with each call of `calls` replaced by the variable `names[k]` of the same position
+/// (outside binders' bodies, where [`collect`] allows none).
+fn replace(e: &Expr, calls: &[Expr], names: &[String]) -> Expr {
+    match calls.iter().position(|c| c == e) {
+        Some(k) => Expr::Var(names[k].clone()),
+        None => e.map_outer(|c| replace(c, calls, names)),
+    }
+}
+
+/// The loss as `Twin.v`'s `L` term.
+fn loss_term(e: &Expr, weights: &[String], fields: &[String]) -> Result<String, String> {
+    let t = |x: &Expr| loss_term(x, weights, fields);
+    Ok(match e {
+        Expr::Num(v) => format!("(LC {})", coq_q(v)),
+        Expr::Var(n) => {
+            if let Some(k) = weights.iter().position(|w| w == n) {
+                format!("(LW {k})")
+            } else if let Some(k) = fields.iter().position(|f| f == n) {
+                format!("(LF {k})")
+            } else {
+                return Err(format!("`{n}` in the loss is neither a weight nor a field"));
+            }
+        }
+        Expr::Neg(a) => format!("(LNeg {})", t(a)?),
+        Expr::Bin(BinOp::Pow, a, b) => {
+            let k = match &**b {
+                Expr::Num(k) if k.is_integer() => k.clone(),
+                Expr::Neg(k) if matches!(&**k, Expr::Num(k) if k.is_integer()) => {
+                    let Expr::Num(k) = &**k else { unreachable!() };
+                    Rational::from(-k)
+                }
+                _ => return Err("a power whose exponent is not an integer".into()),
+            };
+            format!("(LPow {} ({})%Z)", t(a)?, k)
+        }
+        Expr::Bin(op, a, b) => {
+            let c = match op {
+                BinOp::Add => "LAdd",
+                BinOp::Sub => "LSub",
+                BinOp::Mul => "LMul",
+                BinOp::Div => "LDiv",
+                BinOp::Pow => unreachable!("above"),
+            };
+            format!("({c} {} {})", t(a)?, t(b)?)
+        }
+        Expr::Call(f, args) => {
+            let xs = args.iter().map(t).collect::<Result<Vec<_>, _>>()?;
+            match f {
+                Func::Abs => format!("(LAbs {})", xs[0]),
+                Func::Floor => format!("(LFloor {})", xs[0]),
+                Func::Ceil => format!("(LCeil {})", xs[0]),
+                // the first argument attaining the value: min(a, min(b, c))
+                Func::Min | Func::Max => {
+                    let c = if *f == Func::Min { "LMin" } else { "LMax" };
+                    let mut it = xs.into_iter().rev();
+                    let last = it.next().ok_or("min/max without arguments")?;
+                    it.fold(last, |acc, x| format!("({c} {x} {acc})"))
+                }
+                _ => {
+                    return Err(format!(
+                        "`{}` in the loss (the Coq restatement handles rational losses)",
+                        f.name()
+                    ));
+                }
+            }
+        }
+        _ => return Err("a sum, product or recurrence in the loss".into()),
+    })
+}
+
+/// The calls of the relation `l rel r` (and of the claim's definitions), restated; with the
+/// claim's definitions and sides rewritten so that each call is a variable. `None` when
+/// the relation has no call.
+#[allow(clippy::type_complexity)]
+pub(super) fn prepare(
+    claim: &Claim,
+    l: &Expr,
+    r: &Expr,
+    names: &[String],
+) -> Result<Option<(Ext, Claim, Expr, Expr)>, String> {
+    let mut calls = Vec::new();
+    collect(l, &mut calls)?;
+    collect(r, &mut calls)?;
+    for d in &claim.lets {
+        collect(&d.expr, &mut calls)?;
+    }
+    if calls.is_empty() {
+        return Ok(None);
+    }
+    let mut def: Option<Definition> = None;
+    let mut rows = Vec::new();
+    for c in &calls {
+        let Expr::Call(Func::Opaque(id), args) = c else {
+            unreachable!("collected calls")
+        };
+        let d = opaque::get(*id).definition().ok_or_else(|| {
+            format!(
+                "`{}` is computed outside the expression language (no Coq counterpart)",
+                opaque::name(*id)
+            )
+        })?;
+        let Definition::Twin {
+            quantity,
+            times,
+            weights,
+            ..
+        } = &d;
+        let Some((_, kind, one)) = KINDS.iter().find(|(n, ..)| n == quantity) else {
+            return Err(format!(
+                "`{}` has no Coq restatement yet (Coq restates div_T, sqdiv_T, div_t0, p_zero_t0, div_t0_given_nonzero_t0, p_first_s and div_T_given_first_s)",
+                opaque::name(*id)
+            ));
+        };
+        if *one && weights.len() != 1 {
+            return Err(format!(
+                "`{}` in several weights is a sum of square roots",
+                opaque::name(*id)
+            ));
+        }
+        let same = |a: &Definition, b: &Definition| {
+            let (
+                Definition::Twin {
+                    loss: l1,
+                    s: s1,
+                    s_twin: t1,
+                    step: st1,
+                    start: w1,
+                    first_step: f1,
+                    reshuffle: r1,
+                    ..
+                },
+                Definition::Twin {
+                    loss: l2,
+                    s: s2,
+                    s_twin: t2,
+                    step: st2,
+                    start: w2,
+                    first_step: f2,
+                    reshuffle: r2,
+                    ..
+                },
+            ) = (a, b);
+            l1 == l2 && s1 == s2 && t1 == t2 && st1 == st2 && w1 == w2 && f1 == f2 && r1 == r2
+        };
+        match &def {
+            Some(prev) if !same(prev, &d) => {
+                return Err("quantities of two constructions in one relation".into());
+            }
+            Some(_) => {}
+            None => def = Some(d.clone()),
+        }
+        let mut scope = names.to_vec();
+        let ts = args[..*times]
+            .iter()
+            .map(|a| reify(a, &mut scope).map(|t| t.coq()))
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.push(format!("({kind}%nat, [{}])", ts.join("; ")));
+    }
+    let Some(Definition::Twin {
+        loss,
+        weights,
+        fields,
+        s,
+        s_twin,
+        step,
+        first_step,
+        start,
+        reshuffle,
+        ..
+    }) = def
+    else {
+        unreachable!("at least one call")
+    };
+    let data = |e: &Expr| -> Result<String, String> {
+        let mut scope = names.to_vec();
+        reify(e, &mut scope).map(|t| t.coq())
+    };
+    let list = |xs: &[Expr]| -> Result<String, String> {
+        Ok(format!(
+            "[{}]",
+            xs.iter()
+                .map(data)
+                .collect::<Result<Vec<_>, _>>()?
+                .join("; ")
+        ))
+    };
+    let rows_of = |v: &[Vec<Expr>]| -> Result<String, String> {
+        Ok(format!(
+            "[{}]",
+            v.iter()
+                .map(|z| list(z))
+                .collect::<Result<Vec<_>, _>>()?
+                .join(";\n    ")
+        ))
+    };
+    let step_term = {
+        let mut scope = names.to_vec();
+        scope.push("t".into());
+        reify(&step, &mut scope)?.coq()
+    };
+    let mut coq = String::new();
+    let _ = writeln!(
+        coq,
+        "(** the construction, restated: its loss, S and S' (terms over the claim's values), the step (in t, then those), the first step, the start *)\nDefinition spec : TwinSpec := {{|\n  sloss := {};\n  sdim := {};\n  sS := {};\n  sS' := {};\n  sstep := {step_term};\n  sfirst := {};\n  sstart := {};\n  sreshuffle := {} |}}.",
+        loss_term(&loss, &weights, &fields)?,
+        weights.len(),
+        rows_of(&s)?,
+        rows_of(&s_twin)?,
+        data(&first_step)?,
+        list(&start)?,
+        if reshuffle { "true" } else { "false" }
+    );
+    let _ = writeln!(
+        coq,
+        "(** the quantities the relation uses (kind, times): variables {} .. {} after the claim's values *)\nDefinition calls : list (nat * list E) := [{}].\n",
+        0,
+        calls.len() - 1,
+        rows.join("; ")
+    );
+    let qnames: Vec<String> = (0..calls.len()).map(|k| format!("__twin_q{k}")).collect();
+    let mut claim2 = claim.clone();
+    for d in &mut claim2.lets {
+        d.expr = replace(&d.expr, &calls, &qnames);
+    }
+    let (l2, r2) = (replace(l, &calls, &qnames), replace(r, &calls, &qnames));
+    // in the scope the last call is outermost: the environment is the claim's values,
+    // then q0, q1, …
+    let scope_names: Vec<String> = qnames.iter().rev().cloned().collect();
+    Ok(Some((
+        Ext {
+            calls,
+            names: scope_names,
+            coq,
+        },
+        claim2,
+        l2,
+        r2,
+    )))
+}
+
+impl Ext {
+    /// The calls' values at a point (`vals` in the order of `names`, the claim's names),
+    /// in scope order (the last call first): exact values or why there are none.
+    pub(super) fn values(
+        &self,
+        names: &[String],
+        vals: &[Rational],
+    ) -> Result<Vec<Rational>, String> {
+        let budget = Budget::default();
+        let mut env = Env::new();
+        for (n, v) in names.iter().zip(vals) {
+            env.push(n, v.clone());
+        }
+        let mut out = Vec::with_capacity(self.calls.len());
+        for c in self.calls.iter().rev() {
+            out.push(exact::eval(c, &mut env, &budget).map_err(|e| e.to_string())?);
+        }
+        Ok(out)
+    }
+}
