@@ -291,17 +291,71 @@ Definition instantiate (sp : TwinSpec) (env : list Q) : option Twin :=
 Definition ind (b : bool) : Q := if b then 1 else 0.
 Definition is_hit (z : Z) (s : St) : bool := match hit s with Some h => Z.eqb h z | None => false end.
 
-(** the time, the numerator and the denominator of a quantity *)
-Definition form (c : Twin) (k : nat) (ts : list Z) : option (Z * (St -> Q) * (St -> Q)) :=
+(** ** Which states a law holds: merging keeps them *)
+
+Lemma forallb_perm : forall (h : St * Q -> bool) l l', Permutation l l' -> forallb h l = forallb h l'.
+Proof.
+  intros h l l' H; induction H; cbn [forallb]; try congruence.
+  destruct (h x), (h y); reflexivity.
+Qed.
+
+Lemma forallb_combine : forall (P : St -> bool) l s p,
+  forallb (fun sp => P (fst sp)) (combine_acc s p l) = P s && forallb (fun sp => P (fst sp)) l.
+Proof.
+  intros P l; induction l as [|[s' p'] l IH]; intros s p; cbn [combine_acc forallb fst].
+  - rewrite andb_true_r. reflexivity.
+  - destruct (st_eqb s s') eqn:E.
+    + apply st_eqb_eq in E; subst. rewrite IH. destruct (P s'); reflexivity.
+    + cbn [forallb fst]. rewrite IH. reflexivity.
+Qed.
+
+Lemma forallb_merge : forall (P : St -> bool) l,
+  forallb (fun sp => P (fst sp)) (merge l) = forallb (fun sp => P (fst sp)) l.
+Proof.
+  intros P l. rewrite (forallb_perm _ _ _ (EntrySort.Permuted_sort l)).
+  unfold merge. destruct (EntrySort.sort l) as [|[s p] r]; [reflexivity|].
+  rewrite forallb_combine. reflexivity.
+Qed.
+
+Lemma forallb_map_pair : forall (P : St -> bool) (g : nat -> St) (q : nat -> Q) k,
+  forallb (fun sp => P (fst sp)) (map (fun i => (g i, q i)) k) = forallb (fun i => P (g i)) k.
+Proof.
+  intros P g q k; induction k as [|i k IH]; [reflexivity|].
+  cbn [map forallb fst]. rewrite IH. reflexivity.
+Qed.
+
+Lemma forallb_step : forall (P : St -> bool) c t l,
+  forallb (fun sp => P (fst sp)) (stepU c t l)
+  = forallb (fun sp => forallb (fun i => P (next c t (fst sp) i)) (choices c (fst sp))) l.
+Proof.
+  intros P c t l; induction l as [|[s p] l IH]; [reflexivity|].
+  unfold stepU in *. cbn [flat_map forallb fst]. rewrite forallb_app, IH. f_equal.
+  apply forallb_map_pair.
+Qed.
+
+Lemma lawM_support : forall c m (P : St -> bool),
+  forallb (fun sp => P (fst sp)) (lawM c m) = forallb (fun sp => P (fst sp)) (lawU c m).
+Proof.
+  intros c m; induction m as [|m IH]; intro P; [reflexivity|].
+  cbn [lawM lawU]. rewrite forallb_merge, !forallb_step.
+  exact (IH (fun s => forallb (fun i => P (next c (first c + Z.of_nat m) s i)) (choices c s))).
+Qed.
+
+(** the norm ||w - w'|| where it is rational (Stabcert's exact square root) *)
+Definition norm_ok (s : St) : bool := match qsqrt (sqdist s) with Some _ => true | None => false end.
+Definition dist (s : St) : Q := match qsqrt (sqdist s) with Some r => r | None => 0 end.
+
+(** the time, the numerator and the denominator of a quantity, and whether it needs the
+    norm (then every state's norm must be rational, or the quantity has no value) *)
+Definition form (c : Twin) (k : nat) (ts : list Z) : option (Z * (St -> Q) * (St -> Q) * bool) :=
   let one := fun _ : St => 1 in
-  let d1 := Nat.eqb (dim c) 1 in
   match k, ts with
-  | 0%nat, [t] | 2%nat, [t] => if d1 then Some (t, dist1, one) else None
-  | 1%nat, [t] => Some (t, sqdist, one)
-  | 3%nat, [t] => Some (t, equal, one)
-  | 4%nat, [t] => if d1 then Some (t, fun s => dist1 s * (1 - equal s), fun s => 1 - equal s) else None
-  | 5%nat, [z] => Some ((z + 1)%Z, fun s => ind (is_hit z s), one)
-  | 6%nat, [t; z] => if d1 then Some (t, fun s => dist1 s * ind (is_hit z s), fun s => ind (is_hit z s)) else None
+  | 0%nat, [t] | 2%nat, [t] => Some (t, dist, one, true)
+  | 1%nat, [t] => Some (t, sqdist, one, false)
+  | 3%nat, [t] => Some (t, equal, one, false)
+  | 4%nat, [t] => Some (t, fun s => dist s * (1 - equal s), fun s => 1 - equal s, true)
+  | 5%nat, [z] => Some ((z + 1)%Z, fun s => ind (is_hit z s), one, false)
+  | 6%nat, [t; z] => Some (t, fun s => dist s * ind (is_hit z s), fun s => ind (is_hit z s), true)
   | _, _ => None
   end.
 
@@ -310,10 +364,11 @@ Definition steps_to (c : Twin) (t : Z) : option nat :=
 
 Definition quantity (lawf : Twin -> nat -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
   match form c k ts with
-  | Some (t, f, g) =>
+  | Some (t, f, g, norm) =>
       match steps_to c t with
       | Some m => let l := lawf c m in
-          if Qeq_bool (sumL g l) 0 then None else Some (Qred (sumL f l / sumL g l))
+          if norm && negb (forallb (fun sp => norm_ok (fst sp)) l) then None
+          else if Qeq_bool (sumL g l) 0 then None else Some (Qred (sumL f l / sumL g l))
       | None => None
       end
   | None => None
@@ -321,8 +376,10 @@ Definition quantity (lawf : Twin -> nat -> law) (c : Twin) (k : nat) (ts : list 
 
 Lemma quantity_eq : forall c k ts, quantity lawM c k ts = quantity lawU c k ts.
 Proof.
-  intros c k ts. unfold quantity. destruct (form c k ts) as [[[t f] g]|]; [|reflexivity].
+  intros c k ts. unfold quantity. destruct (form c k ts) as [[[[t f] g] norm]|]; [|reflexivity].
   destruct (steps_to c t) as [m|]; [|reflexivity].
+  rewrite (lawM_support c m norm_ok).
+  destruct (norm && negb (forallb (fun sp => norm_ok (fst sp)) (lawU c m))); [reflexivity|].
   pose proof (lawM_sound c m g) as Hg. pose proof (lawM_sound c m f) as Hf.
   destruct (Qeq_bool (sumL g (lawU c m)) 0) eqn:E.
   - apply Qeq_bool_iff in E.

@@ -15,19 +15,19 @@ use rug::Rational;
 use std::fmt::Write;
 
 /// The quantities Coq restates, with their kind numbers in `Twin.v`'s `form` (the `_t1`
-/// copies are the same functions), and whether they need one weight (a norm that is an
-/// absolute value).
-const KINDS: &[(&str, u32, bool)] = &[
-    ("div_T", 0, true),
-    ("sqdiv_T", 1, false),
-    ("div_t0", 2, true),
-    ("div_t1", 2, true),
-    ("p_zero_t0", 3, false),
-    ("p_zero_t1", 3, false),
-    ("div_t0_given_nonzero_t0", 4, true),
-    ("div_t1_given_nonzero_t1", 4, true),
-    ("p_first_s", 5, false),
-    ("div_T_given_first_s", 6, true),
+/// copies are the same functions). A norm ‖w − w'‖ is restated where it is rational in every
+/// state of the law (always in one weight); elsewhere the quantity has no value in Coq.
+const KINDS: &[(&str, u32)] = &[
+    ("div_T", 0),
+    ("sqdiv_T", 1),
+    ("div_t0", 2),
+    ("div_t1", 2),
+    ("p_zero_t0", 3),
+    ("p_zero_t1", 3),
+    ("div_t0_given_nonzero_t0", 4),
+    ("div_t1_given_nonzero_t1", 4),
+    ("p_first_s", 5),
+    ("div_T_given_first_s", 6),
 ];
 
 /// The calls of one relation and their restatement.
@@ -176,23 +176,14 @@ pub(super) fn prepare(
             )
         })?;
         let Definition::Twin {
-            quantity,
-            times,
-            weights,
-            ..
+            quantity, times, ..
         } = &d;
-        let Some((_, kind, one)) = KINDS.iter().find(|(n, ..)| n == quantity) else {
+        let Some((_, kind)) = KINDS.iter().find(|(n, _)| n == quantity) else {
             return Err(format!(
                 "`{}` has no Coq restatement yet (Coq restates div_T, sqdiv_T, div_t0, p_zero_t0, div_t0_given_nonzero_t0, p_first_s and div_T_given_first_s)",
                 opaque::name(*id)
             ));
         };
-        if *one && weights.len() != 1 {
-            return Err(format!(
-                "`{}` in several weights is a sum of square roots",
-                opaque::name(*id)
-            ));
-        }
         let same = |a: &Definition, b: &Definition| {
             let (
                 Definition::Twin {
