@@ -834,9 +834,11 @@ Proof. rewrite <- lawM_sound. exact div7. Qed.
 /// computed in the proof by the merged law. A bound certified on a grid of T, the
 /// oracle's exact value of E|Delta_7| (tests/oracles/loss_construction.py), a minimal
 /// counterexample, the law of the first draw of the differing example on a (T, s) grid,
-/// a refutation under reshuffling with a parameter in the step, and an exact divergence in
-/// two weights (the runs differ along one direction, so every norm is rational): all six
-/// proved on their whole domain. A digit changed in the step size or in S' of the exact-value
+/// a refutation under reshuffling with a parameter in the step, an exact divergence in
+/// two weights (the runs differ along one direction, so every norm is rational), the
+/// largest gradient norm on the reached region (3/2, by hand: a shared example at the start
+/// w2 = 3, |h'(3) - 1/2|) and a refuted bound on the smallest loss there: all eight proved
+/// on their whole domain. A digit changed in the step size or in S' of the exact-value
 /// script makes coqc reject it; a quantity Coq does not restate is reported as such.
 #[test]
 fn loss_construction_claims_are_proved_by_coq() {
@@ -844,7 +846,7 @@ fn loss_construction_claims_are_proved_by_coq() {
     let out = tmpdir("twin-claims");
     let file = root().join("tests/data/loss_construction_coq.toml");
     let certs = certify_all(&[], &out, &file);
-    assert_eq!(certs.len(), 6);
+    assert_eq!(certs.len(), 8);
     for c in &certs {
         assert_eq!(c["coq"], "checked by Coq", "{}: {c}", c["id"]);
         assert_eq!(c["coverage"]["kind"], "whole", "{}", c["id"]);
@@ -861,10 +863,10 @@ fn loss_construction_claims_are_proved_by_coq() {
             "coqc accepted exact.v with a digit changed after `{marker}`"
         );
     }
-    // the reached-region statistics have no Coq restatement: said, not guessed
+    // the slopes between reached iterates have no Coq restatement: said, not guessed
     let other = tmpdir("twin-unsupported");
     let text = std::fs::read_to_string(&file).unwrap()
-        + "\n[[claim]]\nid = \"lip\"\nsource = \"t\"\ntext = \"t\"\nconstruction = \"absolute\"\nparams = [\"T in 2..=5\"]\nholds = \"grad_max_T <= 1\"\n";
+        + "\n[[claim]]\nid = \"lip\"\nsource = \"t\"\ntext = \"t\"\nconstruction = \"absolute\"\nparams = [\"T in 2..=5\"]\nholds = \"slope_max_T <= 100\"\n";
     let f2 = other.join("lip.toml");
     std::fs::write(&f2, text).unwrap();
     let certs = certify_all(&["--only", "lip"], &other.join("out"), &f2);
@@ -873,7 +875,7 @@ fn loss_construction_claims_are_proved_by_coq() {
         certs[0]["coverage"]["detail"]
             .as_str()
             .unwrap()
-            .contains("`absolute.grad_max_T` has no Coq restatement yet"),
+            .contains("`absolute.slope_max_T` has no Coq restatement yet"),
         "{}",
         certs[0]
     );

@@ -152,10 +152,11 @@ Definition merge (l : list (St * Q)) : list (St * Q) :=
 Definition start_law (c : Twin) : law :=
   [({| wS := start c; wS' := start c; used := if reshuffle c then repeat false (n c) else []; hit := None |}, 1)].
 
-Fixpoint lawU (c : Twin) (k : nat) : law :=
-  match k with O => start_law c | S m => stepU c (first c + Z.of_nat m) (lawU c m) end.
-Fixpoint lawM (c : Twin) (k : nat) : law :=
-  match k with O => start_law c | S m => merge (stepU c (first c + Z.of_nat m) (lawM c m)) end.
+(** the law after [k] steps, merging with [mergef] after each *)
+Fixpoint lawW (mergef : law -> law) (c : Twin) (k : nat) : law :=
+  match k with O => start_law c | S m => mergef (stepU c (first c + Z.of_nat m) (lawW mergef c m)) end.
+Definition lawU (c : Twin) (k : nat) : law := lawW (fun l => l) c k.
+Definition lawM (c : Twin) (k : nat) : law := lawW merge c k.
 
 Definition sumL (f : St -> Q) (l : law) : Q := fold_right (fun sp acc => Qred (snd sp * f (fst sp) + acc)) 0 l.
 
@@ -243,7 +244,9 @@ Theorem lawM_sound : forall c k f, sumL f (lawM c k) == sumL f (lawU c k).
 Proof.
   intros c k; induction k as [|k IH]; intro f.
   - reflexivity.
-  - cbn [lawM lawU]. rewrite sum_merge, !sum_step. apply IH.
+  - change (lawM c (S k)) with (merge (stepU c (first c + Z.of_nat k) (lawM c k))).
+    change (lawU c (S k)) with (stepU c (first c + Z.of_nat k) (lawU c k)).
+    rewrite sum_merge, !sum_step. apply IH.
 Qed.
 
 (** ** Quantities (expectations under the law) *)
@@ -337,7 +340,9 @@ Lemma lawM_support : forall c m (P : St -> bool),
   forallb (fun sp => P (fst sp)) (lawM c m) = forallb (fun sp => P (fst sp)) (lawU c m).
 Proof.
   intros c m; induction m as [|m IH]; intro P; [reflexivity|].
-  cbn [lawM lawU]. rewrite forallb_merge, !forallb_step.
+  change (lawM c (S m)) with (merge (stepU c (first c + Z.of_nat m) (lawM c m))).
+  change (lawU c (S m)) with (stepU c (first c + Z.of_nat m) (lawU c m)).
+  rewrite forallb_merge, !forallb_step.
   exact (IH (fun s => forallb (fun i => P (next c (first c + Z.of_nat m) s i)) (choices c s))).
 Qed.
 
@@ -362,11 +367,11 @@ Definition form (c : Twin) (k : nat) (ts : list Z) : option (Z * (St -> Q) * (St
 Definition steps_to (c : Twin) (t : Z) : option nat :=
   if Z.leb (first c) t then Some (Z.to_nat (t - first c)) else None.
 
-Definition quantity (lawf : Twin -> nat -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
+Definition quantity (mergef : law -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
   match form c k ts with
   | Some (t, f, g, norm) =>
       match steps_to c t with
-      | Some m => let l := lawf c m in
+      | Some m => let l := lawW mergef c m in
           if norm && negb (forallb (fun sp => norm_ok (fst sp)) l) then None
           else if Qeq_bool (sumL g l) 0 then None else Some (Qred (sumL f l / sumL g l))
       | None => None
@@ -374,10 +379,11 @@ Definition quantity (lawf : Twin -> nat -> law) (c : Twin) (k : nat) (ts : list 
   | None => None
   end.
 
-Lemma quantity_eq : forall c k ts, quantity lawM c k ts = quantity lawU c k ts.
+Lemma quantity_eq : forall c k ts, quantity merge c k ts = quantity (fun l => l) c k ts.
 Proof.
   intros c k ts. unfold quantity. destruct (form c k ts) as [[[[t f] g] norm]|]; [|reflexivity].
   destruct (steps_to c t) as [m|]; [|reflexivity].
+  change (lawW merge c m) with (lawM c m). change (lawW (fun l => l) c m) with (lawU c m).
   rewrite (lawM_support c m norm_ok).
   destruct (norm && negb (forallb (fun sp => norm_ok (fst sp)) (lawU c m))); [reflexivity|].
   pose proof (lawM_sound c m g) as Hg. pose proof (lawM_sound c m f) as Hf.
@@ -391,6 +397,149 @@ Proof.
     rewrite E'. f_equal. apply Qred_complete. rewrite Hf, Hg. reflexivity.
 Qed.
 
+(** ** The region the runs reach: every state of the laws after 0 .. m-1 steps *)
+
+Fixpoint histW (mergef : law -> law) (c : Twin) (m : nat) (t : Z) (l : law) : law :=
+  match m with O => [] | S m' => l ++ histW mergef c m' (t + 1) (mergef (stepU c t l)) end.
+
+Lemma histW_support : forall c m t l1 l2,
+  (forall P : St -> bool, forallb (fun sp => P (fst sp)) l1 = forallb (fun sp => P (fst sp)) l2) ->
+  forall P : St -> bool, forallb (fun sp => P (fst sp)) (histW merge c m t l1)
+                       = forallb (fun sp => P (fst sp)) (histW (fun l => l) c m t l2).
+Proof.
+  intros c m; induction m as [|m IH]; intros t l1 l2 H P; [reflexivity|].
+  cbn [histW]. rewrite !forallb_app, H. f_equal. apply IH.
+  intro Q'. rewrite forallb_merge, !forallb_step.
+  exact (H (fun s => forallb (fun i => Q' (next c t s i)) (choices c s))).
+Qed.
+
+Definition qmax' (a b : Q) : Q := if Qle_bool a b then b else a.
+
+Fixpoint maxL (f : St -> Q) (l : law) : option Q :=
+  match l with
+  | [] => None
+  | (s, _) :: r => match maxL f r with None => Some (f s) | Some m => Some (qmax' (f s) m) end
+  end.
+
+Lemma maxL_nil : forall f l, maxL f l = None -> l = [].
+Proof. intros f [|[s p] l] H; [reflexivity|]. cbn in H. destruct (maxL f l); discriminate. Qed.
+
+Lemma qeqb_refl : forall x, qeqb x x = true.
+Proof. intros [a b]; unfold qeqb; simpl. rewrite Z.eqb_refl. simpl. apply Pos.eqb_eq. reflexivity. Qed.
+
+Lemma maxL_value : forall f l m, maxL f l = Some m -> existsb (fun sp => qeqb (f (fst sp)) m) l = true.
+Proof.
+  intros f l; induction l as [|[s p] l IH]; intros m H; cbn [maxL] in H; [discriminate|].
+  cbn [existsb fst]. destruct (maxL f l) as [m'|] eqn:E.
+  - injection H as <-. unfold qmax'. destruct (Qle_bool (f s) m').
+    + rewrite (IH m' eq_refl), orb_true_r. reflexivity.
+    + rewrite qeqb_refl. reflexivity.
+  - injection H as <-. rewrite qeqb_refl. reflexivity.
+Qed.
+
+Lemma maxL_upper : forall f l m, maxL f l = Some m -> forallb (fun sp => Qle_bool (f (fst sp)) m) l = true.
+Proof.
+  intros f l; induction l as [|[s p] l IH]; intros m H; cbn [maxL] in H; [discriminate|].
+  cbn [forallb fst]. destruct (maxL f l) as [m'|] eqn:E.
+  - injection H as <-. specialize (IH m' eq_refl). unfold qmax'.
+    destruct (Qle_bool (f s) m') eqn:L.
+    + rewrite L, IH. reflexivity.
+    + apply andb_true_intro; split; [apply Qle_bool_iff, Qle_refl|].
+      rewrite forallb_forall in *. intros x Hx. specialize (IH x Hx).
+      apply Qle_bool_iff in IH. apply Qle_bool_iff.
+      assert (~ f s <= m')%Q as N by (intro N; apply Qle_bool_iff in N; congruence).
+      apply Qnot_le_lt in N. apply Qlt_le_weak in N. eapply Qle_trans; eauto.
+  - injection H as <-. apply maxL_nil in E. subst.
+    cbn. rewrite andb_true_r. apply Qle_bool_iff, Qle_refl.
+Qed.
+
+Lemma existsb_forallb : forall (h : St * Q -> bool) l, existsb h l = negb (forallb (fun x => negb (h x)) l).
+Proof. intros h l; induction l as [|x l IH]; [reflexivity|]. cbn. rewrite IH. destruct (h x); reflexivity. Qed.
+
+
+(** the maximum depends only on which states the law holds, for values in lowest terms *)
+Lemma maxL_support : forall f l1 l2, (forall s, Qred (f s) = f s) ->
+  (forall P : St -> bool, forallb (fun sp => P (fst sp)) l1 = forallb (fun sp => P (fst sp)) l2) ->
+  maxL f l1 = maxL f l2.
+Proof.
+  intros f l1 l2 Hc H.
+  assert (Hex : forall P : St -> bool, existsb (fun sp => P (fst sp)) l1 = existsb (fun sp => P (fst sp)) l2).
+  { intro P. rewrite !existsb_forallb. f_equal. apply (H (fun s => negb (P s))). }
+  destruct (maxL f l1) as [m1|] eqn:E1; destruct (maxL f l2) as [m2|] eqn:E2.
+  - pose proof (maxL_upper _ _ _ E1) as U1. pose proof (maxL_upper _ _ _ E2) as U2.
+    pose proof (maxL_value _ _ _ E1) as V1. pose proof (maxL_value _ _ _ E2) as V2.
+    rewrite (Hex (fun s => qeqb (f s) m1)) in V1. rewrite <- (Hex (fun s => qeqb (f s) m2)) in V2.
+    apply existsb_exists in V1 as [[s1 p1] [I1 Q1]]. apply existsb_exists in V2 as [[s2 p2] [I2 Q2]].
+    apply qeqb_eq in Q1. apply qeqb_eq in Q2. cbn [fst] in *.
+    rewrite forallb_forall in U1, U2.
+    specialize (U2 _ I1). specialize (U1 _ I2). cbn [fst] in *. rewrite Q1 in U2. rewrite Q2 in U1.
+    apply Qle_bool_iff in U1. apply Qle_bool_iff in U2.
+    assert (m1 == m2)%Q as Eq by (apply Qle_antisym; assumption).
+    f_equal. rewrite <- Q1, <- Q2, <- (Hc s1), <- (Hc s2). apply Qred_complete.
+    rewrite Q1, Q2. exact Eq.
+  - apply maxL_nil in E2. subst. specialize (H (fun _ => false)). destruct l1 as [|x l1]; [discriminate|].
+    cbn in H. discriminate.
+  - apply maxL_nil in E1. subst. specialize (H (fun _ => false)). destruct l2 as [|x l2]; [discriminate|].
+    cbn in H. discriminate.
+  - reflexivity.
+Qed.
+
+(** per state: the largest of [g w z] over both iterates and every example of S and S' *)
+Definition st_max (c : Twin) (g : list Q -> list Q -> Q) (s : St) : Q :=
+  fold_right (fun z acc => qmax' (Qred (g (wS s) z)) (qmax' (Qred (g (wS' s) z)) acc))
+    (Qred (g (wS s) (hd [] (exS c)))) (exS c ++ exS' c).
+
+Lemma Qred_idem : forall q, Qred (Qred q) = Qred q.
+Proof. intro q. apply Qred_complete, Qred_correct. Qed.
+
+Lemma qmax_red : forall a b, Qred a = a -> Qred b = b -> Qred (qmax' a b) = qmax' a b.
+Proof. intros a b Ha Hb; unfold qmax'; destruct (Qle_bool a b); assumption. Qed.
+
+Lemma st_max_red : forall c g s, Qred (st_max c g s) = st_max c g s.
+Proof.
+  intros c g s. unfold st_max. generalize (exS c ++ exS' c). intro zs.
+  induction zs as [|z zs IH]; cbn [fold_right]; [apply Qred_idem|].
+  apply qmax_red; [apply Qred_idem|]. apply qmax_red; [apply Qred_idem|exact IH].
+Qed.
+
+Definition grad2 (c : Twin) (w z : list Q) : Q :=
+  fold_right Qplus 0 (map (fun x => x * x) (snd (dual (dim c) w z (loss c)))).
+Definition lossv (c : Twin) (w z : list Q) : Q := fst (dual (dim c) w z (loss c)).
+
+(** kinds 7 (largest gradient norm), 8 (smallest loss), 9 (largest loss) at T: over the
+    iterates of both runs after 0 .. T-F-1 steps *)
+Definition reach (mergef : law -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
+  match ts with
+  | [t] => match steps_to c t with
+      | Some m =>
+          let h := histW mergef c m (first c) (start_law c) in
+          match k with
+          | 7%nat => match maxL (st_max c (grad2 c)) h with Some v => qsqrt v | None => None end
+          | 8%nat => match maxL (st_max c (fun w z => - lossv c w z)) h with Some v => Some (Qred (- v)) | None => None end
+          | 9%nat => maxL (st_max c (lossv c)) h
+          | _ => None
+          end
+      | None => None
+      end
+  | _ => None
+  end.
+
+Lemma reach_eq : forall c k ts, reach merge c k ts = reach (fun l => l) c k ts.
+Proof.
+  intros c k ts. unfold reach. destruct ts as [|t [|]]; try reflexivity.
+  destruct (steps_to c t) as [m|]; [|reflexivity].
+  assert (forall g, maxL (st_max c g) (histW merge c m (first c) (start_law c))
+                  = maxL (st_max c g) (histW (fun l => l) c m (first c) (start_law c))) as HM.
+  { intro g. apply maxL_support; [apply st_max_red|]. apply histW_support. reflexivity. }
+  rewrite !HM. reflexivity.
+Qed.
+
+Definition quantityB (mergef : law -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
+  if Nat.leb 7 k then reach mergef c k ts else quantity mergef c k ts.
+
+Lemma quantityB_eq : forall c k ts, quantityB merge c k ts = quantityB (fun l => l) c k ts.
+Proof. intros c k ts. unfold quantityB. destruct (Nat.leb 7 k); [apply reach_eq | apply quantity_eq]. Qed.
+
 Fixpoint times (env : list Q) (ts : list E) : option (list Z) :=
   match ts with
   | [] => Some []
@@ -399,37 +548,38 @@ Fixpoint times (env : list Q) (ts : list E) : option (list Z) :=
               | _, _ => None end
   end.
 
-Fixpoint calls_values (lawf : Twin -> nat -> law) (c : Twin) (env : list Q) (calls : list (nat * list E)) : option (list Q) :=
+Fixpoint calls_values (mergef : law -> law) (c : Twin) (env : list Q) (calls : list (nat * list E)) : option (list Q) :=
   match calls with
   | [] => Some []
   | (k, ts) :: r =>
-      match times env ts, calls_values lawf c env r with
-      | Some zs, Some xs => match quantity lawf c k zs with Some q => Some (q :: xs) | None => None end
+      match times env ts, calls_values mergef c env r with
+      | Some zs, Some xs => match quantityB mergef c k zs with Some q => Some (q :: xs) | None => None end
       | _, _ => None
       end
   end.
 
-(** the values of the calls at a point: [extL lawU] by definition, [extL lawM] computed *)
-Definition extL (lawf : Twin -> nat -> law) (sp : TwinSpec) (calls : list (nat * list E)) (env : list Q) : option (list Q) :=
-  match instantiate sp env with Some c => calls_values lawf c env calls | None => None end.
+(** the values of the calls at a point: [extL (fun l => l)] by definition (no merging),
+    [extL merge] computed *)
+Definition extL (mergef : law -> law) (sp : TwinSpec) (calls : list (nat * list E)) (env : list Q) : option (list Q) :=
+  match instantiate sp env with Some c => calls_values mergef c env calls | None => None end.
 
-Lemma ext_eq : forall sp calls env, extL lawM sp calls env = extL lawU sp calls env.
+Lemma ext_eq : forall sp calls env, extL merge sp calls env = extL (fun l => l) sp calls env.
 Proof.
   intros sp calls env. unfold extL. destruct (instantiate sp env) as [c|]; [|reflexivity].
   induction calls as [|[k ts] r IH]; cbn [calls_values]; [reflexivity|].
   rewrite IH. destruct (times env ts) as [zs|]; [|reflexivity].
-  destruct (calls_values lawU c env r) as [xs|]; [|reflexivity].
-  rewrite quantity_eq. reflexivity.
+  destruct (calls_values (fun l => l) c env r) as [xs|]; [|reflexivity].
+  rewrite quantityB_eq. reflexivity.
 Qed.
 
 (** The relation at a point of the domain, its quantities those of the twin process there
     (by definition: the law with one entry per index sequence). *)
 Definition ClaimExt (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (envR : list R) : Prop :=
   forall envQ, envR = map Q2R envQ ->
-  exists xs, extL lawU sp calls (map Qred envQ) = Some xs /\ Claim r lhs rhs (envR ++ map Q2R xs).
+  exists xs, extL (fun l => l) sp calls (map Qred envQ) = Some xs /\ Claim r lhs rhs (envR ++ map Q2R xs).
 
 Definition checkExt (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (env : list bigQ) : bool :=
-  match extL lawM sp calls (map Qred (map BigQ.to_Q env)) with
+  match extL merge sp calls (map Qred (map BigQ.to_Q env)) with
   | Some xs => checkB r lhs rhs (env ++ map BigQ.of_Q xs)
   | None => false
   end.
@@ -444,7 +594,7 @@ Lemma checkExt_sound : forall r lhs rhs sp calls env,
   checkExt r lhs rhs sp calls env = true -> ClaimExt r lhs rhs sp calls (map B2R env).
 Proof.
   unfold checkExt, ClaimExt. intros r lhs rhs sp calls env H envQ HE.
-  destruct (extL lawM sp calls (map Qred (map BigQ.to_Q env))) as [xs|] eqn:X; [|discriminate].
+  destruct (extL merge sp calls (map Qred (map BigQ.to_Q env))) as [xs|] eqn:X; [|discriminate].
   exists xs. split.
   - assert (map Qred envQ = map Qred (map BigQ.to_Q env)) as ->.
     { apply map_Q2R_red. rewrite <- HE. unfold B2R. rewrite map_map. reflexivity. }
@@ -455,10 +605,10 @@ Qed.
 
 (** The relation fails at a point, its quantities those of the twin process there. *)
 Definition RefutedExt (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (point : list Q) : Prop :=
-  exists xs, extL lawU sp calls (map Qred point) = Some xs /\ ~ Claim r lhs rhs (map Q2R point ++ map Q2R xs).
+  exists xs, extL (fun l => l) sp calls (map Qred point) = Some xs /\ ~ Claim r lhs rhs (map Q2R point ++ map Q2R xs).
 
 Definition refuteExt (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (point : list Q) : bool :=
-  match extL lawM sp calls (map Qred point) with
+  match extL merge sp calls (map Qred point) with
   | Some xs => refuteQ r lhs rhs (point ++ xs)
   | None => false
   end.
@@ -467,7 +617,7 @@ Lemma refuteExt_sound : forall r lhs rhs sp calls point,
   refuteExt r lhs rhs sp calls point = true -> RefutedExt r lhs rhs sp calls point.
 Proof.
   unfold refuteExt, RefutedExt. intros r lhs rhs sp calls point H.
-  destruct (extL lawM sp calls (map Qred point)) as [xs|] eqn:X; [|discriminate].
+  destruct (extL merge sp calls (map Qred point)) as [xs|] eqn:X; [|discriminate].
   exists xs. split; [rewrite <- ext_eq; exact X|].
   apply refuteQ_sound in H. rewrite map_app in H. exact H.
 Qed.

@@ -16,7 +16,10 @@ use std::fmt::Write;
 
 /// The quantities Coq restates, with their kind numbers in `Twin.v`'s `form` (the `_t1`
 /// copies are the same functions). A norm ‖w − w'‖ is restated where it is rational in every
-/// state of the law (always in one weight); elsewhere the quantity has no value in Coq.
+/// state of the law (always in one weight); elsewhere the quantity has no value in Coq. The
+/// reached-region statistics (7 to 9) are maxima over every state of the laws before T,
+/// which merging does not change (`maxL_support`); the largest gradient norm where its
+/// square is a square.
 const KINDS: &[(&str, u32)] = &[
     ("div_T", 0),
     ("sqdiv_T", 1),
@@ -28,6 +31,9 @@ const KINDS: &[(&str, u32)] = &[
     ("div_t1_given_nonzero_t1", 4),
     ("p_first_s", 5),
     ("div_T_given_first_s", 6),
+    ("grad_max_T", 7),
+    ("loss_min_T", 8),
+    ("loss_max_T", 9),
 ];
 
 /// The calls of one relation and their restatement.
@@ -180,7 +186,7 @@ pub(super) fn prepare(
         } = &d;
         let Some((_, kind)) = KINDS.iter().find(|(n, _)| n == quantity) else {
             return Err(format!(
-                "`{}` has no Coq restatement yet (Coq restates div_T, sqdiv_T, div_t0, p_zero_t0, div_t0_given_nonzero_t0, p_first_s and div_T_given_first_s)",
+                "`{}` has no Coq restatement yet (Coq restates div_T, sqdiv_T, div_t0, p_zero_t0, div_t0_given_nonzero_t0, p_first_s, div_T_given_first_s, grad_max_T, loss_min_T and loss_max_T)",
                 opaque::name(*id)
             ));
         };
