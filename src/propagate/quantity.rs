@@ -291,8 +291,8 @@ impl LossSpec {
             } else {
                 let sq = g
                     .iter()
-                    .map(|x| Expr::Bin(BinOp::Pow, Box::new(x.clone()), Box::new(Expr::num(2))))
-                    .reduce(|a, b| Expr::Bin(BinOp::Add, Box::new(a), Box::new(b)))
+                    .map(|x| Expr::bin(BinOp::Pow, x.clone(), Expr::num(2)))
+                    .reduce(|a, b| Expr::bin(BinOp::Add, a, b))
                     .expect("a weight");
                 Expr::Call(Func::Sqrt, vec![sq])
             }

@@ -150,6 +150,18 @@ fn loss_term(e: &Expr, weights: &[String], fields: &[String]) -> Result<String, 
     })
 }
 
+/// The construction a definition belongs to: the definition without its quantity's name
+/// and time count (two calls of one relation must share it).
+fn construction(d: &Definition) -> Definition {
+    let mut d = d.clone();
+    let Definition::Twin {
+        quantity, times, ..
+    } = &mut d;
+    quantity.clear();
+    *times = 0;
+    d
+}
+
 /// The calls of the relation `l rel r` (and of the claim's definitions), restated; with the
 /// claim's definitions and sides rewritten so that each call is a variable. `None` when
 /// the relation has no call.
@@ -190,33 +202,8 @@ pub(super) fn prepare(
                 opaque::name(*id)
             ));
         };
-        let same = |a: &Definition, b: &Definition| {
-            let (
-                Definition::Twin {
-                    loss: l1,
-                    s: s1,
-                    s_twin: t1,
-                    step: st1,
-                    start: w1,
-                    first_step: f1,
-                    reshuffle: r1,
-                    ..
-                },
-                Definition::Twin {
-                    loss: l2,
-                    s: s2,
-                    s_twin: t2,
-                    step: st2,
-                    start: w2,
-                    first_step: f2,
-                    reshuffle: r2,
-                    ..
-                },
-            ) = (a, b);
-            l1 == l2 && s1 == s2 && t1 == t2 && st1 == st2 && w1 == w2 && f1 == f2 && r1 == r2
-        };
         match &def {
-            Some(prev) if !same(prev, &d) => {
+            Some(prev) if construction(prev) != construction(&d) => {
                 return Err("quantities of two constructions in one relation".into());
             }
             Some(_) => {}
