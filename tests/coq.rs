@@ -846,7 +846,7 @@ fn loss_construction_claims_are_proved_by_coq() {
     let out = tmpdir("twin-claims");
     let file = root().join("tests/data/loss_construction_coq.toml");
     let certs = certify_all(&[], &out, &file);
-    assert_eq!(certs.len(), 8);
+    assert_eq!(certs.len(), 10);
     for c in &certs {
         assert_eq!(c["coq"], "checked by Coq", "{}: {c}", c["id"]);
         assert_eq!(c["coverage"]["kind"], "whole", "{}", c["id"]);
@@ -863,19 +863,19 @@ fn loss_construction_claims_are_proved_by_coq() {
             "coqc accepted exact.v with a digit changed after `{marker}`"
         );
     }
-    // the slopes between reached iterates have no Coq restatement: said, not guessed
+    // a loss with irrational values has no Coq restatement: said, not guessed
     let other = tmpdir("twin-unsupported");
     let text = std::fs::read_to_string(&file).unwrap()
-        + "\n[[claim]]\nid = \"lip\"\nsource = \"t\"\ntext = \"t\"\nconstruction = \"absolute\"\nparams = [\"T in 2..=5\"]\nholds = \"slope_max_T <= 100\"\n";
-    let f2 = other.join("lip.toml");
+        + "\n[[construction]]\nid = \"logistic\"\nsource = \"t\"\ntext = \"t\"\nloss = \"ln(1 + exp(-y*w*x))\"\ns = [[\"1\", \"1\"], [\"1\", \"1\"]]\ns_twin = [[\"1\", \"-1\"], [\"1\", \"1\"]]\nstep = \"1/2\"\nsampling = \"with-replacement\"\n\n[[claim]]\nid = \"logit\"\nsource = \"t\"\ntext = \"t\"\nconstruction = \"logistic\"\nparams = [\"T in 2..=4\"]\nholds = \"div_T <= 100\"\n";
+    let f2 = other.join("logit.toml");
     std::fs::write(&f2, text).unwrap();
-    let certs = certify_all(&["--only", "lip"], &other.join("out"), &f2);
+    let certs = certify_all(&["--only", "logit"], &other.join("out"), &f2);
     assert_eq!(certs[0]["coverage"]["kind"], "none");
     assert!(
         certs[0]["coverage"]["detail"]
             .as_str()
             .unwrap()
-            .contains("`absolute.slope_max_T` has no Coq restatement yet"),
+            .contains("`exp` in the loss"),
         "{}",
         certs[0]
     );

@@ -263,7 +263,10 @@ Definition equal (s : St) : Q := if list_eqb qeqb (wS s) (wS' s) then 1 else 0.
     quantity is a ratio of two expectations at one time: [kind] 0 E|w_T - w'_T| (one
     weight), 1 E||w_T - w'_T||^2, 2 E|w_t0 - w'_t0|, 3 P[w_t0 = w'_t0], 4
     E[|w_t0 - w'_t0| given w_t0 <> w'_t0], 5 P[H = s], 6 E[|w_T - w'_T| given H = s] (H the
-    first step that draws an example where S and S' differ). *)
+    first step that draws an example where S and S' differ). Further down: 7 to 9 the
+    largest gradient norm, the smallest and the largest loss over the region the runs reach
+    before T; 10 and 11 E[|w_T - w'_T| given w_t0 = w'_t0] and [given w_t0 <> w'_t0]; 12 the
+    largest slope of the derivative between two reached iterates (one weight). *)
 
 Record TwinSpec := {
   sloss : L; sdim : nat; sS : list (list E); sS' : list (list E);
@@ -395,6 +398,107 @@ Proof.
     { destruct (Qeq_bool (sumL g (lawM c m)) 0) eqn:X; auto.
       apply Qeq_bool_iff in X. rewrite Hg in X. apply Qeq_bool_iff in X. congruence. }
     rewrite E'. f_equal. apply Qred_complete. rewrite Hf, Hg. reflexivity.
+Qed.
+
+(** ** Conditioning on the state at t0
+
+    [E[|w_T - w'_T| given w_t0 = w'_t0]] (kind 10) and [given w_t0 <> w'_t0] (kind 11): the
+    law after t0 restricted to the states where the runs agree (or differ), run on to T.
+    Two laws are the same for these quantities when every expectation and the set of
+    states agree ([same_law]); merging, restricting and running on keep that. *)
+
+Fixpoint runW (mergef : law -> law) (c : Twin) (m : nat) (t : Z) (l : law) : law :=
+  match m with O => l | S m' => runW mergef c m' (t + 1) (mergef (stepU c t l)) end.
+
+Definition same_law (l1 l2 : law) : Prop :=
+  (forall f, sumL f l1 == sumL f l2) /\
+  (forall P : St -> bool, forallb (fun sp => P (fst sp)) l1 = forallb (fun sp => P (fst sp)) l2).
+
+Lemma runW_same : forall c m t l1 l2, same_law l1 l2 -> same_law (runW merge c m t l1) (runW (fun l => l) c m t l2).
+Proof.
+  intros c m; induction m as [|m IH]; intros t l1 l2 [Hs Hp]; [split; assumption|].
+  cbn [runW]. apply IH. split.
+  - intro f. rewrite sum_merge, !sum_step. apply Hs.
+  - intro P. rewrite forallb_merge, !forallb_step.
+    exact (Hp (fun s => forallb (fun i => P (next c t s i)) (choices c s))).
+Qed.
+
+Lemma lawM_same : forall c m, same_law (lawM c m) (lawU c m).
+Proof. intros c m. split; [apply lawM_sound | apply lawM_support]. Qed.
+
+Definition restrict (P : St -> bool) (l : law) : law := filter (fun sp => P (fst sp)) l.
+
+Lemma sum_restrict : forall P f l, sumL f (restrict P l) == sumL (fun s => if P s then f s else 0) l.
+Proof.
+  intros P f l; induction l as [|[s p] l IH]; [reflexivity|].
+  unfold restrict in *. cbn [filter fst]. rewrite sumL_cons. destruct (P s).
+  - rewrite sumL_cons, IH. reflexivity.
+  - rewrite IH. ring.
+Qed.
+
+Lemma forallb_restrict : forall P (Q' : St -> bool) l,
+  forallb (fun sp => Q' (fst sp)) (restrict P l) = forallb (fun sp => negb (P (fst sp)) || Q' (fst sp)) l.
+Proof.
+  intros P Q' l; induction l as [|[s p] l IH]; [reflexivity|].
+  unfold restrict in *. cbn [filter fst forallb]. destruct (P s); cbn; rewrite IH; reflexivity.
+Qed.
+
+Lemma restrict_same : forall P l1 l2, same_law l1 l2 -> same_law (restrict P l1) (restrict P l2).
+Proof.
+  intros P l1 l2 [Hs Hp]. split.
+  - intro f. rewrite !sum_restrict. apply Hs.
+  - intro Q'. rewrite !forallb_restrict. exact (Hp (fun s => negb (P s) || Q' s)).
+Qed.
+
+Definition is_equal (s : St) : bool := list_eqb qeqb (wS s) (wS' s).
+
+(** the law at [t] of the runs whose states at [t0] agree ([zero = true]) or differ *)
+Definition given (mergef : law -> law) (c : Twin) (zero : bool) (t t0 : Z) : option law :=
+  match steps_to c t0 with
+  | Some m0 =>
+      if Z.leb t0 t then
+        Some (runW mergef c (Z.to_nat (t - t0)) t0 (restrict (fun s => Bool.eqb (is_equal s) zero) (lawW mergef c m0)))
+      else None
+  | None => None
+  end.
+
+Definition ratio (l : law) (f g : St -> Q) (norm : bool) : option Q :=
+  if norm && negb (forallb (fun sp => norm_ok (fst sp)) l) then None
+  else if Qeq_bool (sumL g l) 0 then None else Some (Qred (sumL f l / sumL g l)).
+
+Lemma ratio_same : forall l1 l2 f g norm, same_law l1 l2 -> ratio l1 f g norm = ratio l2 f g norm.
+Proof.
+  intros l1 l2 f g norm [Hs Hp]. unfold ratio. rewrite (Hp norm_ok).
+  destruct (norm && negb (forallb (fun sp => norm_ok (fst sp)) l2)); [reflexivity|].
+  pose proof (Hs g) as Hg. pose proof (Hs f) as Hf.
+  destruct (Qeq_bool (sumL g l2) 0) eqn:E.
+  - apply Qeq_bool_iff in E.
+    assert (Qeq_bool (sumL g l1) 0 = true) as E' by (apply Qeq_bool_iff; rewrite Hg; exact E).
+    rewrite E'. reflexivity.
+  - assert (Qeq_bool (sumL g l1) 0 = false) as E'.
+    { destruct (Qeq_bool (sumL g l1) 0) eqn:X; auto.
+      apply Qeq_bool_iff in X. rewrite Hg in X. apply Qeq_bool_iff in X. congruence. }
+    rewrite E'. f_equal. apply Qred_complete. rewrite Hf, Hg. reflexivity.
+Qed.
+
+Definition condq (mergef : law -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
+  match k, ts with
+  | 10%nat, [t; t0] | 11%nat, [t; t0] =>
+      match given mergef c (Nat.eqb k 10) t t0 with
+      | Some l => ratio l dist (fun _ => 1) true
+      | None => None
+      end
+  | _, _ => None
+  end.
+
+Lemma condq_eq : forall c k ts, condq merge c k ts = condq (fun l => l) c k ts.
+Proof.
+  intros c k ts. unfold condq.
+  destruct k as [|[|[|[|[|[|[|[|[|[|[|[|k]]]]]]]]]]]]; try reflexivity;
+  (destruct ts as [|t [|t0 [|]]]; try reflexivity);
+  unfold given; destruct (steps_to c t0) as [m0|]; try reflexivity;
+  destruct (Z.leb t0 t); try reflexivity;
+  apply ratio_same, runW_same, restrict_same, lawM_same.
 Qed.
 
 (** ** The region the runs reach: every state of the laws after 0 .. m-1 steps *)
@@ -534,11 +638,136 @@ Proof.
   rewrite !HM. reflexivity.
 Qed.
 
+(** ** Kind 12, one weight: the largest [|f'(a; z) - f'(b; z)| / |a - b|] over iterates
+    [a <> b] of either run reached before T (the laws after 0 .. T-F-1 steps) and every
+    example [z] of S and S' (0 when no two iterates differ) *)
+
+Definition fmax0 (h : St -> Q) (l : law) : Q := fold_right (fun sp acc => qmax' (h (fst sp)) acc) 0 l.
+
+Lemma fmax0_upper : forall h l, forallb (fun sp => Qle_bool (h (fst sp)) (fmax0 h l)) l = true.
+Proof.
+  intros h l. rewrite forallb_forall. intros [s p] I. apply Qle_bool_iff. cbn [fst].
+  induction l as [|[s' p'] l IH]; [destruct I|]. cbn [fmax0 fold_right fst]. fold (fmax0 h l).
+  destruct I as [E|I].
+  - injection E as -> ->. unfold qmax'. destruct (Qle_bool (h s) (fmax0 h l)) eqn:L.
+    + apply Qle_bool_iff, L.
+    + apply Qle_refl.
+  - specialize (IH I). unfold qmax'. destruct (Qle_bool (h s') (fmax0 h l)) eqn:L; [exact IH|].
+    assert (~ h s' <= fmax0 h l)%Q as N by (intro N; apply Qle_bool_iff in N; congruence).
+    apply Qnot_le_lt, Qlt_le_weak in N. eapply Qle_trans; eauto.
+Qed.
+
+Lemma fmax0_nonneg : forall h l, 0 <= fmax0 h l.
+Proof.
+  intros h l; induction l as [|[s p] l IH]; [apply Qle_refl|]. cbn [fmax0 fold_right fst]. fold (fmax0 h l).
+  unfold qmax'. destruct (Qle_bool (h s) (fmax0 h l)) eqn:L; [exact IH|].
+  assert (~ h s <= fmax0 h l)%Q as N by (intro N; apply Qle_bool_iff in N; congruence).
+  apply Qnot_le_lt, Qlt_le_weak in N. eapply Qle_trans; eauto.
+Qed.
+
+Lemma fmax0_value : forall h l, fmax0 h l = 0 \/ existsb (fun sp => qeqb (h (fst sp)) (fmax0 h l)) l = true.
+Proof.
+  intros h l; induction l as [|[s p] l IH]; [left; reflexivity|].
+  cbn [fmax0 fold_right fst existsb]. fold (fmax0 h l). unfold qmax'.
+  destruct (Qle_bool (h s) (fmax0 h l)).
+  - destruct IH as [IH|IH]; [left; exact IH|right]. apply orb_true_iff; right; exact IH.
+  - right. rewrite qeqb_refl. reflexivity.
+Qed.
+
+Lemma fmax0_red : forall h l, (forall s, Qred (h s) = h s) -> Qred (fmax0 h l) = fmax0 h l.
+Proof.
+  intros h l Hh; induction l as [|[s p] l IH]; [reflexivity|]. cbn [fmax0 fold_right fst]. fold (fmax0 h l).
+  apply qmax_red; [apply Hh | exact IH].
+Qed.
+
+(** the largest value depends only on which states the law holds, for values in lowest terms *)
+Lemma fmax0_support : forall h l1 l2, (forall s, Qred (h s) = h s) ->
+  (forall P : St -> bool, forallb (fun sp => P (fst sp)) l1 = forallb (fun sp => P (fst sp)) l2) ->
+  fmax0 h l1 = fmax0 h l2.
+Proof.
+  intros h l1 l2 Hc H.
+  assert (Hex : forall P : St -> bool, existsb (fun sp => P (fst sp)) l1 = existsb (fun sp => P (fst sp)) l2).
+  { intro P. rewrite !existsb_forallb. f_equal. apply (H (fun s => negb (P s))). }
+  assert (forall la lb, (forall P : St -> bool, existsb (fun sp => P (fst sp)) la = existsb (fun sp => P (fst sp)) lb) ->
+            fmax0 h la <= fmax0 h lb)%Q as Le.
+  { intros la lb He. destruct (fmax0_value h la) as [Z|V]; [rewrite Z; apply fmax0_nonneg|].
+    rewrite (He (fun s => qeqb (h s) (fmax0 h la))) in V.
+    apply existsb_exists in V as [[s p] [I E]]. apply qeqb_eq in E. cbn [fst] in E.
+    pose proof (fmax0_upper h lb) as U. rewrite forallb_forall in U. specialize (U _ I).
+    apply Qle_bool_iff in U. cbn [fst] in U. rewrite E in U. exact U. }
+  assert (fmax0 h l1 == fmax0 h l2) as Eq.
+  { apply Qle_antisym; apply Le; intro P; [apply Hex | symmetry; apply Hex]. }
+  rewrite <- (fmax0_red h l1 Hc), <- (fmax0_red h l2 Hc). apply Qred_complete, Eq.
+Qed.
+
+Definition deriv1 (c : Twin) (a : Q) (z : list Q) : Q := nth 0 (snd (dual (dim c) [a] z (loss c))) 0.
+Definition slope (c : Twin) (z : list Q) (a b : Q) : Q :=
+  if Qeq_bool a b then 0 else Qred (Qabs ((deriv1 c a z - deriv1 c b z) / (a - b))).
+Definition pts (s : St) : list Q := [nth 0 (wS s) 0; nth 0 (wS' s) 0].
+
+(** per pair of states: the largest slope between an iterate of the one and of the other *)
+Definition pair_slope (c : Twin) (s1 s2 : St) : Q :=
+  fold_right (fun z acc =>
+    fold_right (fun a acc => fold_right (fun b acc => qmax' (slope c z a b) acc) acc (pts s2)) acc (pts s1))
+    0 (exS c ++ exS' c).
+
+Lemma fold_red : forall {A} (f : A -> Q -> Q) (ys : list A) q,
+  (forall y acc, Qred acc = acc -> Qred (f y acc) = f y acc) -> Qred q = q ->
+  Qred (fold_right f q ys) = fold_right f q ys.
+Proof. intros A f ys q Hf Hq; induction ys as [|y ys IH]; cbn [fold_right]; [exact Hq | apply Hf, IH]. Qed.
+
+Lemma pair_slope_red : forall c s1 s2, Qred (pair_slope c s1 s2) = pair_slope c s1 s2.
+Proof.
+  intros c s1 s2. unfold pair_slope. apply fold_red; [|reflexivity]. intros z acc H.
+  apply fold_red; [|exact H]. intros a acc' H'. apply fold_red; [|exact H']. intros b acc'' H''.
+  apply qmax_red; [|exact H'']. unfold slope. destruct (Qeq_bool a b); [reflexivity | apply Qred_idem].
+Qed.
+
+Lemma fmax0_ext : forall h h' l, (forall s, h s = h' s) -> fmax0 h l = fmax0 h' l.
+Proof. intros h h' l E; induction l as [|[s p] l IH]; [reflexivity|]. cbn [fmax0 fold_right fst]. rewrite E. f_equal. exact IH. Qed.
+
+Definition slope_max (c : Twin) (h : law) : Q := fmax0 (fun s => fmax0 (pair_slope c s) h) h.
+
+Lemma slope_max_support : forall c h1 h2,
+  (forall P : St -> bool, forallb (fun sp => P (fst sp)) h1 = forallb (fun sp => P (fst sp)) h2) ->
+  slope_max c h1 = slope_max c h2.
+Proof.
+  intros c h1 h2 H. unfold slope_max.
+  assert (forall s, fmax0 (pair_slope c s) h1 = fmax0 (pair_slope c s) h2) as E.
+  { intro s. apply fmax0_support; [apply pair_slope_red | exact H]. }
+  rewrite (fmax0_support _ h1 h2); [|intro s; apply fmax0_red, pair_slope_red | exact H].
+  apply fmax0_ext, E.
+Qed.
+
+Definition slopeq (mergef : law -> law) (c : Twin) (ts : list Z) : option Q :=
+  match ts with
+  | [t] => if Nat.eqb (dim c) 1 then
+             match steps_to c t with
+             | Some m => Some (slope_max c (histW mergef c m (first c) (start_law c)))
+             | None => None
+             end
+           else None
+  | _ => None
+  end.
+
+Lemma slopeq_eq : forall c ts, slopeq merge c ts = slopeq (fun l => l) c ts.
+Proof.
+  intros c ts. unfold slopeq. destruct ts as [|t [|]]; try reflexivity.
+  destruct (Nat.eqb (dim c) 1); [|reflexivity]. destruct (steps_to c t) as [m|]; [|reflexivity].
+  f_equal. apply slope_max_support, histW_support. reflexivity.
+Qed.
+
 Definition quantityB (mergef : law -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
-  if Nat.leb 7 k then reach mergef c k ts else quantity mergef c k ts.
+  if Nat.eqb k 12 then slopeq mergef c ts
+  else if Nat.leb 10 k then condq mergef c k ts
+  else if Nat.leb 7 k then reach mergef c k ts else quantity mergef c k ts.
 
 Lemma quantityB_eq : forall c k ts, quantityB merge c k ts = quantityB (fun l => l) c k ts.
-Proof. intros c k ts. unfold quantityB. destruct (Nat.leb 7 k); [apply reach_eq | apply quantity_eq]. Qed.
+Proof.
+  intros c k ts. unfold quantityB. destruct (Nat.eqb k 12); [apply slopeq_eq|].
+  destruct (Nat.leb 10 k); [apply condq_eq|].
+  destruct (Nat.leb 7 k); [apply reach_eq | apply quantity_eq].
+Qed.
 
 Fixpoint times (env : list Q) (ts : list E) : option (list Z) :=
   match ts with

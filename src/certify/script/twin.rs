@@ -17,9 +17,11 @@ use std::fmt::Write;
 /// The quantities Coq restates, with their kind numbers in `Twin.v`'s `form` (the `_t1`
 /// copies are the same functions). A norm ‖w − w'‖ is restated where it is rational in every
 /// state of the law (always in one weight); elsewhere the quantity has no value in Coq. The
-/// reached-region statistics (7 to 9) are maxima over every state of the laws before T,
-/// which merging does not change (`maxL_support`); the largest gradient norm where its
-/// square is a square.
+/// reached-region statistics (7 to 9, and 12: the largest slope between two reached
+/// iterates, one weight) are maxima over every state of the laws before T, which merging
+/// does not change (`maxL_support`, `slope_max_support`); the largest gradient norm where
+/// its square is a square. The conditionals on the state at t0 (10, 11) restrict the law at
+/// t0 and run it on (`runW_same`: merging keeps every expectation and the states).
 const KINDS: &[(&str, u32)] = &[
     ("div_T", 0),
     ("sqdiv_T", 1),
@@ -34,6 +36,11 @@ const KINDS: &[(&str, u32)] = &[
     ("grad_max_T", 7),
     ("loss_min_T", 8),
     ("loss_max_T", 9),
+    ("div_T_given_zero_t0", 10),
+    ("div_T_given_zero_t1", 10),
+    ("div_T_given_nonzero_t0", 11),
+    ("div_T_given_nonzero_t1", 11),
+    ("slope_max_T", 12),
 ];
 
 /// The calls of one relation and their restatement.
@@ -198,8 +205,9 @@ pub(super) fn prepare(
         } = &d;
         let Some((_, kind)) = KINDS.iter().find(|(n, _)| n == quantity) else {
             return Err(format!(
-                "`{}` has no Coq restatement yet (Coq restates div_T, sqdiv_T, div_t0, p_zero_t0, div_t0_given_nonzero_t0, p_first_s, div_T_given_first_s, grad_max_T, loss_min_T and loss_max_T)",
-                opaque::name(*id)
+                "`{}` has no Coq restatement yet (Coq restates {})",
+                opaque::name(*id),
+                KINDS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
             ));
         };
         match &def {
