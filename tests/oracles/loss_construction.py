@@ -106,3 +106,12 @@ if __name__ == "__main__":
         print("reshuffle" if reshuffle else "with replacement", "T = 7, t0 = 3, s = 2")
         for k, v in q.items():
             print(f"  {k} = {v}")
+    # tests/data/loss_construction_coq.toml: the best K in div_T <= K over T <= 6 (with
+    # replacement) and the slopes of f' between reached iterates at T = 3 and 4
+    def div(T):
+        seqs = list(sequences(T, False))
+        return sum(abs(runs(q)[-1][0] - runs(q)[-1][1]) for q in seqs) / len(seqs)
+    best = max((div(T), T) for T in range(1, 7))
+    print("best K over T <= 6:", best[0], "at T =", best[1])
+    for T in (3, 4):
+        print(f"slope_max_T at T = {T}:", quantities(T, 2, 1, False)["slope_max_T"])

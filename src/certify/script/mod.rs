@@ -47,6 +47,12 @@ pub const TOUCHING: &str = include_str!("../../../proofs/coq/Touching.v");
 /// certificates compute, and the theorem that every expectation is the same (`lawM_sound`).
 pub const TWIN: &str = include_str!("../../../proofs/coq/Twin.v");
 
+/// The fourth library, for constructions whose loss has irrational values: the twin-SGD
+/// process in the reals, its law by definition, the box law (Coq Interval's floats, rounded
+/// outward) that certificates compute, and the theorem that each box contains its real
+/// state (`law_aligned`), so that the quantities are enclosed (`quant_sound`).
+pub const TWIN_R: &str = include_str!("../../../proofs/coq/TwinR.v");
+
 /// Work (in [`Work`] units) a script may ask of Coq's `vm_compute`; calibrated so that a
 /// file stays within about 10 s of coqc on this machine (see BENCHMARKS.md).
 pub const WORK_LIMIT: u64 = 80_000_000;
@@ -372,19 +378,11 @@ pub fn certificate(claim: &Claim, outcome: &Outcome) -> Certificate {
         ),
     };
     cx.in_verdict = false;
-    if cx.ext.is_some() {
-        if outcome.threshold.is_some() || outcome.best_constant.is_some() {
-            cx.not_certified.push(
-                "not certified: a search's ends over a construction's quantities (the Coq restatement covers verdicts only)".into(),
-            );
-        }
-    } else {
-        if let Some(b) = &outcome.threshold {
-            cx.threshold(b);
-        }
-        if let (Some(k), Some(b)) = (&claim.best_constant, &outcome.best_constant) {
-            cx.best_constant(k, b);
-        }
+    if let Some(b) = &outcome.threshold {
+        cx.threshold(b);
+    }
+    if let (Some(k), Some(b)) = (&claim.best_constant, &outcome.best_constant) {
+        cx.best_constant(k, b);
     }
     cert.head = cx.head(outcome);
     cert.blocks = std::mem::take(&mut cx.blocks);
@@ -622,13 +620,29 @@ impl Ctx<'_> {
     /// `point` for a relation with a construction's quantities: a refutation at an exact
     /// point, the quantities computed there by `Twin.v` (`RefutedExt`).
     fn point_ext(&mut self, base: &str, holds: bool, vals: &[Rational], what: &str) -> bool {
-        let where_ = self.describe(vals);
         if holds {
-            self.not_certified.push(format!(
-                "not certified at {where_}: with a construction's quantities, Coq proves whole integer grids and refutations only"
-            ));
-            return false;
+            // the relation at this one point: a grid of one point
+            let doms: Vec<Dom> = vals
+                .iter()
+                .map(|v| Dom::Among(vec![Term::Cst(v.clone())]))
+                .collect();
+            let pts = vec![vals.iter().cloned().map(Some).collect()];
+            let before = self.blocks.len();
+            self.grid(base, &doms, &[], &pts, what);
+            if self.blocks.len() == before {
+                return false;
+            }
+            let where_ = self.describe(vals);
+            if let Some(b) = self.blocks.last_mut() {
+                let name = b.proves.split(':').next().unwrap_or(base).to_string();
+                b.proves = format!("{name}: the relation holds at {where_}");
+            }
+            return true;
         }
+        if self.ext.as_ref().is_some_and(|x| x.real) {
+            return self.point_ext_real(base, vals, what);
+        }
+        let where_ = self.describe(vals);
         let ext = self.ext.as_ref().expect("called with quantities");
         let xs = match ext.values(&self.names, vals) {
             Ok(v) => v,
@@ -653,19 +667,38 @@ impl Ctx<'_> {
                 return false;
             }
         }
+        let shown: Vec<String> = xs.iter().rev().map(|v| v.to_string()).collect();
+        self.refutation_block(
+            base,
+            vals,
+            &format!(
+                "{what}: at {where_} (this one point), where the construction's quantities are {}",
+                shown.join(", ")
+            ),
+            "RefutedExt",
+            "apply refuteExt_sound. vm_compute. reflexivity.",
+        )
+    }
+
+    /// A refutation at one point with a construction's quantities: the point, and the
+    /// theorem `{kind} rel lhs rhs spec calls point` proved by `proof`.
+    fn refutation_block(
+        &mut self,
+        base: &str,
+        vals: &[Rational],
+        comment: &str,
+        kind: &str,
+        proof: &str,
+    ) -> bool {
+        let where_ = self.describe(vals);
         let name = self.fresh(base);
         let pt = format!("{name}_point");
-        let shown: Vec<String> = xs.iter().rev().map(|v| v.to_string()).collect();
         let mut text = String::new();
-        let _ = writeln!(
-            text,
-            "(** {what}: at {where_} (this one point), where the construction's quantities are {} *)",
-            shown.join(", ")
-        );
+        let _ = writeln!(text, "(** {comment} *)");
         let _ = writeln!(text, "Definition {pt} : list Q := {}.", q_list(vals));
         let _ = writeln!(
             text,
-            "Theorem {name} : RefutedExt {} lhs rhs spec calls {pt}.\nProof. apply refuteExt_sound. vm_compute. reflexivity. Qed.\n",
+            "Theorem {name} : {kind} {} lhs rhs spec calls {pt}.\nProof. {proof} Qed.\n",
             coq_rel(self.rel)
         );
         self.blocks.push(Block {
@@ -675,6 +708,131 @@ impl Ctx<'_> {
             fallback: None,
         });
         true
+    }
+
+    /// The calls' widened enclosures at a point followed by the point's values, as the
+    /// environment of `checkJ` (Coq's `map Ex env ++ map Iv Xs`, in scope order), and the
+    /// estimated state updates of Coq's box laws there; or why not.
+    fn real_env(&self, vals: &[Rational]) -> Result<(Vec<JV>, u64), String> {
+        let ext = self.ext.as_ref().expect("called with quantities");
+        let encl = ext.enclosures(&self.names, vals)?;
+        let cost = ext.coq_cost(&self.names, vals)?;
+        let prec = twin::REAL_PREC;
+        let env = encl
+            .iter()
+            .map(|(lo, hi)| JV::Iv(crate::engine::real::Interval::from_bounds(lo, hi, prec)))
+            .chain(vals.iter().map(|v| JV::Ex(BigQv::lit(v))))
+            .collect();
+        Ok((env, cost))
+    }
+
+    /// Whether Coq's interval evaluation is expected to separate the sides (`negate`: the
+    /// other way, a refutation) at a point with the quantities enclosed.
+    fn real_separates(&self, env: &mut Vec<JV>, negate: bool) -> bool {
+        let j = JEval::new(twin::REAL_PREC);
+        let mut w = Work::new(REAL_WORK_LIMIT);
+        let rels: Vec<Rel> = if !negate {
+            vec![self.rel]
+        } else {
+            match self.rel {
+                Rel::Le => vec![Rel::Gt],
+                Rel::Lt => vec![Rel::Ge],
+                Rel::Ge => vec![Rel::Lt],
+                Rel::Gt => vec![Rel::Le],
+                Rel::Eq => vec![Rel::Lt, Rel::Gt],
+            }
+        };
+        rels.into_iter()
+            .any(|r| matches!(j.check(r, &self.lhs, &self.rhs, env, &mut w), Ok(true)))
+    }
+
+    /// A loss with irrational values, on an integer grid: one reflective theorem whose
+    /// quantities are those of the real process (`ClaimExtR`), computed by Coq on boxes.
+    fn grid_real(
+        &mut self,
+        base: &str,
+        doms: &[Dom],
+        lead: &[Rational],
+        pts: &[Vec<Rational>],
+        what: &str,
+    ) {
+        let mut cost: u64 = 0;
+        for p in pts {
+            let (mut env, c) = match self.real_env(p) {
+                Ok(x) => x,
+                Err(e) => {
+                    self.not_certified.push(format!(
+                        "not certified: a quantity has no enclosure at {} ({e})",
+                        self.describe(p)
+                    ));
+                    return;
+                }
+            };
+            cost = cost.saturating_add(c);
+            if cost > twin::REAL_MAX_UPDATES {
+                self.not_certified.push(format!(
+                    "not certified: Coq's box laws over the domain take more than {} state updates (about a minute of coqc); the law is recomputed at every point",
+                    twin::REAL_MAX_UPDATES
+                ));
+                return;
+            }
+            if !self.real_separates(&mut env, false) {
+                self.not_certified.push(format!(
+                    "not certified: at {} the sides are closer than Coq's {}-bit box law is expected to separate",
+                    self.describe(p),
+                    twin::REAL_PREC
+                ));
+                return;
+            }
+        }
+        let r = coq_rel(self.rel);
+        let prec = twin::REAL_PREC;
+        self.grid_theorem(
+            (base, doms, lead, pts.len(), what),
+            &format!(", the construction's quantities enclosed there by its box law (the real process on intervals of Coq Interval's {prec}-bit floats, TwinR.v), the sides by interval evaluation, checked by vm_compute"),
+            &format!(
+                "gridB_soundQ {{d}} (checkExtR (JF.PtoP {prec}) {r} lhs rhs spec calls) _ (checkExtR_sound (JF.PtoP {prec}) _ _ _ _ _)"
+            ),
+            &format!("; the quantities enclosed by the box law at {prec} bits"),
+        );
+    }
+
+    /// A refutation at one point for a loss with irrational values (`RefutedExtR`).
+    fn point_ext_real(&mut self, base: &str, vals: &[Rational], what: &str) -> bool {
+        let where_ = self.describe(vals);
+        let (mut env, cost) = match self.real_env(vals) {
+            Ok(x) => x,
+            Err(e) => {
+                self.not_certified.push(format!(
+                    "not certified at {where_}: a quantity has no enclosure there ({e})"
+                ));
+                return false;
+            }
+        };
+        if cost > twin::REAL_MAX_UPDATES {
+            self.not_certified.push(format!(
+                "not certified at {where_}: Coq's box laws there take more than {} state updates",
+                twin::REAL_MAX_UPDATES
+            ));
+            return false;
+        }
+        if !self.real_separates(&mut env, true) {
+            self.not_certified.push(format!(
+                "not certified at {where_}: the sides are closer than Coq's {}-bit box law is expected to separate",
+                twin::REAL_PREC
+            ));
+            return false;
+        }
+        let prec = twin::REAL_PREC;
+        self.refutation_block(
+            base,
+            vals,
+            &format!(
+                "{what}: at {where_} (this one point), the construction's quantities enclosed by its box law ({prec}-bit intervals, TwinR.v)"
+            ),
+            "RefutedExtR",
+            &format!("apply (refuteExtR_sound (JF.PtoP {prec})). vm_compute. reflexivity."),
+        )
     }
 
     /// Theorems that the relation holds on the domain (parameters in `fixed` pinned).
@@ -760,6 +918,10 @@ impl Ctx<'_> {
                     .collect()
             })
             .collect();
+        if self.ext.as_ref().is_some_and(|x| x.real) {
+            self.grid_real(base, doms, lead, &pts, what);
+            return;
+        }
         // does every point evaluate to rationals that satisfy the relation, within budget?
         // (charged as `evalB` computes, which is what the reflective theorem runs)
         let mut w = Work::new(GRID_WORK_LIMIT);
@@ -1344,7 +1506,9 @@ impl Ctx<'_> {
         note: &str,
     ) {
         let r = coq_rel(self.rel);
-        let pred = if self.ext.is_some() {
+        let pred = if self.ext.as_ref().is_some_and(|x| x.real) {
+            format!("ClaimExtR {r} lhs rhs spec calls")
+        } else if self.ext.is_some() {
             format!("ClaimExt {r} lhs rhs spec calls")
         } else {
             format!("Claim {r} lhs rhs")
@@ -1588,16 +1752,23 @@ impl Ctx<'_> {
         if let Some(ext) = &self.ext {
             let _ = writeln!(
                 s,
-                "   The construction's quantities follow the claim's values in the environment: q0, q1, … in the order of `calls` (Twin.v: their values by definition, the law over every index sequence). *)"
+                "   The construction's quantities follow the claim's values in the environment: q0, q1, … in the order of `calls` ({}). *)",
+                if ext.real {
+                    "TwinR.v: their values by definition, the real process's law over every index sequence, enclosed by the box law the proof computes"
+                } else {
+                    "Twin.v: their values by definition, the law over every index sequence"
+                }
             );
             s = s.replacen(
                 "with Let. *)\n   The construction's",
                 "with Let.\n   The construction's",
                 1,
             );
-            s.push_str(
-                "From Coq Require Import ZArith QArith Reals List.\nFrom Interval Require Import Tactic.\nFrom Stabcert Require Import Stabcert Twin.\nImport ListNotations.\nOpen Scope R_scope.\n\n",
-            );
+            s.push_str(if ext.real {
+                "From Coq Require Import ZArith QArith Reals List.\nFrom Interval Require Import Tactic.\nFrom Stabcert Require Import Stabcert Twin TwinR.\nImport ListNotations.\nOpen Scope R_scope.\n\n"
+            } else {
+                "From Coq Require Import ZArith QArith Reals List.\nFrom Interval Require Import Tactic.\nFrom Stabcert Require Import Stabcert Twin.\nImport ListNotations.\nOpen Scope R_scope.\n\n"
+            });
             let _ = writeln!(s, "Definition lhs : E := {}.", self.lhs.coq());
             let _ = writeln!(s, "Definition rhs : E := {}.\n", self.rhs.coq());
             s.push_str(&ext.coq);

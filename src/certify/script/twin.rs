@@ -5,6 +5,13 @@
 //! definition (the law with one entry per index sequence), computed in the proof by the
 //! merged law (`lawM_sound`). Each call becomes a variable after the claim's own: the
 //! environment of a point is the claim's values, then the calls' values.
+//!
+//! A loss with irrational values (`exp`, `ln`, `sqrt`) is restated for `TwinR.v` instead
+//! (`TwinSpecR`, the loss as an `LR` term): the process in the reals, computed by Coq on
+//! boxes of Coq Interval's floats (`ClaimExtR` / `RefutedExtR`), for the quantities of
+//! [`REAL_KINDS`]. Before it writes such a theorem stabcert checks, with its own
+//! enclosures widened by [`REAL_SLACK_BITS`], that Coq's interval evaluation can separate
+//! the sides, and estimates Coq's work ([`Ext::coq_cost`]).
 
 use super::super::term::{coq_q, reify};
 use crate::claims::Claim;
@@ -43,6 +50,22 @@ const KINDS: &[(&str, u32)] = &[
     ("slope_max_T", 12),
 ];
 
+/// The kinds `TwinR.v` restates for losses with irrational values.
+const REAL_KINDS: &[u32] = &[0, 1, 2, 5, 6, 7, 8, 9];
+
+/// Coq Interval's precision for the box law of a loss with irrational values (bits).
+pub(super) const REAL_PREC: u32 = 64;
+
+/// The relative width stabcert adds to its own enclosures of a quantity before it checks
+/// that Coq's 64-bit box law separates the sides: 2^-48 (the box law's enclosures of the
+/// logistic example at T = 8 are about 2^-57 wide, relative).
+pub(super) const REAL_SLACK_BITS: u32 = 48;
+
+/// The most work a box-law theorem may ask of Coq, in state updates of the laws it
+/// computes (a state of a reached-region statistic counts once per example and run):
+/// about 6.5 ms each for the logistic loss at 64 bits, so about 65 s of coqc.
+pub(super) const REAL_MAX_UPDATES: u64 = 10_000;
+
 /// The calls of one relation and their restatement.
 pub(super) struct Ext {
     /// the calls, in the order of their variables (`q0` first after the claim's values)
@@ -51,6 +74,12 @@ pub(super) struct Ext {
     pub(super) names: Vec<String>,
     /// `Definition spec : TwinSpec := …` and `Definition calls := …`
     pub(super) coq: String,
+    /// a loss with irrational values: restated for `TwinR.v` (`TwinSpecR`, `ClaimExtR`)
+    pub(super) real: bool,
+    /// the construction (for the cost estimate of the box law)
+    def: Definition,
+    /// the calls' kinds, in the order of `calls`
+    kinds: Vec<u32>,
 }
 
 fn has_call(e: &Expr) -> bool {
@@ -96,21 +125,34 @@ fn replace(e: &Expr, calls: &[Expr], names: &[String]) -> Expr {
     }
 }
 
-/// The loss as `Twin.v`'s `L` term.
-fn loss_term(e: &Expr, weights: &[String], fields: &[String]) -> Result<String, String> {
-    let t = |x: &Expr| loss_term(x, weights, fields);
-    Ok(match e {
-        Expr::Num(v) => format!("(LC {})", coq_q(v)),
+/// Whether the loss has irrational values (it uses `exp`, `ln` or `sqrt`).
+fn irrational(e: &Expr) -> bool {
+    matches!(e, Expr::Call(Func::Exp | Func::Ln | Func::Sqrt, _))
+        || e.children().into_iter().any(irrational)
+}
+
+/// The loss as `Twin.v`'s `L` term, or (`real`) as `TwinR.v`'s `LR` term, whose
+/// constructors are the same with `R` for `L`, and `RExp`, `RLn`, `RSqrt`.
+fn loss_term(
+    e: &Expr,
+    weights: &[String],
+    fields: &[String],
+    real: bool,
+) -> Result<String, String> {
+    let t = |x: &Expr| loss_term(x, weights, fields, real);
+    let c = if real { "R" } else { "L" };
+    let s = match e {
+        Expr::Num(v) => format!("({c}C {})", coq_q(v)),
         Expr::Var(n) => {
             if let Some(k) = weights.iter().position(|w| w == n) {
-                format!("(LW {k})")
+                format!("({c}W {k})")
             } else if let Some(k) = fields.iter().position(|f| f == n) {
-                format!("(LF {k})")
+                format!("({c}F {k})")
             } else {
                 return Err(format!("`{n}` in the loss is neither a weight nor a field"));
             }
         }
-        Expr::Neg(a) => format!("(LNeg {})", t(a)?),
+        Expr::Neg(a) => format!("({c}Neg {})", t(a)?),
         Expr::Bin(BinOp::Pow, a, b) => {
             let k = match &**b {
                 Expr::Num(k) if k.is_integer() => k.clone(),
@@ -120,41 +162,51 @@ fn loss_term(e: &Expr, weights: &[String], fields: &[String]) -> Result<String, 
                 }
                 _ => return Err("a power whose exponent is not an integer".into()),
             };
-            format!("(LPow {} ({})%Z)", t(a)?, k)
+            format!("({c}Pow {} ({})%Z)", t(a)?, k)
         }
         Expr::Bin(op, a, b) => {
-            let c = match op {
-                BinOp::Add => "LAdd",
-                BinOp::Sub => "LSub",
-                BinOp::Mul => "LMul",
-                BinOp::Div => "LDiv",
+            let op = match op {
+                BinOp::Add => "Add",
+                BinOp::Sub => "Sub",
+                BinOp::Mul => "Mul",
+                BinOp::Div => "Div",
                 BinOp::Pow => unreachable!("above"),
             };
-            format!("({c} {} {})", t(a)?, t(b)?)
+            format!("({c}{op} {} {})", t(a)?, t(b)?)
         }
         Expr::Call(f, args) => {
             let xs = args.iter().map(t).collect::<Result<Vec<_>, _>>()?;
             match f {
-                Func::Abs => format!("(LAbs {})", xs[0]),
-                Func::Floor => format!("(LFloor {})", xs[0]),
-                Func::Ceil => format!("(LCeil {})", xs[0]),
+                Func::Abs => format!("({c}Abs {})", xs[0]),
+                Func::Floor | Func::Ceil if real => {
+                    return Err(format!(
+                        "`{}` in a loss with irrational values (TwinR.v has no floor or ceiling)",
+                        f.name()
+                    ));
+                }
+                Func::Floor => format!("({c}Floor {})", xs[0]),
+                Func::Ceil => format!("({c}Ceil {})", xs[0]),
+                Func::Exp if real => format!("({c}Exp {})", xs[0]),
+                Func::Ln if real => format!("({c}Ln {})", xs[0]),
+                Func::Sqrt if real => format!("({c}Sqrt {})", xs[0]),
                 // the first argument attaining the value: min(a, min(b, c))
                 Func::Min | Func::Max => {
-                    let c = if *f == Func::Min { "LMin" } else { "LMax" };
+                    let c = format!("{c}{}", if *f == Func::Min { "Min" } else { "Max" });
                     let mut it = xs.into_iter().rev();
                     let last = it.next().ok_or("min/max without arguments")?;
                     it.fold(last, |acc, x| format!("({c} {x} {acc})"))
                 }
                 _ => {
                     return Err(format!(
-                        "`{}` in the loss (the Coq restatement handles rational losses)",
+                        "`{}` in the loss (the Coq restatements handle exp, ln, sqrt, abs, min, max, integer powers and, in rational losses, floor and ceil)",
                         f.name()
                     ));
                 }
             }
         }
         _ => return Err("a sum, product or recurrence in the loss".into()),
-    })
+    };
+    Ok(s)
 }
 
 /// The construction a definition belongs to: the definition without its quantity's name
@@ -190,6 +242,7 @@ pub(super) fn prepare(
     }
     let mut def: Option<Definition> = None;
     let mut rows = Vec::new();
+    let mut kinds = Vec::new();
     for c in &calls {
         let Expr::Call(Func::Opaque(id), args) = c else {
             unreachable!("collected calls")
@@ -210,6 +263,20 @@ pub(super) fn prepare(
                 KINDS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
             ));
         };
+        let Definition::Twin { loss, .. } = &d;
+        if irrational(loss) && !REAL_KINDS.contains(kind) {
+            return Err(format!(
+                "`{}` has no Coq restatement for losses with irrational values yet (TwinR.v restates {})",
+                opaque::name(*id),
+                KINDS
+                    .iter()
+                    .filter(|(_, k)| REAL_KINDS.contains(k))
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        kinds.push(*kind);
         match &def {
             Some(prev) if construction(prev) != construction(&d) => {
                 return Err("quantities of two constructions in one relation".into());
@@ -224,6 +291,7 @@ pub(super) fn prepare(
             .collect::<Result<Vec<_>, _>>()?;
         rows.push(format!("({kind}%nat, [{}])", ts.join("; ")));
     }
+    let construction_def = def.clone().expect("at least one call");
     let Some(Definition::Twin {
         loss,
         weights,
@@ -266,11 +334,18 @@ pub(super) fn prepare(
         scope.push("t".into());
         reify(&step, &mut scope)?.coq()
     };
+    let real = irrational(&loss);
+    // TwinR.v's record has the same fields, prefixed with `r`
+    let (ty, f) = if real {
+        ("TwinSpecR", "rs")
+    } else {
+        ("TwinSpec", "s")
+    };
     let mut coq = String::new();
     let _ = writeln!(
         coq,
-        "(** the construction, restated: its loss, S and S' (terms over the claim's values), the step (in t, then those), the first step, the start *)\nDefinition spec : TwinSpec := {{|\n  sloss := {};\n  sdim := {};\n  sS := {};\n  sS' := {};\n  sstep := {step_term};\n  sfirst := {};\n  sstart := {};\n  sreshuffle := {} |}}.",
-        loss_term(&loss, &weights, &fields)?,
+        "(** the construction, restated: its loss, S and S' (terms over the claim's values), the step (in t, then those), the first step, the start *)\nDefinition spec : {ty} := {{|\n  {f}loss := {};\n  {f}dim := {};\n  {f}S := {};\n  {f}S' := {};\n  {f}step := {step_term};\n  {f}first := {};\n  {f}start := {};\n  {f}reshuffle := {} |}}.",
+        loss_term(&loss, &weights, &fields, real)?,
         weights.len(),
         rows_of(&s)?,
         rows_of(&s_twin)?,
@@ -299,6 +374,9 @@ pub(super) fn prepare(
             calls,
             names: scope_names,
             coq,
+            real,
+            def: construction_def,
+            kinds,
         },
         claim2,
         l2,
@@ -306,7 +384,101 @@ pub(super) fn prepare(
     )))
 }
 
+/// An exact value of a data expression at a point.
+fn exact_at(e: &Expr, names: &[String], vals: &[Rational]) -> Result<Rational, String> {
+    let budget = Budget::default();
+    let mut env = Env::new();
+    for (n, v) in names.iter().zip(vals) {
+        env.push(n, v.clone());
+    }
+    exact::eval(e, &mut env, &budget).map_err(|e| e.to_string())
+}
+
 impl Ext {
+    /// The calls' enclosures at a point, each widened by 2^-[`REAL_SLACK_BITS`] relative
+    /// (and absolute below 1), in scope order (the last call first): what Coq's box law
+    /// at [`REAL_PREC`] bits is expected to enclose within.
+    pub(super) fn enclosures(
+        &self,
+        names: &[String],
+        vals: &[Rational],
+    ) -> Result<Vec<(Rational, Rational)>, String> {
+        let mut out = Vec::with_capacity(self.calls.len());
+        for c in self.calls.iter().rev() {
+            let Expr::Call(Func::Opaque(id), args) = c else {
+                unreachable!("collected calls")
+            };
+            let argv = args
+                .iter()
+                .map(|a| exact_at(a, names, vals))
+                .collect::<Result<Vec<_>, _>>()?;
+            let (lo, hi) = opaque::get(*id)
+                .enclose(&argv, 256)
+                .map_err(|e| e.to_string())?;
+            let big = lo
+                .clone()
+                .abs()
+                .max(hi.clone().abs())
+                .max(Rational::from(1));
+            let slack = big >> REAL_SLACK_BITS;
+            out.push((lo - &slack, hi + slack));
+        }
+        Ok(out)
+    }
+
+    /// An estimate of the state updates Coq's laws take at a point: per call, the lumped
+    /// law up to its time (with replacement, examples with the same data in S and S'
+    /// branch once; by reshuffling, every example does) and, for a reached-region
+    /// statistic, the unlumped laws before T once per example of S and S' and per run.
+    pub(super) fn coq_cost(&self, names: &[String], vals: &[Rational]) -> Result<u64, String> {
+        let Definition::Twin {
+            s,
+            s_twin,
+            first_step,
+            reshuffle,
+            ..
+        } = &self.def;
+        let rows = |v: &[Vec<Expr>]| -> Result<Vec<Vec<Rational>>, String> {
+            v.iter()
+                .map(|r| r.iter().map(|e| exact_at(e, names, vals)).collect())
+                .collect()
+        };
+        let (a, b) = (rows(s)?, rows(s_twin)?);
+        let n = a.len() as u64;
+        let mut pairs: Vec<(&Vec<Rational>, &Vec<Rational>)> = Vec::new();
+        for p in a.iter().zip(&b) {
+            if !pairs.contains(&p) {
+                pairs.push(p);
+            }
+        }
+        let branch = if *reshuffle { n } else { pairs.len() as u64 };
+        let first = exact_at(first_step, names, vals)?;
+        let geometric = |base: u64, steps: u64| -> u64 {
+            let mut total: u64 = 0;
+            let mut level: u64 = 1;
+            for _ in 0..=steps {
+                total = total.saturating_add(level);
+                level = level.saturating_mul(base.max(1));
+            }
+            total
+        };
+        let mut cost: u64 = 0;
+        for (c, kind) in self.calls.iter().zip(&self.kinds) {
+            let Expr::Call(Func::Opaque(_), args) = c else {
+                unreachable!("collected calls")
+            };
+            let t = exact_at(&args[0], names, vals)?;
+            let t = if *kind == 5 { t + 1u32 } else { t };
+            let steps = (t - &first).to_f64().clamp(0.0, 64.0) as u64;
+            cost = cost.saturating_add(if (7..=9).contains(kind) {
+                geometric(n, steps.saturating_sub(1)).saturating_mul(4 * n)
+            } else {
+                geometric(branch, steps)
+            });
+        }
+        Ok(cost)
+    }
+
     /// The calls' values at a point (`vals` in the order of `names`, the claim's names),
     /// in scope order (the last call first): exact values or why there are none.
     pub(super) fn values(
