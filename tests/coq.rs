@@ -837,16 +837,20 @@ Proof. rewrite <- lawM_sound. exact div7. Qed.
 /// a refutation under reshuffling with a parameter in the step, an exact divergence in
 /// two weights (the runs differ along one direction, so every norm is rational), the
 /// largest gradient norm on the reached region (3/2, by hand: a shared example at the start
-/// w2 = 3, |h'(3) - 1/2|) and a refuted bound on the smallest loss there: all eight proved
-/// on their whole domain. A digit changed in the step size or in S' of the exact-value
-/// script makes coqc reject it; a quantity Coq does not restate is reported as such.
+/// w2 = 3, |h'(3) - 1/2|) and a refuted bound on the smallest loss there, the total
+/// expectation over the state at t0, the slopes of f' between reached iterates, a best
+/// constant's end, and — where a norm in two weights is irrational (sqrt(5)/4 at T = 2, by
+/// hand in the claim's text) — a bound and a refutation through `TwinR.v`'s box law: all
+/// thirteen proved on their whole domain. A digit changed in the step size or in S' of the
+/// exact-value script makes coqc reject it; a quantity Coq does not restate is reported as
+/// such.
 #[test]
 fn loss_construction_claims_are_proved_by_coq() {
     require_coqc();
     let out = tmpdir("twin-claims");
     let file = root().join("tests/data/loss_construction_coq.toml");
     let certs = certify_all(&[], &out, &file);
-    assert_eq!(certs.len(), 11);
+    assert_eq!(certs.len(), 13);
     for c in &certs {
         assert_eq!(c["coq"], "checked by Coq", "{}: {c}", c["id"]);
         assert_eq!(c["coverage"]["kind"], "whole", "{}", c["id"]);
@@ -862,6 +866,8 @@ fn loss_construction_claims_are_proved_by_coq() {
             .any(|p| p == "best_holds: the relation holds at K = 1093/2430, T = 5"),
         "{constant}"
     );
+    let norm = std::fs::read_to_string(out.join("irrational_norm.v")).unwrap();
+    assert!(norm.contains("ClaimExtR Le lhs rhs spec calls"), "{norm}");
     let exact = std::fs::read_to_string(out.join("exact.v")).unwrap();
     assert!(exact.contains("ClaimExt Eq lhs rhs spec calls"), "{exact}");
     for marker in ["sstep :=", "sS' :="] {
@@ -877,14 +883,14 @@ fn loss_construction_claims_are_proved_by_coq() {
     // a quantity TwinR.v does not restate for a loss with irrational values: said, not guessed
     let other = tmpdir("twin-unsupported");
     let text = std::fs::read_to_string(&file).unwrap()
-        + "\n[[construction]]\nid = \"logistic\"\nsource = \"t\"\ntext = \"t\"\nloss = \"ln(1 + exp(-y*w*x))\"\ns = [[\"1\", \"1\"], [\"1\", \"1\"]]\ns_twin = [[\"1\", \"-1\"], [\"1\", \"1\"]]\nstep = \"1/2\"\nsampling = \"with-replacement\"\n\n[[claim]]\nid = \"logit\"\nsource = \"t\"\ntext = \"t\"\nconstruction = \"logistic\"\nparams = [\"t0 in 2..=4\"]\nholds = \"p_zero_t0 <= 1\"\n";
+        + "\n[[construction]]\nid = \"logistic\"\nsource = \"t\"\ntext = \"t\"\nloss = \"ln(1 + exp(-y*w*x))\"\ns = [[\"1\", \"1\"], [\"1\", \"1\"]]\ns_twin = [[\"1\", \"-1\"], [\"1\", \"1\"]]\nstep = \"1/2\"\nsampling = \"with-replacement\"\n\n[[claim]]\nid = \"logit\"\nsource = \"t\"\ntext = \"t\"\nconstruction = \"logistic\"\nparams = [\"T in 2..=4\"]\nholds = \"slope_max_T <= 100\"\n";
     let f2 = other.join("logit.toml");
     std::fs::write(&f2, text).unwrap();
     let certs = certify_all(&["--only", "logit"], &other.join("out"), &f2);
     assert_eq!(certs[0]["coverage"]["kind"], "none");
     assert!(
         certs[0]["coverage"]["detail"].as_str().unwrap().contains(
-            "`logistic.p_zero_t0` has no Coq restatement for losses with irrational values yet"
+            "`logistic.slope_max_T` has no Coq restatement for losses with irrational values yet"
         ),
         "{}",
         certs[0]
@@ -895,16 +901,18 @@ fn loss_construction_claims_are_proved_by_coq() {
 /// reals and Coq encloses every quantity by the box law (64-bit intervals, rounded
 /// outward), proved to contain the real law entry by entry. The pinned values are the
 /// mpmath oracle's (`tests/oracles/logistic_construction.py`, every index sequence at 80
-/// digits), to 10^-12: Coq proves all of them, the refutation of the oracle's value less
-/// 10^-12, a bound on a grid of times and the refutation of the loss range; a digit changed
-/// in the step or in S' is rejected by coqc.
+/// digits), to 10^-12: Coq proves all of them (the conditionals on w_t0 = w'_t0 included:
+/// the runs agree where no differing example was drawn, and their boxes are apart
+/// elsewhere), the refutation of the oracle's value less 10^-12, a bound on a grid of
+/// times, the total expectation over (T, t0) and the refutation of the loss range; a digit
+/// changed in the step or in S' is rejected by coqc.
 #[test]
 fn irrational_loss_claims_are_proved_by_coq() {
     require_coqc();
     let out = tmpdir("twin-real");
     let file = root().join("tests/data/logistic_coq.toml");
     let certs = certify_all(&[], &out, &file);
-    assert_eq!(certs.len(), 9);
+    assert_eq!(certs.len(), 12);
     for c in &certs {
         assert_eq!(c["coq"], "checked by Coq", "{}: {c}", c["id"]);
         assert_eq!(c["coverage"]["kind"], "whole", "{}", c["id"]);

@@ -9,18 +9,26 @@
     for x <= 0); [lawR k] is the law after [k] steps by definition: one entry per index
     sequence, its probability and its pair of real iterates.
 
-    What a certificate computes instead: [idual] and [lawB], the same with every real
+    What a certificate computes instead: [idual] and [lawBL], the same with every real
     replaced by an interval of Coq Interval's floating-point intervals ([JI], rounded
     outward). [idual_sound] proves that each interval contains its real number, so each
     entry of the box law (same probability, same drawn examples) contains its entry of the
     real law ([law_aligned]); expectations and maxima are then enclosed by summing and
-    maximising intervals. The box law is not merged (identical boxes are not combined): it
-    has one entry per index sequence, n^(T-F) of them.
+    maximising intervals. With replacement, examples with the same data in S and in S' are
+    drawn as one, with their total probability ([lawRL], [lawBL]; [lawRL_sum]: the same
+    expectations); boxes are not merged otherwise. The reached-region statistics walk the
+    laws with one entry per index sequence.
 
     The quantities restated (kinds as in [Twin.v]): 0 and 2 E||w_T - w'_T||, 1
-    E||w_T - w'_T||^2, 5 P[H = s], 6 E[||w_T - w'_T|| given H = s] and, over the region the
-    runs reach before T, 7 the largest gradient norm, 8 the smallest and 9 the largest
-    loss. A certificate states its relation with [ClaimExtR] (at every point of a grid) or
+    E||w_T - w'_T||^2, 3 P[w_t0 = w'_t0], 4 E[||w_t0 - w'_t0|| given w_t0 <> w'_t0], 5
+    P[H = s], 6 E[||w_T - w'_T|| given H = s], 10 and 11 E[||w_T - w'_T|| given
+    w_t0 = w'_t0] and [given w_t0 <> w'_t0] and, over the region the runs reach before T,
+    7 the largest gradient norm, 8 the smallest and 9 the largest loss. Whether the runs
+    agree is known from the boxes where no differing example was drawn (then they agree:
+    [next_inv]) or where two boxes are apart (then they differ); a conditional on it has a
+    value in a certificate only where every state at t0 is so decided.
+
+    A certificate states its relation with [ClaimExtR] (at every point of a grid) or
     [RefutedExtR] (at a counterexample) and proves it with [checkExtR_sound] or
     [refuteExtR_sound]: the quantities' enclosures enter [checkJ] of [Stabcert.v] as
     enclosed values. *)
@@ -580,17 +588,88 @@ Proof.
   - unfold sumD, sumR in *. rewrite Q2R_Qred, Q2R_plus, Q2R_mult, IH. reflexivity.
 Qed.
 
-Lemma lawBL_aligned : forall prec c k, Forall2 al (lawBL prec c k) (lawRL c k).
+Lemma stepL_aligned : forall prec c t lb lr, Forall2 al lb lr -> Forall2 al (stepBL prec c t lb) (stepRL c t lr).
 Proof.
-  intros prec c k. induction k as [|k IH]; [apply (law_aligned prec c 0)|].
-  cbn [lawBL lawRL]. generalize (firstR c + Z.of_nat k)%Z. intro t.
-  revert IH. generalize (lawBL prec c k), (lawRL c k). intros lb lr H.
+  intros prec c t lb lr H.
   induction H as [|[b p] [r q] lb lr A H IHl]; [constructor|].
   unfold stepBL, stepRL in *. cbn [flat_map]. apply Forall2_app; [|exact IHl].
   destruct A as (Ep & Eu & Eh & HS & HS'). cbn [fst snd] in *. rewrite Eu, Ep.
   induction (lump c (choicesR c (rused r))) as [|[j m] L IHL]; constructor; [|exact IHL].
   unfold al. cbn [fst snd nextB nextR bused rused bhit rhit bS bS' rS rS'].
   rewrite Eu, Eh. repeat split; apply sgd_sound; assumption.
+Qed.
+
+Lemma lawBL_aligned : forall prec c k, Forall2 al (lawBL prec c k) (lawRL c k).
+Proof.
+  intros prec c k. induction k as [|k IH]; [apply (law_aligned prec c 0)|].
+  cbn [lawBL lawRL]. apply stepL_aligned, IH.
+Qed.
+
+(** running a law on from time [t] for [m] steps *)
+Fixpoint runR (c : TwinR) (m : nat) (t : Z) (l : list (StR * Q)) : list (StR * Q) :=
+  match m with O => l | S m' => runR c m' (t + 1) (stepR c t l) end.
+Fixpoint runRL (c : TwinR) (m : nat) (t : Z) (l : list (StR * Q)) : list (StR * Q) :=
+  match m with O => l | S m' => runRL c m' (t + 1) (stepRL c t l) end.
+Fixpoint runBL (prec : JI.precision) (c : TwinR) (m : nat) (t : Z) (l : list (StB * Q)) : list (StB * Q) :=
+  match m with O => l | S m' => runBL prec c m' (t + 1) (stepBL prec c t l) end.
+
+Lemma runL_aligned : forall prec c m t lb lr, Forall2 al lb lr -> Forall2 al (runBL prec c m t lb) (runRL c m t lr).
+Proof.
+  intros prec c m; induction m as [|m IH]; intros t lb lr H; [exact H|].
+  cbn [runBL runRL]. apply IH, stepL_aligned, H.
+Qed.
+
+(** two real laws with the same expectations *)
+Definition same (l1 l2 : list (StR * Q)) : Prop := forall f, sumR f l1 = sumR f l2.
+
+Lemma run_same : forall c m t l1 l2, same l1 l2 -> same (runRL c m t l1) (runR c m t l2).
+Proof.
+  intros c m; induction m as [|m IH]; intros t l1 l2 H; [exact H|].
+  cbn [runRL runR]. apply IH. intro f. rewrite sum_stepRL, sum_stepR. apply H.
+Qed.
+
+Lemma sumR_filter : forall (P : StR -> bool) f l,
+  sumR f (filter (fun sp => P (fst sp)) l) = sumR (fun s => if P s then f s else 0) l.
+Proof.
+  intros P f l. unfold sumR. induction l as [|[s p] l IH]; [reflexivity|].
+  cbn [filter fst fold_right snd]. destruct (P s); cbn [fold_right fst snd]; rewrite IH; ring.
+Qed.
+
+Lemma filter_same : forall (P : StR -> bool) l1 l2, same l1 l2 ->
+  same (filter (fun sp => P (fst sp)) l1) (filter (fun sp => P (fst sp)) l2).
+Proof. intros P l1 l2 H f. rewrite !sumR_filter. apply H. Qed.
+
+(** the runs agree as long as no example where S and S' differ was drawn *)
+Definition inv (s : StR) : Prop := rhit s = None -> rS s = rS' s.
+
+Lemma next_inv : forall c t s i, inv s -> inv (nextR c t s i).
+Proof.
+  intros c t s i H. unfold inv, nextR, hitR. cbn [rhit rS rS'].
+  destruct (rhit s) as [h|] eqn:Hh; [discriminate|]. unfold differsR.
+  destruct (list_eqb qeqb (nth i (exR c) []) (nth i (exR' c) [])) eqn:E; cbn [negb]; [|discriminate].
+  intros _. apply (list_eqb_eq _ qeqb_eq) in E. rewrite E, (H Hh). reflexivity.
+Qed.
+
+Lemma stepRL_inv : forall c t l, Forall (fun sp => inv (fst sp)) l -> Forall (fun sp => inv (fst sp)) (stepRL c t l).
+Proof.
+  intros c t l H. unfold stepRL. induction H as [|[s p] l Hs H IH]; [constructor|].
+  cbn [flat_map]. apply Forall_app; split; [|exact IH].
+  induction (lump c (choicesR c (rused (fst (s, p))))) as [|jm L IHL]; constructor; [|exact IHL].
+  apply next_inv, Hs.
+Qed.
+
+Lemma lawRL_inv : forall c m, Forall (fun sp => inv (fst sp)) (lawRL c m).
+Proof.
+  intros c m. induction m as [|m IH].
+  - constructor; [|constructor]. intros _. reflexivity.
+  - apply stepRL_inv, IH.
+Qed.
+
+Lemma Forall2_inv : forall lb lr, Forall2 al lb lr -> Forall (fun sp => inv (fst sp)) lr ->
+  Forall2 (fun b r => al b r /\ inv (fst r)) lb lr.
+Proof.
+  intros lb lr H I. induction H as [|b r lb lr A H IH]; [constructor|].
+  inversion I as [|x y Ir I']; subst. constructor; [split; assumption | apply IH, I'].
 Qed.
 
 (** [E f / P[g]] (g a weight on the first differing draw) *)
@@ -644,9 +723,32 @@ Definition reachR (c : TwinR) (k : nat) (t : Z) : option R :=
 
 Definition ind1 (z : Z) (h : option Z) : Q := ind (hit_is z h).
 
+(** whether the runs agree, and ratios of two real expectations *)
+Definition zeroR (s : StR) : bool := if list_eq_dec Req_EM_T (rS s) (rS' s) then true else false.
+Definition eqR (s : StR) : R := if zeroR s then 1 else 0.
+Definition ratio2R (l : list (StR * Q)) (f g : StR -> R) : option R :=
+  if Req_EM_T (sumR g l) 0 then None else Some (sumR f l / sumR g l).
+
+(** the law at [t] of the runs whose iterates at [t0] agree ([zero = true]) or differ *)
+Definition givenR (c : TwinR) (zero : bool) (t t0 : Z) : option (list (StR * Q)) :=
+  match steps_toR c t0 with
+  | Some m0 =>
+      if Z.leb t0 t then
+        Some (runR c (Z.to_nat (t - t0)) t0 (filter (fun sp => Bool.eqb (zeroR (fst sp)) zero) (lawR c m0)))
+      else None
+  | None => None
+  end.
+
 (** a quantity of the real process, by definition *)
 Definition quantR (c : TwinR) (k : nat) (ts : list Z) : option R :=
   match k, ts with
+  | 3%nat, [t] =>
+      match steps_toR c t with Some m => ratioR (lawR c m) eqR (fun _ => 1%Q) | None => None end
+  | 4%nat, [t] =>
+      match steps_toR c t with
+      | Some m => ratio2R (lawR c m) (fun s => distR s * (1 - eqR s)) (fun s => 1 - eqR s) | None => None end
+  | 10%nat, [t; t0] | 11%nat, [t; t0] =>
+      match givenR c (Nat.eqb k 10) t t0 with Some l => ratio2R l distR (fun _ => 1) | None => None end
   | 0%nat, [t] | 2%nat, [t] =>
       match steps_toR c t with Some m => ratioR (lawR c m) distR (fun _ => 1%Q) | None => None end
   | 1%nat, [t] =>
@@ -692,9 +794,47 @@ Definition reachB (c : TwinR) (k : nat) (t : Z) : option JI.type :=
   | None => None
   end.
 
+(** whether two boxes are apart in some coordinate (then the runs differ) *)
+Definition apart (W W' : list JI.type) : bool :=
+  existsb (fun D => match JI.sign_strict D with Xlt | Xgt => true | _ => false end) (izip (JI.sub prec) W W').
+(** the runs agree (no differing example drawn), differ (apart), or either *)
+Definition decB (s : StB) : option bool :=
+  match bhit s with None => Some true | Some _ => if apart (bS s) (bS' s) then Some false else None end.
+Definition eqB (s : StB) : JI.type :=
+  match decB s with Some true => ofQ prec 1 | Some false => ofQ prec 0 | None => JI.join (ofQ prec 0) (ofQ prec 1) end.
+Definition ratio2B (l : list (StB * Q)) (F G : StB -> JI.type) : option JI.type :=
+  let D := sumI prec G l in
+  match JI.sign_strict D with Xgt => Some (JI.div prec (sumI prec F l) D) | _ => None end.
+(** the box law restricted to the states whose runs agree ([zero = true]) or differ, where
+    every state is decided *)
+Definition restrictB (zero : bool) (l : list (StB * Q)) : option (list (StB * Q)) :=
+  if forallb (fun sp => match decB (fst sp) with Some _ => true | None => false end) l
+  then Some (filter (fun sp => match decB (fst sp) with Some z => Bool.eqb z zero | None => false end) l)
+  else None.
+Definition givenB (c : TwinR) (zero : bool) (t t0 : Z) : option (list (StB * Q)) :=
+  match steps_toR c t0 with
+  | Some m0 =>
+      if Z.leb t0 t then
+        match restrictB zero (lawBL prec c m0) with
+        | Some l => Some (runBL prec c (Z.to_nat (t - t0)) t0 l)
+        | None => None
+        end
+      else None
+  | None => None
+  end.
+
 (** the same quantity, enclosed: what certificates compute *)
 Definition quantB (c : TwinR) (k : nat) (ts : list Z) : option JI.type :=
   match k, ts with
+  | 3%nat, [t] =>
+      match steps_toR c t with Some m => ratioB (lawBL prec c m) eqB (fun _ => 1%Q) | None => None end
+  | 4%nat, [t] =>
+      match steps_toR c t with
+      | Some m => ratio2B (lawBL prec c m) (fun s => JI.mul prec (distB s) (JI.sub prec (ofQ prec 1) (eqB s)))
+                    (fun s => JI.sub prec (ofQ prec 1) (eqB s))
+      | None => None end
+  | 10%nat, [t; t0] | 11%nat, [t; t0] =>
+      match givenB c (Nat.eqb k 10) t t0 with Some l => ratio2B l distB (fun _ => ofQ prec 1) | None => None end
   | 0%nat, [t] | 2%nat, [t] =>
       match steps_toR c t with Some m => ratioB (lawBL prec c m) distB (fun _ => 1%Q) | None => None end
   | 1%nat, [t] =>
@@ -809,20 +949,143 @@ Proof.
     + apply maxL_sound; [exact H | intros b r A; apply stmax_sound; [exact (lossv_sound c) | exact A]].
 Qed.
 
-Lemma quant_sound : forall c k ts, orin (quantB c k ts) (quantR c k ts).
+Definition osound (oX : option JI.type) (ox : option R) : Prop :=
+  match oX with Some X => exists x, ox = Some x /\ rin X x | None => True end.
+
+Lemma orin_osound : forall oX ox, orin oX ox -> osound oX ox.
+Proof. intros [X|] [x|] H; cbn in *; try contradiction; eauto. Qed.
+
+Lemma Forall2_weaken : forall (P1 P2 : StB * Q -> StR * Q -> Prop) lb lr,
+  (forall b r, P1 b r -> P2 b r) -> Forall2 P1 lb lr -> Forall2 P2 lb lr.
+Proof. intros P1 P2 lb lr H F. induction F; constructor; auto. Qed.
+
+Lemma sum_sound_P : forall (P : StB * Q -> StR * Q -> Prop) F f lb lr, (forall b r, P b r -> al b r) ->
+  (forall b r, P b r -> rin (F (fst b)) (f (fst r))) -> Forall2 P lb lr -> rin (sumI prec F lb) (sumR f lr).
 Proof.
-  intros c k ts. unfold quantB, quantR.
+  intros P F f lb lr HP Hf H. induction H as [|b r lb lr A H IH]; [apply rin_0|].
+  cbn [sumI sumR fold_right]. apply ext_add; [|exact IH]. apply ext_mul; [|apply Hf, A].
+  destruct (HP _ _ A) as [Ep _]. rewrite Ep. apply rin_Q.
+Qed.
+
+Lemma ratio_sound_P : forall (P : StB * Q -> StR * Q -> Prop) lb lr F f g, (forall b r, P b r -> al b r) ->
+  Forall2 P lb lr -> (forall b r, P b r -> rin (F (fst b)) (f (fst r))) -> orin (ratioB lb F g) (ratioR lr f g).
+Proof.
+  intros P lb lr F f g HP H Hf. unfold ratioB, ratioR.
+  rewrite (sumD_aligned (fun _ h => g h) lb lr (Forall2_weaken _ _ _ _ HP H)).
+  destruct (Qeq_bool _ 0); [exact I|]. cbn [orin].
+  apply ext_div; [apply (sum_sound_P P); assumption | apply rin_Q].
+Qed.
+
+Lemma ratio2_sound_P : forall (P : StB * Q -> StR * Q -> Prop) lb lr F f G g, (forall b r, P b r -> al b r) ->
+  Forall2 P lb lr -> (forall b r, P b r -> rin (F (fst b)) (f (fst r))) ->
+  (forall b r, P b r -> rin (G (fst b)) (g (fst r))) -> osound (ratio2B lb F G) (ratio2R lr f g).
+Proof.
+  intros P lb lr F f G g HP H Hf Hg. unfold ratio2B, ratio2R.
+  pose proof (sum_sound_P P G g lb lr HP Hg H) as D. pose proof (JI.sign_strict_correct (sumI prec G lb)) as S.
+  destruct (JI.sign_strict (sumI prec G lb)); try exact I.
+  destruct (S _ D) as [_ Pos]. cbn [proj_val] in Pos.
+  destruct (Req_EM_T (sumR g lr) 0) as [E|E]; [lra|].
+  eexists; split; [reflexivity|]. apply ext_div; [apply (sum_sound_P P); assumption | exact D].
+Qed.
+
+Lemma combine_self : forall (w : list R), combine w w = map (fun x => (x, x)) w.
+Proof. induction w as [|x w IH]; cbn; [reflexivity | rewrite IH; reflexivity]. Qed.
+
+Lemma rzip_self : forall w d, In d (rzip Rminus w w) -> d = 0.
+Proof.
+  intros w d. unfold rzip. rewrite combine_self, map_map, in_map_iff. intros [x [E _]].
+  cbn in E. lra.
+Qed.
+
+Lemma apart_sound : forall Ds ds, Forall2 rin Ds ds ->
+  existsb (fun D => match JI.sign_strict D with Xlt | Xgt => true | _ => false end) Ds = true ->
+  exists d, In d ds /\ d <> 0.
+Proof.
+  intros Ds ds H. induction H as [|X x Ds ds Hx H IH]; [discriminate|]. cbn [existsb]. intro E.
+  apply orb_true_iff in E as [E|E].
+  - exists x. split; [left; reflexivity|]. pose proof (JI.sign_strict_correct X) as S.
+    destruct (JI.sign_strict X); try discriminate; destruct (S _ Hx) as [_ Pos]; cbn [proj_val] in Pos; lra.
+  - destruct (IH E) as [d [I N]]. exists d. split; [right; exact I | exact N].
+Qed.
+
+Lemma decB_sound : forall b r z, al b r -> inv (fst r) -> decB (fst b) = Some z -> zeroR (fst r) = z.
+Proof.
+  intros b r z A Iv D. destruct A as (_ & _ & Eh & HS & HS'). unfold decB in D. unfold zeroR.
+  destruct (bhit (fst b)) as [h|] eqn:Hb.
+  - destruct (apart (bS (fst b)) (bS' (fst b))) eqn:Ap; [|discriminate]. injection D as <-.
+    destruct (list_eq_dec Req_EM_T (rS (fst r)) (rS' (fst r))) as [E|E]; [|reflexivity]. exfalso.
+    pose proof (Forall2_zip (JI.sub prec) Rminus ltac:(intros; apply ext_sub; assumption) _ _ HS _ _ HS') as Z.
+    destruct (apart_sound _ _ Z Ap) as [d [Id N]]. rewrite E in Id. apply N, (rzip_self _ _ Id).
+  - injection D as <-. rewrite (Iv (eq_sym Eh)).
+    destruct (list_eq_dec Req_EM_T (rS' (fst r)) (rS' (fst r))) as [_|E]; [reflexivity | exfalso; apply E; reflexivity].
+Qed.
+
+Lemma eqB_sound : forall b r, al b r -> inv (fst r) -> rin (eqB (fst b)) (eqR (fst r)).
+Proof.
+  intros b r A Iv. unfold eqB, eqR. destruct (decB (fst b)) as [z|] eqn:D.
+  - rewrite (decB_sound b r z A Iv D). destruct z; [apply rin_1 | apply rin_0].
+  - destruct (zeroR (fst r)); apply JI.join_correct; [right; apply rin_1 | left; apply rin_0].
+Qed.
+
+Lemma restrict_sound : forall zero lb lr lb', Forall2 (fun b r => al b r /\ inv (fst r)) lb lr ->
+  restrictB zero lb = Some lb' -> Forall2 al lb' (filter (fun sp => Bool.eqb (zeroR (fst sp)) zero) lr).
+Proof.
+  intros zero lb lr lb' H Rs. unfold restrictB in Rs.
+  destruct (forallb _ lb) eqn:F; [|discriminate]. injection Rs as <-.
+  induction H as [|b r lb lr [A Iv] H IH]; [constructor|].
+  cbn [forallb] in F. apply andb_true_iff in F as [Fb F].
+  cbn [filter]. destruct (decB (fst b)) as [z|] eqn:D; [|discriminate].
+  rewrite (decB_sound b r z A Iv D). destruct (Bool.eqb z zero); [constructor; [exact A|]|]; apply IH, F.
+Qed.
+
+Lemma ratio2_same : forall l1 l2 f g, same l1 l2 -> ratio2R l1 f g = ratio2R l2 f g.
+Proof. intros l1 l2 f g H. unfold ratio2R. rewrite (H f), (H g). reflexivity. Qed.
+
+Lemma quant_sound : forall c k ts, osound (quantB c k ts) (quantR c k ts).
+Proof.
+  intros c k ts.
   pose proof (fun m => lawBL_aligned prec c m) as L.
-  destruct k as [|[|[|[|[|[|[|[|[|[|k]]]]]]]]]]; try exact I;
-  (destruct ts as [|t [|t' [|]]]; try exact I);
-  try (destruct (steps_toR c _) as [m|]; [|exact I]);
-  try apply reach_sound; rewrite <- ratio_lump.
-  - apply ratio_sound; [apply L | apply dist_sound].
-  - apply ratio_sound; [apply L | apply sqdist_sound].
-  - apply ratio_sound; [apply L | apply dist_sound].
-  - apply ratio_sound; [apply L|]. intros b r (_ & _ & Eh & _). rewrite Eh. apply rin_Q.
-  - apply ratio_sound; [apply L|]. intros b r A. pose proof (dist_sound b r A) as D.
+  pose proof (fun m => Forall2_inv _ _ (lawBL_aligned prec c m) (lawRL_inv c m)) as LI.
+  assert (ALI : forall b r, al b r /\ inv (fst r) -> al b r) by (intros b r [A _]; exact A).
+  assert (Same : forall m, same (lawRL c m) (lawR c m)) by (intros m f; apply lawRL_sum).
+  assert (G : forall zero t t',
+    osound (match givenB c zero t t' with Some l => ratio2B l distB (fun _ => ofQ prec 1) | None => None end)
+           (match givenR c zero t t' with Some l => ratio2R l distR (fun _ => 1) | None => None end)).
+  { intros zero t t'. unfold givenB, givenR. destruct (steps_toR c t') as [m0|]; [|exact I].
+    destruct (Z.leb t' t); [|exact I].
+    destruct (restrictB zero (lawBL prec c m0)) as [lb|] eqn:Rs; [|exact I].
+    assert (E : ratio2R (runRL c (Z.to_nat (t - t')) t' (filter (fun sp => Bool.eqb (zeroR (fst sp)) zero) (lawRL c m0))) distR (fun _ => 1)
+              = ratio2R (runR c (Z.to_nat (t - t')) t' (filter (fun sp => Bool.eqb (zeroR (fst sp)) zero) (lawR c m0))) distR (fun _ => 1)).
+    { apply ratio2_same, run_same, (filter_same (fun s => Bool.eqb (zeroR s) zero)), Same. }
+    rewrite <- E. apply (ratio2_sound_P al _ _ _ _ _ _ (fun b r A => A)).
+    - apply runL_aligned, (restrict_sound zero _ _ _ (LI m0) Rs).
+    - intros b r A. apply dist_sound, A.
+    - intros b r A. apply rin_1. }
+  unfold quantB, quantR.
+  destruct k as [|[|[|[|[|[|[|[|[|[|[|[|k]]]]]]]]]]]]; try exact I;
+  (destruct ts as [|t [|t' [|]]]; try exact I).
+  - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- ratio_lump.
+    apply orin_osound, ratio_sound; [apply L | apply dist_sound].
+  - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- ratio_lump.
+    apply orin_osound, ratio_sound; [apply L | apply sqdist_sound].
+  - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- ratio_lump.
+    apply orin_osound, ratio_sound; [apply L | apply dist_sound].
+  - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- ratio_lump.
+    apply orin_osound, (ratio_sound_P _ _ _ _ _ _ ALI (LI m)). intros b r [A Iv]. apply eqB_sound; assumption.
+  - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- (ratio2_same _ _ _ _ (Same m)).
+    apply (ratio2_sound_P _ _ _ _ _ _ _ ALI (LI m)).
+    + intros b r [A Iv]. apply ext_mul; [apply dist_sound, A|]. apply ext_sub; [apply rin_1 | apply eqB_sound; assumption].
+    + intros b r [A Iv]. apply ext_sub; [apply rin_1 | apply eqB_sound; assumption].
+  - destruct (steps_toR c (t + 1)) as [m|]; [|exact I]. rewrite <- ratio_lump.
+    apply orin_osound, ratio_sound; [apply L|]. intros b r (_ & _ & Eh & _). rewrite Eh. apply rin_Q.
+  - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- ratio_lump.
+    apply orin_osound, ratio_sound; [apply L|]. intros b r A. pose proof (dist_sound b r A) as D.
     destruct A as (_ & _ & Eh & _). rewrite Eh. apply ext_mul; [exact D | apply rin_Q].
+  - apply orin_osound, reach_sound.
+  - apply orin_osound, reach_sound.
+  - apply orin_osound, reach_sound.
+  - apply G.
+  - apply G.
 Qed.
 
 End QB.
@@ -873,7 +1136,7 @@ Proof.
     destruct (IH Ys eq_refl) as [ys [-> Hys]].
     pose proof (quant_sound prec c k zs) as Q'.
     destruct (quantB prec c k zs) as [X|]; [|discriminate]. injection H as <-.
-    destruct (quantR c k zs) as [x|]; [|contradiction].
+    destruct Q' as [x [Ex Hx]]. rewrite Ex.
     exists (x :: ys). split; [reflexivity | constructor; assumption].
 Qed.
 

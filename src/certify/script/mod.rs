@@ -646,6 +646,13 @@ impl Ctx<'_> {
         let ext = self.ext.as_ref().expect("called with quantities");
         let xs = match ext.values(&self.names, vals) {
             Ok(v) => v,
+            Err(_)
+                if self.blocks.is_empty()
+                    && self.ext.as_mut().is_some_and(|x| x.switch_to_real()) =>
+            {
+                // irrational values (a norm in several weights): Coq's box law
+                return self.point_ext_real(base, vals, what);
+            }
             Err(e) => {
                 self.not_certified.push(format!(
                     "not certified at {where_}: a quantity has no exact value there ({e})"
@@ -932,6 +939,14 @@ impl Ctx<'_> {
                 None => Vec::new(),
                 Some(ext) => match ext.values(&self.names, p) {
                     Ok(v) => v,
+                    Err(_)
+                        if self.blocks.is_empty()
+                            && self.ext.as_mut().is_some_and(|x| x.switch_to_real()) =>
+                    {
+                        // irrational values (a norm in several weights): Coq's box law
+                        self.grid_real(base, doms, lead, &pts, what);
+                        return;
+                    }
                     Err(e) => {
                         self.not_certified.push(format!(
                             "not certified: a quantity has no exact value at {} ({e})",
@@ -983,12 +998,20 @@ impl Ctx<'_> {
             return;
         }
         if self.ext.is_some() {
+            if !over
+                && self.blocks.is_empty()
+                && self.ext.as_mut().is_some_and(|x| x.switch_to_real())
+            {
+                // irrational values in the sides: Coq's box law and interval evaluation
+                self.grid_real(base, doms, lead, &pts, what);
+                return;
+            }
             self.not_certified.push(format!(
                 "not certified: {}",
                 if over {
                     "the exact values at all points are more than Coq computes in about 10 s"
                 } else {
-                    "some values are irrational (with a construction's quantities Coq proves rational grids only)"
+                    "some values are irrational and the construction has no TwinR.v restatement (floor or ceil in the loss, or a quantity it does not restate)"
                 }
             ));
             return;

@@ -51,7 +51,7 @@ const KINDS: &[(&str, u32)] = &[
 ];
 
 /// The kinds `TwinR.v` restates for losses with irrational values.
-const REAL_KINDS: &[u32] = &[0, 1, 2, 5, 6, 7, 8, 9];
+const REAL_KINDS: &[u32] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 
 /// Coq Interval's precision for the box law of a loss with irrational values (bits).
 pub(super) const REAL_PREC: u32 = 64;
@@ -74,8 +74,12 @@ pub(super) struct Ext {
     pub(super) names: Vec<String>,
     /// `Definition spec : TwinSpec := …` and `Definition calls := …`
     pub(super) coq: String,
-    /// a loss with irrational values: restated for `TwinR.v` (`TwinSpecR`, `ClaimExtR`)
+    /// restated for `TwinR.v` (`TwinSpecR`, `ClaimExtR`): a loss with irrational values,
+    /// or a rational one whose quantities are irrational somewhere (a norm in several
+    /// weights)
     pub(super) real: bool,
+    /// for a rational loss, its `TwinR.v` restatement (when every call has one)
+    alt: Option<String>,
     /// the construction (for the cost estimate of the box law)
     def: Definition,
     /// the calls' kinds, in the order of `calls`
@@ -243,6 +247,8 @@ pub(super) fn prepare(
     let mut def: Option<Definition> = None;
     let mut rows = Vec::new();
     let mut kinds = Vec::new();
+    // whether every call has a TwinR.v restatement
+    let mut real_ok = true;
     for c in &calls {
         let Expr::Call(Func::Opaque(id), args) = c else {
             unreachable!("collected calls")
@@ -264,6 +270,9 @@ pub(super) fn prepare(
             ));
         };
         let Definition::Twin { loss, .. } = &d;
+        if !REAL_KINDS.contains(kind) {
+            real_ok = false;
+        }
         if irrational(loss) && !REAL_KINDS.contains(kind) {
             return Err(format!(
                 "`{}` has no Coq restatement for losses with irrational values yet (TwinR.v restates {})",
@@ -334,32 +343,43 @@ pub(super) fn prepare(
         scope.push("t".into());
         reify(&step, &mut scope)?.coq()
     };
-    let real = irrational(&loss);
-    // TwinR.v's record has the same fields, prefixed with `r`
-    let (ty, f) = if real {
-        ("TwinSpecR", "rs")
-    } else {
-        ("TwinSpec", "s")
+    // the spec for Twin.v (exact rationals) and for TwinR.v (the reals, boxes), where each
+    // applies: a rational loss starts with Twin.v and may switch ([`Ext::switch_to_real`])
+    let spec = |real: bool| -> Result<String, String> {
+        // TwinR.v's record has the same fields, prefixed with `r`
+        let (ty, f) = if real {
+            ("TwinSpecR", "rs")
+        } else {
+            ("TwinSpec", "s")
+        };
+        let mut coq = String::new();
+        let _ = writeln!(
+            coq,
+            "(** the construction, restated: its loss, S and S' (terms over the claim's values), the step (in t, then those), the first step, the start *)\nDefinition spec : {ty} := {{|\n  {f}loss := {};\n  {f}dim := {};\n  {f}S := {};\n  {f}S' := {};\n  {f}step := {step_term};\n  {f}first := {};\n  {f}start := {};\n  {f}reshuffle := {} |}}.",
+            loss_term(&loss, &weights, &fields, real)?,
+            weights.len(),
+            rows_of(&s)?,
+            rows_of(&s_twin)?,
+            data(&first_step)?,
+            list(&start)?,
+            if reshuffle { "true" } else { "false" }
+        );
+        let _ = writeln!(
+            coq,
+            "(** the quantities the relation uses (kind, times): variables {} .. {} after the claim's values *)\nDefinition calls : list (nat * list E) := [{}].\n",
+            0,
+            calls.len() - 1,
+            rows.join("; ")
+        );
+        Ok(coq)
     };
-    let mut coq = String::new();
-    let _ = writeln!(
-        coq,
-        "(** the construction, restated: its loss, S and S' (terms over the claim's values), the step (in t, then those), the first step, the start *)\nDefinition spec : {ty} := {{|\n  {f}loss := {};\n  {f}dim := {};\n  {f}S := {};\n  {f}S' := {};\n  {f}step := {step_term};\n  {f}first := {};\n  {f}start := {};\n  {f}reshuffle := {} |}}.",
-        loss_term(&loss, &weights, &fields, real)?,
-        weights.len(),
-        rows_of(&s)?,
-        rows_of(&s_twin)?,
-        data(&first_step)?,
-        list(&start)?,
-        if reshuffle { "true" } else { "false" }
-    );
-    let _ = writeln!(
-        coq,
-        "(** the quantities the relation uses (kind, times): variables {} .. {} after the claim's values *)\nDefinition calls : list (nat * list E) := [{}].\n",
-        0,
-        calls.len() - 1,
-        rows.join("; ")
-    );
+    let real = irrational(&loss);
+    let coq = spec(real)?;
+    let alt = if real || !real_ok {
+        None
+    } else {
+        spec(true).ok()
+    };
     let qnames: Vec<String> = (0..calls.len()).map(|k| format!("__twin_q{k}")).collect();
     let mut claim2 = claim.clone();
     for d in &mut claim2.lets {
@@ -375,6 +395,7 @@ pub(super) fn prepare(
             names: scope_names,
             coq,
             real,
+            alt,
             def: construction_def,
             kinds,
         },
@@ -395,6 +416,19 @@ fn exact_at(e: &Expr, names: &[String], vals: &[Rational]) -> Result<Rational, S
 }
 
 impl Ext {
+    /// Switches a rational loss's restatement to `TwinR.v` (where a quantity has no exact
+    /// value: Coq then encloses it like stabcert); false when there is none.
+    pub(super) fn switch_to_real(&mut self) -> bool {
+        match self.alt.take() {
+            Some(c) => {
+                self.coq = c;
+                self.real = true;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The calls' enclosures at a point, each widened by 2^-[`REAL_SLACK_BITS`] relative
     /// (and absolute below 1), in scope order (the last call first): what Coq's box law
     /// at [`REAL_PREC`] bits is expected to enclose within.
