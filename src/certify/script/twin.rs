@@ -429,8 +429,8 @@ impl Ext {
         }
     }
 
-    /// The calls' enclosures at a point, each widened by 2^-[`REAL_SLACK_BITS`] relative
-    /// (and absolute below 1), in scope order (the last call first): what Coq's box law
+    /// The calls' enclosures at a point, each widened by 2^-[`REAL_SLACK_BITS`] of its
+    /// magnitude, in scope order (the last call first): what Coq's box law
     /// at [`REAL_PREC`] bits is expected to enclose within.
     pub(super) fn enclosures(
         &self,
@@ -449,11 +449,9 @@ impl Ext {
             let (lo, hi) = opaque::get(*id)
                 .enclose(&argv, 256)
                 .map_err(|e| e.to_string())?;
-            let big = lo
-                .clone()
-                .abs()
-                .max(hi.clone().abs())
-                .max(Rational::from(1));
+            // relative only: a value stabcert knows exactly to be 0 (no step taken yet)
+            // is exactly 0 in Coq's box law too
+            let big = lo.clone().abs().max(hi.clone().abs());
             let slack = big >> REAL_SLACK_BITS;
             out.push((lo - &slack, hi + slack));
         }
