@@ -370,6 +370,19 @@ Definition form (c : Twin) (k : nat) (ts : list Z) : option (Z * (St -> Q) * (St
 Definition steps_to (c : Twin) (t : Z) : option nat :=
   if Z.leb (first c) t then Some (Z.to_nat (t - first c)) else None.
 
+(** a quantity from the laws [lawf m] after [m] steps *)
+Definition quantityP (lawf : nat -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
+  match form c k ts with
+  | Some (t, f, g, norm) =>
+      match steps_to c t with
+      | Some m => let l := lawf m in
+          if norm && negb (forallb (fun sp => norm_ok (fst sp)) l) then None
+          else if Qeq_bool (sumL g l) 0 then None else Some (Qred (sumL f l / sumL g l))
+      | None => None
+      end
+  | None => None
+  end.
+
 Definition quantity (mergef : law -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
   match form c k ts with
   | Some (t, f, g, norm) =>
@@ -612,6 +625,22 @@ Definition lossv (c : Twin) (w z : list Q) : Q := fst (dual (dim c) w z (loss c)
 
 (** kinds 7 (largest gradient norm), 8 (smallest loss), 9 (largest loss) at T: over the
     iterates of both runs after 0 .. T-F-1 steps *)
+Definition reachP (histf : nat -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
+  match ts with
+  | [t] => match steps_to c t with
+      | Some m =>
+          let h := histf m in
+          match k with
+          | 7%nat => match maxL (st_max c (grad2 c)) h with Some v => qsqrt v | None => None end
+          | 8%nat => match maxL (st_max c (fun w z => - lossv c w z)) h with Some v => Some (Qred (- v)) | None => None end
+          | 9%nat => maxL (st_max c (lossv c)) h
+          | _ => None
+          end
+      | None => None
+      end
+  | _ => None
+  end.
+
 Definition reach (mergef : law -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
   match ts with
   | [t] => match steps_to c t with
@@ -801,6 +830,198 @@ Proof.
   rewrite quantityB_eq. reflexivity.
 Qed.
 
+(** ** Sharing laws across the points of a grid
+
+    A grid recomputes the law at every point; a table of trajectories (the merged laws after
+    0 .. M steps of one instance, computed once by [build] from a point of the instance)
+    lets the points of an instance share them. A point uses an entry only when its
+    instance has the same data (S, S', the first step, the start, the steps over the
+    entry's horizon): then the entry's laws are its laws ([lawC_eq], [histC_eq]), so the
+    check with the table ([checkExtC]) is the check without it ([checkExtC_eq]). *)
+
+Fixpoint trajW (c : Twin) (m : nat) (t : Z) (l : law) : list law :=
+  match m with O => [l] | S m' => l :: trajW c m' (t + 1) (merge (stepU c t l)) end.
+
+Lemma runW_last : forall c k t l,
+  runW merge c (S k) t l = merge (stepU c (t + Z.of_nat k) (runW merge c k t l)).
+Proof.
+  intros c k; induction k as [|k IH]; intros t l.
+  - cbn [runW]. rewrite Z.add_0_r. reflexivity.
+  - change (runW merge c (S (S k)) t l) with (runW merge c (S k) (t + 1) (merge (stepU c t l))).
+    rewrite IH. replace (t + Z.of_nat (S k))%Z with (t + 1 + Z.of_nat k)%Z by lia. reflexivity.
+Qed.
+
+Lemma lawM_runW : forall c k, lawM c k = runW merge c k (first c) (start_law c).
+Proof. intros c k; induction k as [|k IH]; [reflexivity|]. rewrite runW_last, <- IH. reflexivity. Qed.
+
+Lemma trajW_nth : forall c m t l k, (k <= m)%nat -> nth k (trajW c m t l) [] = runW merge c k t l.
+Proof.
+  intros c m; induction m as [|m IH]; intros t l k H.
+  - assert (k = 0%nat) by lia; subst. reflexivity.
+  - destruct k as [|k]; [reflexivity|]. cbn [trajW nth runW]. apply IH. lia.
+Qed.
+
+Lemma trajW_hist : forall c m M t l, (m <= S M)%nat -> histW merge c m t l = concat (firstn m (trajW c M t l)).
+Proof.
+  intros c m; induction m as [|m IH]; intros M t l H; [reflexivity|].
+  destruct M as [|M].
+  - assert (m = 0%nat) by lia; subst. cbn. rewrite app_nil_r. reflexivity.
+  - cbn [histW trajW firstn concat]. f_equal. apply IH. lia.
+Qed.
+
+(** two instances of one spec with the same data *)
+Definition alike (c c' : Twin) : Prop :=
+  loss c = loss c' /\ dim c = dim c' /\ exS c = exS c' /\ exS' c = exS' c' /\ reshuffle c = reshuffle c'
+  /\ first c = first c' /\ start c = start c'.
+
+Lemma stepU_ext : forall c c' t l, alike c c' -> alpha c t = alpha c' t -> stepU c t l = stepU c' t l.
+Proof.
+  intros c c' t l (H1 & H2 & H3 & H4 & H5 & _) H6.
+  unfold stepU, choices, next, sgd, differs, n. rewrite H1, H2, H3, H4, H5, H6. reflexivity.
+Qed.
+
+Lemma runW_ext : forall c c' m t l, alike c c' ->
+  (forall j, (j < m)%nat -> alpha c (t + Z.of_nat j) = alpha c' (t + Z.of_nat j)) ->
+  runW merge c m t l = runW merge c' m t l.
+Proof.
+  intros c c' m; induction m as [|m IH]; intros t l A H; [reflexivity|].
+  cbn [runW]. rewrite (stepU_ext c c' t l A); [|specialize (H 0%nat ltac:(lia)); rewrite Z.add_0_r in H; exact H].
+  apply IH; [exact A|]. intros j Hj. specialize (H (S j) ltac:(lia)).
+  replace (t + 1 + Z.of_nat j)%Z with (t + Z.of_nat (S j))%Z by lia. exact H.
+Qed.
+
+Lemma histW_ext : forall c c' m t l, alike c c' ->
+  (forall j, (j < m)%nat -> alpha c (t + Z.of_nat j) = alpha c' (t + Z.of_nat j)) ->
+  histW merge c m t l = histW merge c' m t l.
+Proof.
+  intros c c' m; induction m as [|m IH]; intros t l A H; [reflexivity|].
+  cbn [histW]. rewrite (stepU_ext c c' t l A); [|specialize (H 0%nat ltac:(lia)); rewrite Z.add_0_r in H; exact H].
+  f_equal. apply IH; [exact A|]. intros j Hj. specialize (H (S j) ltac:(lia)).
+  replace (t + 1 + Z.of_nat j)%Z with (t + Z.of_nat (S j))%Z by lia. exact H.
+Qed.
+
+Lemma start_ext : forall c c', alike c c' -> start_law c = start_law c'.
+Proof. intros c c' (_ & _ & H3 & _ & H5 & _ & H7). unfold start_law, n. rewrite H3, H5, H7. reflexivity. Qed.
+
+Definition Entry := (Twin * nat * list law)%type.
+
+(** the table: an instance at each hinted point (its values, in the environment's order)
+    and its trajectory up to the hinted number of steps *)
+Definition build (sp : TwinSpec) (hints : list (list Q * nat)) : list Entry :=
+  flat_map (fun h => match instantiate sp (map Qred (fst h)) with
+                     | Some c => [(c, snd h, trajW c (snd h) (first c) (start_law c))]
+                     | None => [] end) hints.
+
+Definition alphas (c : Twin) (M : nat) : list Q := map (fun j => alpha c (first c + Z.of_nat j)) (seq 0 M).
+Definition same_data (c c' : Twin) (M : nat) : bool :=
+  list_eqb (list_eqb qeqb) (exS c) (exS c') && list_eqb (list_eqb qeqb) (exS' c) (exS' c')
+  && Z.eqb (first c) (first c') && list_eqb qeqb (start c) (start c') && list_eqb qeqb (alphas c M) (alphas c' M).
+
+Fixpoint lookup (tbl : list Entry) (c : Twin) (m : nat) : option (list law) :=
+  match tbl with
+  | [] => None
+  | (c', M, tr) :: r => if Nat.leb m M && same_data c c' M then Some tr else lookup r c m
+  end.
+
+Definition lawC (tbl : list Entry) (c : Twin) (m : nat) : law :=
+  match lookup tbl c m with Some tr => nth m tr [] | None => lawM c m end.
+Definition histC (tbl : list Entry) (c : Twin) (m : nat) : law :=
+  match lookup tbl c m with Some tr => concat (firstn m tr) | None => histW merge c m (first c) (start_law c) end.
+
+Definition of_spec (sp : TwinSpec) (c : Twin) : Prop :=
+  loss c = sloss sp /\ dim c = sdim sp /\ reshuffle c = sreshuffle sp.
+
+Lemma instantiate_of_spec : forall sp env c, instantiate sp env = Some c -> of_spec sp c.
+Proof.
+  intros sp env c H. unfold instantiate in H.
+  destruct (evalRows env (sS sp)), (evalRows env (sS' sp)), (evalAll env (sstart sp)),
+    (match evalQ env (sfirst sp) with Some f => qint f | None => None end); try discriminate.
+  injection H as <-. repeat split.
+Qed.
+
+Lemma lookup_found : forall sp hints c m tr, lookup (build sp hints) c m = Some tr ->
+  exists c' M, of_spec sp c' /\ (m <= M)%nat /\ same_data c c' M = true /\ tr = trajW c' M (first c') (start_law c').
+Proof.
+  intros sp hints c m tr. unfold build. induction hints as [|h hs IH]; [discriminate|].
+  cbn [flat_map]. destruct (instantiate sp (map Qred (fst h))) as [c'|] eqn:I; [|exact IH].
+  cbn [app lookup]. destruct (Nat.leb m (snd h) && same_data c c' (snd h)) eqn:E; [|exact IH].
+  intro H. injection H as <-. apply andb_true_iff in E as [E1 E2]. apply Nat.leb_le in E1.
+  exists c', (snd h). repeat split; try assumption; [apply (instantiate_of_spec _ _ _ I) ..].
+Qed.
+
+Lemma map_eq_in : forall (A B : Type) (f g : A -> B) l, map f l = map g l -> forall x, In x l -> f x = g x.
+Proof.
+  intros A B f g l; induction l as [|a l IH]; cbn; intros H x I; [destruct I|].
+  injection H as H1 H2. destruct I as [<-|I]; auto.
+Qed.
+
+Lemma same_data_alike : forall sp c c' M, of_spec sp c -> of_spec sp c' -> same_data c c' M = true ->
+  alike c c' /\ (forall j, (j < M)%nat -> alpha c (first c + Z.of_nat j) = alpha c' (first c + Z.of_nat j)).
+Proof.
+  intros sp c c' M (L1 & D1 & R1) (L2 & D2 & R2) E. unfold same_data in E.
+  repeat rewrite andb_true_iff in E. destruct E as [[[[E1 E2] E3] E4] E5].
+  apply (list_eqb_eq _ (list_eqb_eq _ qeqb_eq)) in E1. apply (list_eqb_eq _ (list_eqb_eq _ qeqb_eq)) in E2.
+  apply Z.eqb_eq in E3. apply (list_eqb_eq _ qeqb_eq) in E4. apply (list_eqb_eq _ qeqb_eq) in E5.
+  split; [unfold alike; repeat split; congruence|].
+  intros j Hj. unfold alphas in E5. rewrite E3 in E5. rewrite E3.
+  apply (map_eq_in _ _ _ _ _ E5 j). apply in_seq. lia.
+Qed.
+
+Lemma lawC_eq : forall sp hints c m, of_spec sp c -> lawC (build sp hints) c m = lawM c m.
+Proof.
+  intros sp hints c m S. unfold lawC. destruct (lookup (build sp hints) c m) as [tr|] eqn:L; [|reflexivity].
+  destruct (lookup_found _ _ _ _ _ L) as (c' & M & S' & Hm & E & ->).
+  destruct (same_data_alike _ _ _ _ S S' E) as [A H].
+  rewrite trajW_nth by exact Hm. rewrite lawM_runW.
+  assert (F : first c = first c') by (destruct A as (_ & _ & _ & _ & _ & F & _); exact F).
+  rewrite <- F, <- (start_ext _ _ A). symmetry. apply runW_ext; [exact A|]. intros j Hj. apply H. lia.
+Qed.
+
+Lemma histC_eq : forall sp hints c m, of_spec sp c ->
+  histC (build sp hints) c m = histW merge c m (first c) (start_law c).
+Proof.
+  intros sp hints c m S. unfold histC. destruct (lookup (build sp hints) c m) as [tr|] eqn:L; [|reflexivity].
+  destruct (lookup_found _ _ _ _ _ L) as (c' & M & S' & Hm & E & ->).
+  destruct (same_data_alike _ _ _ _ S S' E) as [A H].
+  rewrite <- trajW_hist by lia.
+  assert (F : first c = first c') by (destruct A as (_ & _ & _ & _ & _ & F & _); exact F).
+  rewrite <- F, <- (start_ext _ _ A). symmetry. apply histW_ext; [exact A|]. intros j Hj. apply H. lia.
+Qed.
+
+Definition quantityT (tbl : list Entry) (c : Twin) (k : nat) (ts : list Z) : option Q :=
+  if Nat.eqb k 12 then slopeq merge c ts
+  else if Nat.leb 10 k then condq merge c k ts
+  else if Nat.leb 7 k then reachP (histC tbl c) c k ts else quantityP (lawC tbl c) c k ts.
+
+Lemma quantityT_eq : forall sp hints c k ts, of_spec sp c ->
+  quantityT (build sp hints) c k ts = quantityB merge c k ts.
+Proof.
+  intros sp hints c k ts S. unfold quantityT, quantityB.
+  destruct (Nat.eqb k 12); [reflexivity|]. destruct (Nat.leb 10 k); [reflexivity|].
+  destruct (Nat.leb 7 k).
+  - unfold reachP, reach. destruct ts as [|t [|]]; try reflexivity.
+    destruct (steps_to c t) as [m|]; [|reflexivity]. rewrite (histC_eq sp hints c m S). reflexivity.
+  - unfold quantityP, quantity. destruct (form c k ts) as [[[[t f] g] norm]|]; [|reflexivity].
+    destruct (steps_to c t) as [m|]; [|reflexivity]. rewrite (lawC_eq sp hints c m S). reflexivity.
+Qed.
+
+Fixpoint calls_valuesT (tbl : list Entry) (c : Twin) (env : list Q) (calls : list (nat * list E)) : option (list Q) :=
+  match calls with
+  | [] => Some []
+  | (k, ts) :: r =>
+      match times env ts, calls_valuesT tbl c env r with
+      | Some zs, Some xs => match quantityT tbl c k zs with Some q => Some (q :: xs) | None => None end
+      | _, _ => None
+      end
+  end.
+
+Definition checkExtC (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (tbl : list Entry) (env : list bigQ) : bool :=
+  match match instantiate sp (map Qred (map BigQ.to_Q env)) with
+        | Some c => calls_valuesT tbl c (map Qred (map BigQ.to_Q env)) calls | None => None end with
+  | Some xs => checkB r lhs rhs (env ++ map BigQ.of_Q xs)
+  | None => false
+  end.
+
 (** The relation at a point of the domain, its quantities those of the twin process there
     (by definition: the law with one entry per index sequence). *)
 Definition ClaimExt (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (envR : list R) : Prop :=
@@ -831,6 +1052,25 @@ Proof.
   - apply checkB_sound in H. rewrite map_app, map_map in H.
     rewrite (map_ext _ _ B2R_of_Q) in H. exact H.
 Qed.
+
+Lemma checkExtC_eq : forall r lhs rhs sp calls hints env,
+  checkExtC r lhs rhs sp calls (build sp hints) env = checkExt r lhs rhs sp calls env.
+Proof.
+  intros r lhs rhs sp calls hints env. unfold checkExtC, checkExt, extL.
+  destruct (instantiate sp (map Qred (map BigQ.to_Q env))) as [c|] eqn:I; [|reflexivity].
+  pose proof (instantiate_of_spec _ _ _ I) as S.
+  assert (E : calls_valuesT (build sp hints) c (map Qred (map BigQ.to_Q env)) calls
+            = calls_values merge c (map Qred (map BigQ.to_Q env)) calls).
+  { induction calls as [|[k ts] rest IH]; [reflexivity|]. cbn [calls_valuesT calls_values].
+    rewrite IH. destruct (times _ ts) as [zs|]; [|reflexivity].
+    destruct (calls_values merge c _ rest) as [xs|]; [|reflexivity].
+    rewrite (quantityT_eq sp hints c k zs S). reflexivity. }
+  rewrite E. reflexivity.
+Qed.
+
+Lemma checkExtC_sound : forall r lhs rhs sp calls hints env,
+  checkExtC r lhs rhs sp calls (build sp hints) env = true -> ClaimExt r lhs rhs sp calls (map B2R env).
+Proof. intros r lhs rhs sp calls hints env H. rewrite checkExtC_eq in H. apply checkExt_sound, H. Qed.
 
 (** The relation fails at a point, its quantities those of the twin process there. *)
 Definition RefutedExt (r : Rel) (lhs rhs : E) (sp : TwinSpec) (calls : list (nat * list E)) (point : list Q) : Prop :=

@@ -982,7 +982,21 @@ impl Ctx<'_> {
         }
         if rational && !over {
             let r = coq_rel(self.rel);
-            let apply = if self.ext.is_some() {
+            let shared = match &self.ext {
+                Some(ext) if pts.len() > 1 => ext.shared(&self.names, &pts).unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            let apply = if self.ext.is_some() && !shared.is_empty() {
+                // the laws computed once per instance and shared by its points
+                let hints: Vec<String> = shared
+                    .iter()
+                    .map(|(p, m)| format!("({}, {m}%nat)", q_list(p)))
+                    .collect();
+                format!(
+                    "gridB_soundQ {{d}} (checkExtC {r} lhs rhs spec calls (build spec [{}])) _ (checkExtC_sound _ _ _ _ _ _)",
+                    hints.join("; ")
+                )
+            } else if self.ext.is_some() {
                 format!(
                     "gridB_soundQ {{d}} (checkExt {r} lhs rhs spec calls) _ (checkExt_sound _ _ _ _ _)"
                 )

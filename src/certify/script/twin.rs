@@ -458,6 +458,82 @@ impl Ext {
         Ok(out)
     }
 
+    /// The points that share the construction's laws in Coq (`Twin.v`'s `build`): one
+    /// representative point per instance (the same S, S', start, first step and steps over
+    /// the horizon), with the most steps any of its points needs for a quantity computed
+    /// from the law at one time or the laws before it (kinds 0 to 9). Empty when no call
+    /// is of those kinds. A point whose instance is not listed is computed on its own.
+    pub(super) fn shared(
+        &self,
+        names: &[String],
+        pts: &[Vec<Rational>],
+    ) -> Result<Vec<(Vec<Rational>, u64)>, String> {
+        let Definition::Twin {
+            s,
+            s_twin,
+            start,
+            first_step,
+            step,
+            ..
+        } = &self.def;
+        let mut per: Vec<(Vec<Rational>, Rational, u64)> = Vec::new();
+        let mut horizon: u64 = 0;
+        for p in pts {
+            let first = exact_at(first_step, names, p)?;
+            let mut data: Vec<Rational> = Vec::new();
+            for rows in [s, s_twin] {
+                for r in rows {
+                    data.push(Rational::from(r.len()));
+                    for e in r {
+                        data.push(exact_at(e, names, p)?);
+                    }
+                }
+            }
+            for e in start {
+                data.push(exact_at(e, names, p)?);
+            }
+            data.push(first.clone());
+            let mut m: u64 = 0;
+            for (c, kind) in self.calls.iter().zip(&self.kinds) {
+                if *kind > 9 {
+                    continue;
+                }
+                let Expr::Call(Func::Opaque(_), args) = c else {
+                    unreachable!("collected calls")
+                };
+                let t = exact_at(&args[0], names, p)?;
+                let t = if *kind == 5 { t + 1u32 } else { t };
+                let steps = (t - &first).to_f64().clamp(0.0, 1e6) as u64;
+                m = m.max(steps);
+            }
+            horizon = horizon.max(m);
+            per.push((data, first, m));
+        }
+        if horizon == 0 {
+            return Ok(Vec::new());
+        }
+        // the steps over the horizon distinguish instances too
+        let mut groups: Vec<(Vec<Rational>, usize, u64)> = Vec::new();
+        let mut with_t: Vec<String> = names.to_vec();
+        with_t.push("t".into());
+        for (i, (data, first, m)) in per.into_iter().enumerate() {
+            let mut key = data;
+            for j in 0..horizon {
+                let mut vals = pts[i].clone();
+                vals.push(Rational::from(&first + j));
+                key.push(exact_at(step, &with_t, &vals)?);
+            }
+            match groups.iter_mut().find(|g| g.0 == key) {
+                Some(g) => g.2 = g.2.max(m),
+                None => groups.push((key, i, m)),
+            }
+        }
+        Ok(groups
+            .into_iter()
+            .map(|(_, i, m)| (pts[i].clone(), m))
+            .collect())
+    }
+
     /// An estimate of the state updates Coq's laws take at a point: per call, the lumped
     /// law up to its time (with replacement, examples with the same data in S and S'
     /// branch once; by reshuffling, every example does) and, for a reached-region
