@@ -370,49 +370,52 @@ Definition form (c : Twin) (k : nat) (ts : list Z) : option (Z * (St -> Q) * (St
 Definition steps_to (c : Twin) (t : Z) : option nat :=
   if Z.leb (first c) t then Some (Z.to_nat (t - first c)) else None.
 
-(** a quantity from the laws [lawf m] after [m] steps *)
-Definition quantityP (lawf : nat -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
-  match form c k ts with
-  | Some (t, f, g, norm) =>
-      match steps_to c t with
-      | Some m => let l := lawf m in
-          if norm && negb (forallb (fun sp => norm_ok (fst sp)) l) then None
-          else if Qeq_bool (sumL g l) 0 then None else Some (Qred (sumL f l / sumL g l))
-      | None => None
-      end
-  | None => None
-  end.
+(** Two laws are the same for the quantities when every expectation and the set of states
+    agree ([same_law]); a quantity is a ratio of two expectations ([ratio]). *)
+Definition same_law (l1 l2 : law) : Prop :=
+  (forall f, sumL f l1 == sumL f l2) /\
+  (forall P : St -> bool, forallb (fun sp => P (fst sp)) l1 = forallb (fun sp => P (fst sp)) l2).
 
-Definition quantity (mergef : law -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
-  match form c k ts with
-  | Some (t, f, g, norm) =>
-      match steps_to c t with
-      | Some m => let l := lawW mergef c m in
-          if norm && negb (forallb (fun sp => norm_ok (fst sp)) l) then None
-          else if Qeq_bool (sumL g l) 0 then None else Some (Qred (sumL f l / sumL g l))
-      | None => None
-      end
-  | None => None
-  end.
+Lemma lawM_same : forall c m, same_law (lawM c m) (lawU c m).
+Proof. intros c m. split; [apply lawM_sound | apply lawM_support]. Qed.
 
-Lemma quantity_eq : forall c k ts, quantity merge c k ts = quantity (fun l => l) c k ts.
+
+Definition ratio (l : law) (f g : St -> Q) (norm : bool) : option Q :=
+  if norm && negb (forallb (fun sp => norm_ok (fst sp)) l) then None
+  else if Qeq_bool (sumL g l) 0 then None else Some (Qred (sumL f l / sumL g l)).
+
+Lemma ratio_same : forall l1 l2 f g norm, same_law l1 l2 -> ratio l1 f g norm = ratio l2 f g norm.
 Proof.
-  intros c k ts. unfold quantity. destruct (form c k ts) as [[[[t f] g] norm]|]; [|reflexivity].
-  destruct (steps_to c t) as [m|]; [|reflexivity].
-  change (lawW merge c m) with (lawM c m). change (lawW (fun l => l) c m) with (lawU c m).
-  rewrite (lawM_support c m norm_ok).
-  destruct (norm && negb (forallb (fun sp => norm_ok (fst sp)) (lawU c m))); [reflexivity|].
-  pose proof (lawM_sound c m g) as Hg. pose proof (lawM_sound c m f) as Hf.
-  destruct (Qeq_bool (sumL g (lawU c m)) 0) eqn:E.
+  intros l1 l2 f g norm [Hs Hp]. unfold ratio. rewrite (Hp norm_ok).
+  destruct (norm && negb (forallb (fun sp => norm_ok (fst sp)) l2)); [reflexivity|].
+  pose proof (Hs g) as Hg. pose proof (Hs f) as Hf.
+  destruct (Qeq_bool (sumL g l2) 0) eqn:E.
   - apply Qeq_bool_iff in E.
-    assert (Qeq_bool (sumL g (lawM c m)) 0 = true) as E' by (apply Qeq_bool_iff; rewrite Hg; exact E).
+    assert (Qeq_bool (sumL g l1) 0 = true) as E' by (apply Qeq_bool_iff; rewrite Hg; exact E).
     rewrite E'. reflexivity.
-  - assert (Qeq_bool (sumL g (lawM c m)) 0 = false) as E'.
-    { destruct (Qeq_bool (sumL g (lawM c m)) 0) eqn:X; auto.
+  - assert (Qeq_bool (sumL g l1) 0 = false) as E'.
+    { destruct (Qeq_bool (sumL g l1) 0) eqn:X; auto.
       apply Qeq_bool_iff in X. rewrite Hg in X. apply Qeq_bool_iff in X. congruence. }
     rewrite E'. f_equal. apply Qred_complete. rewrite Hf, Hg. reflexivity.
 Qed.
 
+
+(** a quantity from the laws [lawf m] after [m] steps *)
+Definition quantityP (lawf : nat -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
+  match form c k ts with
+  | Some (t, f, g, norm) =>
+      match steps_to c t with Some m => ratio (lawf m) f g norm | None => None end
+  | None => None
+  end.
+
+Definition quantity (mergef : law -> law) (c : Twin) : nat -> list Z -> option Q :=
+  quantityP (lawW mergef c) c.
+
+Lemma quantity_eq : forall c k ts, quantity merge c k ts = quantity (fun l => l) c k ts.
+Proof.
+  intros c k ts. unfold quantity, quantityP. destruct (form c k ts) as [[[[t f] g] norm]|]; [|reflexivity].
+  destruct (steps_to c t) as [m|]; [|reflexivity]. apply ratio_same, lawM_same.
+Qed.
 (** ** Conditioning on the state at t0
 
     [E[|w_T - w'_T| given w_t0 = w'_t0]] (kind 10) and [given w_t0 <> w'_t0] (kind 11): the
@@ -423,10 +426,6 @@ Qed.
 Fixpoint runW (mergef : law -> law) (c : Twin) (m : nat) (t : Z) (l : law) : law :=
   match m with O => l | S m' => runW mergef c m' (t + 1) (mergef (stepU c t l)) end.
 
-Definition same_law (l1 l2 : law) : Prop :=
-  (forall f, sumL f l1 == sumL f l2) /\
-  (forall P : St -> bool, forallb (fun sp => P (fst sp)) l1 = forallb (fun sp => P (fst sp)) l2).
-
 Lemma runW_same : forall c m t l1 l2, same_law l1 l2 -> same_law (runW merge c m t l1) (runW (fun l => l) c m t l2).
 Proof.
   intros c m; induction m as [|m IH]; intros t l1 l2 [Hs Hp]; [split; assumption|].
@@ -436,8 +435,6 @@ Proof.
     exact (Hp (fun s => forallb (fun i => P (next c t s i)) (choices c s))).
 Qed.
 
-Lemma lawM_same : forall c m, same_law (lawM c m) (lawU c m).
-Proof. intros c m. split; [apply lawM_sound | apply lawM_support]. Qed.
 
 Definition restrict (P : St -> bool) (l : law) : law := filter (fun sp => P (fst sp)) l.
 
@@ -475,24 +472,6 @@ Definition given (mergef : law -> law) (c : Twin) (zero : bool) (t t0 : Z) : opt
   | None => None
   end.
 
-Definition ratio (l : law) (f g : St -> Q) (norm : bool) : option Q :=
-  if norm && negb (forallb (fun sp => norm_ok (fst sp)) l) then None
-  else if Qeq_bool (sumL g l) 0 then None else Some (Qred (sumL f l / sumL g l)).
-
-Lemma ratio_same : forall l1 l2 f g norm, same_law l1 l2 -> ratio l1 f g norm = ratio l2 f g norm.
-Proof.
-  intros l1 l2 f g norm [Hs Hp]. unfold ratio. rewrite (Hp norm_ok).
-  destruct (norm && negb (forallb (fun sp => norm_ok (fst sp)) l2)); [reflexivity|].
-  pose proof (Hs g) as Hg. pose proof (Hs f) as Hf.
-  destruct (Qeq_bool (sumL g l2) 0) eqn:E.
-  - apply Qeq_bool_iff in E.
-    assert (Qeq_bool (sumL g l1) 0 = true) as E' by (apply Qeq_bool_iff; rewrite Hg; exact E).
-    rewrite E'. reflexivity.
-  - assert (Qeq_bool (sumL g l1) 0 = false) as E'.
-    { destruct (Qeq_bool (sumL g l1) 0) eqn:X; auto.
-      apply Qeq_bool_iff in X. rewrite Hg in X. apply Qeq_bool_iff in X. congruence. }
-    rewrite E'. f_equal. apply Qred_complete. rewrite Hf, Hg. reflexivity.
-Qed.
 
 Definition condq (mergef : law -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
   match k, ts with
@@ -641,25 +620,12 @@ Definition reachP (histf : nat -> law) (c : Twin) (k : nat) (ts : list Z) : opti
   | _ => None
   end.
 
-Definition reach (mergef : law -> law) (c : Twin) (k : nat) (ts : list Z) : option Q :=
-  match ts with
-  | [t] => match steps_to c t with
-      | Some m =>
-          let h := histW mergef c m (first c) (start_law c) in
-          match k with
-          | 7%nat => match maxL (st_max c (grad2 c)) h with Some v => qsqrt v | None => None end
-          | 8%nat => match maxL (st_max c (fun w z => - lossv c w z)) h with Some v => Some (Qred (- v)) | None => None end
-          | 9%nat => maxL (st_max c (lossv c)) h
-          | _ => None
-          end
-      | None => None
-      end
-  | _ => None
-  end.
+Definition reach (mergef : law -> law) (c : Twin) : nat -> list Z -> option Q :=
+  reachP (fun m => histW mergef c m (first c) (start_law c)) c.
 
 Lemma reach_eq : forall c k ts, reach merge c k ts = reach (fun l => l) c k ts.
 Proof.
-  intros c k ts. unfold reach. destruct ts as [|t [|]]; try reflexivity.
+  intros c k ts. unfold reach, reachP. destruct ts as [|t [|]]; try reflexivity.
   destruct (steps_to c t) as [m|]; [|reflexivity].
   assert (forall g, maxL (st_max c g) (histW merge c m (first c) (start_law c))
                   = maxL (st_max c g) (histW (fun l => l) c m (first c) (start_law c))) as HM.
@@ -999,9 +965,9 @@ Proof.
   intros sp hints c k ts S. unfold quantityT, quantityB.
   destruct (Nat.eqb k 12); [reflexivity|]. destruct (Nat.leb 10 k); [reflexivity|].
   destruct (Nat.leb 7 k).
-  - unfold reachP, reach. destruct ts as [|t [|]]; try reflexivity.
+  - unfold reach, reachP. destruct ts as [|t [|]]; try reflexivity.
     destruct (steps_to c t) as [m|]; [|reflexivity]. rewrite (histC_eq sp hints c m S). reflexivity.
-  - unfold quantityP, quantity. destruct (form c k ts) as [[[[t f] g] norm]|]; [|reflexivity].
+  - unfold quantity, quantityP. destruct (form c k ts) as [[[[t f] g] norm]|]; [|reflexivity].
     destruct (steps_to c t) as [m|]; [|reflexivity]. rewrite (lawC_eq sp hints c m S). reflexivity.
 Qed.
 

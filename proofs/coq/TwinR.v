@@ -96,6 +96,15 @@ Definition iunit (d k : nat) : list JI.type :=
   map (fun j => if Nat.eqb j k then ofQ prec 1 else ofQ prec 0) (seq 0 d).
 Definition ijoin3 (x : JI.type) : JI.type := JI.join x (JI.join (JI.neg x) (ofQ prec 0)).
 
+(** [min] and [max]: the first operand where [X - Y <= 0], the second where [X - Y > 0],
+    else both joined *)
+Definition pick (X Y V U : JI.type) (G H : list JI.type) : JI.type * list JI.type :=
+  match JI.sign_large (JI.sub prec X Y) with
+  | Xlt | Xeq => (V, G)
+  | _ => match JI.sign_strict (JI.sub prec X Y) with
+         | Xgt => (U, H) | _ => (JI.join V U, izip JI.join G H) end
+  end.
+
 Fixpoint idual (d : nat) (w z : list JI.type) (e : LR) : JI.type * list JI.type :=
   match e with
   | RC q => (ofQ prec q, izeros d)
@@ -120,22 +129,8 @@ Fixpoint idual (d : nat) (w z : list JI.type) (e : LR) : JI.type * list JI.type 
                  | Xlt => iscale (ofQ prec (-1)) g
                  | _ => map ijoin3 g
                  end)
-  | RMin a b => let (v, g) := idual d w z a in let (u, h) := idual d w z b in
-      match JI.sign_large (JI.sub prec v u) with
-      | Xlt | Xeq => (v, g)
-      | _ => match JI.sign_strict (JI.sub prec v u) with
-             | Xgt => (u, h)
-             | _ => (JI.join v u, izip JI.join g h)
-             end
-      end
-  | RMax a b => let (v, g) := idual d w z a in let (u, h) := idual d w z b in
-      match JI.sign_large (JI.sub prec u v) with
-      | Xlt | Xeq => (v, g)
-      | _ => match JI.sign_strict (JI.sub prec u v) with
-             | Xgt => (u, h)
-             | _ => (JI.join v u, izip JI.join g h)
-             end
-      end
+  | RMin a b => let (v, g) := idual d w z a in let (u, h) := idual d w z b in pick v u v u g h
+  | RMax a b => let (v, g) := idual d w z a in let (u, h) := idual d w z b in pick u v v u g h
   | RExp a => let (v, g) := idual d w z a in let ev := JI.exp prec v in (ev, iscale ev g)
   | RLn a => let (v, g) := idual d w z a in (JI.ln prec v, iscale (JI.inv prec v) g)
   | RSqrt a => let (v, g) := idual d w z a in let sv := JI.sqrt prec v in
@@ -268,9 +263,37 @@ Proof.
       let v := fresh "v" in let g := fresh "g" in
       destruct (idual d W Z a) as [v g]; cbn [snd] in IH
   end;
+  unfold pick;
   repeat match goal with |- context [match ?x with _ => _ end] => destruct x end;
   cbn [snd]; repeat first [rewrite len_iscale | rewrite len_izip | rewrite len_izeros | rewrite len_iunit | rewrite len_join3];
   repeat match goal with H : length ?g = d |- _ => rewrite H; clear H end; lia.
+Qed.
+
+(** [min] and [max]: the real takes the first operand when [x <= y]; the interval decides
+    by the sign of [X - Y], or joins both *)
+Lemma pick_sound : forall X Y x y V v G g U u H h, rin X x -> rin Y y ->
+  rin V v -> Forall2 rin G g -> rin U u -> Forall2 rin H h -> length G = length H ->
+  rin (fst (pick X Y V U G H)) (fst (if Rle_dec x y then (v, g) else (u, h))) /\
+  Forall2 rin (snd (pick X Y V U G H)) (snd (if Rle_dec x y then (v, g) else (u, h))).
+Proof.
+  intros X Y x y V v G g U u H h HX HY A1 B1 A2 B2 L. unfold pick.
+  assert (Hd : rin (JI.sub prec X Y) (x - y)) by (apply ext_sub; assumption).
+  pose proof (JI.sign_large_correct (JI.sub prec X Y)) as SL.
+  pose proof (JI.sign_strict_correct (JI.sub prec X Y)) as SS.
+  assert (Join : rin (JI.join V U) (fst (if Rle_dec x y then (v, g) else (u, h))) /\
+                 Forall2 rin (izip JI.join G H) (snd (if Rle_dec x y then (v, g) else (u, h)))).
+  { destruct (Rle_dec x y); cbn [fst snd]; split.
+    - apply JI.join_correct. left. exact A1.
+    - apply Forall2_join_l; [exact B1 | congruence].
+    - apply JI.join_correct. right. exact A2.
+    - apply Forall2_join_r; [exact B2 | congruence]. }
+  destruct (JI.sign_large (JI.sub prec X Y)).
+  - apply SL in Hd. injection Hd as Hd. destruct (Rle_dec x y); [split; assumption | lra].
+  - destruct (SL _ Hd) as [_ P]. cbn [proj_val] in P. destruct (Rle_dec x y); [split; assumption | lra].
+  - destruct (JI.sign_strict (JI.sub prec X Y)); try exact Join.
+    destruct (SS _ Hd) as [_ P]. cbn [proj_val] in P. destruct (Rle_dec x y); [lra | split; assumption].
+  - destruct (JI.sign_strict (JI.sub prec X Y)); try exact Join.
+    destruct (SS _ Hd) as [_ P]. cbn [proj_val] in P. destruct (Rle_dec x y); [lra | split; assumption].
 Qed.
 
 Lemma idual_sound : forall d W Z w z e, Forall2 rin W w -> Forall2 rin Z z ->
@@ -307,45 +330,11 @@ Proof.
   - pose proof (length_idual d W Z e1) as L1. pose proof (length_idual d W Z e2) as L2.
     destruct IHe1 as [A1 B1], IHe2 as [A2 B2].
     destruct (idual d W Z e1) as [V G], (rdual d w z e1) as [v g], (idual d W Z e2) as [U H], (rdual d w z e2) as [u h].
-    cbn [fst snd] in *.
-    assert (Hd : rin (JI.sub prec V U) (v - u)) by (apply ext_sub; assumption).
-    pose proof (JI.sign_large_correct (JI.sub prec V U)) as SL.
-    pose proof (JI.sign_strict_correct (JI.sub prec V U)) as SS.
-    assert (Join : rin (JI.join V U) (fst (if Rle_dec v u then (v, g) else (u, h))) /\
-                   Forall2 rin (izip JI.join G H) (snd (if Rle_dec v u then (v, g) else (u, h)))).
-    { destruct (Rle_dec v u); cbn [fst snd]; split.
-      - apply JI.join_correct. left. exact A1.
-      - apply Forall2_join_l; [exact B1 | congruence].
-      - apply JI.join_correct. right. exact A2.
-      - apply Forall2_join_r; [exact B2 | congruence]. }
-    destruct (JI.sign_large (JI.sub prec V U)).
-    + apply SL in Hd. injection Hd as Hd. destruct (Rle_dec v u); [split; assumption | lra].
-    + destruct (SL _ Hd) as [_ P]. cbn [proj_val] in P. destruct (Rle_dec v u); [split; assumption | lra].
-    + destruct (JI.sign_strict (JI.sub prec V U)); try exact Join.
-      destruct (SS _ Hd) as [_ P]. cbn [proj_val] in P. destruct (Rle_dec v u); [lra | split; assumption].
-    + destruct (JI.sign_strict (JI.sub prec V U)); try exact Join.
-      destruct (SS _ Hd) as [_ P]. cbn [proj_val] in P. destruct (Rle_dec v u); [lra | split; assumption].
+    cbn [fst snd] in *. apply pick_sound; congruence || assumption.
   - pose proof (length_idual d W Z e1) as L1. pose proof (length_idual d W Z e2) as L2.
     destruct IHe1 as [A1 B1], IHe2 as [A2 B2].
     destruct (idual d W Z e1) as [V G], (rdual d w z e1) as [v g], (idual d W Z e2) as [U H], (rdual d w z e2) as [u h].
-    cbn [fst snd] in *.
-    assert (Hd : rin (JI.sub prec U V) (u - v)) by (apply ext_sub; assumption).
-    pose proof (JI.sign_large_correct (JI.sub prec U V)) as SL.
-    pose proof (JI.sign_strict_correct (JI.sub prec U V)) as SS.
-    assert (Join : rin (JI.join V U) (fst (if Rle_dec u v then (v, g) else (u, h))) /\
-                   Forall2 rin (izip JI.join G H) (snd (if Rle_dec u v then (v, g) else (u, h)))).
-    { destruct (Rle_dec u v); cbn [fst snd]; split.
-      - apply JI.join_correct. left. exact A1.
-      - apply Forall2_join_l; [exact B1 | congruence].
-      - apply JI.join_correct. right. exact A2.
-      - apply Forall2_join_r; [exact B2 | congruence]. }
-    destruct (JI.sign_large (JI.sub prec U V)).
-    + apply SL in Hd. injection Hd as Hd. destruct (Rle_dec u v); [split; assumption | lra].
-    + destruct (SL _ Hd) as [_ P]. cbn [proj_val] in P. destruct (Rle_dec u v); [split; assumption | lra].
-    + destruct (JI.sign_strict (JI.sub prec U V)); try exact Join.
-      destruct (SS _ Hd) as [_ P]. cbn [proj_val] in P. destruct (Rle_dec u v); [lra | split; assumption].
-    + destruct (JI.sign_strict (JI.sub prec U V)); try exact Join.
-      destruct (SS _ Hd) as [_ P]. cbn [proj_val] in P. destruct (Rle_dec u v); [lra | split; assumption].
+    cbn [fst snd] in *. apply pick_sound; congruence || assumption.
   - destruct IHe as [A B]. destruct (idual d W Z e) as [V G], (rdual d w z e) as [v g]. cbn [fst snd] in *.
     split; [apply ext_exp, A | apply Forall2_scale; [apply ext_exp, A | exact B]].
   - destruct IHe as [A B]. destruct (idual d W Z e) as [V G], (rdual d w z e) as [v g]. cbn [fst snd] in *.
@@ -469,14 +458,6 @@ Definition sumR (f : StR -> R) (l : list (StR * Q)) : R := fold_right (fun sp ac
 Definition sumI (F : StB -> JI.type) (l : list (StB * Q)) : JI.type :=
   fold_right (fun sp acc => JI.add prec (JI.mul prec (ofQ prec (snd sp)) (F (fst sp))) acc) (ofQ prec 0) l.
 Definition sumD {S} (g : S -> Q) (l : list (S * Q)) : Q := fold_right (fun sp acc => Qred (snd sp * g (fst sp) + acc)) 0%Q l.
-
-Lemma sum_sound : forall F f lb lr, (forall b r, al b r -> rin (F (fst b)) (f (fst r))) ->
-  Forall2 al lb lr -> rin (sumI F lb) (sumR f lr).
-Proof.
-  intros F f lb lr Hf H. induction H as [|b r lb lr A H IH]; [apply rin_0|].
-  cbn [sumI sumR fold_right]. apply ext_add; [|exact IH]. apply ext_mul; [|apply Hf, A].
-  destruct A as [Ep _]. rewrite Ep. apply rin_Q.
-Qed.
 
 Lemma sumD_aligned : forall (g : list bool -> option Z -> Q) lb lr, Forall2 al lb lr ->
   sumD (fun s => g (bused s) (bhit s)) lb = sumD (fun s => g (rused s) (rhit s)) lr.
@@ -878,15 +859,6 @@ Proof.
   apply (Forall2_zip (JI.sub prec) Rminus); [intros; apply ext_sub; assumption | exact HS | exact HS'].
 Qed.
 
-Lemma ratio_sound : forall lb lr F f g, Forall2 al lb lr ->
-  (forall b r, al b r -> rin (F (fst b)) (f (fst r))) -> orin (ratioB lb F g) (ratioR lr f g).
-Proof.
-  intros lb lr F f g H Hf. unfold ratioB, ratioR.
-  rewrite (sumD_aligned (fun _ h => g h) lb lr H).
-  destruct (Qeq_bool _ 0); [exact I|]. cbn [orin].
-  apply ext_div; [apply sum_sound; assumption | apply rin_Q].
-Qed.
-
 Lemma Rmax_half : forall x y, Rmax x y = Q2R (1#2) * (x + y + Rabs (x - y)).
 Proof.
   intros x y. unfold Q2R; cbn [Qnum Qden]. unfold Rmax. destruct (Rle_dec x y).
@@ -959,7 +931,7 @@ Lemma Forall2_weaken : forall (P1 P2 : StB * Q -> StR * Q -> Prop) lb lr,
   (forall b r, P1 b r -> P2 b r) -> Forall2 P1 lb lr -> Forall2 P2 lb lr.
 Proof. intros P1 P2 lb lr H F. induction F; constructor; auto. Qed.
 
-Lemma sum_sound_P : forall (P : StB * Q -> StR * Q -> Prop) F f lb lr, (forall b r, P b r -> al b r) ->
+Lemma sum_sound : forall (P : StB * Q -> StR * Q -> Prop) F f lb lr, (forall b r, P b r -> al b r) ->
   (forall b r, P b r -> rin (F (fst b)) (f (fst r))) -> Forall2 P lb lr -> rin (sumI prec F lb) (sumR f lr).
 Proof.
   intros P F f lb lr HP Hf H. induction H as [|b r lb lr A H IH]; [apply rin_0|].
@@ -967,25 +939,25 @@ Proof.
   destruct (HP _ _ A) as [Ep _]. rewrite Ep. apply rin_Q.
 Qed.
 
-Lemma ratio_sound_P : forall (P : StB * Q -> StR * Q -> Prop) lb lr F f g, (forall b r, P b r -> al b r) ->
+Lemma ratio_sound : forall (P : StB * Q -> StR * Q -> Prop) lb lr F f g, (forall b r, P b r -> al b r) ->
   Forall2 P lb lr -> (forall b r, P b r -> rin (F (fst b)) (f (fst r))) -> orin (ratioB lb F g) (ratioR lr f g).
 Proof.
   intros P lb lr F f g HP H Hf. unfold ratioB, ratioR.
   rewrite (sumD_aligned (fun _ h => g h) lb lr (Forall2_weaken _ _ _ _ HP H)).
   destruct (Qeq_bool _ 0); [exact I|]. cbn [orin].
-  apply ext_div; [apply (sum_sound_P P); assumption | apply rin_Q].
+  apply ext_div; [apply (sum_sound P); assumption | apply rin_Q].
 Qed.
 
-Lemma ratio2_sound_P : forall (P : StB * Q -> StR * Q -> Prop) lb lr F f G g, (forall b r, P b r -> al b r) ->
+Lemma ratio2_sound : forall (P : StB * Q -> StR * Q -> Prop) lb lr F f G g, (forall b r, P b r -> al b r) ->
   Forall2 P lb lr -> (forall b r, P b r -> rin (F (fst b)) (f (fst r))) ->
   (forall b r, P b r -> rin (G (fst b)) (g (fst r))) -> osound (ratio2B lb F G) (ratio2R lr f g).
 Proof.
   intros P lb lr F f G g HP H Hf Hg. unfold ratio2B, ratio2R.
-  pose proof (sum_sound_P P G g lb lr HP Hg H) as D. pose proof (JI.sign_strict_correct (sumI prec G lb)) as S.
+  pose proof (sum_sound P G g lb lr HP Hg H) as D. pose proof (JI.sign_strict_correct (sumI prec G lb)) as S.
   destruct (JI.sign_strict (sumI prec G lb)); try exact I.
   destruct (S _ D) as [_ Pos]. cbn [proj_val] in Pos.
   destruct (Req_EM_T (sumR g lr) 0) as [E|E]; [lra|].
-  eexists; split; [reflexivity|]. apply ext_div; [apply (sum_sound_P P); assumption | exact D].
+  eexists; split; [reflexivity|]. apply ext_div; [apply (sum_sound P); assumption | exact D].
 Qed.
 
 Lemma combine_self : forall (w : list R), combine w w = map (fun x => (x, x)) w.
@@ -1057,7 +1029,7 @@ Proof.
     assert (E : ratio2R (runRL c (Z.to_nat (t - t')) t' (filter (fun sp => Bool.eqb (zeroR (fst sp)) zero) (lawRL c m0))) distR (fun _ => 1)
               = ratio2R (runR c (Z.to_nat (t - t')) t' (filter (fun sp => Bool.eqb (zeroR (fst sp)) zero) (lawR c m0))) distR (fun _ => 1)).
     { apply ratio2_same, run_same, (filter_same (fun s => Bool.eqb (zeroR s) zero)), Same. }
-    rewrite <- E. apply (ratio2_sound_P al _ _ _ _ _ _ (fun b r A => A)).
+    rewrite <- E. apply (ratio2_sound al _ _ _ _ _ _ (fun b r A => A)).
     - apply runL_aligned, (restrict_sound zero _ _ _ (LI m0) Rs).
     - intros b r A. apply dist_sound, A.
     - intros b r A. apply rin_1. }
@@ -1065,21 +1037,21 @@ Proof.
   destruct k as [|[|[|[|[|[|[|[|[|[|[|[|k]]]]]]]]]]]]; try exact I;
   (destruct ts as [|t [|t' [|]]]; try exact I).
   - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- ratio_lump.
-    apply orin_osound, ratio_sound; [apply L | apply dist_sound].
+    apply orin_osound, (ratio_sound al); [intros b r A; exact A | apply L | apply dist_sound].
   - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- ratio_lump.
-    apply orin_osound, ratio_sound; [apply L | apply sqdist_sound].
+    apply orin_osound, (ratio_sound al); [intros b r A; exact A | apply L | apply sqdist_sound].
   - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- ratio_lump.
-    apply orin_osound, ratio_sound; [apply L | apply dist_sound].
+    apply orin_osound, (ratio_sound al); [intros b r A; exact A | apply L | apply dist_sound].
   - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- ratio_lump.
-    apply orin_osound, (ratio_sound_P _ _ _ _ _ _ ALI (LI m)). intros b r [A Iv]. apply eqB_sound; assumption.
+    apply orin_osound, (ratio_sound _ _ _ _ _ _ ALI (LI m)). intros b r [A Iv]. apply eqB_sound; assumption.
   - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- (ratio2_same _ _ _ _ (Same m)).
-    apply (ratio2_sound_P _ _ _ _ _ _ _ ALI (LI m)).
+    apply (ratio2_sound _ _ _ _ _ _ _ ALI (LI m)).
     + intros b r [A Iv]. apply ext_mul; [apply dist_sound, A|]. apply ext_sub; [apply rin_1 | apply eqB_sound; assumption].
     + intros b r [A Iv]. apply ext_sub; [apply rin_1 | apply eqB_sound; assumption].
   - destruct (steps_toR c (t + 1)) as [m|]; [|exact I]. rewrite <- ratio_lump.
-    apply orin_osound, ratio_sound; [apply L|]. intros b r (_ & _ & Eh & _). rewrite Eh. apply rin_Q.
+    apply orin_osound, (ratio_sound al); [intros b r A; exact A | apply L|]. intros b r (_ & _ & Eh & _). rewrite Eh. apply rin_Q.
   - destruct (steps_toR c t) as [m|]; [|exact I]. rewrite <- ratio_lump.
-    apply orin_osound, ratio_sound; [apply L|]. intros b r A. pose proof (dist_sound b r A) as D.
+    apply orin_osound, (ratio_sound al); [intros b r A; exact A | apply L|]. intros b r A. pose proof (dist_sound b r A) as D.
     destruct A as (_ & _ & Eh & _). rewrite Eh. apply ext_mul; [exact D | apply rin_Q].
   - apply orin_osound, reach_sound.
   - apply orin_osound, reach_sound.

@@ -415,6 +415,20 @@ fn exact_at(e: &Expr, names: &[String], vals: &[Rational]) -> Result<Rational, S
     exact::eval(e, &mut env, &budget).map_err(|e| e.to_string())
 }
 
+/// The steps from the first one to the time a call's law is taken at (`p_first_s`: the law
+/// after step s), at least 0.
+fn steps_of(
+    args: &[Expr],
+    kind: u32,
+    first: &Rational,
+    names: &[String],
+    vals: &[Rational],
+) -> Result<u64, String> {
+    let t = exact_at(&args[0], names, vals)?;
+    let t = if kind == 5 { t + 1u32 } else { t };
+    Ok((t - first).to_f64().clamp(0.0, 1e6) as u64)
+}
+
 impl Ext {
     /// Switches a rational loss's restatement to `TwinR.v` (where a quantity has no exact
     /// value: Coq then encloses it like stabcert); false when there is none.
@@ -501,10 +515,7 @@ impl Ext {
                 let Expr::Call(Func::Opaque(_), args) = c else {
                     unreachable!("collected calls")
                 };
-                let t = exact_at(&args[0], names, p)?;
-                let t = if *kind == 5 { t + 1u32 } else { t };
-                let steps = (t - &first).to_f64().clamp(0.0, 1e6) as u64;
-                m = m.max(steps);
+                m = m.max(steps_of(args, *kind, &first, names, p)?);
             }
             horizon = horizon.max(m);
             per.push((data, first, m));
@@ -575,9 +586,7 @@ impl Ext {
             let Expr::Call(Func::Opaque(_), args) = c else {
                 unreachable!("collected calls")
             };
-            let t = exact_at(&args[0], names, vals)?;
-            let t = if *kind == 5 { t + 1u32 } else { t };
-            let steps = (t - &first).to_f64().clamp(0.0, 64.0) as u64;
+            let steps = steps_of(args, *kind, &first, names, vals)?.min(64);
             cost = cost.saturating_add(if (7..=9).contains(kind) {
                 geometric(n, steps.saturating_sub(1)).saturating_mul(4 * n)
             } else {
@@ -594,15 +603,10 @@ impl Ext {
         names: &[String],
         vals: &[Rational],
     ) -> Result<Vec<Rational>, String> {
-        let budget = Budget::default();
-        let mut env = Env::new();
-        for (n, v) in names.iter().zip(vals) {
-            env.push(n, v.clone());
-        }
-        let mut out = Vec::with_capacity(self.calls.len());
-        for c in self.calls.iter().rev() {
-            out.push(exact::eval(c, &mut env, &budget).map_err(|e| e.to_string())?);
-        }
-        Ok(out)
+        self.calls
+            .iter()
+            .rev()
+            .map(|c| exact_at(c, names, vals))
+            .collect()
     }
 }
