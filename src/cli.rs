@@ -371,7 +371,18 @@ pub fn check_command(
     if let Some(b) = &streamer.bar {
         b.finish_and_clear();
     }
-    let mut outcomes = result?;
+    check_output(&catalogue, result?, json, fail_on)
+}
+
+/// What `check` prints once the outcomes are known (also `merge`'s): with `json` the
+/// Contract's document, else the table's summary line; gated by `fail_on`.
+pub fn check_output(
+    catalogue: &claims::Catalogue,
+    mut outcomes: Vec<Outcome>,
+    json: bool,
+    fail_on: &[Verdict],
+) -> Result<String, CliError> {
+    let claims = &catalogue.claims;
     let output = if json {
         // name the Coq script of each verdict when the one in proofs/coq is up to date
         let certs = certify::certificates(claims, &outcomes);
@@ -577,42 +588,86 @@ pub fn simulate_command(
     json: bool,
     csv: Option<&Path>,
 ) -> Result<String, CliError> {
-    use crate::sgd::{config, kernels};
-    let cfg = config::load(path).map_err(|e| CliError::Input(e.to_string()))?;
-    let replicas = replicas.unwrap_or(cfg.replicas);
-    if replicas == 0 {
-        return Err(CliError::Input("--replicas: must be at least 1".into()));
-    }
-    let seed = seed.unwrap_or(cfg.seed);
-    let bar = pipeline::progress_bar(replicas, "replicas");
+    let run = load_simulation(path, replicas, seed)?;
+    let bar = pipeline::progress_bar(run.replicas, "replicas");
     let tick = || {
         if let Some(b) = &bar {
             b.inc(1);
         }
     };
-    let summary = cfg.sim.monte_carlo(replicas, seed, &tick);
+    let summary = run.cfg.sim.monte_carlo(run.replicas, run.seed, &tick);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    simulate_output(&run, &summary, json, csv)
+}
+
+/// A simulate configuration with the replicas and seed it runs with.
+pub struct SimulationRun {
+    /// the configuration file as given
+    pub path: PathBuf,
+    /// the configuration
+    pub cfg: crate::sgd::config::Config,
+    /// replicas (`--replicas`, else the file's)
+    pub replicas: u64,
+    /// master seed (`--seed`, else the file's)
+    pub seed: u64,
+}
+
+impl SimulationRun {
+    /// The configuration as it runs: the file's values with `seed` and `replicas` as used.
+    pub fn echo(&self) -> serde_json::Value {
+        let mut echo = self.cfg.echo.clone();
+        if let Some(m) = echo.as_object_mut() {
+            m.insert("seed".into(), serde_json::json!(self.seed));
+            m.insert("replicas".into(), serde_json::json!(self.replicas));
+        }
+        echo
+    }
+}
+
+/// Loads a simulate configuration; `replicas` and `seed` override the file's.
+pub fn load_simulation(
+    path: &Path,
+    replicas: Option<u64>,
+    seed: Option<u64>,
+) -> Result<SimulationRun, CliError> {
+    let cfg = crate::sgd::config::load(path).map_err(|e| CliError::Input(e.to_string()))?;
+    let replicas = replicas.unwrap_or(cfg.replicas);
+    if replicas == 0 {
+        return Err(CliError::Input("--replicas: must be at least 1".into()));
+    }
+    let seed = seed.unwrap_or(cfg.seed);
+    Ok(SimulationRun {
+        path: path.to_path_buf(),
+        cfg,
+        replicas,
+        seed,
+    })
+}
+
+/// What `simulate` prints once the summary is known (also `merge`'s): the table, or with
+/// `json` the document; `csv` also writes the checkpoints there.
+pub fn simulate_output(
+    run: &SimulationRun,
+    summary: &crate::sgd::sim::Summary,
+    json: bool,
+    csv: Option<&Path>,
+) -> Result<String, CliError> {
+    use crate::sgd::kernels;
     if let Some(csv_path) = csv {
-        std::fs::write(csv_path, report::simulation_csv(&summary))
+        std::fs::write(csv_path, report::simulation_csv(summary))
             .map_err(|e| CliError::Input(format!("{}: cannot write: {e}", csv_path.display())))?;
     }
     if json {
-        // the configuration as it ran: --seed and --replicas override the file's values
-        let mut echo = cfg.echo.clone();
-        if let Some(m) = echo.as_object_mut() {
-            m.insert("seed".into(), serde_json::json!(seed));
-            m.insert("replicas".into(), serde_json::json!(replicas));
-        }
         let doc = report::document(
             "simulate",
             serde_json::json!({
-                "config_file": path.display().to_string(),
-                "config": echo,
-                "description": cfg.description,
-                "seed": seed,
-                "replicas": replicas,
+                "config_file": run.path.display().to_string(),
+                "config": run.echo(),
+                "description": run.cfg.description,
+                "seed": run.seed,
+                "replicas": run.replicas,
                 "isa": kernels::isa().name(),
                 "checkpoints": summary.checkpoints,
                 "non_finite": summary.non_finite,
@@ -620,7 +675,7 @@ pub fn simulate_command(
         );
         return serde_json::to_string_pretty(&doc).map_err(|e| CliError::Internal(e.to_string()));
     }
-    Ok(report::simulation_table(&cfg.description, &summary))
+    Ok(report::simulation_table(&run.cfg.description, summary))
 }
 
 /// `stabcert audit [PATH]... [--plots FILE] [--out DIR] [--quick] [--seed S]`: the claims,

@@ -137,6 +137,7 @@ pub mod pipeline;
 pub mod propagate;
 pub mod report;
 pub mod sgd;
+pub mod shard;
 mod source;
 mod svg;
 pub mod symbolic;

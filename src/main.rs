@@ -111,6 +111,7 @@ Exit status:
   stabcert check                                   the paper's claims (proofs/paper)
   stabcert check my_claims.toml --only thm2 --json
   stabcert check claims/ --fail-on refuted,undecided   gate a CI job on the claims
+  stabcert check claims/ --shard 2/8 > part2.json   one of 8 runs; `stabcert merge part*.json`
 
 Exit status:
   0  every claim decided (whatever the verdicts), unless --fail-on names one that occurred
@@ -131,8 +132,40 @@ Exit status:
         /// refuted, undecided, no-counterexample)
         #[arg(long, value_name = "VERDICTS", value_delimiter = ',')]
         fail_on: Vec<FailOn>,
+        /// run shard I of N (1 <= I <= N) and print its part as a JSON shard document;
+        /// `stabcert merge` combines the N documents into what one run prints. Claims over
+        /// enumerated points are split point by point, the others spread whole over the shards
+        #[arg(long, value_name = "I/N", value_parser = stabcert::shard::parse_shard,
+              conflicts_with_all = ["json", "fail_on"])]
+        shard: Option<stabcert::decide::Shard>,
         #[command(flatten)]
         budgets: BudgetArgs,
+    },
+    /// Combine the shard documents of `check --shard` or `simulate --shard` into one run's output.
+    #[command(after_help = "Examples:
+  for i in 1 2 3; do stabcert check claims/ --shard $i/3 > part$i.json; done
+  stabcert merge part1.json part2.json part3.json --json     the same document as one `check --json`
+  stabcert merge sim*.json                                  the same table as one `simulate`
+
+Run the merge where the shards ran (it re-reads the claim files or the configuration, and
+refuses files that changed). A Slurm job array: docs/scale.md.
+
+Exit status:
+  0  merged
+  1  internal error
+  2  bad input: a file that is not a shard document, shards of different runs, a shard
+     missing or given twice, claim files changed since
+  3  a relation has a verdict named by --fail-on")]
+    Merge {
+        /// the shard documents, one per shard, in any order
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// print the JSON document instead of the table
+        #[arg(long)]
+        json: bool,
+        /// exit with status 3 if a relation has one of these verdicts (as `check --fail-on`)
+        #[arg(long, value_name = "VERDICTS", value_delimiter = ',')]
+        fail_on: Vec<FailOn>,
     },
     /// Write a Coq proof script per relation (default folder proofs/coq) and check each with coqc.
     #[command(after_help = "Examples:
@@ -201,6 +234,7 @@ Exit status:
     #[command(after_help = "Examples:
   stabcert simulate examples/simulate/thm3_nonconvex.toml     a construction against the exact engine
   stabcert simulate my_config.toml --replicas 1000 --seed 2 --json --csv out.csv
+  stabcert simulate my_config.toml --shard 1/4 > s1.json    a quarter of the replicas; `stabcert merge`
 
 Data: synthetic, iris, winequality, diabetes, csv (a header line; `target` column), npy
 (`targets` file or the last column), or a construction of a claim file.
@@ -224,6 +258,11 @@ Exit status:
         /// also write the checkpoints as CSV to this file
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
+        /// run shard I of N of the replicas (the I-th contiguous range of stream numbers) and
+        /// print them as a JSON shard document for `stabcert merge`
+        #[arg(long, value_name = "I/N", value_parser = stabcert::shard::parse_shard,
+              conflicts_with_all = ["json", "csv"])]
+        shard: Option<stabcert::decide::Shard>,
     },
     /// Write a commented claim-file template, NAME.toml, that checks as it stands.
     #[command(after_help = "Example:
@@ -393,10 +432,18 @@ fn run(args: Args) -> Result<String, CliError> {
         }
         Command::Check {
             paths,
+            only,
+            shard: Some(shard),
+            budgets,
+            ..
+        } => stabcert::shard::check_shard_command(&paths, &only, &budgets.into(), shard),
+        Command::Check {
+            paths,
             json,
             only,
             fail_on,
             budgets,
+            shard: None,
         } => {
             let fail_on: Vec<Verdict> = fail_on.into_iter().map(Verdict::from).collect();
             let emit = |text: &str| {
@@ -432,9 +479,25 @@ fn run(args: Args) -> Result<String, CliError> {
             config,
             replicas,
             seed,
+            shard: Some(shard),
+            ..
+        } => stabcert::shard::simulate_shard_command(&config, replicas, seed, shard),
+        Command::Simulate {
+            config,
+            replicas,
+            seed,
             json,
             csv,
+            shard: None,
         } => cli::simulate_command(&config, replicas, seed, json, csv.as_deref()),
+        Command::Merge {
+            files,
+            json,
+            fail_on,
+        } => {
+            let fail_on: Vec<Verdict> = fail_on.into_iter().map(Verdict::from).collect();
+            stabcert::shard::merge_command(&files, json, &fail_on)
+        }
         Command::Symbolic { op, assume, json } => {
             let op = match op {
                 SymOp::Simplify { expr } => cli::SymbolicOp::Simplify(expr),

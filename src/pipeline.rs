@@ -32,33 +32,37 @@ pub fn decide_claim(claim: &Claim, opts: &Options) -> Vec<Outcome> {
                 ..opts.clone()
             };
             let mut outs = decide::decide(claim, &opts);
-            // a relation (a `holds`, a chain's conclusion or one of its steps) left open
-            // whose sides are equal on the whole domain is certified by that identity
-            let relations = decide::relations(claim);
-            for o in &mut outs {
-                let Some((_, lhs, rel, rhs)) = relations.iter().find(|(id, ..)| *id == o.id) else {
-                    continue;
-                };
-                let open = matches!(o.verdict, Verdict::NoCounterexample | Verdict::Undecided);
-                let non_strict = matches!(rel, Rel::Eq | Rel::Le | Rel::Ge);
-                let r = Relation {
-                    lhs: lhs.clone(),
-                    rel: *rel,
-                    rhs: rhs.clone(),
-                };
-                if open
-                    && non_strict
-                    && o.failures == 0
-                    && claim.best_constant.is_none()
-                    && let Some(why) = identity_on_domain(claim, &r)
-                {
-                    o.verdict = Verdict::Certified;
-                    o.coverage.exhaustive = true;
-                    o.reasons = vec![Reason::Symbolic(why)];
-                    o.symbolic = true;
-                }
-            }
+            settle_identities(claim, &mut outs);
             outs
+        }
+    }
+}
+
+/// A relation (a `holds`, a chain's conclusion or one of its steps) left open whose sides
+/// are equal on the whole domain is certified by that identity ([`identity_on_domain`]).
+fn settle_identities(claim: &Claim, outs: &mut [Outcome]) {
+    let relations = decide::relations(claim);
+    for o in outs {
+        let Some((_, lhs, rel, rhs)) = relations.iter().find(|(id, ..)| *id == o.id) else {
+            continue;
+        };
+        let open = matches!(o.verdict, Verdict::NoCounterexample | Verdict::Undecided);
+        let non_strict = matches!(rel, Rel::Eq | Rel::Le | Rel::Ge);
+        let r = Relation {
+            lhs: lhs.clone(),
+            rel: *rel,
+            rhs: rhs.clone(),
+        };
+        if open
+            && non_strict
+            && o.failures == 0
+            && claim.best_constant.is_none()
+            && let Some(why) = identity_on_domain(claim, &r)
+        {
+            o.verdict = Verdict::Certified;
+            o.coverage.exhaustive = true;
+            o.reasons = vec![Reason::Symbolic(why)];
+            o.symbolic = true;
         }
     }
 }
@@ -446,8 +450,31 @@ pub fn decide_claims_with(
     opts: &Options,
     done: &(dyn Fn(usize, &[Outcome]) + Sync),
 ) -> Result<Vec<Outcome>, PipelineError> {
-    let wanted =
-        |id: &str, claim: &str| only.is_empty() || only.iter().any(|o| o == id || o == claim);
+    check_only(claims, only)?;
+    // claims are independent: decided in parallel, collected in the order given
+    use rayon::prelude::*;
+    let per_claim: Vec<Result<Vec<Outcome>, PipelineError>> = claims
+        .par_iter()
+        .enumerate()
+        .map(|(k, c)| {
+            if !selected(c, only) {
+                done(k, &[]);
+                return Ok(Vec::new());
+            }
+            let kept = kept_and_rechecked(c, only, decide_claim(c, opts))?;
+            done(k, &kept);
+            Ok(kept)
+        })
+        .collect();
+    let mut out = Vec::new();
+    for r in per_claim {
+        out.extend(r?);
+    }
+    Ok(out)
+}
+
+/// Every id of `only` names a claim or one of its chain steps.
+fn check_only(claims: &[Claim], only: &[String]) -> Result<(), PipelineError> {
     for o in only {
         let known = claims.iter().any(|c| {
             c.id == *o
@@ -458,30 +485,162 @@ pub fn decide_claims_with(
             return Err(PipelineError::UnknownId(o.clone()));
         }
     }
-    // claims are independent: decided in parallel, collected in the order given
+    Ok(())
+}
+
+/// Whether `only` selects the claim or one of its steps.
+fn selected(c: &Claim, only: &[String]) -> bool {
+    only.is_empty()
+        || only
+            .iter()
+            .any(|o| o == &c.id || o.starts_with(&format!("{}.step", c.id)))
+}
+
+/// The outcomes `only` keeps, each re-checked by the kernel.
+fn kept_and_rechecked(
+    c: &Claim,
+    only: &[String],
+    outs: Vec<Outcome>,
+) -> Result<Vec<Outcome>, PipelineError> {
+    let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o == id || *o == c.id);
+    let mut kept = Vec::new();
+    for mut o in outs.into_iter().filter(|o| wanted(&o.id)) {
+        o.kernel = Some(recheck(c, &o)?);
+        kept.push(o);
+    }
+    Ok(kept)
+}
+
+/// What one shard of a split run (`check --shard`) holds about one claim.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "part", rename_all = "snake_case")]
+pub enum ShardPart {
+    /// the claim's domain is split point by point ([`decide::splits_by_points`]): this
+    /// shard's tallies
+    Points {
+        /// the tallies of this shard's points
+        sweep: decide::SweepPart,
+    },
+    /// this shard decided the whole claim: its outcomes, kernel re-checks included (none
+    /// when `only` leaves the claim out)
+    Whole {
+        /// the claim's outcomes
+        outcomes: Vec<Outcome>,
+    },
+    /// another shard decides the whole claim
+    Elsewhere {
+        /// that shard (from 1, as `--shard I/N` numbers them)
+        shard: u64,
+    },
+}
+
+/// The shard that decides claim `k` whole, of `count`.
+fn owner(k: usize, count: u64) -> u64 {
+    k as u64 % count
+}
+
+/// One shard of a split run: per claim of `claims`, its part ([`ShardPart`]); `done(k)`
+/// is called as claim `k` finishes. Claims whose domain splits by points are swept over
+/// every `count`-th point; each other claim is decided whole by shard `k mod count`.
+pub fn decide_shard(
+    claims: &[Claim],
+    only: &[String],
+    opts: &Options,
+    shard: decide::Shard,
+    done: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<ShardPart>, PipelineError> {
+    check_only(claims, only)?;
     use rayon::prelude::*;
-    let per_claim: Vec<Result<Vec<Outcome>, PipelineError>> = claims
+    claims
         .par_iter()
         .enumerate()
         .map(|(k, c)| {
-            let selected = only.is_empty()
-                || only
-                    .iter()
-                    .any(|o| o == &c.id || o.starts_with(&format!("{}.step", c.id)));
-            if !selected {
-                done(k, &[]);
+            // the shard's points only in a split sweep; a claim decided whole sees them all
+            let split = Options {
+                identity_at: Some(identity_at_point),
+                shard: Some(shard),
+                ..opts.clone()
+            };
+            let part = if !selected(c, only) {
+                ShardPart::Whole {
+                    outcomes: Vec::new(),
+                }
+            } else if let Some(sweep) = decide::sweep_part(c, &split) {
+                ShardPart::Points { sweep }
+            } else if owner(k, shard.count) == shard.index {
+                ShardPart::Whole {
+                    outcomes: kept_and_rechecked(c, only, decide_claim(c, opts))?,
+                }
+            } else {
+                ShardPart::Elsewhere {
+                    shard: owner(k, shard.count) + 1,
+                }
+            };
+            done(k);
+            Ok(part)
+        })
+        .collect()
+}
+
+/// Why shards do not merge.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// The shards do not fit together (bad input).
+    #[error("{0}")]
+    Mismatch(String),
+    /// The pipeline failed.
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+}
+
+/// The outcomes of one unsplit run from the parts of every shard (`parts[s][k]`: shard
+/// `s`'s part of claim `k`, shards in order): whole claims are taken from their shard,
+/// split ones merged ([`decide::merge_parts`]), then tried as identities and re-checked by
+/// the kernel as [`decide_claims`] does.
+pub fn merge_shards(
+    claims: &[Claim],
+    only: &[String],
+    parts: &[Vec<ShardPart>],
+) -> Result<Vec<Outcome>, MergeError> {
+    check_only(claims, only)?;
+    let count = parts.len() as u64;
+    if let Some(p) = parts.iter().find(|p| p.len() != claims.len()) {
+        return Err(MergeError::Mismatch(format!(
+            "a shard has parts of {} claims; the claim files have {}",
+            p.len(),
+            claims.len()
+        )));
+    }
+    use rayon::prelude::*;
+    let per_claim: Vec<Result<Vec<Outcome>, MergeError>> = claims
+        .par_iter()
+        .enumerate()
+        .map(|(k, c)| {
+            if !selected(c, only) {
                 return Ok(Vec::new());
             }
-            let mut kept = Vec::new();
-            for mut o in decide_claim(c, opts)
-                .into_iter()
-                .filter(|o| wanted(&o.id, &c.id))
-            {
-                o.kernel = Some(recheck(c, &o)?);
-                kept.push(o);
+            let mine: Vec<&ShardPart> = parts.iter().map(|p| &p[k]).collect();
+            let points: Vec<decide::SweepPart> = mine
+                .iter()
+                .filter_map(|p| match p {
+                    ShardPart::Points { sweep } => Some(sweep.clone()),
+                    _ => None,
+                })
+                .collect();
+            if points.len() == mine.len() {
+                let mut outs = decide::merge_parts(c, &points).map_err(MergeError::Mismatch)?;
+                settle_identities(c, &mut outs);
+                return Ok(kept_and_rechecked(c, only, outs)?);
             }
-            done(k, &kept);
-            Ok(kept)
+            let own = owner(k, count) as usize;
+            match mine.get(own) {
+                Some(ShardPart::Whole { outcomes }) => Ok(outcomes.clone()),
+                _ => Err(MergeError::Mismatch(format!(
+                    "claim `{}`: shard {} of {count} should hold its outcomes and does not (were the shards run on the same files and options?)",
+                    c.id,
+                    own + 1
+                ))),
+            }
         })
         .collect();
     let mut out = Vec::new();

@@ -9,7 +9,7 @@
 use rug::Rational;
 
 /// What a verdict promises (the verdict table in ARCHITECTURE.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Verdict {
     /// holds at every point of the declared domain
     Certified,
@@ -46,7 +46,7 @@ impl Verdict {
 }
 
 /// How much of the domain the verdict rests on.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Coverage {
     /// points evaluated (integer points, and candidate points tested inside real boxes)
     pub points: u64,
@@ -59,7 +59,9 @@ pub struct Coverage {
 }
 
 /// How branch and bound proved a box (counted in [`Coverage::methods`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum ProofMethod {
     /// interval enclosures of the two sides separate them
     Enclosure,
@@ -134,7 +136,7 @@ impl ProofMethod {
 }
 
 /// The value of one side at a point.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Side {
     /// exact value
     Exact(Rational),
@@ -145,7 +147,7 @@ pub enum Side {
 }
 
 /// A point where the relation fails, with both sides.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Counterexample {
     /// parameter values in declaration order
     pub point: Vec<(String, Rational)>,
@@ -156,7 +158,7 @@ pub struct Counterexample {
 }
 
 /// A rigorous bracket found by a search.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bracket {
     /// the searched parameter or constant
     pub param: String,
@@ -177,7 +179,7 @@ pub struct Bracket {
 }
 
 /// The decision about one relation (a `holds`, a chain's conclusion, or one chain step).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     /// claim id, or `<id>.step<k>` for a chain step
     pub id: String,
@@ -247,7 +249,7 @@ fn at_or_dash(p: &[(String, Rational)]) -> String {
 }
 
 /// One dimension of a real box: a parameter's range, or its value when `lo == hi`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BoxSide {
     /// the real parameter
     pub name: String,
@@ -277,7 +279,7 @@ pub fn fmt_box(bx: &[BoxSide]) -> String {
 }
 
 /// Which budget ran out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BudgetKind {
     /// the most boxes examined per relation and integer point
     Boxes,
@@ -295,7 +297,7 @@ impl BudgetKind {
 }
 
 /// Why the values of an enumerated parameter could not be listed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum DomainError {
     /// a bound has no exact value (the exact engine's message)
     Eval(String),
@@ -326,7 +328,7 @@ impl std::fmt::Display for DomainError {
 /// Why a point, a box, a relation or a search is undecided or stopped, or what else the
 /// reader of a verdict must know. [`Display`](std::fmt::Display) gives the message of the
 /// tables, the report and the JSON output.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Reason {
     /// a reason that arose at a point
     AtPoint {
@@ -542,7 +544,7 @@ pub enum Reason {
 
 /// Why sampled integer ranges were not relaxed to real intervals, or why that did not
 /// certify the relation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Unrelaxed {
     /// a sampled parameter bounds a sum or product or gives a recurrence's length, where
     /// only integers have a meaning

@@ -105,6 +105,18 @@ fn every_json_document_validates_against_the_schema() {
         "3",
     ]);
     assert_valid(&v, &sim, "simulate");
+    // the shard documents of split runs
+    let part = json(&["check", "examples/claims.toml", "--shard", "2/3"]);
+    assert_valid(&v, &part, "check --shard");
+    let sim_part = json(&[
+        "simulate",
+        "examples/simulate/thm1_convex.toml",
+        "--replicas",
+        "20",
+        "--shard",
+        "1/2",
+    ]);
+    assert_valid(&v, &sim_part, "simulate --shard");
     // the configuration echoes the replicas and seed the run used
     assert_eq!(sim["config"]["replicas"], 20);
     assert_eq!(sim["config"]["seed"], 3);

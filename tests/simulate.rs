@@ -185,6 +185,10 @@ fn results_independent_of_thread_count() {
     let mut both = cfg.sim.clone();
     both.share_until_split = false;
     assert_eq!(one, both.monte_carlo(24, 9, &|| {}));
+    // the same through the configuration's switch (`full_twin = true`, before any table)
+    let full = config::parse("mlp_iris.toml", &format!("full_twin = true\n{text}"), None).unwrap();
+    assert!(!full.sim.share_until_split && cfg.sim.share_until_split);
+    assert_eq!(one, full.sim.monte_carlo(24, 9, &|| {}));
     // and a different seed gives different figures
     let other = cfg.sim.monte_carlo(24, 10, &|| {});
     assert_ne!(one.checkpoints, other.checkpoints);

@@ -77,6 +77,18 @@ pub struct Options {
     /// whether boxes are tried first with `f64` enclosures (outward rounded) before MPFR;
     /// off, every box goes to MPFR (tests compare the two)
     pub f64_rung: bool,
+    /// decide only this shard's points of a point sweep ([`sweep_part`]); `None`: all
+    pub shard: Option<Shard>,
+}
+
+/// One of `count` runs that split a domain: it decides the points whose enumeration index
+/// is `index` modulo `count` (`index` from 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    /// which run, from 0
+    pub index: u64,
+    /// how many runs
+    pub count: u64,
 }
 
 /// Whether `lhs` and `rhs` of a claim (its definitions not yet inlined) are equal at every
@@ -97,6 +109,7 @@ impl Default for Options {
             identity_at: None,
             real_algebra: true,
             f64_rung: true,
+            shard: None,
         }
     }
 }
@@ -197,6 +210,98 @@ pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
         }
     }
     outs
+}
+
+/// A shard's part of a claim's point sweep: the tallies of the points it decided, with the
+/// enumeration index of each first counterexample and open point, and the sweep's point
+/// count, exhaustiveness and stop (every shard enumerates the whole domain, so these are
+/// the whole run's). Serialised into `check --shard` documents; [`merge_parts`] combines
+/// them.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct SweepPart(SweepResult);
+
+/// Whether a claim's domain is split point by point across shards: a `holds` or chain
+/// whose parameters are all enumerated exactly (integer ranges without `sample`, sets,
+/// fixed values), with no search. Other claims (real parameters, sampled ranges, searches,
+/// symbolic tables) are decided whole by one shard: their branch and bound, relaxations
+/// and searches carry state from point to point.
+pub fn splits_by_points(claim: &Claim) -> bool {
+    use crate::expr::DomainSpec;
+    matches!(claim.body, Body::Holds(_) | Body::Chain { .. })
+        && claim.threshold.is_none()
+        && claim.best_constant.is_none()
+        && claim.params.iter().all(|p| match &p.domain {
+            DomainSpec::Real { .. } => false,
+            d => !d.is_sampled(),
+        })
+}
+
+/// The sweep of `claim` over the points of `opts.shard` ([`splits_by_points`] claims only;
+/// `None` for others).
+pub fn sweep_part(claim: &Claim, opts: &Options) -> Option<SweepPart> {
+    if !splits_by_points(claim) {
+        return None;
+    }
+    let (links, checks) = plan(claim);
+    let deadline = Instant::now() + opts.time_per_claim;
+    Some(SweepPart(sweep(claim, &links, &checks, opts, deadline)))
+}
+
+/// The outcomes of `claim` from the parts of all its shards, in shard order: what one run
+/// of [`decide`] gives when no budget ends a shard early (counts add up, the counterexample
+/// and first open point are those of the smallest enumeration index; the point count and
+/// stop are the whole run's in every part). An error names what does not fit together.
+pub fn merge_parts(claim: &Claim, parts: &[SweepPart]) -> Result<Vec<Outcome>, String> {
+    let (links, checks) = plan(claim);
+    let Some(first) = parts.first() else {
+        return Err(format!("{}: no shard has a part of this claim", claim.id));
+    };
+    let mut res = SweepResult {
+        tallies: vec![Default::default(); checks.len()],
+        points: first.0.points,
+        exhaustive: true,
+        stopped: None,
+    };
+    for SweepPart(p) in parts {
+        if p.tallies.len() != checks.len() {
+            return Err(format!(
+                "{}: a part has {} relations, the claim {}",
+                claim.id,
+                p.tallies.len(),
+                checks.len()
+            ));
+        }
+        res.points = res.points.max(p.points);
+        res.exhaustive &= p.exhaustive;
+        if res.stopped.is_none() {
+            res.stopped.clone_from(&p.stopped);
+        }
+        for (t, u) in res.tallies.iter_mut().zip(&p.tallies) {
+            t.failures += u.failures;
+            if u.counterexample.is_some()
+                && (t.counterexample.is_none() || u.counterexample_at < t.counterexample_at)
+            {
+                t.counterexample.clone_from(&u.counterexample);
+                t.counterexample_at = u.counterexample_at;
+            }
+            t.undecided_count += u.undecided_count;
+            if u.undecided.is_some() && (t.undecided.is_none() || u.undecided_at < t.undecided_at) {
+                t.undecided.clone_from(&u.undecided);
+                t.undecided_at = u.undecided_at;
+            }
+            t.boxes += u.boxes;
+            for (m, k) in &u.methods {
+                *t.methods.entry(*m).or_default() += k;
+            }
+            t.sampled |= u.sampled;
+            for n in &u.notes {
+                if !t.notes.contains(n) {
+                    t.notes.push(n.clone());
+                }
+            }
+        }
+    }
+    Ok(outcomes(claim, &links, &checks, &res))
 }
 
 /// A relation that holds at the sampled points of a `sample N` integer range is decided once

@@ -18,7 +18,7 @@ use rug::{Float, Integer, Rational};
 use std::time::Instant;
 
 /// What the sweep found for one relation.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Tally {
     pub(super) failures: u64,
     pub(super) counterexample: Option<Counterexample>,
@@ -34,10 +34,17 @@ pub(super) struct Tally {
     /// the prover that closed a region branch and bound left open: it goes first at the
     /// next integer points
     pub(super) first: Option<crate::verdict::ProofMethod>,
+    /// the enumeration index of the point of `counterexample` (a shard's part is merged by
+    /// taking the earliest)
+    #[serde(default)]
+    pub(super) counterexample_at: Option<u64>,
+    /// the enumeration index of the point of `undecided`, likewise
+    #[serde(default)]
+    pub(super) undecided_at: Option<u64>,
 }
 
 /// What a sweep found, for every relation of the claim.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct SweepResult {
     pub(super) tallies: Vec<Tally>,
     pub(super) points: u64,
@@ -88,8 +95,11 @@ pub(super) struct Sweep<'a> {
     /// a constraint whose membership is undecidable at a point (it needs an unbound real
     /// parameter) lets the point through
     pub(super) superset: bool,
-    /// enumerated points not yet decided (see [`Sweep::flush`])
-    pub(super) batch: Vec<Vec<(String, Rational)>>,
+    /// enumerated points not yet decided, with their enumeration index (see
+    /// [`Sweep::flush`])
+    pub(super) batch: Vec<(u64, Vec<(String, Rational)>)>,
+    /// points of the enumeration met so far (decided or not): the index of the next one
+    pub(super) enumerated: u64,
     /// the claim compiled for the `f64` rung of branch and bound (claims with real
     /// parameters, the rung on)
     pub(super) f64: Option<F64Claim>,
@@ -265,6 +275,7 @@ impl<'a> Sweep<'a> {
             visitor: None,
             superset: false,
             batch: Vec::new(),
+            enumerated: 0,
             f64,
             box_batch: Vec::new(),
             box_batch_size: 1,
@@ -294,11 +305,11 @@ impl Sweep<'_> {
                         };
                         if self.visitor.is_some() {
                             self.stopped = Some(why);
-                        } else {
+                        } else if let Some(at) = self.owned() {
                             // the points before it are recorded first
                             self.flush();
                             for t in &mut self.tallies {
-                                record(t, &self.point, PointVerdict::Unknown(why.clone()));
+                                record_at(t, at, &self.point, PointVerdict::Unknown(why.clone()));
                             }
                         }
                         return;
@@ -468,13 +479,29 @@ impl Sweep<'_> {
         true
     }
 
+    /// The enumeration index of the current point, when this run decides it: every point
+    /// without [`Options::shard`], every `count`-th from `index` with it. Every shard
+    /// enumerates (and counts against the point budget) the whole domain, so that indices,
+    /// budgets and coverage are those of one run.
+    fn owned(&mut self) -> Option<u64> {
+        let at = self.enumerated;
+        self.enumerated += 1;
+        match self.opts.shard {
+            Some(sh) if at % sh.count != sh.index => None,
+            _ => Some(at),
+        }
+    }
+
     /// Decides every relation at the current point (all parameters bound to rationals): the
     /// point joins a batch, decided in parallel once full ([`Self::flush`]).
     pub(super) fn point_decide(&mut self) {
         if !self.count_point() {
             return;
         }
-        self.batch.push(self.point.clone());
+        let Some(at) = self.owned() else {
+            return;
+        };
+        self.batch.push((at, self.point.clone()));
         if self.batch.len() >= BATCH {
             self.flush();
         }
@@ -491,11 +518,13 @@ impl Sweep<'_> {
             (self.claim, self.links, self.checks, &self.budget, self.opts);
         let results: Vec<Vec<PointVerdict>> = batch
             .par_iter()
-            .map(|point| PointEval::new(claim, links, point, budget, opts).decide_checks(checks))
+            .map(|(_, point)| {
+                PointEval::new(claim, links, point, budget, opts).decide_checks(checks)
+            })
             .collect();
-        for (point, rs) in batch.iter().zip(results) {
+        for ((at, point), rs) in batch.iter().zip(results) {
             for (k, r) in rs.into_iter().enumerate() {
-                record(&mut self.tallies[k], point, r);
+                record_at(&mut self.tallies[k], *at, point, r);
             }
         }
     }
@@ -950,6 +979,19 @@ fn advance(idx: &mut [usize], grids: &[Vec<Rational>]) -> bool {
         idx[j] = 0;
     }
     false
+}
+
+/// [`record`] at the point of enumeration index `at`, noting the index of a first
+/// counterexample or open point.
+fn record_at(t: &mut Tally, at: u64, point: &[(String, Rational)], r: PointVerdict) {
+    let (had_cx, had_open) = (t.counterexample.is_some(), t.undecided.is_some());
+    record(t, point, r);
+    if !had_cx && t.counterexample.is_some() {
+        t.counterexample_at = Some(at);
+    }
+    if !had_open && t.undecided.is_some() {
+        t.undecided_at = Some(at);
+    }
 }
 
 pub(super) fn record(t: &mut Tally, point: &[(String, Rational)], r: PointVerdict) {

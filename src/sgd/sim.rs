@@ -570,15 +570,26 @@ impl Sim {
     /// `replicas` replicas in parallel (rayon), summarised per checkpoint; `tick` is called
     /// once per finished replica (for a progress bar).
     pub fn monte_carlo(&self, replicas: u64, seed: u64, tick: &(dyn Fn() + Sync)) -> Summary {
-        let outs: Vec<ReplicaOut> = (0..replicas)
+        self.summarise(seed, &self.replicas(0..replicas, seed, tick))
+    }
+
+    /// Replicas `range` (stream numbers) in parallel, in replica order: one shard of a
+    /// Monte Carlo run; the shards' results concatenated in order and summarised
+    /// ([`Sim::summarise`]) are bit for bit those of [`Sim::monte_carlo`].
+    pub fn replicas(
+        &self,
+        range: std::ops::Range<u64>,
+        seed: u64,
+        tick: &(dyn Fn() + Sync),
+    ) -> Vec<ReplicaOut> {
+        range
             .into_par_iter()
             .map(|r| {
                 let o = self.run_replica(seed, r);
                 tick();
                 o
             })
-            .collect();
-        self.summarise(seed, &outs)
+            .collect()
     }
 
     /// The per-checkpoint statistics of replica results given in replica order.

@@ -126,7 +126,7 @@ pub enum ExactError {
 
 /// Which limit of a [`Budget`] an evaluation reached (both engines report these);
 /// [`Display`](std::fmt::Display) gives the message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum BudgetError {
     /// the wall-clock deadline passed during the named evaluation ("exact evaluation",
     /// "interval evaluation")
@@ -147,6 +147,40 @@ pub enum BudgetError {
     /// an opaque function (a quantity computed outside the expression language, such as
     /// the law of a construction) stopped: its budget, or no value over a box
     Opaque(String),
+}
+
+/// [`BudgetError`] as shard documents carry it back: the evaluation name of `Time` as an
+/// owned string, mapped back to the engines' names (any other is refused).
+#[derive(serde::Deserialize)]
+enum BudgetErrorRepr {
+    Time(String),
+    Steps {
+        what: Option<String>,
+        steps: Integer,
+        limit: u64,
+    },
+    Size(String),
+    Range(String),
+    Opaque(String),
+}
+
+impl<'de> serde::Deserialize<'de> for BudgetError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match BudgetErrorRepr::deserialize(d)? {
+            BudgetErrorRepr::Time(s) => BudgetError::Time(
+                ["exact evaluation", "interval evaluation"]
+                    .into_iter()
+                    .find(|k| *k == s)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown evaluation `{s}`")))?,
+            ),
+            BudgetErrorRepr::Steps { what, steps, limit } => {
+                BudgetError::Steps { what, steps, limit }
+            }
+            BudgetErrorRepr::Size(m) => BudgetError::Size(m),
+            BudgetErrorRepr::Range(m) => BudgetError::Range(m),
+            BudgetErrorRepr::Opaque(m) => BudgetError::Opaque(m),
+        })
+    }
 }
 
 impl std::fmt::Display for BudgetError {

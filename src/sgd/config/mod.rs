@@ -7,6 +7,8 @@
 //! steps = 1000             # SGD steps per run
 //! checkpoints = [10, 100, 1000]   # step counts to record (default: up to 20, log-spaced)
 //! probe = 0                # z of E|f(w;z) - f(w';z)|, an index into S (default: the twin index)
+//! full_twin = false        # true: compute the run on S' from step 1, not from the first
+//!                          # draw of the differing example (same bits, up to twice the work)
 //!
 //! [data]                   # synthetic | iris | winequality | diabetes | csv | npy | construction
 //! source = "synthetic"
@@ -355,7 +357,7 @@ pub fn parse(file: &str, text: &str, dir: Option<&Path>) -> Result<Config, Confi
             init,
             probe,
             checkpoints,
-            share_until_split: true,
+            share_until_split: !raw.full_twin.as_ref().is_some_and(|f| *f.get_ref()),
         },
         replicas,
         seed,

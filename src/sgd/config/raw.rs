@@ -22,6 +22,7 @@ pub(super) struct RawConfig {
     pub(super) checkpoints: Option<Spanned<Vec<i64>>>,
     pub(super) probe: Option<Spanned<i64>>,
     pub(super) first_step: Option<Spanned<i64>>,
+    pub(super) full_twin: Option<Spanned<bool>>,
     pub(super) data: Spanned<RawData>,
     pub(super) model: Option<Spanned<RawModel>>,
     #[serde(default)]
