@@ -3,7 +3,9 @@
 # present: m4 (GMP's build needs it), a C compiler and make (GMP/MPFR build from source),
 # Coq 8.16 with the Interval library (the formal certificates), z3 (the decision procedure
 # for real algebra that `check` calls on polynomial relations), and Python 3 with mpmath (the
-# independent oracle of the differential fuzzer in the tests).
+# independent oracle of the differential fuzzer in the tests); and with `--python`, the
+# Python side: a virtual environment .venv (maturin, pytest, NumPy, dask[distributed]) from
+# PyPI, into which scripts/test.sh installs the stabcert package.
 # Uses sudo when not root. Sourced or run by scripts/main.sh and scripts/test.sh.
 set -euo pipefail
 
@@ -42,3 +44,29 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found; install Rust (rustup) first" >&2; exit 1; }
+
+# the Python package's build and test environment (scripts/test.sh passes --python)
+if [ "${1:-}" = "--python" ]; then
+  venv=".venv"
+  py_packages=("maturin>=1.7,<2" "pytest" "numpy" "dask[distributed]")
+  if [ ! -x "$venv/bin/python" ]; then
+    py=python3
+    command -v "$py" >/dev/null 2>&1 || py=/usr/bin/python3
+    if ! "$py" -m venv "$venv" >/dev/null 2>&1; then
+      # Debian's python3 needs its venv module as a package
+      rm -rf "$venv"
+      SUDO=""
+      if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+      echo "setup: installing python3-venv" >&2
+      export DEBIAN_FRONTEND=noninteractive
+      $SUDO apt-get update -qq
+      $SUDO apt-get install -y -qq --no-install-recommends python3-venv python3-pip >/dev/null
+      /usr/bin/python3 -m venv "$venv"
+    fi
+  fi
+  if ! "$venv/bin/python" -c 'import maturin, pytest, numpy, dask.distributed' >/dev/null 2>&1; then
+    echo "setup: installing ${py_packages[*]} into $venv" >&2
+    "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
+    "$venv/bin/python" -m pip install -q "${py_packages[@]}"
+  fi
+fi

@@ -135,6 +135,8 @@ mod engine;
 pub mod expr;
 pub mod pipeline;
 pub mod propagate;
+#[cfg(feature = "python")]
+mod python;
 pub mod report;
 pub mod sgd;
 pub mod shard;
