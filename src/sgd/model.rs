@@ -3,7 +3,7 @@
 //! MLP (tanh or ReLU) with softmax cross-entropy. Gradients are derived by hand (checked
 //! against central finite differences in the tests) and computed with the SIMD kernels.
 
-use super::kernels::{axpy, dot, gemv};
+use super::kernels::{axpy, dot, gemv, logistic_coef};
 use super::tape::Tape;
 use ndarray::Array2;
 use std::ops::Range;
@@ -183,7 +183,7 @@ impl Model {
                 axpy(-scale * y, x, out);
             }
             Model::Linear { .. } => axpy(scale * (dot(x, w) - y), x, out),
-            Model::Logistic { .. } => axpy(scale * logistic_coef(dot(x, w), y), x, out),
+            Model::Logistic { .. } => axpy(logistic_coef(dot(x, w), y, scale), x, out),
             Model::Expr(t) => {
                 let (_, off) = t.eval(w, x, &mut s.a, Some(&mut s.b));
                 for (o, g) in out.iter_mut().zip(&s.b[off..]) {
@@ -253,7 +253,7 @@ impl Model {
                 axpy(c, x, w);
             }
             Model::Logistic { .. } => {
-                let c = scale * logistic_coef(dot(x, w), y);
+                let c = logistic_coef(dot(x, w), y, scale);
                 axpy(c, x, w);
             }
             _ => {
@@ -302,11 +302,6 @@ fn softplus(m: f64) -> f64 {
     } else {
         m.exp().ln_1p()
     }
-}
-
-/// `d/dz ln(1 + exp(-y z)) = -y / (1 + exp(y z))`.
-fn logistic_coef(z: f64, y: f64) -> f64 {
-    -y / (1.0 + (y * z).exp())
 }
 
 #[cfg(test)]

@@ -271,6 +271,11 @@ pub struct Summary {
     pub non_finite: Vec<NonFinite>,
 }
 
+/// Most replicas the lockstep engine ([`Sim::run_lanes`]) advances together on one thread
+/// (their step coefficients, up to twice as many with the twin runs, fill an AVX-512
+/// register); [`Sim::lanes`] chooses how many.
+pub const LANES: usize = 8;
+
 /// Draws indices: uniformly with replacement, or by walking fresh permutations.
 struct Sampler {
     n: usize,
@@ -460,6 +465,18 @@ impl Sim {
 
     /// Step `k` (0-based) of a replica, and its checkpoint if one falls there.
     fn advance(&self, st: &mut State, k: usize) {
+        self.draw(st, k, true);
+        let alpha = self.alphas[k];
+        self.update(&mut st.a, &st.idx, alpha, false, &mut st.s);
+        if let Some(b) = st.b.as_mut() {
+            self.update(b, &st.idx, alpha, true, &mut st.s);
+        }
+        self.after_step(st, k);
+    }
+
+    /// Before step `k`: its examples (drawn one step ahead, the next step's prefetched), and
+    /// the twin run copied from the first where it starts.
+    fn draw(&self, st: &mut State, k: usize, prefetch: bool) {
         let xs = self.data.x.as_slice().expect("standard layout");
         let ys = self.data.y.as_slice().expect("contiguous");
         let d = self.data.d();
@@ -467,8 +484,10 @@ impl Sim {
         if k + 1 < self.steps() {
             for i in st.next.iter_mut() {
                 *i = st.sampler.next(&mut st.rng);
-                super::kernels::prefetch(&xs[*i * d..(*i + 1) * d]);
-                super::kernels::prefetch(&ys[*i..*i + 1]);
+                if prefetch {
+                    super::kernels::prefetch(&xs[*i * d..(*i + 1) * d]);
+                    super::kernels::prefetch(&ys[*i..*i + 1]);
+                }
             }
         }
         if st.b.is_none()
@@ -480,11 +499,12 @@ impl Sim {
                 g: vec![0.0; st.a.w.len()],
             });
         }
-        let alpha = self.alphas[k];
-        self.update(&mut st.a, &st.idx, alpha, false, &mut st.s);
-        if let Some(b) = st.b.as_mut() {
-            self.update(b, &st.idx, alpha, true, &mut st.s);
-        }
+    }
+
+    /// After step `k`: the checkpoint's measurements if one falls there (every step with
+    /// `each_step`), and the stop at the first value that is not finite.
+    fn after_step(&self, st: &mut State, k: usize) {
+        let xs = self.data.x.as_slice().expect("standard layout");
         let at_cp = k + 1 == self.checkpoints[st.next_cp];
         if st.each_step || at_cp {
             let z = self.example(xs, self.probe, false);
@@ -575,21 +595,152 @@ impl Sim {
 
     /// Replicas `range` (stream numbers) in parallel, in replica order: one shard of a
     /// Monte Carlo run; the shards' results concatenated in order and summarised
-    /// ([`Sim::summarise`]) are bit for bit those of [`Sim::monte_carlo`].
+    /// ([`Sim::summarise`]) are bit for bit those of [`Sim::monte_carlo`]. Where the step
+    /// allows it ([`Sim::lockstep`]) replicas run [`LANES`] at a time ([`Sim::run_lanes`]),
+    /// which gives each replica the bits it has alone.
     pub fn replicas(
         &self,
         range: std::ops::Range<u64>,
         seed: u64,
         tick: &(dyn Fn() + Sync),
     ) -> Vec<ReplicaOut> {
-        range
+        if !self.lockstep() {
+            return range
+                .into_par_iter()
+                .map(|r| {
+                    let o = self.run_replica(seed, r);
+                    tick();
+                    o
+                })
+                .collect();
+        }
+        let end = range.end;
+        let lanes = self.lanes();
+        let firsts: Vec<u64> = range.step_by(lanes).collect();
+        let blocks: Vec<Vec<ReplicaOut>> = firsts
             .into_par_iter()
-            .map(|r| {
-                let o = self.run_replica(seed, r);
-                tick();
-                o
+            .map(|first| {
+                let count = (end - first).min(lanes as u64) as usize;
+                let outs = self.run_lanes(seed, first, count);
+                outs.into_iter()
+                    .zip(first..)
+                    .map(|(o, r)| {
+                        tick();
+                        // where it stopped being finite, find the first step as alone
+                        if o.non_finite.is_some() {
+                            self.run(seed, r, true)
+                        } else {
+                            o
+                        }
+                    })
+                    .collect()
             })
-            .collect()
+            .collect();
+        blocks.into_iter().flatten().collect()
+    }
+
+    /// Replicas per lockstep block: 4 below dimension 512, then 2, so that the weights of
+    /// every run of a block stay in the first-level cache beside the examples they read
+    /// (measured: BENCHMARKS.md). Each replica's bits do not depend on it.
+    pub fn lanes(&self) -> usize {
+        if self.model.dim() < 512 { 4 } else { 2 }
+    }
+
+    /// Whether replicas can run in lockstep ([`Sim::run_lanes`]): one example per step, no
+    /// momentum, and a linear or logistic loss (a dot product, a coefficient, an update).
+    pub fn lockstep(&self) -> bool {
+        self.batch == 1
+            && self.momentum == 0.0
+            && matches!(self.model, Model::Linear { .. } | Model::Logistic { .. })
+    }
+
+    /// Replicas `first..first + count` (`count <= LANES`) advanced together, step by step:
+    /// the dot products of every run of every replica, then their step coefficients in one
+    /// vectorised pass (the logistic loss's exponentials across replicas,
+    /// [`super::kernels::logistic_coefs`]), then the updates. Each replica's arithmetic is
+    /// the one it has alone ([`Sim::run_replica`], tested bit for bit); replicas stop at the
+    /// first checkpoint that is not finite.
+    pub fn run_lanes(&self, seed: u64, first: u64, count: usize) -> Vec<ReplicaOut> {
+        use super::kernels::{axpy_dot_fn, axpy_with, dot_fn, isa_for, logistic_coefs};
+        assert!(count <= LANES, "run_lanes: at most LANES replicas");
+        let xs = self.data.x.as_slice().expect("standard layout");
+        let isa = isa_for(self.data.d());
+        let (dot, axpy_dot) = (dot_fn(isa), axpy_dot_fn(isa));
+        let logistic = matches!(self.model, Model::Logistic { .. });
+        let steps = self.steps();
+        let mut sts: Vec<State> = (0..count as u64)
+            .map(|j| self.start(seed, first + j, false))
+            .collect();
+        // per replica and run (S, S'), the dot product of the coming step when the last
+        // update computed it (`axpy_dot`)
+        let mut pending = [[None::<f64>; 2]; LANES];
+        // one entry per run (replica j, twin or not) advanced at this step: its dot
+        // product, label, coefficient, example and the next step's example
+        let mut z = [0.0f64; 2 * LANES];
+        let mut y = [0.0f64; 2 * LANES];
+        let mut c = [0.0f64; 2 * LANES];
+        let mut runs = [(0usize, false); 2 * LANES];
+        let empty: &[f64] = &[];
+        let mut rows = [(empty, empty); 2 * LANES];
+        for k in 0..steps {
+            let alpha = self.alphas[k];
+            let last = k + 1 == steps;
+            let mut m = 0;
+            for (j, st) in sts.iter_mut().enumerate() {
+                if st.done {
+                    continue;
+                }
+                self.draw(st, k, false);
+                let (i, next) = (st.idx[0], st.next[0]);
+                for twin in [false, true] {
+                    let w = match (&st.b, twin) {
+                        (_, false) => &st.a.w,
+                        (Some(b), true) => &b.w,
+                        (None, true) => continue,
+                    };
+                    let (x, yi) = self.example(xs, i, twin);
+                    // the next step's example is known (drawn one step ahead)
+                    let xn = if last {
+                        empty
+                    } else {
+                        self.example(xs, next, twin).0
+                    };
+                    z[m] = pending[j][usize::from(twin)]
+                        .take()
+                        .unwrap_or_else(|| dot(x, w));
+                    (y[m], runs[m], rows[m]) = (yi, (j, twin), (x, xn));
+                    m += 1;
+                }
+            }
+            if m == 0 {
+                break;
+            }
+            // Model::step's coefficients, the same operations
+            if logistic {
+                logistic_coefs(&z[..m], &y[..m], -alpha, &mut c[..m]);
+            } else {
+                for t in 0..m {
+                    c[t] = -alpha * (z[t] - y[t]);
+                }
+            }
+            for (t, &(j, twin)) in runs[..m].iter().enumerate() {
+                let st = &mut sts[j];
+                let w = match (&mut st.b, twin) {
+                    (Some(b), true) => &mut b.w,
+                    _ => &mut st.a.w,
+                };
+                let (x, xn) = rows[t];
+                if last {
+                    axpy_with(isa, c[t], x, w);
+                } else {
+                    pending[j][usize::from(twin)] = Some(axpy_dot(c[t], x, w, xn));
+                }
+            }
+            for st in sts.iter_mut().filter(|s| !s.done) {
+                self.after_step(st, k);
+            }
+        }
+        sts.into_iter().map(|s| s.out).collect()
     }
 
     /// The per-checkpoint statistics of replica results given in replica order.
