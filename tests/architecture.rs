@@ -166,6 +166,8 @@ const LAYERS: &[(&str, u32)] = &[
     ("audit", 6),
     ("report", 7),
     ("cli", 8),
+    ("shard", 9),
+    ("python", 10),
 ];
 
 #[test]

@@ -275,3 +275,45 @@ fn intervals_are_checked_at_construction() {
     let i = a.intersect(&b);
     assert!(*i.lo() == 1 && *i.hi() == 2);
 }
+
+/// Compiled recurrences run on machine integers while the step's coefficients (reduced by
+/// their content and, with t kept away from 0, by their common power of t) fit in 64 bits,
+/// and on big integers after: both enclose the exact value, alone and mixed in one run
+/// (C(t) = t^2 leaves 64 bits at t = 3037000500), with a negative coefficient, and a
+/// step undefined at t = 0 is undefined for both engines.
+#[test]
+fn compiled_recurrences_enclose_on_both_paths() {
+    let cases = [
+        ("rec(x, t, S, S + 1000, 1/3, (1 + 1/t^2)*x + 1/t)", 1i64),
+        (
+            "rec(x, t, S, S + 1000, 1/3, (1 + 1/t^2)*x + 1/t)",
+            3_037_000_000,
+        ),
+        ("rec(x, t, S, S + 1000, 1/3, (1 + 1/t^2)*x + 1/t)", 1 << 40),
+        ("rec(x, t, S, S + 40, 1/3, (t - 7)/(t + 3)*x - 1/t)", 1),
+        ("rec(x, t, S, S + 40, 1/3, (t - 7)/(t + 3)*x - 1/t)", -100),
+    ];
+    for (src, s) in cases {
+        let e = parse_expr(src).unwrap();
+        let pt = vec![("S".to_string(), Rational::from(s))];
+        let mut env = Env::new();
+        env.push("S", Rational::from(s));
+        let truth = exact::eval(&e, &mut env, &Budget::default()).unwrap();
+        for prec in [64, 128, 300] {
+            let iv = real::eval_at(&e, &pt, prec, &Budget::default()).unwrap();
+            assert!(
+                iv.contains_rational(&truth),
+                "{src} at S = {s}, {prec} bits: {iv:?}"
+            );
+        }
+    }
+    let e = parse_expr("rec(x, t, -5, 5, 1/3, (t - 7)/(t + 3)*x - 1/t)").unwrap();
+    assert!(matches!(
+        exact::eval(&e, &mut Env::new(), &Budget::default()),
+        Err(ExactError::Undefined(_))
+    ));
+    assert!(matches!(
+        real::eval_at(&e, &[], 128, &Budget::default()),
+        Err(RealError::Undefined(_))
+    ));
+}

@@ -46,8 +46,15 @@ impl AffineMap {
     }
 }
 
+/// Whether the recurrences may split their work over two threads: when the rayon pool they
+/// are called from has more than one (`RAYON_NUM_THREADS=1`, or a one-thread pool, keeps
+/// everything on one thread, as like-for-like benchmarks need).
+fn parallel() -> bool {
+    rayon::current_num_threads() > 1
+}
+
 /// Composes `maps[0]` first, then `maps[1]`, …, by a balanced product tree; the two halves of
-/// large trees run on two threads (the result is the same exact value either way).
+/// large trees run on two threads when [`parallel`] (the same exact value either way).
 pub fn compose_tree(maps: &[AffineMap]) -> AffineMap {
     fn go(maps: &[AffineMap], depth: u32) -> AffineMap {
         match maps.len() {
@@ -60,7 +67,7 @@ pub fn compose_tree(maps: &[AffineMap]) -> AffineMap {
             2 => maps[1].after(&maps[0]),
             n => {
                 let (l, r) = maps.split_at(n / 2);
-                let (ml, mr) = if depth < 1 && n >= 4096 {
+                let (ml, mr) = if depth < 1 && n >= 4096 && parallel() {
                     std::thread::scope(|s| {
                         let h = s.spawn(|| go(r, depth + 1));
                         let ml = go(l, depth + 1);
@@ -174,7 +181,7 @@ pub(super) fn affine_leaves(
         }
         Ok((maps, total_bits))
     };
-    if count < 8192 {
+    if count < 8192 || !parallel() {
         return run(from.clone(), count).map(|(m, _)| m);
     }
     let half = count / 2;

@@ -96,12 +96,35 @@ fn rec_intervals_compiled(
         Float::with_val_round(prec, x0.hi(), Round::Up).0,
     );
     let map = exact::AffinePoly::new(pf, qf);
+    // t runs over start .. start + steps - 1
+    let end = Integer::from(start + steps);
+    let zero_free = *start > 0 || end <= 0;
+    let small = SmallAffine::of(&map, zero_free);
     let (mut a, mut b, mut c) = (Integer::new(), Integer::new(), Integer::new());
     let mut tmp = Float::new(prec);
     let mut ti = start.clone();
     for k in 0..steps {
         if k % 4096 == 0 {
             tick(budget)?;
+        }
+        // machine integers where the step's coefficients fit (MPFR's _si operations, no
+        // conversion of a big integer): the same correctly rounded operations
+        if let Some((a, b, c)) = small.as_ref().and_then(|m| m.eval(&ti)) {
+            if a < 0 {
+                std::mem::swap(&mut lo, &mut hi);
+            }
+            lo.mul_assign_round(a, Round::Down);
+            hi.mul_assign_round(a, Round::Up);
+            lo.add_assign_round(b, Round::Down);
+            lo.div_assign_round(c, Round::Down);
+            hi.add_assign_round(b, Round::Up);
+            hi.div_assign_round(c, Round::Up);
+            if lo.is_nan() || hi.is_nan() {
+                lo.assign(Special::NegInfinity);
+                hi.assign(Special::Infinity);
+            }
+            ti += 1;
+            continue;
         }
         map.eval_into(&ti, &mut a, &mut b, &mut c);
         if c == 0 {
@@ -137,4 +160,70 @@ fn rec_intervals_compiled(
         ti += 1;
     }
     Ok(Interval::new(lo, hi))
+}
+
+/// An affine step `(A(t) x + B(t)) / C(t)` whose polynomial coefficients fit in 64 bits,
+/// evaluated in 128-bit integers (checked) for the steps where `t` and the values fit too.
+struct SmallAffine {
+    a: Vec<i64>,
+    b: Vec<i64>,
+    c: Vec<i64>,
+}
+
+impl SmallAffine {
+    /// The step's polynomials divided by their common content and, when `t` stays away
+    /// from 0 (`zero_free`: the step's value is then the same at every `t` it takes), by
+    /// their common power of `t` (`A = Pn Qd`, `C = Pd Qd` share factors of `t` whenever
+    /// both coefficients have `t` in a denominator); `None` unless every coefficient then
+    /// fits in 64 bits.
+    fn of(map: &exact::AffinePoly, zero_free: bool) -> Option<SmallAffine> {
+        let polys = [&map.a, &map.b, &map.c];
+        let mut g = Integer::new();
+        for p in polys {
+            for k in p.iter() {
+                g.gcd_mut(k);
+            }
+        }
+        if g == 0 {
+            return None;
+        }
+        // lowest degree with a non-zero coefficient in any of the three
+        let low = |p: &Vec<Integer>| p.iter().position(|k| *k != 0).unwrap_or(usize::MAX);
+        let shift = if zero_free {
+            polys.iter().map(|p| low(p)).min().unwrap_or(0)
+        } else {
+            0
+        };
+        let reduce = |v: &Vec<Integer>| -> Option<Vec<i64>> {
+            let v: Vec<i64> = v
+                .iter()
+                .skip(shift.min(v.len()))
+                .map(|k| Integer::from(k / &g).to_i64())
+                .collect::<Option<Vec<i64>>>()?;
+            Some(if v.is_empty() { vec![0] } else { v })
+        };
+        Some(SmallAffine {
+            a: reduce(&map.a)?,
+            b: reduce(&map.b)?,
+            c: reduce(&map.c)?,
+        })
+    }
+
+    /// `(A(t), B(t), C(t))` with `C(t) > 0` (signs moved to the numerator) and `A(t) != 0`,
+    /// when all fit in 64 bits; `None` sends the step to the big-integer path.
+    fn eval(&self, t: &Integer) -> Option<(i64, i64, i64)> {
+        let t = i128::from(t.to_i64()?);
+        let horner = |p: &[i64]| -> Option<i64> {
+            let mut acc: i128 = 0;
+            for &k in p.iter().rev() {
+                acc = acc.checked_mul(t)?.checked_add(i128::from(k))?;
+            }
+            i64::try_from(acc).ok()
+        };
+        let (mut a, mut b, mut c) = (horner(&self.a)?, horner(&self.b)?, horner(&self.c)?);
+        if c < 0 {
+            (a, b, c) = (a.checked_neg()?, b.checked_neg()?, c.checked_neg()?);
+        }
+        (c > 0 && a != 0).then_some((a, b, c))
+    }
 }
