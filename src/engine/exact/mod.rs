@@ -23,7 +23,7 @@ mod rec;
 pub use crate::decimal::{DECIMAL_EXACT_BITS, approx, decimal_enclosure, float_decimal};
 use binders::big;
 pub use fold::{affine_split, fold_constants, fold_exact};
-pub use ratfn::{AffinePoly, IntRatFn};
+pub use ratfn::{AffinePoly, IntRatFn, horner_small, small_coefficients};
 use rec::rec;
 pub use rec::{AffineMap, compose_tree, rec_affine_naive};
 
@@ -756,6 +756,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(naive, fast);
+    }
+
+    /// Leaves computed in 128-bit integers and grouped while they fit, big integers where
+    /// they do not (coefficients past 2^62 midway, at t near 2^31 with t^2 terms), negative
+    /// t and signs: the same value as stepping one exact rational at a time.
+    #[test]
+    fn machine_and_big_leaves_give_the_same_value() {
+        let b = Budget::default();
+        for (from, to, step) in [
+            (2_147_482_000i64, 2_147_485_000i64, "(1 + 1/t^2)*x + 3/t"),
+            (-700, -2, "(t - 7)/(t^2 + 3)*x - 5/t"),
+            (1, 3000, "(2*t + 1)/(3*t - 1)*x + 1/(t + 1)"),
+        ] {
+            let e = parse_expr(step).unwrap();
+            let naive =
+                rec_affine_naive("x", "t", from, to, q("1/3"), &e, &mut Env::new(), &b).unwrap();
+            let fast = ev(&format!("rec(x, t, {from}, {to}, 1/3, {step})"), &[]).unwrap();
+            assert_eq!(naive, fast, "{step} from {from}");
+        }
     }
 
     #[test]

@@ -84,6 +84,21 @@ impl IntRatFn {
     }
 }
 
+/// A polynomial with 64-bit coefficients (index = degree) at `t`, in 128-bit integers;
+/// `None` on overflow. The machine-integer fast paths of both engines' recurrences use it.
+pub fn horner_small(p: &[i64], t: i128) -> Option<i128> {
+    let mut acc: i128 = 0;
+    for &k in p.iter().rev() {
+        acc = acc.checked_mul(t)?.checked_add(i128::from(k))?;
+    }
+    Some(acc)
+}
+
+/// The 64-bit coefficients of a polynomial, when they all fit.
+pub fn small_coefficients(v: &[Integer]) -> Option<Vec<i64>> {
+    v.iter().map(Integer::to_i64).collect()
+}
+
 pub(super) fn horner(c: &[Integer], t: &Integer, out: &mut Integer) {
     out.assign(&c[c.len() - 1]);
     for k in (0..c.len() - 1).rev() {

@@ -218,11 +218,46 @@ pub(super) fn compiled_leaves(
         Integer::new(),
     );
     let mut g = Integer::new();
+    let small = SmallCoefficients::of(pf, qf);
+    // consecutive steps composed in 128-bit integers while they fit (the composition is
+    // associative on integer triples, so the result is the same exact value)
+    let mut group: Option<(i128, i128, i128)> = None;
+    let flush = |group: &mut Option<(i128, i128, i128)>,
+                 maps: &mut Vec<AffineMap>,
+                 total_bits: &mut u64|
+     -> Result<(), ExactError> {
+        if let Some((a, b, c)) = group.take() {
+            let m = AffineMap {
+                a: Integer::from(a),
+                b: Integer::from(b),
+                c: Integer::from(c),
+            };
+            *total_bits = total_bits.saturating_add(m.bits());
+            if *total_bits > budget.max_bits {
+                return Err(size_overrun(budget));
+            }
+            maps.push(m);
+        }
+        Ok(())
+    };
     let mut ti = from;
     for k in 0..count {
         if k % 4096 == 0 {
             budget.tick()?;
         }
+        if let Some(leaf) = small.as_ref().and_then(|s| s.leaf(&ti)) {
+            group = match group.map(|g| compose_small(leaf, g)) {
+                None => Some(leaf),
+                Some(Some(both)) => Some(both),
+                Some(None) => {
+                    flush(&mut group, &mut maps, &mut total_bits)?;
+                    Some(leaf)
+                }
+            };
+            ti += 1;
+            continue;
+        }
+        flush(&mut group, &mut maps, &mut total_bits)?;
         pf.eval_into(&ti, &mut pn, &mut pd);
         qf.eval_into(&ti, &mut qn, &mut qd);
         if pd == 0 || qd == 0 {
@@ -252,7 +287,73 @@ pub(super) fn compiled_leaves(
         maps.push(m);
         ti += 1;
     }
+    flush(&mut group, &mut maps, &mut total_bits)?;
     Ok((maps, total_bits))
+}
+
+/// `later ∘ earlier` on 128-bit triples (`AffineMap::after`), `None` on overflow.
+fn compose_small(
+    later: (i128, i128, i128),
+    earlier: (i128, i128, i128),
+) -> Option<(i128, i128, i128)> {
+    let (a2, b2, c2) = later;
+    let (a1, b1, c1) = earlier;
+    Some((
+        a2.checked_mul(a1)?,
+        a2.checked_mul(b1)?.checked_add(b2.checked_mul(c1)?)?,
+        c1.checked_mul(c2)?,
+    ))
+}
+
+/// Compiled coefficients whose polynomials have 64-bit coefficients: a step's map computed
+/// in 128-bit integers (the same map as `compiled_leaves`' big-integer path: each
+/// coefficient in lowest terms with a positive denominator, the least common denominator).
+struct SmallCoefficients {
+    pn: Vec<i64>,
+    pd: Vec<i64>,
+    qn: Vec<i64>,
+    qd: Vec<i64>,
+}
+
+impl SmallCoefficients {
+    fn of(pf: &IntRatFn, qf: &IntRatFn) -> Option<SmallCoefficients> {
+        use super::ratfn::small_coefficients as small;
+        Some(SmallCoefficients {
+            pn: small(&pf.num)?,
+            pd: small(&pf.den)?,
+            qn: small(&qf.num)?,
+            qd: small(&qf.den)?,
+        })
+    }
+
+    /// The step's map at `t`, or `None` (a value beyond 64 bits, or a zero denominator:
+    /// the big-integer path then computes or reports it).
+    fn leaf(&self, t: &Integer) -> Option<(i128, i128, i128)> {
+        let t = i128::from(t.to_i64()?);
+        let horner = |p: &[i64]| -> Option<i128> {
+            super::ratfn::horner_small(p, t).filter(|v| v.unsigned_abs() < 1 << 62)
+        };
+        let lowest = |n: i128, d: i128| -> Option<(i128, i128)> {
+            if d == 0 {
+                return None;
+            }
+            let g = gcd(n.unsigned_abs(), d.unsigned_abs()) as i128;
+            let (n, d) = if g > 1 { (n / g, d / g) } else { (n, d) };
+            Some(if d < 0 { (-n, -d) } else { (n, d) })
+        };
+        let (pn, pd) = lowest(horner(&self.pn)?, horner(&self.pd)?)?;
+        let (qn, qd) = lowest(horner(&self.qn)?, horner(&self.qd)?)?;
+        let c = (pd / gcd(pd as u128, qd as u128) as i128).checked_mul(qd)?;
+        Some(((c / pd).checked_mul(pn)?, (c / qd).checked_mul(qn)?, c))
+    }
+}
+
+/// Euclid's gcd (`gcd(0, 0) = 0`).
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 pub(super) fn size_overrun(budget: &Budget) -> ExactError {

@@ -195,11 +195,12 @@ impl SmallAffine {
             0
         };
         let reduce = |v: &Vec<Integer>| -> Option<Vec<i64>> {
-            let v: Vec<i64> = v
+            let v: Vec<Integer> = v
                 .iter()
                 .skip(shift.min(v.len()))
-                .map(|k| Integer::from(k / &g).to_i64())
-                .collect::<Option<Vec<i64>>>()?;
+                .map(|k| Integer::from(k / &g))
+                .collect();
+            let v = exact::small_coefficients(&v)?;
             Some(if v.is_empty() { vec![0] } else { v })
         };
         Some(SmallAffine {
@@ -213,13 +214,7 @@ impl SmallAffine {
     /// when all fit in 64 bits; `None` sends the step to the big-integer path.
     fn eval(&self, t: &Integer) -> Option<(i64, i64, i64)> {
         let t = i128::from(t.to_i64()?);
-        let horner = |p: &[i64]| -> Option<i64> {
-            let mut acc: i128 = 0;
-            for &k in p.iter().rev() {
-                acc = acc.checked_mul(t)?.checked_add(i128::from(k))?;
-            }
-            i64::try_from(acc).ok()
-        };
+        let horner = |p: &[i64]| -> Option<i64> { i64::try_from(exact::horner_small(p, t)?).ok() };
         let (mut a, mut b, mut c) = (horner(&self.a)?, horner(&self.b)?, horner(&self.c)?);
         if c < 0 {
             (a, b, c) = (a.checked_neg()?, b.checked_neg()?, c.checked_neg()?);
