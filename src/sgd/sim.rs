@@ -477,6 +477,12 @@ impl Sim {
     /// Before step `k`: its examples (drawn one step ahead, the next step's prefetched), and
     /// the twin run copied from the first where it starts.
     fn draw(&self, st: &mut State, k: usize, prefetch: bool) {
+        self.draw_index(st, k, prefetch);
+        self.start_twin(st);
+    }
+
+    /// The indices of step `k` become current, and the next step's are drawn.
+    fn draw_index(&self, st: &mut State, k: usize, prefetch: bool) {
         let xs = self.data.x.as_slice().expect("standard layout");
         let ys = self.data.y.as_slice().expect("contiguous");
         let d = self.data.d();
@@ -490,6 +496,11 @@ impl Sim {
                 }
             }
         }
+    }
+
+    /// The twin run starts (a copy of the first) at the current step if it has not yet:
+    /// from the first step with `full_twin`, else where the differing example is drawn.
+    fn start_twin(&self, st: &mut State) {
         if st.b.is_none()
             && (!self.share_until_split || st.idx.iter().any(|&i| self.twin.differs_at(i)))
         {
@@ -690,7 +701,9 @@ impl Sim {
                 if st.done {
                     continue;
                 }
-                self.draw(st, k, false);
+                if k == 0 {
+                    self.draw(st, 0, false);
+                }
                 let (i, next) = (st.idx[0], st.next[0]);
                 for twin in [false, true] {
                     let w = match (&st.b, twin) {
@@ -723,6 +736,14 @@ impl Sim {
                     c[t] = -alpha * (z[t] - y[t]);
                 }
             }
+            // the next step's indices now (each replica's draws in the same order), so that
+            // the random numbers are computed while the coefficients are; the examples of
+            // this step are in `rows`
+            if !last {
+                for st in sts.iter_mut().filter(|s| !s.done) {
+                    self.draw_index(st, k + 1, false);
+                }
+            }
             for (t, &(j, twin)) in runs[..m].iter().enumerate() {
                 let st = &mut sts[j];
                 let w = match (&mut st.b, twin) {
@@ -738,6 +759,9 @@ impl Sim {
             }
             for st in sts.iter_mut().filter(|s| !s.done) {
                 self.after_step(st, k);
+                if !last && !st.done {
+                    self.start_twin(st);
+                }
             }
         }
         sts.into_iter().map(|s| s.out).collect()
