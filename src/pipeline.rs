@@ -620,10 +620,10 @@ pub fn merge_shards(
                 return Ok(Vec::new());
             }
             let mine: Vec<&ShardPart> = parts.iter().map(|p| &p[k]).collect();
-            let points: Vec<decide::SweepPart> = mine
+            let points: Vec<&decide::SweepPart> = mine
                 .iter()
                 .filter_map(|p| match p {
-                    ShardPart::Points { sweep } => Some(sweep.clone()),
+                    ShardPart::Points { sweep } => Some(sweep),
                     _ => None,
                 })
                 .collect();

@@ -35,6 +35,14 @@ fn ok(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
+/// The command exits 2 with a message that says `says`.
+fn refused(args: &[&str], says: &str) {
+    let o = bin(args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(says), "{args:?}: {err}");
+}
+
 fn tmp(name: &str, text: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("stabcert-shard-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -131,12 +139,6 @@ fn simulate_shards_merge_bit_for_bit() {
     ]));
     assert_eq!(table, ok(&bin(&["simulate", &c])));
 
-    let refused = |args: &[&str], says: &str| {
-        let o = bin(args);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains(says), "{args:?}: {err}");
-    };
     refused(
         &["merge", &shards[0], &shards[1], &shards[2]],
         "shard 4/4 missing",
@@ -186,7 +188,5 @@ fn merge_refuses_changed_claim_files() {
     let table = ok(&bin(&["merge", &docs[1], &docs[0]]));
     assert_eq!(table, ok(&bin(&["check", &p])));
     std::fs::write(&f, std::fs::read_to_string(&f).unwrap().replace("20", "21")).unwrap();
-    let o = bin(&["merge", &docs[0], &docs[1]]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("claim files differ"));
+    refused(&["merge", &docs[0], &docs[1]], "claim files differ");
 }

@@ -251,9 +251,9 @@ pub fn sweep_part(claim: &Claim, opts: &Options) -> Option<SweepPart> {
 /// of [`decide`] gives when no budget ends a shard early (counts add up, the counterexample
 /// and first open point are those of the smallest enumeration index; the point count and
 /// stop are the whole run's in every part). An error names what does not fit together.
-pub fn merge_parts(claim: &Claim, parts: &[SweepPart]) -> Result<Vec<Outcome>, String> {
+pub fn merge_parts(claim: &Claim, parts: &[&SweepPart]) -> Result<Vec<Outcome>, String> {
     let (links, checks) = plan(claim);
-    let Some(first) = parts.first() else {
+    let Some(&first) = parts.first() else {
         return Err(format!("{}: no shard has a part of this claim", claim.id));
     };
     let mut res = SweepResult {
@@ -262,7 +262,8 @@ pub fn merge_parts(claim: &Claim, parts: &[SweepPart]) -> Result<Vec<Outcome>, S
         exhaustive: true,
         stopped: None,
     };
-    for SweepPart(p) in parts {
+    for part in parts {
+        let p = &part.0;
         if p.tallies.len() != checks.len() {
             return Err(format!(
                 "{}: a part has {} relations, the claim {}",

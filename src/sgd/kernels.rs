@@ -238,15 +238,7 @@ pub fn isa_for(len: usize) -> Isa {
 
 /// `dot` on a given instruction set (which must be available; the baseline otherwise).
 pub fn dot_with(isa: Isa, x: &[f64], y: &[f64]) -> f64 {
-    assert_eq!(x.len(), y.len(), "dot: lengths differ");
-    match isa {
-        // SAFETY: the instruction set was checked to be available on this machine
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 if isa.available() => unsafe { x86::dot_avx512(x, y) },
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2Fma if isa.available() => unsafe { x86::dot_avx2(x, y) },
-        _ => dot_scalar(x, y),
-    }
+    dot_fn(isa)(x, y)
 }
 
 /// `w += a x`, then `dot(xn, w)` of the updated `w`, in one pass over `w`: the bits of
@@ -259,21 +251,17 @@ pub fn axpy_dot(a: f64, x: &[f64], w: &mut [f64], xn: &[f64]) -> f64 {
 
 /// `axpy_dot` on a given instruction set (which must be available; the baseline otherwise).
 pub fn axpy_dot_with(isa: Isa, a: f64, x: &[f64], w: &mut [f64], xn: &[f64]) -> f64 {
+    axpy_dot_fn(isa)(a, x, w, xn)
+}
+
+/// The portable `axpy_dot`: [`axpy_scalar`], then [`dot_scalar`].
+fn axpy_dot_scalar(a: f64, x: &[f64], w: &mut [f64], xn: &[f64]) -> f64 {
     assert!(
         x.len() == w.len() && x.len() == xn.len(),
         "axpy_dot: lengths differ"
     );
-    match isa {
-        // SAFETY: the instruction set was checked to be available on this machine
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 if isa.available() => unsafe { x86::axpy_dot_avx512(a, x, w, xn) },
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2Fma if isa.available() => unsafe { x86::axpy_dot_avx2(a, x, w, xn) },
-        _ => {
-            axpy_scalar(a, x, w);
-            dot_scalar(xn, w)
-        }
-    }
+    axpy_scalar(a, x, w);
+    dot_scalar(xn, w)
 }
 
 /// `dot` on an instruction set resolved once: a function to call in a hot loop without
@@ -317,7 +305,7 @@ pub fn axpy_dot_fn(isa: Isa) -> fn(f64, &[f64], &mut [f64], &[f64]) -> f64 {
             // SAFETY: as above
             unsafe { x86::axpy_dot_avx2(a, x, w, xn) }
         },
-        _ => |a, x, w, xn| axpy_dot_with(Isa::Baseline, a, x, w, xn),
+        _ => axpy_dot_scalar,
     }
 }
 
