@@ -309,6 +309,48 @@ pub fn axpy_dot_fn(isa: Isa) -> fn(f64, &[f64], &mut [f64], &[f64]) -> f64 {
     }
 }
 
+/// The update-and-dot of two runs that share their examples (the twin runs of a replica at
+/// a step where both draw the same example, and the same next one): `(axpy_dot(a1, x, w1,
+/// xn), axpy_dot(a2, x, w2, xn))` bit for bit, loading `x` and `xn` once for both. A kernel
+/// exists where AVX-512 does (its 32 registers hold both runs' accumulators): see
+/// [`axpy_dot_pair_fn`]; elsewhere the caller makes two [`axpy_dot`] calls (the same bits).
+#[derive(Clone, Copy)]
+pub struct AxpyDotPair(PairKernel);
+
+type PairKernel = unsafe fn(f64, f64, &[f64], &mut [f64], &mut [f64], &[f64]) -> (f64, f64);
+
+impl AxpyDotPair {
+    /// The two updates and dot products. Panics if the lengths differ.
+    #[inline]
+    pub fn call(
+        self,
+        a1: f64,
+        a2: f64,
+        x: &[f64],
+        w1: &mut [f64],
+        w2: &mut [f64],
+        xn: &[f64],
+    ) -> (f64, f64) {
+        assert!(
+            x.len() == w1.len() && x.len() == w2.len() && x.len() == xn.len(),
+            "axpy_dot_pair: lengths differ"
+        );
+        // SAFETY: a kernel is only made for an instruction set found available
+        // (`axpy_dot_pair_fn`); the lengths are equal
+        unsafe { (self.0)(a1, a2, x, w1, w2, xn) }
+    }
+}
+
+/// The pair kernel ([`AxpyDotPair`]) when `isa` has one and is available; called through a
+/// plain function pointer (no dispatch per call).
+pub fn axpy_dot_pair_fn(isa: Isa) -> Option<AxpyDotPair> {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 if isa.available() => Some(AxpyDotPair(x86::axpy_dot_pair_avx512)),
+        _ => None,
+    }
+}
+
 /// The scalar twin of `dot`: the same order and the same roundings.
 pub fn dot_scalar(x: &[f64], y: &[f64]) -> f64 {
     assert_eq!(x.len(), y.len(), "dot: lengths differ");
@@ -497,6 +539,53 @@ mod x86 {
             s = xn[i].mul_add(w[i], s);
         }
         s
+    }
+
+    /// Two runs' `axpy_dot_avx512` on shared `x` and `xn`: per block of 32, each run's
+    /// update and its four accumulators, `x` and `xn` loaded once.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn axpy_dot_pair_avx512(
+        a1: f64,
+        a2: f64,
+        x: &[f64],
+        w1: &mut [f64],
+        w2: &mut [f64],
+        xn: &[f64],
+    ) -> (f64, f64) {
+        let n = x.len();
+        let blocks = n / BLOCK;
+        let (va1, va2) = (_mm512_set1_pd(a1), _mm512_set1_pd(a2));
+        let mut v1 = [_mm512_setzero_pd(); 4];
+        let mut v2 = [_mm512_setzero_pd(); 4];
+        for b in 0..blocks {
+            let i = b * BLOCK;
+            for r in 0..4 {
+                // SAFETY: i + 32 <= n for the four slices (equal lengths checked)
+                unsafe {
+                    let j = i + 8 * r;
+                    let xv = _mm512_loadu_pd(x.as_ptr().add(j));
+                    let xnv = _mm512_loadu_pd(xn.as_ptr().add(j));
+                    let p1 = w1.as_mut_ptr().add(j);
+                    let n1 = _mm512_fmadd_pd(va1, xv, _mm512_loadu_pd(p1));
+                    _mm512_storeu_pd(p1, n1);
+                    v1[r] = _mm512_fmadd_pd(xnv, n1, v1[r]);
+                    let p2 = w2.as_mut_ptr().add(j);
+                    let n2 = _mm512_fmadd_pd(va2, xv, _mm512_loadu_pd(p2));
+                    _mm512_storeu_pd(p2, n2);
+                    v2[r] = _mm512_fmadd_pd(xnv, n2, v2[r]);
+                }
+            }
+        }
+        for i in blocks * BLOCK..n {
+            w1[i] = a1.mul_add(x[i], w1[i]);
+            w2[i] = a2.mul_add(x[i], w2[i]);
+        }
+        let (mut s1, mut s2) = (reduce32_avx512(&v1), reduce32_avx512(&v2));
+        for i in blocks * BLOCK..n {
+            s1 = xn[i].mul_add(w1[i], s1);
+            s2 = xn[i].mul_add(w2[i], s2);
+        }
+        (s1, s2)
     }
 
     /// `exp_body` compiled with hardware FMA.
@@ -688,6 +777,42 @@ mod tests {
                     let z2 = dot_scalar(&xn[off..], &w2[off..]);
                     assert_eq!(z1.to_bits(), z2.to_bits(), "{} n={n} off={off}", isa.name());
                     assert!(w1.iter().zip(&w2).all(|(p, q)| p.to_bits() == q.to_bits()));
+                }
+            }
+        }
+    }
+
+    /// The pair kernel is two fused update-and-dots, bit for bit, every length and
+    /// alignment (where the machine has it).
+    #[test]
+    fn axpy_dot_pair_is_two_axpy_dots() {
+        for isa in ALL.into_iter().filter(|i| i.available()) {
+            let Some(pair) = axpy_dot_pair_fn(isa) else {
+                continue;
+            };
+            for n in (0..=70).chain([95, 96, 97, 256, 1000]) {
+                for off in 0..3 {
+                    let x = data(n + off, 5 + n as u64);
+                    let xn = data(n + off, 50 + n as u64);
+                    let w0 = data(n + off, 500 + n as u64);
+                    let u0 = data(n + off, 900 + n as u64);
+                    let (a1, a2) = (-0.3 + n as f64 / 77.0, 0.7 - n as f64 / 31.0);
+                    let (mut w1, mut u1) = (w0.clone(), u0.clone());
+                    let (z1, y1) = pair.call(
+                        a1,
+                        a2,
+                        &x[off..],
+                        &mut w1[off..],
+                        &mut u1[off..],
+                        &xn[off..],
+                    );
+                    let (mut w2, mut u2) = (w0.clone(), u0.clone());
+                    let z2 = axpy_dot_scalar(a1, &x[off..], &mut w2[off..], &xn[off..]);
+                    let y2 = axpy_dot_scalar(a2, &x[off..], &mut u2[off..], &xn[off..]);
+                    assert_eq!(z1.to_bits(), z2.to_bits(), "{} n={n} off={off}", isa.name());
+                    assert_eq!(y1.to_bits(), y2.to_bits(), "{} n={n} off={off}", isa.name());
+                    assert!(w1.iter().zip(&w2).all(|(p, q)| p.to_bits() == q.to_bits()));
+                    assert!(u1.iter().zip(&u2).all(|(p, q)| p.to_bits() == q.to_bits()));
                 }
             }
         }

@@ -514,50 +514,57 @@ impl Sim {
 
     /// After step `k`: the checkpoint's measurements if one falls there (every step with
     /// `each_step`), and the stop at the first value that is not finite.
+    #[inline]
     fn after_step(&self, st: &mut State, k: usize) {
+        if st.each_step || k + 1 == self.checkpoints[st.next_cp] {
+            self.measure_step(st, k);
+        }
+    }
+
+    /// [`Sim::after_step`] at a step that measures (kept out of line: most steps do not).
+    #[inline(never)]
+    fn measure_step(&self, st: &mut State, k: usize) {
         let xs = self.data.x.as_slice().expect("standard layout");
         let at_cp = k + 1 == self.checkpoints[st.next_cp];
-        if st.each_step || at_cp {
-            let z = self.example(xs, self.probe, false);
-            let (dist, probe) = self.measure(&st.a, st.b.as_ref(), z, &mut st.s);
-            if !(dist.is_finite()
-                && probe.is_finite()
-                && finite(&st.a.w)
-                && st.b.as_ref().is_none_or(|b| finite(&b.w)))
-            {
-                st.out.non_finite = Some(k + 1);
-                st.done = true;
-                return;
-            }
-            if at_cp {
-                st.out.dist.push(dist);
-                st.out.probe.push(probe);
-                let w = &st.a.w;
-                st.out
-                    .norm
-                    .push(w.iter().map(|v| v * v).sum::<f64>().sqrt());
-                let layers = self
-                    .model
-                    .layers()
-                    .into_iter()
-                    .map(|(_, r)| {
-                        let wl = &w[r.clone()];
-                        let norm = wl.iter().map(|v| v * v).sum::<f64>().sqrt();
-                        let dist = match &st.b {
-                            None => 0.0,
-                            Some(b) => wl
-                                .iter()
-                                .zip(&b.w[r])
-                                .map(|(x, y)| (x - y) * (x - y))
-                                .sum::<f64>()
-                                .sqrt(),
-                        };
-                        (dist, norm)
-                    })
-                    .collect();
-                st.out.layers.push(layers);
-                st.next_cp += 1;
-            }
+        let z = self.example(xs, self.probe, false);
+        let (dist, probe) = self.measure(&st.a, st.b.as_ref(), z, &mut st.s);
+        if !(dist.is_finite()
+            && probe.is_finite()
+            && finite(&st.a.w)
+            && st.b.as_ref().is_none_or(|b| finite(&b.w)))
+        {
+            st.out.non_finite = Some(k + 1);
+            st.done = true;
+            return;
+        }
+        if at_cp {
+            st.out.dist.push(dist);
+            st.out.probe.push(probe);
+            let w = &st.a.w;
+            st.out
+                .norm
+                .push(w.iter().map(|v| v * v).sum::<f64>().sqrt());
+            let layers = self
+                .model
+                .layers()
+                .into_iter()
+                .map(|(_, r)| {
+                    let wl = &w[r.clone()];
+                    let norm = wl.iter().map(|v| v * v).sum::<f64>().sqrt();
+                    let dist = match &st.b {
+                        None => 0.0,
+                        Some(b) => wl
+                            .iter()
+                            .zip(&b.w[r])
+                            .map(|(x, y)| (x - y) * (x - y))
+                            .sum::<f64>()
+                            .sqrt(),
+                    };
+                    (dist, norm)
+                })
+                .collect();
+            st.out.layers.push(layers);
+            st.next_cp += 1;
         }
     }
 
@@ -650,11 +657,16 @@ impl Sim {
         blocks.into_iter().flatten().collect()
     }
 
-    /// Replicas per lockstep block: 4 below dimension 512, then 2, so that the weights of
-    /// every run of a block stay in the first-level cache beside the examples they read
-    /// (measured: BENCHMARKS.md). Each replica's bits do not depend on it.
+    /// Replicas per lockstep block: 8 below dimension 128 (more exponentials per vectorised
+    /// coefficient pass), 4 below 512, then 2, so that the weights of every run of a block
+    /// stay in the first-level cache beside the examples they read (measured at d = 64,
+    /// 128, 256 and 512: BENCHMARKS.md). Each replica's bits do not depend on it.
     pub fn lanes(&self) -> usize {
-        if self.model.dim() < 512 { 4 } else { 2 }
+        match self.model.dim() {
+            ..128 => 8,
+            128..512 => 4,
+            _ => 2,
+        }
     }
 
     /// Whether replicas can run in lockstep ([`Sim::run_lanes`]): one example per step, no
@@ -672,11 +684,15 @@ impl Sim {
     /// the one it has alone ([`Sim::run_replica`], tested bit for bit); replicas stop at the
     /// first checkpoint that is not finite.
     pub fn run_lanes(&self, seed: u64, first: u64, count: usize) -> Vec<ReplicaOut> {
-        use super::kernels::{axpy_dot_fn, axpy_with, dot_fn, isa_for, logistic_coefs};
+        use super::kernels::{
+            axpy_dot_fn, axpy_dot_pair_fn, axpy_with, dot_fn, isa_for, logistic_coefs,
+        };
         assert!(count <= LANES, "run_lanes: at most LANES replicas");
         let xs = self.data.x.as_slice().expect("standard layout");
         let isa = isa_for(self.data.d());
         let (dot, axpy_dot) = (dot_fn(isa), axpy_dot_fn(isa));
+        // the pair kernel on the widest instruction set (the same bits on every one)
+        let pair = axpy_dot_pair_fn(super::kernels::isa());
         let logistic = matches!(self.model, Model::Logistic { .. });
         let steps = self.steps();
         let mut sts: Vec<State> = (0..count as u64)
@@ -744,18 +760,33 @@ impl Sim {
                     self.draw_index(st, k + 1, false);
                 }
             }
-            for (t, &(j, twin)) in runs[..m].iter().enumerate() {
+            let mut t = 0;
+            while t < m {
+                let (j, twin) = runs[t];
                 let st = &mut sts[j];
+                let (x, xn) = rows[t];
+                // a replica's two runs on the same examples: one pass over them
+                if let (Some(pair), Some(b), false) = (pair, st.b.as_mut(), last || twin)
+                    && t + 1 < m
+                    && runs[t + 1] == (j, true)
+                    && std::ptr::eq(x, rows[t + 1].0)
+                    && std::ptr::eq(xn, rows[t + 1].1)
+                {
+                    let (z1, z2) = pair.call(c[t], c[t + 1], x, &mut st.a.w, &mut b.w, xn);
+                    pending[j] = [Some(z1), Some(z2)];
+                    t += 2;
+                    continue;
+                }
                 let w = match (&mut st.b, twin) {
                     (Some(b), true) => &mut b.w,
                     _ => &mut st.a.w,
                 };
-                let (x, xn) = rows[t];
                 if last {
                     axpy_with(isa, c[t], x, w);
                 } else {
                     pending[j][usize::from(twin)] = Some(axpy_dot(c[t], x, w, xn));
                 }
+                t += 1;
             }
             for st in sts.iter_mut().filter(|s| !s.done) {
                 self.after_step(st, k);
