@@ -680,9 +680,10 @@ impl Sim {
     /// Replicas `first..first + count` (`count <= LANES`) advanced together, step by step:
     /// the dot products of every run of every replica, then their step coefficients in one
     /// vectorised pass (the logistic loss's exponentials across replicas,
-    /// [`super::kernels::logistic_coefs`]), then the updates. Each replica's arithmetic is
-    /// the one it has alone ([`Sim::run_replica`], tested bit for bit); replicas stop at the
-    /// first checkpoint that is not finite.
+    /// [`super::kernels::logistic_coefs`]), then the updates (a replica's two runs in one
+    /// pass where they share their examples, [`super::kernels::AxpyDotPair`]). Each
+    /// replica's arithmetic is the one it has alone ([`Sim::run_replica`], tested bit for
+    /// bit); replicas stop at the first checkpoint that is not finite.
     pub fn run_lanes(&self, seed: u64, first: u64, count: usize) -> Vec<ReplicaOut> {
         use super::kernels::{
             axpy_dot_fn, axpy_dot_pair_fn, axpy_with, dot_fn, isa_for, logistic_coefs,
