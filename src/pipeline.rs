@@ -521,6 +521,12 @@ pub enum ShardPart {
         /// the tallies of this shard's points
         sweep: decide::SweepPart,
     },
+    /// the claim has real parameters and is split by its integer points
+    /// ([`decide::splits_by_boxes`]): this shard's answers over their boxes
+    Boxes {
+        /// the provers' answers at this shard's points
+        boxes: decide::BoxPart,
+    },
     /// this shard decided the whole claim: its outcomes, kernel re-checks included (none
     /// when `only` leaves the claim out)
     Whole {
@@ -541,7 +547,8 @@ fn owner(k: usize, count: u64) -> u64 {
 
 /// One shard of a split run: per claim of `claims`, its part ([`ShardPart`]); `done(k)`
 /// is called as claim `k` finishes. Claims whose domain splits by points are swept over
-/// every `count`-th point; each other claim is decided whole by shard `k mod count`.
+/// every `count`-th point (the real boxes over them too, for claims with real
+/// parameters); each other claim is decided whole by shard `k mod count`.
 pub fn decide_shard(
     claims: &[Claim],
     only: &[String],
@@ -567,6 +574,8 @@ pub fn decide_shard(
                 }
             } else if let Some(sweep) = decide::sweep_part(c, &split) {
                 ShardPart::Points { sweep }
+            } else if let Some(boxes) = decide::box_part(c, &split) {
+                ShardPart::Boxes { boxes }
             } else if owner(k, shard.count) == shard.index {
                 ShardPart::Whole {
                     outcomes: kept_and_rechecked(c, only, decide_claim(c, opts))?,
@@ -594,13 +603,15 @@ pub enum MergeError {
 }
 
 /// The outcomes of one unsplit run from the parts of every shard (`parts[s][k]`: shard
-/// `s`'s part of claim `k`, shards in order): whole claims are taken from their shard,
-/// split ones merged ([`decide::merge_parts`]), then tried as identities and re-checked by
-/// the kernel as [`decide_claims`] does.
+/// `s`'s part of claim `k`, shards in order; `opts` the shards' options without the
+/// shard): whole claims are taken from their shard, split ones merged
+/// ([`decide::merge_parts`], [`decide::merge_boxes`]), then tried as identities and
+/// re-checked by the kernel as [`decide_claims`] does.
 pub fn merge_shards(
     claims: &[Claim],
     only: &[String],
     parts: &[Vec<ShardPart>],
+    opts: &Options,
 ) -> Result<Vec<Outcome>, MergeError> {
     check_only(claims, only)?;
     let count = parts.len() as u64;
@@ -629,6 +640,23 @@ pub fn merge_shards(
                 .collect();
             if points.len() == mine.len() {
                 let mut outs = decide::merge_parts(c, &points).map_err(MergeError::Mismatch)?;
+                settle_identities(c, &mut outs);
+                return Ok(kept_and_rechecked(c, only, outs)?);
+            }
+            let boxes: Vec<&decide::BoxPart> = mine
+                .iter()
+                .filter_map(|p| match p {
+                    ShardPart::Boxes { boxes } => Some(boxes),
+                    _ => None,
+                })
+                .collect();
+            if boxes.len() == mine.len() {
+                let opts = Options {
+                    identity_at: Some(identity_at_point),
+                    shard: None,
+                    ..opts.clone()
+                };
+                let mut outs = decide::merge_boxes(c, &opts, &boxes);
                 settle_identities(c, &mut outs);
                 return Ok(kept_and_rechecked(c, only, outs)?);
             }

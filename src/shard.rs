@@ -61,6 +61,23 @@ fn budgets_json(b: &Budgets) -> Value {
     })
 }
 
+/// The decision options a shard document records ([`budgets_json`]): the merge replays
+/// the sweeps of claims with real parameters under them.
+fn options_of(name: &str, v: &Value) -> Result<crate::decide::Options, CliError> {
+    let bad = || CliError::Input(format!("{name}: `options` unreadable"));
+    let nanos: u64 = v["time_per_claim_ns"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(bad)?;
+    Ok(crate::decide::Options {
+        time_per_claim: std::time::Duration::from_nanos(nanos),
+        max_boxes: v["boxes"].as_u64().ok_or_else(bad)?,
+        max_points: v["points"].as_u64().ok_or_else(bad)?,
+        seed: v["seed"].as_u64().ok_or_else(bad)?,
+        ..Default::default()
+    })
+}
+
 /// `stabcert check [PATH]... --shard i/N [--only ID]... [budgets]`: this shard's part of
 /// every claim, as a `check-shard` document.
 pub fn check_shard_document(
@@ -293,8 +310,9 @@ fn merge_check(
             .map_err(|e| CliError::Input(format!("{name}: `parts` unreadable: {e}")))?;
         parts.push(p);
     }
+    let opts = options_of(name, &first["options"])?;
     let outcomes =
-        pipeline::merge_shards(&catalogue.claims, &only, &parts).map_err(|e| match e {
+        pipeline::merge_shards(&catalogue.claims, &only, &parts, &opts).map_err(|e| match e {
             pipeline::MergeError::Mismatch(m) => CliError::Input(format!("merge: {m}")),
             pipeline::MergeError::Pipeline(p) => CliError::from(p),
         })?;

@@ -51,27 +51,26 @@ fn tmp(name: &str, text: &str) -> PathBuf {
     p
 }
 
-/// The paper's catalogue in three shards (30 of its 64 claims split point by point, the
-/// others spread whole), merged in a shuffled order: the same `check --json` document,
-/// byte for byte, as one run (the table is compared on a smaller file below).
+/// The paper's catalogue in three shards (30 of its 64 claims split point by point, 6 with
+/// real parameters split by the integer points under their boxes, the others spread
+/// whole), merged in a shuffled order: the same `check --json` document, byte for byte, as
+/// one run (the table is compared on a smaller file below).
 #[test]
 fn merged_shards_equal_one_run_on_the_papers_catalogue() {
     let one = ok(&bin(&["check", "--json"]));
     let mut files = Vec::new();
-    let mut split = 0;
+    let (mut split, mut boxes) = (0, 0);
     for i in [3, 1, 2] {
         let doc = ok(&bin(&["check", "--shard", &format!("{i}/3")]));
         let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
         assert_eq!(v["document"], "check-shard");
-        split = v["parts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["part"] == "points")
-            .count();
+        let parts = v["parts"].as_array().unwrap();
+        split = parts.iter().filter(|p| p["part"] == "points").count();
+        boxes = parts.iter().filter(|p| p["part"] == "boxes").count();
         files.push(tmp(&format!("paper{i}.json"), &doc));
     }
     assert!(split >= 20, "{split} claims split by points");
+    assert!(boxes >= 5, "{boxes} claims split by boxes");
     let mut args = vec!["merge".to_string(), "--json".into()];
     args.extend(files.iter().map(|f| f.display().to_string()));
     let merged = ok(&bin(&args.iter().map(String::as_str).collect::<Vec<_>>()));
@@ -100,7 +99,7 @@ fn a_split_claim_keeps_the_smallest_counterexample() {
     for p in &parts {
         assert!(matches!(p[0], pipeline::ShardPart::Points { .. }));
     }
-    let merged = pipeline::merge_shards(&claims, &[], &parts).unwrap();
+    let merged = pipeline::merge_shards(&claims, &[], &parts, &opts).unwrap();
     assert_eq!(one[0].verdict, Verdict::Refuted);
     assert_eq!(one[0].failures, 6);
     let cx = one[0].counterexample.as_ref().unwrap();
@@ -109,6 +108,71 @@ fn a_split_claim_keeps_the_smallest_counterexample() {
     for (a, b) in one.iter().zip(&merged) {
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
     }
+}
+
+/// Claims with real parameters split by the integer points under their boxes: the merge
+/// gives one run's outcomes (compared in full) whether a relation's state stays that of a
+/// first point until a counterexample (n a <= 15 first fails at n = 16, a = 1, in the
+/// first of three shards), changes after the first point (sides equal as functions: branch
+/// and bound fails at n = 1, the identity prover closes the box and goes first at every
+/// later point; a relation left undecided at n = 1, after which the later points get the
+/// smaller budget: the merge decides those points itself), or in a chain; and when a
+/// shard's answers are missing altogether.
+#[test]
+fn claims_with_real_parameters_split_by_boxes() {
+    let claims = vec![
+        ClaimBuilder::new("line")
+            .param("n in 1..=20")
+            .param("a in [0, 1]")
+            .holds("n*a <= 15")
+            .build()
+            .unwrap(),
+        ClaimBuilder::new("identity")
+            .param("n in 1..=6")
+            .param("a in [0, 1]")
+            .holds("n*exp(a)*exp(-a) <= n")
+            .build()
+            .unwrap(),
+        ClaimBuilder::new("open")
+            .param("n in 1..=6")
+            .param("a in [0, 1]")
+            .holds("exp(a)*exp(-a) <= 1 + (a - 1/3)^2*n/10^24")
+            .build()
+            .unwrap(),
+        ClaimBuilder::new("chain")
+            .param("n in 2..=12")
+            .param("a in (0, 1/2]")
+            .chain(["a^n", "<=", "a^2", "<=", "a", "<", "1"])
+            .build()
+            .unwrap(),
+    ];
+    let opts = Options::default();
+    let one = pipeline::decide_claims(&claims, &[], &opts).unwrap();
+    assert_eq!(one[0].verdict, Verdict::Refuted);
+    assert_eq!(one[0].counterexample.as_ref().unwrap().point[0].1, 16);
+    assert_eq!(one[1].verdict, Verdict::Certified);
+    assert_eq!(one[2].verdict, Verdict::Undecided);
+    let mut parts: Vec<Vec<pipeline::ShardPart>> = (0..3)
+        .map(|index| {
+            pipeline::decide_shard(&claims, &[], &opts, Shard { index, count: 3 }, &|_| {}).unwrap()
+        })
+        .collect();
+    for p in &parts {
+        assert!(
+            p.iter()
+                .all(|c| matches!(c, pipeline::ShardPart::Boxes { .. }))
+        );
+    }
+    let merged = pipeline::merge_shards(&claims, &[], &parts, &opts).unwrap();
+    assert_eq!(format!("{one:?}"), format!("{merged:?}"));
+    // the second shard's answers lost: the merge decides its points itself
+    let empty: pipeline::ShardPart =
+        serde_json::from_value(serde_json::json!({"part": "boxes", "boxes": []})).unwrap();
+    for c in &mut parts[1] {
+        *c = empty.clone();
+    }
+    let merged = pipeline::merge_shards(&claims, &[], &parts, &opts).unwrap();
+    assert_eq!(format!("{one:?}"), format!("{merged:?}"));
 }
 
 /// Monte Carlo shards by ranges of stream numbers, each on its own thread count, merge into

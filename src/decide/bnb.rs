@@ -176,7 +176,7 @@ const TAYLOR_ORDER: u32 = 4;
 /// Largest derivative (expression nodes) a Taylor form evaluates.
 const TAYLOR_MAX_NODES: usize = 20_000;
 
-#[derive(Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct BoxResult {
     pub(super) proven: u64,
     pub(super) points: u64,

@@ -77,7 +77,8 @@ pub struct Options {
     /// whether boxes are tried first with `f64` enclosures (outward rounded) before MPFR;
     /// off, every box goes to MPFR (tests compare the two)
     pub f64_rung: bool,
-    /// decide only this shard's points of a point sweep ([`sweep_part`]); `None`: all
+    /// decide only this shard's points of a point sweep ([`sweep_part`]) or this shard's
+    /// boxes ([`box_part`]); `None`: all
     pub shard: Option<Shard>,
 }
 
@@ -186,12 +187,18 @@ pub fn each_fixed_point(
 /// step for a chain), and runs its searches. A `[[symbolic]]` table has no relation for this
 /// engine (no outcome): [`crate::pipeline::decide_claim`] routes it to the symbolic engine.
 pub fn decide(claim: &Claim, opts: &Options) -> Vec<Outcome> {
+    decide_with(claim, opts, None)
+}
+
+/// [`decide`], the sweep taking shards' answers where they are what it computes
+/// ([`merge_boxes`]).
+fn decide_with(claim: &Claim, opts: &Options, answers: Option<&sweep::BoxAnswers>) -> Vec<Outcome> {
     let (links, checks) = plan(claim);
     let deadline = Instant::now() + opts.time_per_claim;
     if let Some(k) = &claim.best_constant {
         return vec![best_constant(claim, k, &links, &checks[0], opts, deadline)];
     }
-    let res = sweep(claim, &links, &checks, opts, deadline);
+    let (res, _) = sweep::sweep_with(claim, &links, &checks, opts, deadline, answers);
     let mut outs = outcomes(claim, &links, &checks, &res);
     if claim.threshold.is_none() {
         relax_sampled(claim, &mut outs, opts, deadline);
@@ -222,9 +229,10 @@ pub struct SweepPart(SweepResult);
 
 /// Whether a claim's domain is split point by point across shards: a `holds` or chain
 /// whose parameters are all enumerated exactly (integer ranges without `sample`, sets,
-/// fixed values), with no search. Other claims (real parameters, sampled ranges, searches,
-/// symbolic tables) are decided whole by one shard: their branch and bound, relaxations
-/// and searches carry state from point to point.
+/// fixed values), with no search. Claims with real parameters are split by the integer
+/// points under their boxes ([`splits_by_boxes`]); others (sampled ranges, searches,
+/// symbolic tables) are decided whole by one shard: their relaxations and searches carry
+/// state from point to point.
 pub fn splits_by_points(claim: &Claim) -> bool {
     use crate::expr::DomainSpec;
     matches!(claim.body, Body::Holds(_) | Body::Chain { .. })
@@ -234,6 +242,58 @@ pub fn splits_by_points(claim: &Claim) -> bool {
             DomainSpec::Real { .. } => false,
             d => !d.is_sampled(),
         })
+}
+
+/// Whether a claim with real parameters is split across shards by its integer points
+/// (each shard decides the real boxes over its points; [`box_part`], [`merge_boxes`]): a
+/// `holds` or chain with a real parameter, its other parameters enumerated exactly, no
+/// search, and no equality (an equality over a box is sampled point by point, in order).
+pub fn splits_by_boxes(claim: &Claim) -> bool {
+    use crate::expr::DomainSpec;
+    matches!(claim.body, Body::Holds(_) | Body::Chain { .. })
+        && claim.threshold.is_none()
+        && claim.best_constant.is_none()
+        && claim
+            .params
+            .iter()
+            .any(|p| matches!(p.domain, DomainSpec::Real { .. }))
+        && claim.params.iter().all(|p| !p.domain.is_sampled())
+        && plan(claim).1.iter().all(|c| c.rel != Rel::Eq)
+}
+
+/// A shard's answers for a claim with real parameters ([`splits_by_boxes`]): per
+/// enumeration index of its integer points, per relation, what the provers found over the
+/// point's real box, decided as the first point of a sweep would be. Serialised into
+/// `check --shard` documents; [`merge_boxes`] replays the sweep with them.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct BoxPart(Vec<(u64, Vec<Option<sweep::Found>>)>);
+
+/// The answers of `claim`'s boxes over the integer points of `opts.shard`
+/// ([`splits_by_boxes`] claims only; `None` for others).
+pub fn box_part(claim: &Claim, opts: &Options) -> Option<BoxPart> {
+    if !splits_by_boxes(claim) || opts.shard.is_none() {
+        return None;
+    }
+    let (links, checks) = plan(claim);
+    let deadline = Instant::now() + opts.time_per_claim;
+    let (_, found) = sweep::sweep_with(claim, &links, &checks, opts, deadline, None);
+    Some(BoxPart(found.into_iter().collect()))
+}
+
+/// The outcomes of a [`splits_by_boxes`] claim from its shards' answers: one run's sweep
+/// (`opts` without a shard), which takes a shard's answer wherever the relation's state is
+/// the one the shard assumed (no counterexample, no open box and no preferred prover yet:
+/// the provers at a point then compute exactly that answer) and decides the other points
+/// itself (after a first open box, with the smaller budget one run uses). So the outcomes
+/// are [`decide`]'s, whatever the shards left out.
+pub fn merge_boxes(claim: &Claim, opts: &Options, parts: &[&BoxPart]) -> Vec<Outcome> {
+    let mut answers = sweep::BoxAnswers::new();
+    for part in parts {
+        for (at, found) in &part.0 {
+            answers.insert(*at, found.clone());
+        }
+    }
+    decide_with(claim, opts, Some(&answers))
 }
 
 /// The sweep of `claim` over the points of `opts.shard` ([`splits_by_points`] claims only;

@@ -103,8 +103,16 @@ pub(super) struct Sweep<'a> {
     /// the claim compiled for the `f64` rung of branch and bound (claims with real
     /// parameters, the rung on)
     pub(super) f64: Option<F64Claim>,
-    /// integer points (with their real boxes) not yet decided (see [`Sweep::flush`])
-    pub(super) box_batch: Vec<BoxJob>,
+    /// integer points (with their real boxes) not yet decided, with their enumeration
+    /// index (see [`Sweep::flush`])
+    pub(super) box_batch: Vec<(u64, BoxJob)>,
+    /// shards' answers for the boxes of integer points (see [`sweep_with`])
+    pub(super) answers: Option<&'a BoxAnswers>,
+    /// this shard's answers (a sweep under [`Options::shard`] with real parameters)
+    pub(super) found: BoxAnswers,
+    /// per relation, whether this shard refuted it at one of its points (its later points
+    /// need no answer for it: the merged sweep stops there or earlier)
+    pub(super) shard_failed: Vec<bool>,
     /// the size of the next batch of `box_batch`: 1, 2, 4, … up to [`BOX_BATCH`], so that
     /// what the first points find (a refutation, an open box, a prover that works) shapes
     /// the work on the next ones early, as in a sequential sweep
@@ -166,10 +174,26 @@ pub(super) fn sweep(
     opts: &Options,
     deadline: Instant,
 ) -> SweepResult {
+    sweep_with(claim, links, checks, opts, deadline, None).0
+}
+
+/// [`sweep`] that takes the answers of shards ([`BoxAnswers`]) where they are what it would
+/// compute, and, under [`Options::shard`] for a claim with real parameters, decides only its
+/// own integer points' boxes, each as the first point of a sweep would be decided, and
+/// returns those answers (the tallies are then not the claim's).
+pub(super) fn sweep_with(
+    claim: &Claim,
+    links: &[Expr],
+    checks: &[Check],
+    opts: &Options,
+    deadline: Instant,
+    answers: Option<&BoxAnswers>,
+) -> (SweepResult, BoxAnswers) {
     let is_real = |p: &Param| matches!(p.domain, DomainSpec::Real { .. });
     let (reals, nonreal): (Vec<usize>, Vec<usize>) =
         (0..claim.params.len()).partition(|&i| is_real(&claim.params[i]));
     let mut sw = Sweep::new(claim, links, checks, opts, deadline, nonreal, reals);
+    sw.answers = answers;
     let real_names: Vec<&str> = sw
         .reals
         .iter()
@@ -197,12 +221,16 @@ pub(super) fn sweep(
         sw.run(0);
     }
     sw.flush();
-    SweepResult {
-        tallies: sw.tallies,
-        points: sw.points,
-        exhaustive: sw.exhaustive,
-        stopped: sw.stopped,
-    }
+    let found = std::mem::take(&mut sw.found);
+    (
+        SweepResult {
+            tallies: sw.tallies,
+            points: sw.points,
+            exhaustive: sw.exhaustive,
+            stopped: sw.stopped,
+        },
+        found,
+    )
 }
 
 /// A callback over enumerated points (false stops the sweep).
@@ -279,6 +307,9 @@ impl<'a> Sweep<'a> {
             f64,
             box_batch: Vec::new(),
             box_batch_size: 1,
+            answers: None,
+            found: BoxAnswers::new(),
+            shard_failed: vec![false; checks.len()],
         }
     }
 }
@@ -586,7 +617,14 @@ impl Sweep<'_> {
         // relations over boxes are decided in parallel batches of integer points; an
         // equality is sampled point by point, so its claim stays sequential
         if self.checks.iter().all(|c| c.rel != Rel::Eq) {
-            self.box_batch.push((self.point.clone(), dims));
+            let at = self.enumerated;
+            self.enumerated += 1;
+            if let Some(sh) = self.opts.shard
+                && at % sh.count != sh.index
+            {
+                return; // another shard's point
+            }
+            self.box_batch.push((at, (self.point.clone(), dims)));
             if self.box_batch.len() >= self.box_batch_size {
                 self.flush();
                 self.box_batch_size = (self.box_batch_size * 2).min(BOX_BATCH);
@@ -637,8 +675,15 @@ impl Sweep<'_> {
         if jobs.is_empty() {
             return;
         }
-        let snaps: Vec<Snap> = self.tallies.iter().map(Snap::of).collect();
+        // a shard decides each of its points as the first of a sweep (see `sweep_with`)
+        let shard = self.opts.shard.is_some();
+        let snaps: Vec<Snap> = if shard {
+            self.shard_failed.iter().map(|&f| Snap::fresh(f)).collect()
+        } else {
+            self.tallies.iter().map(Snap::of).collect()
+        };
         let ctx = self.ctx();
+        let answers = self.answers;
         // the earliest job of the batch where each relation failed so far: later jobs skip
         // it (their results would be ignored anyway, whichever thread got there first)
         let failed_at: Vec<std::sync::atomic::AtomicUsize> = (0..ctx.checks.len())
@@ -647,14 +692,24 @@ impl Sweep<'_> {
         let results: Vec<Vec<Option<Found>>> = jobs
             .par_iter()
             .enumerate()
-            .map(|(j, (point, dims))| {
+            .map(|(j, (at, (point, dims)))| {
                 (0..ctx.checks.len())
                     .map(|k| {
                         use std::sync::atomic::Ordering::Relaxed;
                         if snaps[k].failures > 0 || failed_at[k].load(Relaxed) < j {
                             return None;
                         }
-                        let found = ctx.boxes_at(point, dims, k, snaps[k]);
+                        // a shard's answer is what this sweep computes where the relation's
+                        // state is still that of a sweep's first point
+                        let given = answers
+                            .and_then(|a| a.get(at))
+                            .and_then(|v| v.get(k))
+                            .and_then(Option::as_ref)
+                            .filter(|_| snaps[k].is_fresh());
+                        let found = match given {
+                            Some(f) => f.clone(),
+                            None => ctx.boxes_at(point, dims, k, snaps[k]),
+                        };
                         if found.r.counterexample.is_some() {
                             failed_at[k].fetch_min(j, Relaxed);
                         }
@@ -663,6 +718,26 @@ impl Sweep<'_> {
                     .collect()
             })
             .collect();
+        if shard {
+            if Instant::now() > self.deadline {
+                // answers cut by the time budget are not what one run computes: the merge
+                // decides these points itself
+                self.stopped = Some(Reason::TimeBudget {
+                    limit: self.opts.time_per_claim,
+                    points: self.points,
+                });
+                return;
+            }
+            for ((at, _), rs) in jobs.iter().zip(results) {
+                for (k, r) in rs.iter().enumerate() {
+                    if r.as_ref().is_some_and(|f| f.r.counterexample.is_some()) {
+                        self.shard_failed[k] = true;
+                    }
+                }
+                self.found.insert(*at, rs);
+            }
+            return;
+        }
         for rs in results {
             for (k, r) in rs.into_iter().enumerate() {
                 if let Some(r) = r
@@ -707,6 +782,11 @@ const BOX_BATCH: usize = 32;
 /// An integer point and the real box over it.
 pub(super) type BoxJob = (Vec<(String, Rational)>, Vec<RealDim>);
 
+/// What shards found at the integer points of a claim with real parameters: per
+/// enumeration index, per relation, the provers' result (`None` where the shard needed
+/// none: the relation was refuted at an earlier point of that shard).
+pub(super) type BoxAnswers = std::collections::BTreeMap<u64, Vec<Option<Found>>>;
+
 /// A relation's tally as the provers at a point need it.
 #[derive(Clone, Copy)]
 struct Snap {
@@ -717,6 +797,20 @@ struct Snap {
 }
 
 impl Snap {
+    /// The state of a relation at the first point of a sweep (or refuted, `failed`).
+    fn fresh(failed: bool) -> Snap {
+        Snap {
+            failures: u64::from(failed),
+            undecided: false,
+            first: None,
+        }
+    }
+
+    /// Whether the provers at a point see what they see at a sweep's first point.
+    fn is_fresh(&self) -> bool {
+        self.failures == 0 && !self.undecided && self.first.is_none()
+    }
+
     fn of(t: &Tally) -> Snap {
         Snap {
             failures: t.failures,
@@ -727,7 +821,8 @@ impl Snap {
 }
 
 /// What the provers found for one relation at one integer point.
-struct Found {
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(super) struct Found {
     r: BoxResult,
     /// what the reader must know
     note: Option<Reason>,
