@@ -134,7 +134,8 @@ Exit status:
         fail_on: Vec<FailOn>,
         /// run shard I of N (1 <= I <= N) and print its part as a JSON shard document;
         /// `stabcert merge` combines the N documents into what one run prints. Claims over
-        /// enumerated points are split point by point, the others spread whole over the shards
+        /// enumerated points are split point by point, claims with real parameters by the
+        /// integer points under their boxes, the others spread whole over the shards
         #[arg(long, value_name = "I/N", value_parser = stabcert::shard::parse_shard,
               conflicts_with_all = ["json", "fail_on"])]
         shard: Option<stabcert::decide::Shard>,

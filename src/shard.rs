@@ -6,10 +6,14 @@
 //!   no real parameter, sampled range or search) is split point by point: every shard walks
 //!   the whole enumeration (so point counts and point budgets are the whole run's) and
 //!   decides the points whose index is its own modulo N; merging adds the counts and keeps
-//!   the counterexample of the smallest index. Any other claim is decided whole by shard
-//!   `k mod N` (k its position in the files), since its branch and bound, relaxation and
-//!   searches carry state from point to point. The merge re-runs what follows a sweep in
-//!   one run: identities on the domain and the kernel's re-check.
+//!   the counterexample of the smallest index. A claim with real parameters is split by
+//!   the integer points under its boxes: each shard decides its points' boxes as a sweep's
+//!   first point would be, and the merge replays one run's sweep with those answers
+//!   ([`crate::decide::merge_boxes`]: an answer is taken only where the relation's state is
+//!   still a first point's). Any other claim is decided whole by shard `k mod N` (k its
+//!   position in the files), since its relaxation and searches carry state from point to
+//!   point. The merge re-runs what follows a sweep in one run: identities on the domain and
+//!   the kernel's re-check.
 //! - `simulate`: shard i of N runs the replicas (stream numbers) `[iR/N, (i+1)R/N)` and
 //!   keeps every replica's measurements (as f64 bit patterns); the merge summarises them in
 //!   replica order, as one run does.
