@@ -247,7 +247,7 @@ pub fn identity_at_point(
     (ans.status == "proved").then(|| ans.reason.unwrap_or_default().replace('\n', " "))
 }
 
-/// Most terms [`unroll`] writes out per sum or product.
+/// Most terms `unroll` writes out per sum or product.
 pub const MAX_UNROLLED: i64 = 64;
 
 /// `e` with every sum and product whose bounds are constants written out term by term

@@ -21,6 +21,11 @@
 //! A chain `E1 r1 E2 r2 E3` is decided as its steps `<id>.step<k>` and as its conclusion
 //! `<id>` (`E1 r E_last`, r the composition of the r_k).
 //!
+//! A split run's parts are made and merged here too: a shard sweeps every N-th point
+//! ([`sweep_part`], [`merge_parts`]) or decides the real boxes over every N-th integer
+//! point, which the merge's replay of one run's sweep takes where the state allows
+//! ([`box_part`], [`merge_boxes`]).
+//!
 //! The module owns the plan (which relations a claim decides) and the outcomes; its private
 //! parts: `sweep` enumerates and samples domains, `ladder` decides one exact point (exact,
 //! then intervals, then `monomial` comparison), `bnb` covers real boxes and minimises

@@ -1,7 +1,8 @@
 //! The sweep over a claim's domain: integer, fixed and set parameters enumerated in
 //! lexicographic order (or sampled, log-spaced plus seeded random points), each point handed
 //! to the [`ladder`](super::ladder), or its real box to [`bnb`](super::bnb); the tallies per
-//! relation.
+//! relation. Under a shard it decides only the shard's points (or their boxes, returning
+//! the answers), and it replays a sweep with the shards' answers ([`sweep_with`]).
 
 use super::algebra::{self, Answer};
 use super::bnb::{BOX_POINT_MAX_PREC, BoxResult, BranchAndBound, F64Claim, simplest_in, to_point};

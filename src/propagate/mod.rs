@@ -1,6 +1,6 @@
 //! Twin-SGD constructions given by their loss, decided by propagating the law of the pair
 //! of iterates (w_t, w'_t) over the index draws: exactly for losses whose values are
-//! rational at rational points, with rigorous boxes for the others ([`interval`]).
+//! rational at rational points, with rigorous boxes for the others (`interval`).
 //!
 //! The loss is an expression of the claim language in the weights (`w`, or `w1`, `w2`, …)
 //! and the fields of an example (`x`, `y`, or any names). Its gradient is derived from the
@@ -262,7 +262,7 @@ fn dual(e: &Expr, vals: &HashMap<&str, Dual>, d: usize) -> Result<Dual, Propagat
 
 /// Why `e` may be irrational at rational points: `exp`, `ln`, `sqrt`, a power whose
 /// exponent is not an integer literal, or a binder. A loss with such a part is propagated
-/// with boxes ([`interval`]); the data (examples, start, step) must be rational.
+/// with boxes (`interval`); the data (examples, start, step) must be rational.
 pub fn irrational_part(e: &Expr) -> Option<String> {
     match e {
         Expr::Num(_) | Expr::Var(_) => None,
@@ -281,7 +281,7 @@ pub fn irrational_part(e: &Expr) -> Option<String> {
 
 impl LossConstruction {
     /// Whether the loss makes iterates irrational, so that the law is propagated with
-    /// boxes that enclose them ([`interval`]) instead of exact rationals.
+    /// boxes that enclose them (`interval`) instead of exact rationals.
     pub fn needs_boxes(&self) -> bool {
         irrational_part(&self.loss).is_some()
     }

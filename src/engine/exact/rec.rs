@@ -54,7 +54,7 @@ fn parallel() -> bool {
 }
 
 /// Composes `maps[0]` first, then `maps[1]`, …, by a balanced product tree; the two halves of
-/// large trees run on two threads when [`parallel`] (the same exact value either way).
+/// large trees run on two threads when `parallel` (the same exact value either way).
 pub fn compose_tree(maps: &[AffineMap]) -> AffineMap {
     fn go(maps: &[AffineMap], depth: u32) -> AffineMap {
         match maps.len() {
