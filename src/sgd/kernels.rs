@@ -311,9 +311,11 @@ pub fn axpy_dot_fn(isa: Isa) -> fn(f64, &[f64], &mut [f64], &[f64]) -> f64 {
 
 /// The update-and-dot of two runs that share their examples (the twin runs of a replica at
 /// a step where both draw the same example, and the same next one): `(axpy_dot(a1, x, w1,
-/// xn), axpy_dot(a2, x, w2, xn))` bit for bit, loading `x` and `xn` once for both. A kernel
-/// exists where AVX-512 does (its 32 registers hold both runs' accumulators): see
-/// [`axpy_dot_pair_fn`]; elsewhere the caller makes two [`axpy_dot`] calls (the same bits).
+/// xn), axpy_dot(a2, x, w2, xn))` bit for bit, loading `x` and `xn` once for both. Kernels
+/// exist for AVX-512 (its 32 registers hold both runs' accumulators) and AVX2 (whose 16 do
+/// not: some accumulators live in memory, and still it saves loads; measured 6.5% at
+/// d = 64 against two AVX2 calls): see [`axpy_dot_pair_fn`]; on the baseline the caller
+/// makes two [`axpy_dot`] calls (the same bits).
 #[derive(Clone, Copy)]
 pub struct AxpyDotPair(PairKernel);
 
@@ -347,6 +349,8 @@ pub fn axpy_dot_pair_fn(isa: Isa) -> Option<AxpyDotPair> {
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 if isa.available() => Some(AxpyDotPair(x86::axpy_dot_pair_avx512)),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2Fma if isa.available() => Some(AxpyDotPair(x86::axpy_dot_pair_avx2)),
         _ => None,
     }
 }
@@ -539,6 +543,53 @@ mod x86 {
             s = xn[i].mul_add(w[i], s);
         }
         s
+    }
+
+    /// Two runs' `axpy_dot_avx2` on shared `x` and `xn`: per block of 32, each run's
+    /// update and its eight accumulators, `x` and `xn` loaded once.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn axpy_dot_pair_avx2(
+        a1: f64,
+        a2: f64,
+        x: &[f64],
+        w1: &mut [f64],
+        w2: &mut [f64],
+        xn: &[f64],
+    ) -> (f64, f64) {
+        let n = x.len();
+        let blocks = n / BLOCK;
+        let (va1, va2) = (_mm256_set1_pd(a1), _mm256_set1_pd(a2));
+        let mut v1 = [_mm256_setzero_pd(); 8];
+        let mut v2 = [_mm256_setzero_pd(); 8];
+        for b in 0..blocks {
+            let i = b * BLOCK;
+            for r in 0..8 {
+                // SAFETY: i + 32 <= n for the four slices (equal lengths checked)
+                unsafe {
+                    let j = i + 4 * r;
+                    let xv = _mm256_loadu_pd(x.as_ptr().add(j));
+                    let xnv = _mm256_loadu_pd(xn.as_ptr().add(j));
+                    let p1 = w1.as_mut_ptr().add(j);
+                    let n1 = _mm256_fmadd_pd(va1, xv, _mm256_loadu_pd(p1));
+                    _mm256_storeu_pd(p1, n1);
+                    v1[r] = _mm256_fmadd_pd(xnv, n1, v1[r]);
+                    let p2 = w2.as_mut_ptr().add(j);
+                    let n2 = _mm256_fmadd_pd(va2, xv, _mm256_loadu_pd(p2));
+                    _mm256_storeu_pd(p2, n2);
+                    v2[r] = _mm256_fmadd_pd(xnv, n2, v2[r]);
+                }
+            }
+        }
+        for i in blocks * BLOCK..n {
+            w1[i] = a1.mul_add(x[i], w1[i]);
+            w2[i] = a2.mul_add(x[i], w2[i]);
+        }
+        let (mut s1, mut s2) = (reduce32_avx2(&v1), reduce32_avx2(&v2));
+        for i in blocks * BLOCK..n {
+            s1 = xn[i].mul_add(w1[i], s1);
+            s2 = xn[i].mul_add(w2[i], s2);
+        }
+        (s1, s2)
     }
 
     /// Two runs' `axpy_dot_avx512` on shared `x` and `xn`: per block of 32, each run's
