@@ -545,99 +545,84 @@ mod x86 {
         s
     }
 
-    /// Two runs' `axpy_dot_avx2` on shared `x` and `xn`: per block of 32, each run's
-    /// update and its eight accumulators, `x` and `xn` loaded once.
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn axpy_dot_pair_avx2(
-        a1: f64,
-        a2: f64,
-        x: &[f64],
-        w1: &mut [f64],
-        w2: &mut [f64],
-        xn: &[f64],
-    ) -> (f64, f64) {
-        let n = x.len();
-        let blocks = n / BLOCK;
-        let (va1, va2) = (_mm256_set1_pd(a1), _mm256_set1_pd(a2));
-        let mut v1 = [_mm256_setzero_pd(); 8];
-        let mut v2 = [_mm256_setzero_pd(); 8];
-        for b in 0..blocks {
-            let i = b * BLOCK;
-            for r in 0..8 {
-                // SAFETY: i + 32 <= n for the four slices (equal lengths checked)
-                unsafe {
-                    let j = i + 4 * r;
-                    let xv = _mm256_loadu_pd(x.as_ptr().add(j));
-                    let xnv = _mm256_loadu_pd(xn.as_ptr().add(j));
-                    let p1 = w1.as_mut_ptr().add(j);
-                    let n1 = _mm256_fmadd_pd(va1, xv, _mm256_loadu_pd(p1));
-                    _mm256_storeu_pd(p1, n1);
-                    v1[r] = _mm256_fmadd_pd(xnv, n1, v1[r]);
-                    let p2 = w2.as_mut_ptr().add(j);
-                    let n2 = _mm256_fmadd_pd(va2, xv, _mm256_loadu_pd(p2));
-                    _mm256_storeu_pd(p2, n2);
-                    v2[r] = _mm256_fmadd_pd(xnv, n2, v2[r]);
+    /// Two runs' fused update-and-dot on shared `x` and `xn` (`$regs` registers of `$w`
+    /// lanes per block of 32, each run's accumulators as in its single kernel; `x` and `xn`
+    /// loaded once): the AVX2 and AVX-512 pair kernels, the same code on two register
+    /// widths.
+    macro_rules! pair_kernel {
+        ($name:ident, $feature:literal, $regs:literal, $w:literal, $zero:ident, $set1:ident,
+         $load:ident, $store:ident, $fma:ident, $reduce:ident) => {
+            #[target_feature(enable = $feature)]
+            pub unsafe fn $name(
+                a1: f64,
+                a2: f64,
+                x: &[f64],
+                w1: &mut [f64],
+                w2: &mut [f64],
+                xn: &[f64],
+            ) -> (f64, f64) {
+                let n = x.len();
+                let blocks = n / BLOCK;
+                let (va1, va2) = ($set1(a1), $set1(a2));
+                let mut v1 = [$zero(); $regs];
+                let mut v2 = [$zero(); $regs];
+                for b in 0..blocks {
+                    let i = b * BLOCK;
+                    for r in 0..$regs {
+                        // SAFETY: i + 32 <= n for the four slices (equal lengths checked)
+                        unsafe {
+                            let j = i + $w * r;
+                            let xv = $load(x.as_ptr().add(j));
+                            let xnv = $load(xn.as_ptr().add(j));
+                            let p1 = w1.as_mut_ptr().add(j);
+                            let n1 = $fma(va1, xv, $load(p1));
+                            $store(p1, n1);
+                            v1[r] = $fma(xnv, n1, v1[r]);
+                            let p2 = w2.as_mut_ptr().add(j);
+                            let n2 = $fma(va2, xv, $load(p2));
+                            $store(p2, n2);
+                            v2[r] = $fma(xnv, n2, v2[r]);
+                        }
+                    }
                 }
+                for i in blocks * BLOCK..n {
+                    w1[i] = a1.mul_add(x[i], w1[i]);
+                    w2[i] = a2.mul_add(x[i], w2[i]);
+                }
+                let (mut s1, mut s2) = ($reduce(&v1), $reduce(&v2));
+                for i in blocks * BLOCK..n {
+                    s1 = xn[i].mul_add(w1[i], s1);
+                    s2 = xn[i].mul_add(w2[i], s2);
+                }
+                (s1, s2)
             }
-        }
-        for i in blocks * BLOCK..n {
-            w1[i] = a1.mul_add(x[i], w1[i]);
-            w2[i] = a2.mul_add(x[i], w2[i]);
-        }
-        let (mut s1, mut s2) = (reduce32_avx2(&v1), reduce32_avx2(&v2));
-        for i in blocks * BLOCK..n {
-            s1 = xn[i].mul_add(w1[i], s1);
-            s2 = xn[i].mul_add(w2[i], s2);
-        }
-        (s1, s2)
+        };
     }
 
-    /// Two runs' `axpy_dot_avx512` on shared `x` and `xn`: per block of 32, each run's
-    /// update and its four accumulators, `x` and `xn` loaded once.
-    #[target_feature(enable = "avx512f")]
-    pub unsafe fn axpy_dot_pair_avx512(
-        a1: f64,
-        a2: f64,
-        x: &[f64],
-        w1: &mut [f64],
-        w2: &mut [f64],
-        xn: &[f64],
-    ) -> (f64, f64) {
-        let n = x.len();
-        let blocks = n / BLOCK;
-        let (va1, va2) = (_mm512_set1_pd(a1), _mm512_set1_pd(a2));
-        let mut v1 = [_mm512_setzero_pd(); 4];
-        let mut v2 = [_mm512_setzero_pd(); 4];
-        for b in 0..blocks {
-            let i = b * BLOCK;
-            for r in 0..4 {
-                // SAFETY: i + 32 <= n for the four slices (equal lengths checked)
-                unsafe {
-                    let j = i + 8 * r;
-                    let xv = _mm512_loadu_pd(x.as_ptr().add(j));
-                    let xnv = _mm512_loadu_pd(xn.as_ptr().add(j));
-                    let p1 = w1.as_mut_ptr().add(j);
-                    let n1 = _mm512_fmadd_pd(va1, xv, _mm512_loadu_pd(p1));
-                    _mm512_storeu_pd(p1, n1);
-                    v1[r] = _mm512_fmadd_pd(xnv, n1, v1[r]);
-                    let p2 = w2.as_mut_ptr().add(j);
-                    let n2 = _mm512_fmadd_pd(va2, xv, _mm512_loadu_pd(p2));
-                    _mm512_storeu_pd(p2, n2);
-                    v2[r] = _mm512_fmadd_pd(xnv, n2, v2[r]);
-                }
-            }
-        }
-        for i in blocks * BLOCK..n {
-            w1[i] = a1.mul_add(x[i], w1[i]);
-            w2[i] = a2.mul_add(x[i], w2[i]);
-        }
-        let (mut s1, mut s2) = (reduce32_avx512(&v1), reduce32_avx512(&v2));
-        for i in blocks * BLOCK..n {
-            s1 = xn[i].mul_add(w1[i], s1);
-            s2 = xn[i].mul_add(w2[i], s2);
-        }
-        (s1, s2)
-    }
+    pair_kernel!(
+        axpy_dot_pair_avx2,
+        "avx2,fma",
+        8,
+        4,
+        _mm256_setzero_pd,
+        _mm256_set1_pd,
+        _mm256_loadu_pd,
+        _mm256_storeu_pd,
+        _mm256_fmadd_pd,
+        reduce32_avx2
+    );
+    pair_kernel!(
+        axpy_dot_pair_avx512,
+        "avx512f",
+        4,
+        8,
+        _mm512_setzero_pd,
+        _mm512_set1_pd,
+        _mm512_loadu_pd,
+        _mm512_storeu_pd,
+        _mm512_fmadd_pd,
+        reduce32_avx512
+    );
 
     /// `exp_body` compiled with hardware FMA.
     #[target_feature(enable = "fma")]
