@@ -27,14 +27,20 @@ pub fn decide_claim(claim: &Claim, opts: &Options) -> Vec<Outcome> {
     match &claim.body {
         claims::Body::Symbolic(spec) => vec![crate::symbolic::decide_claim(claim, spec)],
         claims::Body::Holds(_) | claims::Body::Chain { .. } => {
-            let opts = Options {
-                identity_at: Some(identity_at_point),
-                ..opts.clone()
-            };
-            let mut outs = decide::decide(claim, &opts);
+            let mut outs = decide::decide(claim, &claim_options(opts));
             settle_identities(claim, &mut outs);
             outs
         }
+    }
+}
+
+/// The options a claim is decided under: the caller's with the identity prover at points,
+/// and no shard (one run's decision).
+fn claim_options(opts: &Options) -> Options {
+    Options {
+        identity_at: Some(identity_at_point),
+        shard: None,
+        ..opts.clone()
     }
 }
 
@@ -564,9 +570,8 @@ pub fn decide_shard(
         .map(|(k, c)| {
             // the shard's points only in a split sweep; a claim decided whole sees them all
             let split = Options {
-                identity_at: Some(identity_at_point),
                 shard: Some(shard),
-                ..opts.clone()
+                ..claim_options(opts)
             };
             let part = if !selected(c, only) {
                 ShardPart::Whole {
@@ -631,32 +636,26 @@ pub fn merge_shards(
                 return Ok(Vec::new());
             }
             let mine: Vec<&ShardPart> = parts.iter().map(|p| &p[k]).collect();
-            let points: Vec<&decide::SweepPart> = mine
-                .iter()
-                .filter_map(|p| match p {
-                    ShardPart::Points { sweep } => Some(sweep),
-                    _ => None,
-                })
-                .collect();
-            if points.len() == mine.len() {
-                let mut outs = decide::merge_parts(c, &points).map_err(MergeError::Mismatch)?;
-                settle_identities(c, &mut outs);
-                return Ok(kept_and_rechecked(c, only, outs)?);
+            // every shard's part of one kind, or none
+            fn every<'p, T>(
+                mine: &[&'p ShardPart],
+                pick: impl Fn(&'p ShardPart) -> Option<&'p T>,
+            ) -> Option<Vec<&'p T>> {
+                mine.iter().map(|p| pick(p)).collect()
             }
-            let boxes: Vec<&decide::BoxPart> = mine
-                .iter()
-                .filter_map(|p| match p {
+            let merged = if let Some(points) = every(&mine, |p| match p {
+                ShardPart::Points { sweep } => Some(sweep),
+                _ => None,
+            }) {
+                Some(decide::merge_parts(c, &points).map_err(MergeError::Mismatch)?)
+            } else {
+                every(&mine, |p| match p {
                     ShardPart::Boxes { boxes } => Some(boxes),
                     _ => None,
                 })
-                .collect();
-            if boxes.len() == mine.len() {
-                let opts = Options {
-                    identity_at: Some(identity_at_point),
-                    shard: None,
-                    ..opts.clone()
-                };
-                let mut outs = decide::merge_boxes(c, &opts, &boxes);
+                .map(|boxes| decide::merge_boxes(c, &claim_options(opts), &boxes))
+            };
+            if let Some(mut outs) = merged {
                 settle_identities(c, &mut outs);
                 return Ok(kept_and_rechecked(c, only, outs)?);
             }

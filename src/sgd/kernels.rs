@@ -475,75 +475,66 @@ mod x86 {
         reduce8_avx2(_mm512_castpd512_pd256(g), _mm512_extractf64x4_pd::<1>(g))
     }
 
-    /// `axpy_dot` in 256-bit registers: per block of 32, the update of `w` and the eight
-    /// accumulators of `dot_avx2`.
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn axpy_dot_avx2(a: f64, x: &[f64], w: &mut [f64], xn: &[f64]) -> f64 {
-        let n = x.len();
-        let blocks = n / BLOCK;
-        let va = _mm256_set1_pd(a);
-        let mut v = [_mm256_setzero_pd(); 8];
-        for b in 0..blocks {
-            let i = b * BLOCK;
-            for (r, vr) in v.iter_mut().enumerate() {
-                // SAFETY: i + 32 <= n for the three slices (equal lengths checked)
-                unsafe {
-                    let j = i + 4 * r;
-                    let wp = w.as_mut_ptr().add(j);
-                    let nw = _mm256_fmadd_pd(
-                        va,
-                        _mm256_loadu_pd(x.as_ptr().add(j)),
-                        _mm256_loadu_pd(wp),
-                    );
-                    _mm256_storeu_pd(wp, nw);
-                    *vr = _mm256_fmadd_pd(_mm256_loadu_pd(xn.as_ptr().add(j)), nw, *vr);
+    /// The fused update-and-dot (`axpy_dot`) per block of 32: the update of `w` and the
+    /// `$regs` accumulators (of `$w` lanes) of the dot kernel on the same register width.
+    macro_rules! single_kernel {
+        ($name:ident, $feature:literal, $regs:literal, $w:literal, $zero:ident, $set1:ident,
+         $load:ident, $store:ident, $fma:ident, $reduce:ident) => {
+            #[target_feature(enable = $feature)]
+            pub unsafe fn $name(a: f64, x: &[f64], w: &mut [f64], xn: &[f64]) -> f64 {
+                let n = x.len();
+                let blocks = n / BLOCK;
+                let va = $set1(a);
+                let mut v = [$zero(); $regs];
+                for b in 0..blocks {
+                    let i = b * BLOCK;
+                    for (r, vr) in v.iter_mut().enumerate() {
+                        // SAFETY: i + 32 <= n for the three slices (equal lengths checked)
+                        unsafe {
+                            let j = i + $w * r;
+                            let wp = w.as_mut_ptr().add(j);
+                            let nw = $fma(va, $load(x.as_ptr().add(j)), $load(wp));
+                            $store(wp, nw);
+                            *vr = $fma($load(xn.as_ptr().add(j)), nw, *vr);
+                        }
+                    }
                 }
+                for i in blocks * BLOCK..n {
+                    w[i] = a.mul_add(x[i], w[i]);
+                }
+                let mut s = $reduce(&v);
+                for i in blocks * BLOCK..n {
+                    s = xn[i].mul_add(w[i], s);
+                }
+                s
             }
-        }
-        for i in blocks * BLOCK..n {
-            w[i] = a.mul_add(x[i], w[i]);
-        }
-        let mut s = reduce32_avx2(&v);
-        for i in blocks * BLOCK..n {
-            s = xn[i].mul_add(w[i], s);
-        }
-        s
+        };
     }
 
-    /// `axpy_dot` in 512-bit registers: per block of 32, the update of `w` and the four
-    /// accumulators of `dot_avx512`.
-    #[target_feature(enable = "avx512f")]
-    pub unsafe fn axpy_dot_avx512(a: f64, x: &[f64], w: &mut [f64], xn: &[f64]) -> f64 {
-        let n = x.len();
-        let blocks = n / BLOCK;
-        let va = _mm512_set1_pd(a);
-        let mut v = [_mm512_setzero_pd(); 4];
-        for b in 0..blocks {
-            let i = b * BLOCK;
-            for (r, vr) in v.iter_mut().enumerate() {
-                // SAFETY: i + 32 <= n for the three slices
-                unsafe {
-                    let j = i + 8 * r;
-                    let wp = w.as_mut_ptr().add(j);
-                    let nw = _mm512_fmadd_pd(
-                        va,
-                        _mm512_loadu_pd(x.as_ptr().add(j)),
-                        _mm512_loadu_pd(wp),
-                    );
-                    _mm512_storeu_pd(wp, nw);
-                    *vr = _mm512_fmadd_pd(_mm512_loadu_pd(xn.as_ptr().add(j)), nw, *vr);
-                }
-            }
-        }
-        for i in blocks * BLOCK..n {
-            w[i] = a.mul_add(x[i], w[i]);
-        }
-        let mut s = reduce32_avx512(&v);
-        for i in blocks * BLOCK..n {
-            s = xn[i].mul_add(w[i], s);
-        }
-        s
-    }
+    single_kernel!(
+        axpy_dot_avx2,
+        "avx2,fma",
+        8,
+        4,
+        _mm256_setzero_pd,
+        _mm256_set1_pd,
+        _mm256_loadu_pd,
+        _mm256_storeu_pd,
+        _mm256_fmadd_pd,
+        reduce32_avx2
+    );
+    single_kernel!(
+        axpy_dot_avx512,
+        "avx512f",
+        4,
+        8,
+        _mm512_setzero_pd,
+        _mm512_set1_pd,
+        _mm512_loadu_pd,
+        _mm512_storeu_pd,
+        _mm512_fmadd_pd,
+        reduce32_avx512
+    );
 
     /// Two runs' fused update-and-dot on shared `x` and `xn` (`$regs` registers of `$w`
     /// lanes per block of 32, each run's accumulators as in its single kernel; `x` and `xn`
