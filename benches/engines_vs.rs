@@ -5,6 +5,7 @@
 //! - exact: stabcert's `rec` (integer affine maps composed in a balanced tree, the result in
 //!   lowest terms) at T = 10^6 against the same binary splitting with gmpy2
 //!   (`benches/gmpy2_rec.py`); both values are compared (bit lengths, residues mod 2^61 - 1);
+//!   also on a second recurrence, [`REC_TELESCOPING`];
 //! - rigorous: stabcert's interval enclosure at T = 10^7 with 128-bit endpoints against the
 //!   plain loop in C against Arb (`benches/arb_rec.c`, compiled here with `cc` when FLINT's
 //!   Arb headers are installed: Debian's `libflint-arb-dev`, or FLINT 3).
@@ -63,8 +64,13 @@ fn json_line(out: &std::process::Output) -> Option<serde_json::Value> {
     serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).ok()
 }
 
-fn exact_vs_gmpy2(t: u64) {
-    let e = parse_expr(REC).expect("parses");
+/// A second recurrence for the exact engine: a step whose coefficients, written with the
+/// least common denominator, exceed 64 bits at large `t` (and whose value telescopes to a
+/// 50-bit fraction, so that nearly everything the tree builds cancels at the end).
+const REC_TELESCOPING: &str = "rec(x, t, 1, T, 1/3, (1 - 1/(t+1)^2)*x + 1/(100*(t^2 + t)))";
+
+fn exact_vs_gmpy2(rec: &str, variant: &str, t: u64) {
+    let e = parse_expr(rec).expect("parses");
     let budget = Budget::default();
     let pool = |n| {
         rayon::ThreadPoolBuilder::new()
@@ -80,7 +86,7 @@ fn exact_vs_gmpy2(t: u64) {
     let m: Integer = (Integer::from(1) << 61) - 1;
     let (num_mod, den_mod) = (Integer::from(v.numer() % &m), Integer::from(v.denom() % &m));
     println!(
-        "exact, T = {t}: stabcert {secs:.3} s on 1 thread, {secs2:.3} s on 2 (numerator {} bits, denominator {} bits)",
+        "exact, {rec}, T = {t}: stabcert {secs:.3} s on 1 thread, {secs2:.3} s on 2 (numerator {} bits, denominator {} bits)",
         v.numer().significant_bits(),
         v.denom().significant_bits()
     );
@@ -90,7 +96,7 @@ fn exact_vs_gmpy2(t: u64) {
     };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/gmpy2_rec.py");
     let out = Command::new(&py)
-        .args([script, &t.to_string(), "3"])
+        .args([script, &t.to_string(), "3", variant])
         .output()
         .expect("python runs");
     let Some(g) = json_line(&out) else {
@@ -159,6 +165,7 @@ fn interval_vs_arb(t: u64, prec: u32) {
 
 fn main() {
     // `cargo bench` passes --bench; nothing to parse
-    exact_vs_gmpy2(1_000_000);
+    exact_vs_gmpy2(REC, "hardt", 1_000_000);
+    exact_vs_gmpy2(REC_TELESCOPING, "telescoping", 1_000_000);
     interval_vs_arb(10_000_000, 128);
 }

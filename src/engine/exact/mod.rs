@@ -7,8 +7,12 @@
 //! `x(t+1) = P(t) x(t) + Q(t)`, go through integer binary splitting: each step becomes an
 //! integer affine map `x -> (A x + B) / C` (with `C = lcm(den P, den Q)`), adjacent maps are
 //! composed in a balanced product tree `(A2, B2, C2)∘(A1, B1, C1) = (A2 A1, A2 B1 + B2 C1, C1 C2)`
-//! and only the final result is reduced to lowest terms. Sums and products are reduced the
-//! same balanced way. Any other recurrence is stepped exactly.
+//! and only the final result is reduced to lowest terms. Long recurrences (2^15 steps or
+//! more) also carry the known prime factors of each map's `A` and `C` (a sieve over the
+//! step's polynomials), divide the factors `A2` and `C1` share out of every composition, and
+//! reduce the result from the denominator's factorization instead of a gcd (module
+//! `content`). Sums and products are reduced the same balanced way. Any other recurrence is
+//! stepped exactly.
 //!
 //! Every evaluation runs under a [`Budget`]: a cap on steps (terms of a sum, iterations of a
 //! recurrence), on the size of any intermediate number in bits, and on wall-clock time. A
@@ -16,6 +20,7 @@
 
 pub mod alg;
 mod binders;
+mod content;
 mod fold;
 mod ratfn;
 mod rec;
