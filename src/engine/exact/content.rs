@@ -355,6 +355,9 @@ pub(super) fn reduce_factored(
     if (log2 - f64::from(c.significant_bits())).abs() > 2.0 || product(fc) != c {
         return Err((b, c));
     }
+    // sorted, one entry per key (as the composition keeps them; made sure of here)
+    let mut fc = fc.clone();
+    normalize(&mut fc);
     let mut b = b;
     let mut taken: Factors = Vec::new();
     let mut left: Factors = fc.clone();
@@ -395,7 +398,7 @@ pub(super) fn reduce_factored(
     // the argument needs the keys left in the denominator to be primes (they are by
     // construction; a deterministic Miller-Rabin test makes that independent of it)
     let mut ti = 0;
-    for &(p, e) in fc {
+    for &(p, e) in &fc {
         while ti < taken.len() && taken[ti].0 < p {
             ti += 1;
         }
@@ -564,8 +567,13 @@ fn split_linear(p: &[i64]) -> Vec<Vec<i64>> {
         if lead > 1 << 40 || cst > 1 << 40 {
             break;
         }
-        for v in divisors(lead) {
-            for u in divisors(cst) {
+        let (vs, us) = (divisors(lead), divisors(cst));
+        if vs.len() * us.len() > 1 << 16 {
+            // too many candidate roots to try: the polynomial stays whole
+            break;
+        }
+        for &v in &vs {
+            for &u in &us {
                 for u in [u as i64, -(u as i64)] {
                     if eval_scaled(&rest, u, v as i64) == Some(0)
                         && let Some(q) = divide_linear(&rest, u, v as i64)
@@ -897,6 +905,37 @@ mod tests {
         // a complete list works
         let v = reduce_factored(Integer::from(2 * 3 * 3 * 11), c.clone(), &fc).expect("complete");
         assert_eq!(v, rug::Rational::from((198, c)));
+    }
+
+    #[test]
+    fn linear_factors_are_split_off() {
+        fn mul(a: &[i64], b: &[i64]) -> Vec<i64> {
+            let mut out = vec![0; a.len() + b.len() - 1];
+            for (i, x) in a.iter().enumerate() {
+                for (j, y) in b.iter().enumerate() {
+                    out[i + j] += x * y;
+                }
+            }
+            out
+        }
+        let cases: [(&[i64], usize); 5] = [
+            (&[0, 2, 1], 2),        // t (t + 2)
+            (&[-2, 1, 6], 2),       // (2t - 1)(3t + 2)
+            (&[1, 0, 1], 0),        // t^2 + 1 stays whole
+            (&[0, -1, 0, 1], 3),    // (t - 1) t (t + 1)
+            (&[2, 0, -3, 0, 1], 2), // (t^2 - 2)(t^2 - 1): two linear factors and a quadratic
+        ];
+        for (p, linear) in cases {
+            let pieces = split_linear(p);
+            assert_eq!(
+                pieces.iter().filter(|q| q.len() == 2).count(),
+                linear,
+                "{p:?}"
+            );
+            let back = pieces.iter().fold(vec![1], |acc, q| mul(&acc, q));
+            let neg: Vec<i64> = back.iter().map(|c| -c).collect();
+            assert!(back == p || neg == p, "{p:?}: {pieces:?}");
+        }
     }
 
     #[test]
