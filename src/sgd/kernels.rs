@@ -475,6 +475,37 @@ mod x86 {
         reduce8_avx2(_mm512_castpd512_pd256(g), _mm512_extractf64x4_pd::<1>(g))
     }
 
+    /// Instantiates a kernel macro on both register widths: AVX2 (8 registers of 4 lanes per
+    /// block of 32) and AVX-512 (4 registers of 8 lanes), with their intrinsics.
+    macro_rules! both_widths {
+        ($kernel:ident, $avx2:ident, $avx512:ident) => {
+            $kernel!(
+                $avx2,
+                "avx2,fma",
+                8,
+                4,
+                _mm256_setzero_pd,
+                _mm256_set1_pd,
+                _mm256_loadu_pd,
+                _mm256_storeu_pd,
+                _mm256_fmadd_pd,
+                reduce32_avx2
+            );
+            $kernel!(
+                $avx512,
+                "avx512f",
+                4,
+                8,
+                _mm512_setzero_pd,
+                _mm512_set1_pd,
+                _mm512_loadu_pd,
+                _mm512_storeu_pd,
+                _mm512_fmadd_pd,
+                reduce32_avx512
+            );
+        };
+    }
+
     /// The fused update-and-dot (`axpy_dot`) per block of 32: the update of `w` and the
     /// `$regs` accumulators (of `$w` lanes) of the dot kernel on the same register width.
     macro_rules! single_kernel {
@@ -511,30 +542,7 @@ mod x86 {
         };
     }
 
-    single_kernel!(
-        axpy_dot_avx2,
-        "avx2,fma",
-        8,
-        4,
-        _mm256_setzero_pd,
-        _mm256_set1_pd,
-        _mm256_loadu_pd,
-        _mm256_storeu_pd,
-        _mm256_fmadd_pd,
-        reduce32_avx2
-    );
-    single_kernel!(
-        axpy_dot_avx512,
-        "avx512f",
-        4,
-        8,
-        _mm512_setzero_pd,
-        _mm512_set1_pd,
-        _mm512_loadu_pd,
-        _mm512_storeu_pd,
-        _mm512_fmadd_pd,
-        reduce32_avx512
-    );
+    both_widths!(single_kernel, axpy_dot_avx2, axpy_dot_avx512);
 
     /// Two runs' fused update-and-dot on shared `x` and `xn` (`$regs` registers of `$w`
     /// lanes per block of 32, each run's accumulators as in its single kernel; `x` and `xn`
@@ -590,30 +598,7 @@ mod x86 {
         };
     }
 
-    pair_kernel!(
-        axpy_dot_pair_avx2,
-        "avx2,fma",
-        8,
-        4,
-        _mm256_setzero_pd,
-        _mm256_set1_pd,
-        _mm256_loadu_pd,
-        _mm256_storeu_pd,
-        _mm256_fmadd_pd,
-        reduce32_avx2
-    );
-    pair_kernel!(
-        axpy_dot_pair_avx512,
-        "avx512f",
-        4,
-        8,
-        _mm512_setzero_pd,
-        _mm512_set1_pd,
-        _mm512_loadu_pd,
-        _mm512_storeu_pd,
-        _mm512_fmadd_pd,
-        reduce32_avx512
-    );
+    both_widths!(pair_kernel, axpy_dot_pair_avx2, axpy_dot_pair_avx512);
 
     /// `exp_body` compiled with hardware FMA.
     #[target_feature(enable = "fma")]

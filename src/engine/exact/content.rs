@@ -151,7 +151,7 @@ pub(super) struct Divisor {
 }
 
 impl Divisor {
-    pub(super) fn new(p: u64) -> Divisor {
+    fn new(p: u64) -> Divisor {
         // Newton's iteration for p^-1 mod 2^64 (odd p): 5 correct bits, then 10, 20, 40, 80
         let mut inv = p.wrapping_mul(3) ^ 2;
         for _ in 0..4 {
@@ -162,7 +162,7 @@ impl Divisor {
 
     /// Divides `p` out of `v` as often as it goes; returns how often.
     #[inline]
-    pub(super) fn remove(&self, v: &mut u64) -> u32 {
+    fn remove(&self, v: &mut u64) -> u32 {
         let p = self.p;
         if p < 2 || *v == 0 {
             return 0;
@@ -196,7 +196,7 @@ impl Divisor {
 /// The factors of `v` among `candidates` (any order, possibly repeated), pushed to `out`
 /// unsorted, by trial division: exact by construction whatever the candidates are.
 /// What is left of `v` stays in it.
-pub(super) fn factor_with(v: &mut u64, candidates: &[Divisor], out: &mut Factors) {
+fn factor_with(v: &mut u64, candidates: &[Divisor], out: &mut Factors) {
     for d in candidates {
         if *v == 1 {
             return;
@@ -224,7 +224,7 @@ pub(super) fn normalize(f: &mut Factors) {
 }
 
 /// Whether `n` is prime: Miller-Rabin with the bases 2, 7 and 61, exact below 4,759,123,141.
-pub(super) fn is_prime_u32(n: u32) -> bool {
+fn is_prime_u32(n: u32) -> bool {
     let n = u64::from(n);
     if n < 2 {
         return false;
@@ -272,7 +272,8 @@ pub(super) fn factors_of(k: u64) -> Factors {
     let mut divisors = Vec::new();
     constant_divisors(k, &mut divisors);
     let mut out = Factors::new();
-    factor_with(&mut k.clone(), &divisors, &mut out);
+    let mut rest = k;
+    factor_with(&mut rest, &divisors, &mut out);
     normalize(&mut out);
     out
 }
@@ -471,7 +472,8 @@ fn inverse_mod(a: u64, p: u64) -> u64 {
     s0.rem_euclid(i128::from(p)) as u64
 }
 
-fn gcd(mut a: u64, mut b: u64) -> u64 {
+/// Euclid's gcd (`gcd(0, 0) = 0`).
+pub(super) fn gcd(mut a: u128, mut b: u128) -> u128 {
     while b != 0 {
         (a, b) = (b, a % b);
     }
@@ -668,9 +670,9 @@ impl StepSieve {
             let Some(degree) = p.iter().rposition(|&k| k != 0) else {
                 continue;
             };
-            let k = p[..=degree]
-                .iter()
-                .fold(0, |g, &c| gcd(g, c.unsigned_abs()));
+            let k = p[..=degree].iter().fold(0, |g, &c| {
+                gcd(u128::from(g), u128::from(c.unsigned_abs())) as u64
+            });
             constant_divisors(k, &mut content);
             if degree == 0 {
                 continue;
@@ -718,7 +720,7 @@ impl StepSieve {
 
     /// The candidate divisors at `t` (unsorted, possibly repeated): those of the values
     /// there, and those of the contents. `t` must not decrease between calls.
-    pub(super) fn candidates(&mut self, t: i64) -> (&[Divisor], &[Divisor]) {
+    fn candidates(&mut self, t: i64) -> (&[Divisor], &[Divisor]) {
         if t < self.seg_from || t >= self.seg_from.saturating_add(self.seg_len as i64) {
             self.fill(t);
         }

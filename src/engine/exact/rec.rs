@@ -3,7 +3,7 @@
 //! the left edge's `a` is zero), compiled rational coefficients, the known factors of long
 //! runs' maps ([`super::content`]), and the plain step-by-step iteration for other steps.
 
-use super::content::{self, Factors};
+use super::content::{self, Factors, gcd};
 use super::*;
 
 /// An integer affine map `x -> (a x + b) / c`.
@@ -86,7 +86,7 @@ impl Leaf {
 
     /// `self ∘ earlier`, with the factors common to `self.a` and `earlier.c` divided out
     /// first (the same map: they divide all three results).
-    fn after(mut self, earlier: Leaf, keep_factors: bool) -> Leaf {
+    fn after(mut self, earlier: Leaf, keep_fa: bool) -> Leaf {
         let Leaf {
             a: a1,
             b: b1,
@@ -105,7 +105,7 @@ impl Leaf {
         let c = self.c * c1;
         let a = self.a * a1;
         // the root needs no factors of its `a`
-        let fa = if keep_factors {
+        let fa = if keep_fa {
             content::merge(fa2, fa1)
         } else {
             Factors::new()
@@ -386,11 +386,13 @@ pub(super) fn compiled_leaves(
                 d.neg_assign();
             }
         }
+        // c = lcm(pd, qd) = (pd/g) qd, a = (c/pd) pn = (qd/g) pn, b = (c/qd) qn = (pd/g) qn
         g.assign(pd.gcd_ref(&qd));
-        let over_g = Integer::from(&qd / &g);
-        let c = Integer::from(&pd / &g) * &qd;
-        let a = Integer::from(&over_g * &pn);
-        let b = Integer::from(&c / &qd) * &qn;
+        let pd_over_g = Integer::from(&pd / &g);
+        let qd_over_g = Integer::from(&qd / &g);
+        let c = Integer::from(&pd_over_g * &qd);
+        let a = Integer::from(&qd_over_g * &pn);
+        let b = Integer::from(&pd_over_g * &qn);
         let m = AffineMap { a, b, c };
         total_bits = total_bits.saturating_add(m.bits());
         if total_bits > budget.max_bits {
@@ -398,20 +400,15 @@ pub(super) fn compiled_leaves(
         }
         let mut leaf = Leaf::of(m);
         // the step's values after their gcds are often small again: factor them too
-        let pd_over_g = Integer::from(&pd / &g);
-        let parts = |x: &Integer, y: &Integer| -> Option<[u64; 2]> {
+        if let (Some(sieve), Some(t)) = (sieve.as_mut(), ti.to_i64()) {
             let word = |v: &Integer| Integer::from(v.abs_ref()).to_u64();
-            Some([word(x)?, word(y)?])
-        };
-        if let (Some(sieve), Some(t), Some(a_parts), Some(c_parts)) = (
-            sieve.as_mut(),
-            ti.to_i64(),
-            parts(&over_g, &pn),
-            parts(&pd_over_g, &qd),
-        ) {
-            sieve.factor_parts(t, a_parts, c_parts, &mut leaf.fa, &mut leaf.fc);
-            content::normalize(&mut leaf.fa);
-            content::normalize(&mut leaf.fc);
+            if let (Some(a1), Some(a2), Some(c1), Some(c2)) =
+                (word(&qd_over_g), word(&pn), word(&pd_over_g), word(&qd))
+            {
+                sieve.factor_parts(t, [a1, a2], [c1, c2], &mut leaf.fa, &mut leaf.fc);
+                content::normalize(&mut leaf.fa);
+                content::normalize(&mut leaf.fc);
+            }
         }
         maps.push(leaf);
         ti += 1;
@@ -523,14 +520,6 @@ impl SmallCoefficients {
 
 /// A step's map `(a, b, c)` in 128-bit integers, with two factors of `a` and two of `c`.
 type SmallStep = ((i128, i128, i128), [u64; 2], [u64; 2]);
-
-/// Euclid's gcd (`gcd(0, 0) = 0`).
-fn gcd(mut a: u128, mut b: u128) -> u128 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
 
 pub(super) fn size_overrun(budget: &Budget) -> ExactError {
     ExactError::Budget(BudgetError::Size(format!(
